@@ -1,0 +1,8 @@
+/**
+ * The SQLite store the pipeline writes into. The only module that imports better-sqlite3.
+ * Schema and transaction contract: docs/store-schema.md.
+ */
+export { openStore, DEFAULT_STORE_OPTIONS } from './open-store';
+export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
+export { float32ToBlob, blobToFloat32 } from './vector-blob';
+export * from './store';

@@ -1,0 +1,125 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../../../src/contracts';
+import { MIGRATIONS, SCHEMA_VERSION, openStore } from '../../../src/store';
+import { applyMigrations } from '../../../src/store/migrations';
+import { makeTempDir } from './store-fixtures';
+
+const ALL_TABLES = ['crops', 'detections', 'embeddings', 'fused_identities', 'jobs', 'runs', 'sources', 'sr_outputs', 'tracks'];
+
+describe('openStore and migrations', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    tmp = makeTempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('creates schema v1 with WAL, foreign keys and a busy timeout', () => {
+    const file = path.join(tmp.dir, 'a.db');
+    const store = openStore(file, { busyTimeoutMs: 1234 });
+    const info = store.info();
+    expect(info.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(1);
+    expect(info.journalMode).toBe('wal');
+    expect(info.foreignKeys).toBe(true);
+    expect(info.busyTimeoutMs).toBe(1234);
+    expect(info.tables).toEqual(ALL_TABLES);
+    expect(info.file).toBe(path.resolve(file));
+    store.close();
+    // WAL is a property of the file: a plain connection sees it too.
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    raw.close();
+  });
+
+  it('re-opening applies nothing and keeps the data', () => {
+    const file = path.join(tmp.dir, 'a.db');
+    const s1 = openStore(file);
+    s1.upsertSource({ path: '/v/a.mp4', sizeBytes: 1, mtimeMs: 2 });
+    s1.close();
+    // A second open must not re-run CREATE TABLE (it would throw "table already exists").
+    const s2 = openStore(file);
+    expect(s2.info().schemaVersion).toBe(1);
+    expect(s2.info().tables).toEqual(ALL_TABLES);
+    expect(s2.findSourceByPath('/v/a.mp4')?.sizeBytes).toBe(1);
+    s2.close();
+  });
+
+  it('two connections open the same file at once and both work', () => {
+    const file = path.join(tmp.dir, 'a.db');
+    const s1 = openStore(file);
+    const s2 = openStore(file);
+    const src = s1.upsertSource({ path: '/v/a.mp4', sizeBytes: 1, mtimeMs: 2 });
+    expect(s2.getSource(src.id).path).toBe('/v/a.mp4');
+    s1.close();
+    s2.close();
+  });
+
+  it('refuses a file whose schema is newer than the code', () => {
+    const file = path.join(tmp.dir, 'future.db');
+    openStore(file).close();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => openStore(file)).toThrow(
+      new StoreError('database schema version 2 is newer than the newest this code knows (1); upgrade fasr'),
+    );
+  });
+
+  it('rolls a failing migration back entirely', () => {
+    const file = path.join(tmp.dir, 'm.db');
+    const raw = new Database(file);
+    // A valid step 1 that fails half-way: the first table must not survive.
+    expect(() =>
+      applyMigrations(raw, [{ version: 1, name: 'broken', sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);' }]),
+    ).toThrow(/^migration 1 \(broken\) failed: table a already exists$/);
+    expect(raw.pragma('user_version', { simple: true })).toBe(0);
+    expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()).toEqual({ n: 0 });
+    // And then the real migrations apply exactly once.
+    expect(applyMigrations(raw).applied).toEqual(MIGRATIONS.map((m) => `${m.version}-${m.name}`));
+    expect(applyMigrations(raw).applied).toEqual([]);
+    raw.close();
+  });
+
+  it('read-only: opens a migrated file, refuses writes, refuses a missing or unmigrated file', () => {
+    const file = path.join(tmp.dir, 'ro.db');
+    openStore(file).close();
+    const ro = openStore(file, { readonly: true });
+    expect(ro.info().readonly).toBe(true);
+    expect(() => ro.upsertSource({ path: '/x', sizeBytes: 1, mtimeMs: 1 })).toThrow(/^upsertSource: SQLite SQLITE_READONLY/);
+    ro.close();
+    expect(() => openStore(path.join(tmp.dir, 'missing.db'), { readonly: true })).toThrow(
+      `openStore: expected file to exist when opts.readonly is true, received ${JSON.stringify(path.join(tmp.dir, 'missing.db'))}`,
+    );
+    const empty = path.join(tmp.dir, 'empty.db');
+    new Database(empty).close();
+    expect(() => openStore(empty, { readonly: true })).toThrow(/^openStore: expected schema version 1 in read-only .*, received version 0$/);
+  });
+
+  it('rejects bad arguments with clear messages', () => {
+    expect(() => openStore('')).toThrow(new StoreError('openStore: expected file to be a non-empty string of at most 4096 characters, received an empty string'));
+    expect(() => openStore(42 as unknown as string)).toThrow('openStore: expected file to be a non-empty string of at most 4096 characters, received 42');
+    const file = path.join(tmp.dir, 'a.db');
+    expect(() => openStore(file, { busyTimout: 5 } as never)).toThrow(
+      'openStore: unknown key "busyTimout" in opts; valid keys: readonly, busyTimeoutMs, now',
+    );
+    expect(() => openStore(file, { busyTimeoutMs: -1 })).toThrow('openStore: expected opts.busyTimeoutMs to be an integer in [0, 600000], received -1');
+    expect(() => openStore(path.join(tmp.dir, 'no', 'such', 'dir', 'a.db'))).toThrow(/^openStore: expected the directory of file to exist/);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('refuses a file that is not a SQLite database', () => {
+    const file = path.join(tmp.dir, 'junk.db');
+    fs.writeFileSync(file, 'this is not a database, just some text that is long enough to be read as a header'.repeat(20));
+    expect(() => openStore(file)).toThrow(/^openStore: cannot use .*junk\.db" as a store: file is not a database$/);
+  });
+
+  it('throws after close, and close is idempotent', () => {
+    const store = openStore(path.join(tmp.dir, 'a.db'));
+    store.close();
+    store.close();
+    expect(() => store.listSources()).toThrow(/^listSources: the store is closed \(.*a\.db\)$/);
+  });
+});
