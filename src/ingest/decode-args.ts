@@ -1,0 +1,76 @@
+import * as path from 'node:path';
+import ffmpeg from 'fluent-ffmpeg';
+import type { ResolvedDecodeOptions } from './decode-options';
+import type { SourceProbe } from './probe-source';
+
+/** The ffmpeg command line of one decode and the frame sizes it produces. */
+export interface DecodePlan {
+  /** Arguments after the ffmpeg binary. */
+  readonly args: readonly string[];
+  /** Full-resolution (displayed, rotation applied) frame size, px. Written to stdout as rgb24. */
+  readonly width: number;
+  readonly height: number;
+  /**
+   * Size of the scaled analysis copy written to fd 3 as rgb24; null when no copy is written (no
+   * analysis requested, or the frame is not wider than analysisMaxWidth).
+   */
+  readonly analysis: { readonly width: number; readonly height: number } | null;
+}
+
+function num(x: number): string {
+  // Plain decimal text for ffmpeg's expression parser (String() is exact for these magnitudes).
+  return String(x);
+}
+
+/**
+ * The `select` expression that keeps the first frame in each 1/fps slot of video time, slots
+ * counted from `startSec`, and nothing before `startSec`. `t` is the frame's real pts in seconds
+ * (with -copyts, the stream's own timeline). The 1e-6 slot guard absorbs the rounding of
+ * pts*time_base so a frame exactly on a slot boundary (e.g. t=0.2 at 5 fps) opens the new slot.
+ */
+export function frameSelectExpr(fps: number | 'source', startSec: number): string {
+  const inRange = `gte(t,${num(startSec)})`;
+  if (fps === 'source') return inRange;
+  const slot = (tExpr: string): string => `floor((${tExpr}-${num(startSec)})*${num(fps)}+1e-6)`;
+  return `${inRange}*(isnan(prev_selected_t)+gt(${slot('t')},${slot('prev_selected_t')}))`;
+}
+
+/** Size of the analysis copy for a frame of `width`x`height` at most `maxWidth` wide; null when no downscale is needed. */
+export function analysisSize(width: number, height: number, maxWidth: number | null): { width: number; height: number } | null {
+  if (maxWidth === null || width <= maxWidth) return null;
+  return { width: maxWidth, height: Math.max(1, Math.round((height * maxWidth) / width)) };
+}
+
+/**
+ * Builds the ffmpeg command (with fluent-ffmpeg's builder; the process itself is spawned by the
+ * decoder, which needs its own pipes) that decodes `filePath` to raw rgb24 frames:
+ * - `-copyts`: pts stay in the stream's timeline; `showinfo` prints each kept frame's pts on
+ *   stderr (`-loglevel level+info` tags every line with its level, used to detect damage);
+ * - `select` samples frames at the analysis rate (no `fps` filter: it would re-time frames);
+ * - `-vsync passthrough`: one raw frame out per selected frame, none duplicated or dropped;
+ * - ffmpeg's default autorotation applies the display matrix, so frames have the displayed size;
+ * - with a start: `-seek_timestamp 1 -ss` (seek to the keyframe before startMs in the stream
+ *   timeline) and `-noaccurate_seek`, the exact cut being done by `select`.
+ */
+export function buildDecodePlan(filePath: string, probe: SourceProbe, opts: ResolvedDecodeOptions): DecodePlan {
+  const startSec = opts.startMs / 1000;
+  const inputOptions = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-copyts'];
+  if (opts.startMs > 0) inputOptions.push('-seek_timestamp', '1', '-ss', num(startSec), '-noaccurate_seek');
+  const { width, height } = probe;
+  const analysis = analysisSize(width, height, opts.analysisMaxWidth);
+  const head = `[0:${probe.videoStreamIndex}]select='${frameSelectExpr(opts.fps, startSec)}',showinfo`;
+  const fullScale = `scale=${width}:${height},format=rgb24`;
+  const graph =
+    analysis === null
+      ? `${head},${fullScale}[full]`
+      : `${head},split=2[f0][a0];[f0]${fullScale}[full];[a0]scale=${analysis.width}:${analysis.height}:flags=area,format=rgb24[ana]`;
+  const raw = ['-f', 'rawvideo', '-pix_fmt', 'rgb24'];
+  // The file: protocol prefix stops a name like "http:x" from being read as a URL.
+  const cmd = ffmpeg(`file:${path.resolve(filePath)}`)
+    .inputOptions(inputOptions)
+    .complexFilter(graph)
+    .output('pipe:1')
+    .outputOptions(['-map', '[full]', '-vsync', 'passthrough', ...raw]);
+  if (analysis !== null) cmd.output('pipe:3').outputOptions(['-map', '[ana]', ...raw]);
+  return Object.freeze({ args: Object.freeze(cmd._getArguments()), width, height, analysis });
+}

@@ -1,0 +1,114 @@
+import { InputError } from '../contracts';
+
+/** What to do when ffmpeg reports damaged input (corrupt packets, a truncated file). */
+export type DamagePolicy = 'stop' | 'continue';
+export const DAMAGE_POLICIES: readonly DamagePolicy[] = ['stop', 'continue'];
+
+/** Options of `decodeFrames` / `openFrameDecoder`. */
+export interface DecodeOptions {
+  /** Store id of the source; copied into every Frame. Integer >= 0. Required. */
+  readonly sourceId: number;
+  /**
+   * Analysis frame rate, frames per second of video time, in (0, 240], or 'source' for every
+   * decoded frame. Default 5: CCTV is usually recorded at 10–30 fps; a person crossing the view
+   * takes seconds, so 5 samples a second still give each face several sightings and keep the
+   * box motion between samples small enough for IoU tracking, while face detection (the costly
+   * step downstream) runs 2–6x less often than at the recording rate. Sampling keeps the FIRST
+   * real frame in each 1/fps slot of video time (slots counted from `startMs`), so each Frame keeps
+   * its true pts (variable frame rate stays right); no frame is duplicated or re-timed.
+   */
+  readonly fps?: number | 'source';
+  /**
+   * First presentation time to emit, ms, >= 0, in the stream's own timeline (the one `Frame.ptsMs`
+   * and `SourceProbe.startTimeMs` use; a file whose first frame is at 852 ms emits nothing before
+   * 852 ms whatever this says). Default 0.
+   */
+  readonly startMs?: number;
+  /** Length of the range to emit, ms, > 0: frames with ptsMs < startMs + durationMs. Default: to the end. */
+  readonly durationMs?: number;
+  /**
+   * When set (px, integer >= 16), each frame also carries `analysis`: a copy scaled (area filter)
+   * to at most this width, aspect kept, for face detection; `rgb`/`width`/`height` stay full
+   * resolution for cropping. When the frame is not wider, `analysis` shares the full frame's
+   * buffer (scale 1). Default: unset (`analysis` is null).
+   */
+  readonly analysisMaxWidth?: number;
+  /**
+   * Most decoded frames held in memory ahead of the consumer (integer 1–64). ffmpeg is paused
+   * (its stdout is no longer read) while this many frames wait. Default 2.
+   */
+  readonly maxBufferedFrames?: number;
+  /**
+   * Damaged input (ffmpeg logs a demux/decode error): 'stop' (default) emits only the frames that
+   * left the decoder before the first error, then ends the stream with an InputError
+   * (reason 'damaged'); 'continue' emits everything ffmpeg still decodes (possibly with
+   * concealment artefacts) and ends with the same error. Either way the error comes last and the
+   * frames already emitted stay valid.
+   */
+  readonly onDamage?: DamagePolicy;
+}
+
+/** {@link DecodeOptions} with defaults applied. */
+export interface ResolvedDecodeOptions {
+  readonly sourceId: number;
+  readonly fps: number | 'source';
+  readonly startMs: number;
+  /** null: to the end of the file. */
+  readonly durationMs: number | null;
+  /** null: no analysis copy. */
+  readonly analysisMaxWidth: number | null;
+  readonly maxBufferedFrames: number;
+  readonly onDamage: DamagePolicy;
+}
+
+/** Defaults of the optional {@link DecodeOptions} fields. */
+export const DEFAULT_DECODE_OPTIONS = Object.freeze({
+  fps: 5,
+  startMs: 0,
+  durationMs: null,
+  analysisMaxWidth: null,
+  maxBufferedFrames: 2,
+  onDamage: 'stop',
+} as const);
+
+const KEYS: readonly string[] = ['sourceId', 'fps', 'startMs', 'durationMs', 'analysisMaxWidth', 'maxBufferedFrames', 'onDamage'];
+
+function fail(name: string, expected: string, received: unknown): never {
+  throw new InputError(`decode option "${name}": expected ${expected}, received ${JSON.stringify(received) ?? String(received)}`, { option: name });
+}
+
+/**
+ * Validates decode options and applies defaults. Rejects unknown keys.
+ * @throws InputError naming the option, what was expected and what was received.
+ */
+export function resolveDecodeOptions(opts: DecodeOptions): ResolvedDecodeOptions {
+  if (typeof opts !== 'object' || opts === null) fail('options', 'an object with at least sourceId', opts);
+  for (const key of Object.keys(opts)) {
+    if (!KEYS.includes(key)) {
+      throw new InputError(`unknown decode option "${key}"; valid options: ${KEYS.join(', ')}`, { option: key });
+    }
+  }
+  const { sourceId } = opts;
+  if (typeof sourceId !== 'number' || !Number.isInteger(sourceId) || sourceId < 0) fail('sourceId', 'an integer >= 0', sourceId);
+  const fps = opts.fps ?? DEFAULT_DECODE_OPTIONS.fps;
+  if (fps !== 'source' && (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 240)) {
+    fail('fps', "a number in (0, 240] or 'source'", fps);
+  }
+  const startMs = opts.startMs ?? DEFAULT_DECODE_OPTIONS.startMs;
+  if (typeof startMs !== 'number' || !Number.isFinite(startMs) || startMs < 0) fail('startMs', 'a finite number >= 0 (ms)', startMs);
+  const durationMs = opts.durationMs ?? null;
+  if (durationMs !== null && (typeof durationMs !== 'number' || !Number.isFinite(durationMs) || durationMs <= 0)) {
+    fail('durationMs', 'a finite number > 0 (ms)', durationMs);
+  }
+  const analysisMaxWidth = opts.analysisMaxWidth ?? null;
+  if (analysisMaxWidth !== null && (typeof analysisMaxWidth !== 'number' || !Number.isInteger(analysisMaxWidth) || analysisMaxWidth < 16)) {
+    fail('analysisMaxWidth', 'an integer >= 16 (px)', analysisMaxWidth);
+  }
+  const maxBufferedFrames = opts.maxBufferedFrames ?? DEFAULT_DECODE_OPTIONS.maxBufferedFrames;
+  if (typeof maxBufferedFrames !== 'number' || !Number.isInteger(maxBufferedFrames) || maxBufferedFrames < 1 || maxBufferedFrames > 64) {
+    fail('maxBufferedFrames', 'an integer in [1, 64]', maxBufferedFrames);
+  }
+  const onDamage = opts.onDamage ?? DEFAULT_DECODE_OPTIONS.onDamage;
+  if (!DAMAGE_POLICIES.includes(onDamage)) fail('onDamage', `one of ${DAMAGE_POLICIES.map((p) => `'${p}'`).join(', ')}`, onDamage);
+  return Object.freeze({ sourceId, fps, startMs, durationMs, analysisMaxWidth, maxBufferedFrames, onDamage });
+}
