@@ -580,7 +580,8 @@ export class SqliteStore implements Store {
           nn += x * x;
         }
         if (nn === 0) continue;
-        const cosine = dot / (qNorm * Math.sqrt(nn));
+        // Clamp: rounding can land just outside [-1, 1] for (anti)parallel vectors.
+        const cosine = Math.min(1, Math.max(-1, dot / (qNorm * Math.sqrt(nn))));
         if (cosine < minCosine) continue;
         if (best.length === limit && cosine <= (best[best.length - 1] as SimilarTrack).cosine) continue;
         let at = best.length;
