@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { FasrError } from '../contracts';
+import { installedPackageVersion } from '../runtime/package-info';
+import { registerInfoCommand } from './info-command';
+
+/** Where the CLI writes: injectable so tests can capture output. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const DEFAULT_IO: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Builds the `fasr` command tree. Each subcommand lives in its own file and calls library code. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('fasr')
+    .description('Face-aware super-resolution of recorded CCTV footage (FASR): enhanced, identity-preserving faces per person track.')
+    .version(installedPackageVersion('fasr') ?? '0.0.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+  registerInfoCommand(program, io);
+  return program;
+}
+
+/**
+ * Runs the CLI and resolves to the process exit code (0 ok, 1 failure, 2 usage error).
+ * Errors the project throws on purpose are printed as one clear line; others with their stack.
+ */
+export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof FasrError) {
+      io.err(`fasr: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`fasr: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
