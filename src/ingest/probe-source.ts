@@ -193,6 +193,16 @@ export async function probeSource(filePath: string, binaries: FfmpegBinaries, op
     throw new FfmpegError(`probeSource: ffprobe output for ${filePath} lacks "format" or "streams"`, r.exitCode, r.stderrTail, { path: filePath });
   }
   const format = parsed['format'];
+  const formatName = typeof format['format_name'] === 'string' ? format['format_name'] : '';
+  if (formatName === 'tty') {
+    // ffmpeg renders any .txt/.ans file as "ANSI art" video; a text file is not footage.
+    throw new InputError(`probeSource: ${filePath}: not a video (ffmpeg reads it as a text file, format "tty")`, {
+      path: filePath,
+      reason: 'not a video (text file)',
+      exitCode: r.exitCode,
+      stderrTail: r.stderrTail,
+    });
+  }
   const streams = parsed['streams'].filter(isRecord);
   const video = streams.find((s) => {
     const disp = s['disposition'];
@@ -243,7 +253,7 @@ export async function probeSource(filePath: string, binaries: FfmpegBinaries, op
     path: filePath,
     sizeBytes: st.size,
     mtimeMs: st.mtimeMs,
-    formatName: typeof format['format_name'] === 'string' ? format['format_name'] : '',
+    formatName,
     durationMs: durationSec === null ? null : durationSec * 1000,
     videoStreamIndex: numberField(video, 'index') ?? 0,
     codecName,
