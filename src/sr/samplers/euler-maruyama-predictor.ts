@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkBoolean, checkOptionKeys, checkTensorShape, perSample } from '../sde';
+import type { ScoreFn } from '../sde';
+import type { PredictorOptions } from './reverse-diffusion-predictor';
+import { checkUpdateContext, countingScoreFn } from './update-fn';
+import type { UpdateResult } from './update-fn';
+
+const KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
+
+/**
+ * Euler–Maruyama predictor for the reverse-time SDE (Song et al. 2021, Eq. 6; score_sde
+ * `EulerMaruyamaPredictor`): Δt = −1/N, x_mean = x + [f − g² s(x, t)] Δt, x ← x_mean + g √|Δt| z.
+ * One `noise.normal` draw, then one score evaluation (in this order, as in score_sde).
+ */
+export function eulerMaruyamaPredictor(scoreFn: ScoreFn, xNHWC: tf.Tensor4D, t: tf.Tensor1D, opts: PredictorOptions): UpdateResult {
+  const where = 'eulerMaruyamaPredictor';
+  const raw = checkOptionKeys(where, opts, KEYS);
+  const { sde, noise } = checkUpdateContext(where, raw);
+  const probabilityFlow = checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? false);
+  checkTensorShape(where, 'x', xNHWC, 'BHWC', [null, null, null, null]);
+  checkTensorShape(where, 't', t, 'B', [xNHWC.shape[0]]);
+  const counted = countingScoreFn(where, scoreFn);
+  const out = tf.tidy(() => {
+    const dt = -1 / sde.N;
+    const z = noise.normal(xNHWC.shape);
+    const { drift, diffusion } = sde.reverse(counted.fn, probabilityFlow).sde(xNHWC, t);
+    const xMean = tf.add(xNHWC, tf.mul(drift, dt)) as tf.Tensor4D;
+    const x = tf.add(xMean, tf.mul(tf.mul(perSample(diffusion), Math.sqrt(-dt)), z)) as tf.Tensor4D;
+    return { x, xMean };
+  });
+  return { ...out, nfe: counted.calls() };
+}

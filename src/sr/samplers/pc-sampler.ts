@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, InputError } from '../../contracts';
+import type { NoiseSource } from '../noise';
+import {
+  bindCondition,
+  checkBoolean,
+  checkChoice,
+  checkNumber,
+  checkOptionKeys,
+  checkTensorShape,
+  describeValue,
+  torchLinspaceFloat32,
+} from '../sde';
+import type { ConditionalScoreFn, Sde, ScoreFn } from '../sde';
+import { eulerMaruyamaPredictor } from './euler-maruyama-predictor';
+import { LANGEVIN_STEP_SIZES, langevinCorrector } from './langevin-corrector';
+import type { LangevinStepSize } from './langevin-corrector';
+import { reverseDiffusionPredictor } from './reverse-diffusion-predictor';
+import { checkUpdateContext } from './update-fn';
+import type { UpdateResult } from './update-fn';
+
+export const PREDICTORS = ['reverse-diffusion', 'euler-maruyama', 'none'] as const;
+export type PredictorName = (typeof PREDICTORS)[number];
+export const CORRECTORS = ['langevin', 'none'] as const;
+export type CorrectorName = (typeof CORRECTORS)[number];
+
+/** Reported after each completed step. */
+export interface SamplerProgress {
+  /** 0-based index of the step just completed. */
+  readonly step: number;
+  /** Total number of steps (= sde.N). */
+  readonly steps: number;
+  /** Network evaluations so far. */
+  readonly nfe: number;
+  /** Diffusion time of the completed step. */
+  readonly t: number;
+}
+
+/** One corrector or predictor update, for inspection. The tensors are valid only during the callback. */
+export interface SamplerUpdate {
+  readonly step: number;
+  readonly kind: 'corrector' | 'predictor';
+  readonly t: number;
+  readonly x: tf.Tensor4D;
+  readonly xMean: tf.Tensor4D;
+}
+
+/** Options of {@link pcSample}. The SDE's N is the number of steps. */
+export interface PcSamplerOptions {
+  /** The forward SDE, e.g. `new VeSde()` (σ_min 0.001, σ_max 348, N 2000). Required. */
+  readonly sde: Sde;
+  /** Source of all randomness: the prior draw, then per step the corrector's and the predictor's draws. Required. */
+  readonly noise: NoiseSource;
+  /** Predictor algorithm. Default 'reverse-diffusion' (FASR). */
+  readonly predictor?: PredictorName;
+  /** Corrector algorithm. Default 'langevin' (FASR). */
+  readonly corrector?: CorrectorName;
+  /** Langevin target signal-to-noise ratio r. Finite, > 0. Default 0.16 (FASR). */
+  readonly snr?: number;
+  /** Langevin steps per noise level. Integer ≥ 1. Default 1. */
+  readonly nSteps?: number;
+  /** Return the last predictor's x_mean (no final noise) instead of x. Default true. */
+  readonly denoise?: boolean;
+  /** Smallest diffusion time: the grid is linspace(T, eps, N) in float32. In (0, T). Default 1e-5. */
+  readonly eps?: number;
+  /** Predict along the probability-flow ODE. Default false. */
+  readonly probabilityFlow?: boolean;
+  /** Langevin step-size sharing, see `LangevinOptions.stepSize`. Default 'batch-mean' (the authors'). */
+  readonly langevinStepSize?: LangevinStepSize;
+  /** Called after every step. */
+  readonly onProgress?: (progress: SamplerProgress) => void;
+  /** Called after every corrector and predictor update (debugging, golden tests). */
+  readonly onUpdate?: (update: SamplerUpdate) => void;
+  /** Aborts between steps; the promise then rejects with `signal.reason` (an AbortError by default). */
+  readonly signal?: AbortSignal;
+}
+
+/** The FASR paper's sampler settings (configs/ve/sr_ve.py); N = 2000 comes from the SDE. */
+export const DEFAULT_PC_SAMPLER_OPTIONS = Object.freeze({
+  predictor: 'reverse-diffusion',
+  corrector: 'langevin',
+  snr: 0.16,
+  nSteps: 1,
+  denoise: true,
+  eps: 1e-5,
+  probabilityFlow: false,
+  langevinStepSize: 'batch-mean',
+} as const);
+
+/** What a sampler returns. The caller owns `xNHWC`. */
+export interface SamplerResult {
+  /** The sample, [B,H,W,C]. */
+  readonly xNHWC: tf.Tensor4D;
+  /** Network evaluations made. */
+  readonly nfe: number;
+  /** Steps taken (= sde.N). */
+  readonly steps: number;
+}
+
+const KEYS = [
+  'sde',
+  'noise',
+  'predictor',
+  'corrector',
+  'snr',
+  'nSteps',
+  'denoise',
+  'eps',
+  'probabilityFlow',
+  'langevinStepSize',
+  'onProgress',
+  'onUpdate',
+  'signal',
+] as const;
+
+function checkCallback<F>(where: string, name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new ConfigError(`${where}.${name}: expected a function, received ${describeValue(value)}`, { option: name });
+  return value as F;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Predictor–corrector sampler (Song et al. 2021, Algorithm 1 and Algorithm 2 for the VE SDE;
+ * score_sde `get_pc_sampler`), as FASR samples: x_N = σ_max z with the requested shape, then for
+ * t_i = linspace(T, eps, N)[i], i = 0..N−1: **corrector first, then predictor**; returns the
+ * final predictor's x_mean when `denoise`, else x.
+ *
+ * Draw order on `opts.noise`: prior; then per step the corrector's draws (one per Langevin step)
+ * and the predictor's draw. NFE = N · (nSteps + 1) with both stages.
+ *
+ * @param scoreFn score with its conditioning bound (see {@link pcSampleConditional})
+ * @param shapeNHWC shape of the sample [B,H,W,C]
+ * @throws ConfigError for bad options; InputError for a bad shape or a score of the wrong shape;
+ *   `opts.signal.reason` when aborted.
+ */
+export async function pcSample(scoreFn: ScoreFn, shapeNHWC: readonly [number, number, number, number], opts: PcSamplerOptions): Promise<SamplerResult> {
+  const where = 'pcSample';
+  const raw = checkOptionKeys(where, opts, KEYS);
+  const { sde, noise } = checkUpdateContext(where, raw);
+  const d = DEFAULT_PC_SAMPLER_OPTIONS;
+  const predictor = checkChoice(where, 'predictor', raw.predictor ?? d.predictor, PREDICTORS);
+  const corrector = checkChoice(where, 'corrector', raw.corrector ?? d.corrector, CORRECTORS);
+  const snr = checkNumber(where, 'snr', raw.snr ?? d.snr, { above: 0 });
+  const nSteps = checkNumber(where, 'nSteps', raw.nSteps ?? d.nSteps, { integer: true, min: 1 });
+  const denoise = checkBoolean(where, 'denoise', raw.denoise ?? d.denoise);
+  const eps = checkNumber(where, 'eps', raw.eps ?? d.eps, { above: 0, below: sde.T });
+  const probabilityFlow = checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? d.probabilityFlow);
+  const stepSize = checkChoice(where, 'langevinStepSize', raw.langevinStepSize ?? d.langevinStepSize, LANGEVIN_STEP_SIZES);
+  const onProgress = checkCallback<(p: SamplerProgress) => void>(where, 'onProgress', raw.onProgress);
+  const onUpdate = checkCallback<(u: SamplerUpdate) => void>(where, 'onUpdate', raw.onUpdate);
+  const signal = raw.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
+  }
+  if (predictor === 'none' && corrector === 'none') {
+    throw new ConfigError(`${where}: predictor and corrector are both "none"; at least one must run`, { option: 'predictor' });
+  }
+  if (
+    !Array.isArray(shapeNHWC) ||
+    shapeNHWC.length !== 4 ||
+    !shapeNHWC.every((v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)
+  ) {
+    throw new InputError(`${where}: shapeNHWC must be 4 positive integers [B,H,W,C], received ${describeValue(shapeNHWC)}`, { option: 'shapeNHWC' });
+  }
+  const shape = [...shapeNHWC] as [number, number, number, number];
+  signal?.throwIfAborted();
+
+  const timesteps = torchLinspaceFloat32(sde.T, eps, sde.N);
+  let nfe = 0;
+  let x = sde.priorSampling(shape, noise);
+  let xMean: tf.Tensor4D | null = null;
+  const accept = (r: UpdateResult, step: number, kind: SamplerUpdate['kind'], tValue: number): void => {
+    x.dispose();
+    xMean?.dispose();
+    x = r.x;
+    xMean = r.xMean;
+    nfe += r.nfe;
+    onUpdate?.({ step, kind, t: tValue, x: r.x, xMean: r.xMean });
+  };
+  try {
+    for (let i = 0; i < sde.N; i++) {
+      signal?.throwIfAborted();
+      const tValue = timesteps[i] ?? NaN;
+      const t = tf.fill([shape[0]], tValue, 'float32') as tf.Tensor1D;
+      try {
+        if (corrector === 'langevin') {
+          accept(langevinCorrector(scoreFn, x, t, { sde, noise, snr, nSteps, stepSize }), i, 'corrector', tValue);
+        }
+        if (predictor !== 'none') {
+          const update = predictor === 'reverse-diffusion' ? reverseDiffusionPredictor : eulerMaruyamaPredictor;
+          accept(update(scoreFn, x, t, { sde, noise, probabilityFlow }), i, 'predictor', tValue);
+        }
+      } finally {
+        t.dispose();
+      }
+      onProgress?.({ step: i, steps: sde.N, nfe, t: tValue });
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    x.dispose();
+    (xMean as tf.Tensor4D | null)?.dispose();
+    throw err;
+  }
+  const last = xMean as tf.Tensor4D | null;
+  if (last === null) throw new Error('pcSample: internal error: no update ran');
+  const keep = denoise ? last : x;
+  (denoise ? x : last).dispose();
+  return { xNHWC: keep, nfe, steps: sde.N };
+}
+
+/**
+ * {@link pcSample} for FASR's conditional score s(x, t | y, F): the prior has the LR batch's shape
+ * (`yNHWC.shape`), and `yNHWC` [B,H,W,3] and `feat` [B,F] are passed to every score evaluation.
+ * The caller keeps ownership of `yNHWC` and `feat`.
+ */
+export async function pcSampleConditional(
+  scoreFn: ConditionalScoreFn,
+  yNHWC: tf.Tensor4D,
+  feat: tf.Tensor2D,
+  opts: PcSamplerOptions,
+): Promise<SamplerResult> {
+  checkTensorShape('pcSampleConditional', 'y', yNHWC, 'BHWC', [null, null, null, null]);
+  checkTensorShape('pcSampleConditional', 'feat', feat, 'BF', [yNHWC.shape[0], null]);
+  return pcSample(bindCondition(scoreFn, yNHWC, feat), yNHWC.shape, opts);
+}

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkBoolean, checkOptionKeys, checkTensorShape, perSample } from '../sde';
+import type { ScoreFn } from '../sde';
+import { checkUpdateContext, countingScoreFn } from './update-fn';
+import type { UpdateContext, UpdateResult } from './update-fn';
+
+/** Options of the predictors. */
+export interface PredictorOptions extends UpdateContext {
+  /** Follow the probability-flow ODE instead of the reverse SDE (no noise term). Default false. */
+  readonly probabilityFlow?: boolean;
+}
+
+const KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
+
+/**
+ * Reverse-diffusion predictor (Song et al. 2021, Eq. 46; score_sde `ReverseDiffusionPredictor`):
+ * with the SDE's own discretisation (for the VE SDE, SMLD's f = 0, G_i = √(σ_i² − σ_{i−1}²)),
+ * x_mean = x − f + G² s(x, t), x ← x_mean + G z, z ~ N(0, I). One score evaluation, then one
+ * `noise.normal` draw (in this order, as in score_sde).
+ */
+export function reverseDiffusionPredictor(scoreFn: ScoreFn, xNHWC: tf.Tensor4D, t: tf.Tensor1D, opts: PredictorOptions): UpdateResult {
+  const where = 'reverseDiffusionPredictor';
+  const raw = checkOptionKeys(where, opts, KEYS);
+  const { sde, noise } = checkUpdateContext(where, raw);
+  const probabilityFlow = checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? false);
+  checkTensorShape(where, 'x', xNHWC, 'BHWC', [null, null, null, null]);
+  checkTensorShape(where, 't', t, 'B', [xNHWC.shape[0]]);
+  const counted = countingScoreFn(where, scoreFn);
+  const out = tf.tidy(() => {
+    const { f, G } = sde.reverse(counted.fn, probabilityFlow).discretize(xNHWC, t);
+    const z = noise.normal(xNHWC.shape);
+    const xMean = tf.sub(xNHWC, f) as tf.Tensor4D;
+    const x = tf.add(xMean, tf.mul(perSample(G), z)) as tf.Tensor4D;
+    return { x, xMean };
+  });
+  return { ...out, nfe: counted.calls() };
+}
