@@ -71,6 +71,7 @@ function err(file: string, msg: string, ctx: Record<string, unknown> = {}): Chec
 }
 
 function asDict(v: PickleValue | undefined, what: string, file: string): Map<PickleKey, PickleValue> {
+  if (v === undefined) throw err(file, `${what} is missing`);
   if (!(v instanceof Map)) throw err(file, `${what} must be a dict, got ${describeValue(v)}`);
   return v;
 }

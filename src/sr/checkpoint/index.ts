@@ -12,3 +12,7 @@ export { TorchTensor, isTorchTensor } from './torch-tensor';
 export { readTorchTensor } from './read-torch-tensor';
 export type { AdamParamGroup, AdamParamState, EmaState, FasrCheckpoint, LoadTorchStateDictOptions } from './fasr-checkpoint';
 export { NCSNPP_NON_TRAINABLE_KEYS, loadTorchStateDict, readFasrCheckpoint } from './fasr-checkpoint';
+export type { Safetensors } from './safetensors';
+export { formatSafetensors, parseSafetensors } from './safetensors';
+export type { JsonObject, JsonValue, LoadModelFileOptions, LoadedModelFile, ModelCard, SaveModelFileOptions, SavedModelFile } from './model-file';
+export { loadModelFile, saveModelFile } from './model-file';
