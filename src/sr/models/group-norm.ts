@@ -32,7 +32,7 @@ export function groupNorm(imgNHWC: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Ten
       tf.broadcastTo(tf.mean(channelMeans.reshape([b, groups, cg]), 2, true), [b, groups, cg]).reshape<tf.Tensor4D>([b, 1, 1, c]);
     const mean = groupMean(spatialMean(imgNHWC));
     const d = tf.sub(imgNHWC, mean);
-    const variance = groupMean(spatialMean(tf.square(d)));
+    const variance = groupMean(spatialMean(tf.square(d) as tf.Tensor4D));
     const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), gamma);
     return tf.add(tf.mul(d, scale), beta);
   });
