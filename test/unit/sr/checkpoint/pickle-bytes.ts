@@ -171,3 +171,10 @@ export function torchZip(pkl: Uint8Array, storages: Readonly<Record<string, Uint
 export function le(a: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
+
+/** Values of a non-int64 typed array as numbers (for toEqual). */
+export function nums(d: ArrayLike<number> | BigInt64Array | undefined): number[] {
+  if (d === undefined) throw new Error('no data');
+  if (d instanceof BigInt64Array) throw new Error('int64 data: compare as bigint');
+  return Array.from(d);
+}
