@@ -13,12 +13,13 @@ describe('probeSource', () => {
   });
   afterAll(() => removeDir(dir));
 
-  it('reads the shared clips (values from the files as ffprobe 5.1 reports them)', async () => {
+  it('reads the shared clips (values from the files as ffprobe reports them)', async () => {
     const h = await probeSource(HAMILTON, bins);
     expect(h).toMatchObject({ codecName: 'h264', width: 640, height: 360, rotationDeg: 0, frameCount: 275, hasAudio: true, sizeBytes: 613928 });
     expect(h.formatName).toContain('mp4');
     expect(h.avgFrameRate).toBeCloseTo(29.97, 2);
-    expect(h.durationMs).toBeCloseTo(10008, 0);
+    // Container duration: ffprobe 5.1 says 10.008 s, the npm static ffprobe (2023) 10.020 s.
+    expect(Math.abs((h.durationMs ?? 0) - 10008)).toBeLessThan(25);
     expect(h.timeBase).toEqual({ num: 1, den: 11988 });
     // The video starts 852 ms into the file's timeline (audio starts at 8 ms): frames report that timeline.
     expect(h.startTimeMs).toBeCloseTo(852.019, 3);
