@@ -14,7 +14,8 @@ export interface WarpOptions {
 }
 
 interface FloatPlane {
-  readonly data: Float32Array;
+  /** HWC RGB samples: the source bytes themselves, or the prefiltered float region. */
+  readonly data: ArrayLike<number>;
   readonly width: number;
   readonly height: number;
   /** Maps source-image pixel coordinates into this plane's pixel coordinates. */
@@ -70,7 +71,8 @@ export function warpSimilarity(
 }
 
 function fullPlane(image: RgbImage): FloatPlane {
-  return { data: Float32Array.from(image.rgb), width: image.width, height: image.height, toPlane: (p) => [p[0], p[1]] };
+  // No copy: a 1080p frame is 6 MB and this runs once per detection.
+  return { data: image.rgb, width: image.width, height: image.height, toPlane: (p) => [p[0], p[1]] };
 }
 
 /** The source region under the crop (plus a margin), resized by 1/zoom with the antialiased triangle filter. */

@@ -5,3 +5,4 @@ export { laplacianVariance } from './laplacian-variance';
 export { frontalness, cropSharpness, qualityComponents } from './quality-components';
 export type { QualityComponents } from './quality-components';
 export { scoreDetection, combineQuality, selectLr0 } from './score-detection';
+export { toTrack } from './to-track';

@@ -7,6 +7,7 @@ import {
   parseQualityConfig,
   scoreDetection,
   selectLr0,
+  toTrack,
 } from '../../../../src/track/quality';
 
 /** A seeded "face-like" texture: smooth shading plus fine detail. */
@@ -141,5 +142,15 @@ describe('parseQualityConfig', () => {
     expect(() => parseQualityConfig({ sizeFullPx: -1 })).toThrow(/sizeFullPx/);
     expect(() => parseQualityConfig({ weights: { frontal: 0, sharpness: 0, size: 0, confidence: 0 } })).toThrow(/must not all be 0/);
     expect(() => scoreDetection(det({ bboxXYWH: [0, 0, 0, 10] }), texturedCrop(16))).toThrow(InputError);
+  });
+});
+
+describe('toTrack', () => {
+  it('builds the contracts Track with LR_0 at the best quality', () => {
+    const mk = (quality: number, frameIndex: number): ScoredDetection => ({ ...det({ frameIndex }), quality, sharpness: 1, frontalness: 1 });
+    const detections = [mk(0.3, 0), mk(0.9, 1), mk(0.5, 2)];
+    const t = toTrack({ trackKey: 4, detections, embeddings: [null, null, null], firstPtsMs: 0, lastPtsMs: 80, reentries: 0 }, 7);
+    expect(t).toEqual({ trackKey: 4, sourceId: 7, detections, lr0Index: 1 });
+    expect(() => toTrack({ trackKey: 1, detections: [], embeddings: [], firstPtsMs: 0, lastPtsMs: 0, reentries: 0 }, 7)).toThrow(/at least one detection/);
   });
 });
