@@ -45,38 +45,31 @@ export interface SamplerUpdate {
   readonly xMean: tf.Tensor4D;
 }
 
-/** Options of {@link pcSample}. The SDE's N is the number of steps. */
-export interface PcSamplerOptions {
-  /** The forward SDE, e.g. `new VeSde()` (σ_min 0.001, σ_max 348, N 2000). Required. */
-  readonly sde: Sde;
-  /** Source of all randomness: the prior draw, then per step the corrector's and the predictor's draws. Required. */
-  readonly noise: NoiseSource;
+/**
+ * The serialisable settings of the PC sampler (what a pipeline file or the CLI configures). The
+ * number of steps is the SDE's N (`VeSdeConfig.N`, 2000 in the paper).
+ */
+export interface PcSamplerConfig {
   /** Predictor algorithm. Default 'reverse-diffusion' (FASR). */
-  readonly predictor?: PredictorName;
+  readonly predictor: PredictorName;
   /** Corrector algorithm. Default 'langevin' (FASR). */
-  readonly corrector?: CorrectorName;
+  readonly corrector: CorrectorName;
   /** Langevin target signal-to-noise ratio r. Finite, > 0. Default 0.16 (FASR). */
-  readonly snr?: number;
-  /** Langevin steps per noise level. Integer ≥ 1. Default 1. */
-  readonly nSteps?: number;
-  /** Return the last predictor's x_mean (no final noise) instead of x. Default true. */
-  readonly denoise?: boolean;
+  readonly snr: number;
+  /** Langevin steps per noise level. Integer ≥ 1. Default 1 (FASR). */
+  readonly nSteps: number;
+  /** Return the last predictor's x_mean (no final noise) instead of x. Default true (FASR). */
+  readonly denoise: boolean;
   /** Smallest diffusion time: the grid is linspace(T, eps, N) in float32. In (0, T). Default 1e-5. */
-  readonly eps?: number;
-  /** Predict along the probability-flow ODE. Default false. */
-  readonly probabilityFlow?: boolean;
+  readonly eps: number;
+  /** Predict along the probability-flow ODE instead of the reverse SDE. Default false. */
+  readonly probabilityFlow: boolean;
   /** Langevin step-size sharing, see `LangevinOptions.stepSize`. Default 'batch-mean' (the authors'). */
-  readonly langevinStepSize?: LangevinStepSize;
-  /** Called after every step. */
-  readonly onProgress?: (progress: SamplerProgress) => void;
-  /** Called after every corrector and predictor update (debugging, golden tests). */
-  readonly onUpdate?: (update: SamplerUpdate) => void;
-  /** Aborts between steps; the promise then rejects with `signal.reason` (an AbortError by default). */
-  readonly signal?: AbortSignal;
+  readonly langevinStepSize: LangevinStepSize;
 }
 
 /** The FASR paper's sampler settings (configs/ve/sr_ve.py); N = 2000 comes from the SDE. */
-export const DEFAULT_PC_SAMPLER_OPTIONS = Object.freeze({
+export const DEFAULT_PC_SAMPLER_CONFIG: Readonly<PcSamplerConfig> = Object.freeze({
   predictor: 'reverse-diffusion',
   corrector: 'langevin',
   snr: 0.16,
@@ -85,7 +78,50 @@ export const DEFAULT_PC_SAMPLER_OPTIONS = Object.freeze({
   eps: 1e-5,
   probabilityFlow: false,
   langevinStepSize: 'batch-mean',
-} as const);
+});
+
+const CONFIG_KEYS = ['predictor', 'corrector', 'snr', 'nSteps', 'denoise', 'eps', 'probabilityFlow', 'langevinStepSize'] as const;
+
+function parseConfigFields(where: string, raw: Readonly<Record<string, unknown>>, T = 1): Readonly<PcSamplerConfig> {
+  const d = DEFAULT_PC_SAMPLER_CONFIG;
+  const config: PcSamplerConfig = {
+    predictor: checkChoice(where, 'predictor', raw.predictor ?? d.predictor, PREDICTORS),
+    corrector: checkChoice(where, 'corrector', raw.corrector ?? d.corrector, CORRECTORS),
+    snr: checkNumber(where, 'snr', raw.snr ?? d.snr, { above: 0 }),
+    nSteps: checkNumber(where, 'nSteps', raw.nSteps ?? d.nSteps, { integer: true, min: 1 }),
+    denoise: checkBoolean(where, 'denoise', raw.denoise ?? d.denoise),
+    eps: checkNumber(where, 'eps', raw.eps ?? d.eps, { above: 0, below: T }),
+    probabilityFlow: checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? d.probabilityFlow),
+    langevinStepSize: checkChoice(where, 'langevinStepSize', raw.langevinStepSize ?? d.langevinStepSize, LANGEVIN_STEP_SIZES),
+  };
+  if (config.predictor === 'none' && config.corrector === 'none') {
+    throw new ConfigError(`${where}: predictor and corrector are both "none"; at least one must run`, { option: 'predictor' });
+  }
+  return Object.freeze(config);
+}
+
+/**
+ * Validates a (partial) PC sampler config and fills in the defaults (eps is checked against T = 1,
+ * the VE SDE's end time).
+ * @throws ConfigError for unknown keys and out-of-range values (exact messages name the key).
+ */
+export function parsePcSamplerConfig(input: unknown = {}): Readonly<PcSamplerConfig> {
+  return parseConfigFields('PcSamplerConfig', checkOptionKeys('PcSamplerConfig', input, CONFIG_KEYS));
+}
+
+/** Options of {@link pcSample}: the config (defaults {@link DEFAULT_PC_SAMPLER_CONFIG}) plus the run's collaborators. */
+export interface PcSamplerOptions extends Partial<PcSamplerConfig> {
+  /** The forward SDE, e.g. `new VeSde()` (σ_min 0.001, σ_max 348, N 2000); N is the number of steps. Required. */
+  readonly sde: Sde;
+  /** Source of all randomness: the prior draw, then per step the corrector's and the predictor's draws. Required. */
+  readonly noise: NoiseSource;
+  /** Called after every step. */
+  readonly onProgress?: (progress: SamplerProgress) => void;
+  /** Called after every corrector and predictor update (debugging, golden tests). */
+  readonly onUpdate?: (update: SamplerUpdate) => void;
+  /** Aborts between steps; the promise then rejects with `signal.reason` (an AbortError by default). */
+  readonly signal?: AbortSignal;
+}
 
 /** What a sampler returns. The caller owns `xNHWC`. */
 export interface SamplerResult {
@@ -97,21 +133,7 @@ export interface SamplerResult {
   readonly steps: number;
 }
 
-const KEYS = [
-  'sde',
-  'noise',
-  'predictor',
-  'corrector',
-  'snr',
-  'nSteps',
-  'denoise',
-  'eps',
-  'probabilityFlow',
-  'langevinStepSize',
-  'onProgress',
-  'onUpdate',
-  'signal',
-] as const;
+const KEYS = ['sde', 'noise', ...CONFIG_KEYS, 'onProgress', 'onUpdate', 'signal'] as const;
 
 function checkCallback<F>(where: string, name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;
@@ -139,23 +161,12 @@ export async function pcSample(scoreFn: ScoreFn, shapeNHWC: readonly [number, nu
   const where = 'pcSample';
   const raw = checkOptionKeys(where, opts, KEYS);
   const { sde, noise } = checkUpdateContext(where, raw);
-  const d = DEFAULT_PC_SAMPLER_OPTIONS;
-  const predictor = checkChoice(where, 'predictor', raw.predictor ?? d.predictor, PREDICTORS);
-  const corrector = checkChoice(where, 'corrector', raw.corrector ?? d.corrector, CORRECTORS);
-  const snr = checkNumber(where, 'snr', raw.snr ?? d.snr, { above: 0 });
-  const nSteps = checkNumber(where, 'nSteps', raw.nSteps ?? d.nSteps, { integer: true, min: 1 });
-  const denoise = checkBoolean(where, 'denoise', raw.denoise ?? d.denoise);
-  const eps = checkNumber(where, 'eps', raw.eps ?? d.eps, { above: 0, below: sde.T });
-  const probabilityFlow = checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? d.probabilityFlow);
-  const stepSize = checkChoice(where, 'langevinStepSize', raw.langevinStepSize ?? d.langevinStepSize, LANGEVIN_STEP_SIZES);
+  const { predictor, corrector, snr, nSteps, denoise, eps, probabilityFlow, langevinStepSize: stepSize } = parseConfigFields(where, raw, sde.T);
   const onProgress = checkCallback<(p: SamplerProgress) => void>(where, 'onProgress', raw.onProgress);
   const onUpdate = checkCallback<(u: SamplerUpdate) => void>(where, 'onUpdate', raw.onUpdate);
   const signal = raw.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
-  }
-  if (predictor === 'none' && corrector === 'none') {
-    throw new ConfigError(`${where}: predictor and corrector are both "none"; at least one must run`, { option: 'predictor' });
   }
   if (
     !Array.isArray(shapeNHWC) ||

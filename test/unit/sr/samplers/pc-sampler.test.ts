@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../../src/runtime/backend';
 import { ConfigError, InputError } from '../../../../src/contracts';
 import { SeededNoiseSource } from '../../../../src/sr/noise';
-import { DEFAULT_PC_SAMPLER_OPTIONS, pcSample, pcSampleConditional } from '../../../../src/sr/samplers';
+import { DEFAULT_PC_SAMPLER_CONFIG, parsePcSamplerConfig, pcSample, pcSampleConditional } from '../../../../src/sr/samplers';
 import type { PcSamplerOptions } from '../../../../src/sr/samplers';
 import { VeSde } from '../../../../src/sr/sde';
 import type { ScoreFn } from '../../../../src/sr/sde';
@@ -79,8 +79,14 @@ describe('pcSample control', () => {
   const sde = new VeSde({ sigmaMin: 0.01, sigmaMax: 10, N: 6 });
   const score = gaussianScore(sde);
 
-  it('has the paper defaults', () => {
-    expect(DEFAULT_PC_SAMPLER_OPTIONS).toEqual({
+  it('has the paper defaults, frozen; parsePcSamplerConfig fills them in and validates', () => {
+    expect(Object.isFrozen(DEFAULT_PC_SAMPLER_CONFIG)).toBe(true);
+    expect(parsePcSamplerConfig({ snr: 0.2 })).toEqual({ ...DEFAULT_PC_SAMPLER_CONFIG, snr: 0.2 });
+    expect(() => parsePcSamplerConfig({ snr: 0 })).toThrow(new ConfigError('PcSamplerConfig.snr: expected a finite number > 0, received 0'));
+    expect(() => parsePcSamplerConfig({ sde: 1 })).toThrow(
+      'PcSamplerConfig: unknown option "sde"; valid options: predictor, corrector, snr, nSteps, denoise, eps, probabilityFlow, langevinStepSize',
+    );
+    expect(DEFAULT_PC_SAMPLER_CONFIG).toEqual({
       predictor: 'reverse-diffusion',
       corrector: 'langevin',
       snr: 0.16,
