@@ -112,7 +112,7 @@ export function formatConfigIssues(issues: readonly Issue[], input: unknown, val
       return `${issue.path.length > 0 ? `${where}: ` : ''}unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; valid keys: ${validKeys.join(', ')}`;
     }
     if (issue.code === 'invalid_type' && issue.received === 'undefined') return `${where}: required, received nothing`;
-    const message = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+    const message = issue.code === 'invalid_type' && issue.expected !== 'integer' ? `expected ${issue.expected}` : issue.message;
     return `${where}: ${message}, received ${describe(valueAt(input, issue.path))}`;
   });
 }
@@ -159,7 +159,7 @@ export function parseNcsnppConfig(input: unknown): NcsnppConfig {
     problems.push(`imageSize: expected a multiple of ${2 ** (levels - 1)} (2^(chMult.length-1)), received ${v.imageSize}`);
   }
   const resolutions = v.chMult.map((_, i) => v.imageSize / 2 ** i);
-  for (const r of v.attnResolutions) {
+  for (const r of problems.length === 0 ? v.attnResolutions : []) {
     if (!resolutions.includes(r)) {
       problems.push(`attnResolutions: ${r} is not one of the network's resolutions ${JSON.stringify(resolutions)}`);
     }
@@ -228,7 +228,7 @@ const authorsModelSchema = z
     num_scales: z.number(),
     beta_min: z.number(),
     beta_max: z.number(),
-    dropout: z.number(),
+    dropout: z.literal(0, { errorMap: () => ({ message: 'expected 0 (dropout is not implemented)' }) }),
     embedding_type: z.literal('fourier', { errorMap: () => ({ message: "expected 'fourier' (the only embedding implemented)" }) }),
     name: z.literal('ncsnpp', { errorMap: () => ({ message: "expected 'ncsnpp'" }) }),
     sigma_max: z.number(),
@@ -242,14 +242,14 @@ const authorsModelSchema = z
     num_res_blocks: z.number(),
     attn_resolutions: z.array(z.number()),
     resamp_with_conv: z.boolean(),
-    conditional: z.boolean(),
+    conditional: z.literal(true, { errorMap: () => ({ message: 'expected true (the descriptor conditioning needs the time embedding)' }) }),
     fir: z.literal(true, { errorMap: () => ({ message: 'expected true (only FIR resampling is implemented)' }) }),
     fir_kernel: z.array(z.number()),
     skip_rescale: z.boolean(),
     resblock_type: z.literal('biggan', { errorMap: () => ({ message: "expected 'biggan' (the only resblock type implemented)" }) }),
     progressive: z.literal('none', { errorMap: () => ({ message: "expected 'none' (the only progressive mode implemented)" }) }),
-    progressive_input: z.string(),
-    progressive_combine: z.string(),
+    progressive_input: z.literal('input_skip', { errorMap: () => ({ message: "expected 'input_skip' (the only one implemented)" }) }),
+    progressive_combine: z.literal('sum', { errorMap: () => ({ message: "expected 'sum' (the only one implemented)" }) }),
     attention_type: z.literal('ddpm', { errorMap: () => ({ message: "expected 'ddpm'" }) }),
     init_scale: z.number(),
     fourier_scale: z.number(),
@@ -258,7 +258,11 @@ const authorsModelSchema = z
   .strict();
 
 const authorsDataSchema = z
-  .object({ image_size: z.number(), num_channels: z.number(), centered: z.boolean() })
+  .object({
+    image_size: z.number(),
+    num_channels: z.literal(6, { errorMap: () => ({ message: 'expected 6 (3 channels of x + 3 of y)' }) }),
+    centered: z.boolean(),
+  })
   .passthrough(); // dataset paths, flips etc. describe the data, not the network
 
 const authorsSchema = z.object({ model: authorsModelSchema, data: authorsDataSchema }).passthrough();
