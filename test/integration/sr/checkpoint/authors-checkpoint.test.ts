@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckpointError } from '../../../../src/contracts';
 import type { HostTensor, StateDict } from '../../../../src/sr/checkpoint';
-import { loadTorchStateDict, readFasrCheckpoint, readNpy, readTorchFile, readTorchTensor, TorchTensor } from '../../../../src/sr/checkpoint';
+import { loadModelFile, loadTorchStateDict, readFasrCheckpoint, readNpy, readTorchFile, readTorchTensor, saveModelFile, TorchTensor } from '../../../../src/sr/checkpoint';
 
 const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures/fasr-reference');
 const ZIP = path.join(FIXTURES, 'tiny/checkpoint.pth');
@@ -120,5 +122,54 @@ describe('authors checkpoints (tiny NCSN++)', () => {
       /the checkpoint root must be a dict, got tensor float32\[10, 1, 512\]/,
     );
     await expect(loadTorchStateDict(path.join(FIXTURES, 'tiny/x.npy'), { weights: 'model' })).rejects.toThrow(CheckpointError);
+  });
+
+  describe('damaged copies', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-ckpt-int-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it.each([
+      ['zip', ZIP],
+      ['legacy', LEGACY],
+    ])('a truncated %s checkpoint raises CheckpointError at every cut', async (_kind, src) => {
+      const bytes = fs.readFileSync(src);
+      for (const frac of [0.001, 0.3, 0.7, 0.999]) {
+        const cut = path.join(dir, `cut-${path.basename(src)}-${frac}`);
+        fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * frac)));
+        await expect(loadTorchStateDict(cut, { weights: 'ema' })).rejects.toBeInstanceOf(CheckpointError);
+      }
+    });
+
+    it('an empty file and a PNG raise CheckpointError', async () => {
+      const empty = path.join(dir, 'empty.pth');
+      fs.writeFileSync(empty, '');
+      await expect(loadTorchStateDict(empty, { weights: 'model' })).rejects.toThrow(/empty file, not a torch checkpoint/);
+      await expect(loadTorchStateDict(path.join(FIXTURES, 'degradation/000001-hr.png'), { weights: 'model' })).rejects.toThrow(
+        /not a torch checkpoint: expected a zip archive/,
+      );
+    });
+
+    it('EMA weights survive the project model file bit for bit', async () => {
+      const saved = await saveModelFile(path.join(dir, 'tiny-ema'), zipEma, { nf: 16 }, {
+        name: 'fasr-tiny-ema',
+        description: 'The fixtures tiny NCSN++ with EMA weights, converted from checkpoint.pth.',
+        architecture: 'NCSN++ (VE SDE), nf 16',
+        source: `tiny/checkpoint.pth sha256 ${createHash('sha256').update(fs.readFileSync(ZIP)).digest('hex')}`,
+        data: { datasets: ['random weights (no training data)'], licence: 'n/a' },
+        licence: 'MIT',
+        intendedUse: 'tests',
+        limitations: 'random weights',
+        steps: 2,
+        metrics: {},
+        createdAt: '2026-11-26T00:00:00Z',
+      });
+      const back = await loadModelFile(saved.sidecarPath);
+      expect(back.sha256).toBe(saved.sha256);
+      const sortedEma = new Map([...zipEma].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      expectSameStateDict(sortedEma, back.stateDict);
+    });
   });
 });
