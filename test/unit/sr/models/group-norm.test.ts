@@ -7,7 +7,7 @@ beforeAll(async () => {
 });
 
 /** Reference GroupNorm on host data in float64, NHWC. */
-function reference(x: Float32Array, [b, h, w, c]: number[], gamma: number[], beta: number[], groups: number, eps: number): number[] {
+function reference(x: Float32Array, [b, h, w, c]: [number, number, number, number], gamma: number[], beta: number[], groups: number, eps: number): number[] {
   const out = new Array<number>(x.length);
   const cg = c / groups;
   for (let n = 0; n < b; n++) {

@@ -26,6 +26,9 @@ function inputs(batch: number, featDim = config.featDim): { x: tf.Tensor4D; y: t
   };
 }
 
+/** Values of a float host tensor (none of ours holds int64). */
+const values = (t: HostTensor | undefined): number[] => Array.from((t?.data ?? new Float32Array(0)) as Float32Array | Float64Array);
+
 function checkpointError(fn: () => unknown): CheckpointError {
   try {
     fn();
@@ -52,7 +55,7 @@ describe('NcsnppModel', () => {
     expect([...stateDict.keys()][0]).toBe('sigmas');
     const sigmas = stateDict.get('sigmas');
     expect(sigmas?.dtype).toBe('float64');
-    expect(Array.from(sigmas?.data ?? [])).toEqual(Array.from(ncsnppSigmasBuffer(config)));
+    expect(values(sigmas)).toEqual(Array.from(ncsnppSigmasBuffer(config)));
     expect(stateDict.get('all_modules.3.weight')?.shape).toEqual([8, 6, 3, 3]);
     const attn = spec.modules.find((m) => m.className === 'AttnBlockpp');
     expect(attn?.index).toBe(8); // level 1 (8x8): ResBlock 7, then attention
@@ -65,15 +68,15 @@ describe('NcsnppModel', () => {
     const authorsInit = NcsnppModel.random(parseNcsnppConfig({ ...config, initScale: 0 }), 42);
     const sd = authorsInit.toStateDict();
     authorsInit.dispose();
-    const values = (name: string): number[] => Array.from(sd.get(name)?.data as Float32Array);
-    expect(values('all_modules.4.Conv_0.bias').every((v) => v === 0)).toBe(true);
-    expect(values('all_modules.4.GroupNorm_0.weight').every((v) => v === 1)).toBe(true);
-    const w = values('all_modules.0.W');
+    const valuesOf = (name: string): number[] => values(sd.get(name));
+    expect(valuesOf('all_modules.4.Conv_0.bias').every((v) => v === 0)).toBe(true);
+    expect(valuesOf('all_modules.4.GroupNorm_0.weight').every((v) => v === 1)).toBe(true);
+    const w = valuesOf('all_modules.0.W');
     expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(5);
     // Conv_1 has init_scale 0 -> 1e-10 variance scale
-    expect(Math.max(...values('all_modules.4.Conv_1.weight').map(Math.abs))).toBeLessThan(1e-5);
+    expect(Math.max(...valuesOf('all_modules.4.Conv_1.weight').map(Math.abs))).toBeLessThan(1e-5);
     // Conv_0 (8 -> 8, 3x3): fan_avg = (8*9 + 8*9)/2, uniform limit sqrt(3/72)
-    const conv0 = values('all_modules.4.Conv_0.weight');
+    const conv0 = valuesOf('all_modules.4.Conv_0.weight');
     expect(Math.max(...conv0.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(3 / 72));
     expect(Math.max(...conv0.map(Math.abs))).toBeGreaterThan(0.9 * Math.sqrt(3 / 72));
   });
@@ -81,10 +84,11 @@ describe('NcsnppModel', () => {
   it('is reproducible from its seed and differs between seeds', () => {
     const again = NcsnppModel.random(config, 42);
     const other = NcsnppModel.random(config, 43);
-    const a = again.toStateDict().get('all_modules.7.Conv_2.weight')?.data;
-    const b = other.toStateDict().get('all_modules.7.Conv_2.weight')?.data;
-    expect(Array.from(a ?? [])).toEqual(Array.from(stateDict.get('all_modules.7.Conv_2.weight')?.data ?? []));
-    expect(Array.from(a ?? [])).not.toEqual(Array.from(b ?? []));
+    const a = values(again.toStateDict().get('all_modules.7.Conv_2.weight'));
+    const b = values(other.toStateDict().get('all_modules.7.Conv_2.weight'));
+    expect(a.length).toBe(16 * 8);
+    expect(a).toEqual(values(stateDict.get('all_modules.7.Conv_2.weight')));
+    expect(a).not.toEqual(b);
     again.dispose();
     other.dispose();
   });
@@ -98,7 +102,7 @@ describe('NcsnppModel', () => {
     }
     const m1 = NcsnppModel.fromStateDict(config, sd);
     const back = m1.toStateDict();
-    for (const [name, t] of sd) expect(Array.from(back.get(name)?.data ?? [])).toEqual(Array.from(t.data));
+    for (const [name, t] of sd) expect(values(back.get(name))).toEqual(values(t));
     const m2 = NcsnppModel.fromStateDict(config, back);
     const { x, y, s, f } = inputs(1);
     const o1 = m1.forward(x, y, s, f);
