@@ -13,6 +13,8 @@ export interface AlignOptions {
   readonly sizePx?: number | 'native';
   /** Antialiasing prefilter when shrinking; see WarpOptions. Default true. */
   readonly antialias?: boolean;
+  /** Scale of FFHQ's quad: 1 = FFHQ framing (default); ≈ 0.74 ≈ the FASR authors' CelebA framing (see ffhqCrop). */
+  readonly quadScale?: number;
 }
 
 /** An aligned face and the maps between crop and source pixels. */
@@ -26,7 +28,7 @@ export interface AlignedFace {
   readonly quadSizePx: number;
 }
 
-const OPTION_KEYS = ['sizePx', 'antialias'];
+const OPTION_KEYS = ['sizePx', 'antialias', 'quadScale'];
 
 /**
  * The project's one canonical face alignment (pipeline and training data): FFHQ's crop
@@ -43,15 +45,16 @@ export function alignFace(image: RgbImage, landmarks: FaceLandmarks5, options: A
     }
   }
   const requested = options.sizePx ?? 128;
+  const quadScale = options.quadScale ?? 1;
   let sizePx: number;
   if (requested === 'native') {
-    sizePx = Math.max(8, Math.round(ffhqCrop(landmarks, 1).quadSizePx));
+    sizePx = Math.max(8, Math.round(ffhqCrop(landmarks, 1, quadScale).quadSizePx));
   } else if (Number.isInteger(requested) && requested > 0) {
     sizePx = requested;
   } else {
     throw new InputError(`alignFace: sizePx must be a positive integer or 'native', got ${String(requested)}`, { option: 'sizePx' });
   }
-  const geom = ffhqCrop(landmarks, sizePx);
+  const geom = ffhqCrop(landmarks, sizePx, quadScale);
   const rgb = warpSimilarity(image, geom.cropToFrame, sizePx, { antialias: options.antialias ?? true });
   return {
     crop: { width: sizePx, height: sizePx, rgb },

@@ -166,8 +166,26 @@ describe('alignFace on synthetic images', () => {
   it('rejects unknown options and bad sizes', () => {
     const lm = placedFace(30, 0, 50, 50);
     const img = { width: 100, height: 100, rgb: new Uint8Array(30000) };
-    expect(() => alignFace(img, lm, { size: 64 } as object)).toThrow(/unknown option 'size' \(valid: sizePx, antialias\)/);
+    expect(() => alignFace(img, lm, { size: 64 } as object)).toThrow(/unknown option 'size' \(valid: sizePx, antialias, quadScale\)/);
     expect(() => alignFace(img, lm, { sizePx: 12.5 })).toThrow(/sizePx must be a positive integer or 'native', got 12.5/);
     expect(() => alignFace({ ...img, rgb: new Uint8Array(5) }, lm)).toThrow(/width\*height\*3 bytes/);
+  });
+});
+
+describe('quadScale', () => {
+  it('shrinks the quad about its centre: eye distance in the crop scales by 1/quadScale', () => {
+    const lm: FaceLandmarks5 = { leftEye: [40, 50], rightEye: [60, 50], nose: [50, 60], mouthLeft: [42, 70], mouthRight: [58, 70] };
+    const eyeDist = (q: number): number => {
+      const t = invertSimilarity(ffhqCrop(lm, 100, q).cropToFrame);
+      const a = applySimilarity(t, lm.leftEye);
+      const b = applySimilarity(t, lm.rightEye);
+      return Math.hypot(b[0] - a[0], b[1] - a[1]);
+    };
+    expect(eyeDist(1)).toBeCloseTo(25, 9); // quad side 80 px → 100 px: eye distance 20 → 25
+    expect(eyeDist(0.5)).toBeCloseTo(50, 9);
+    const c = ffhqCrop(lm, 100, 0.5);
+    expect(c.quadSizePx).toBe(40);
+    expect(c.quadXY[0]).toEqual([30, 32]); // centre (50, 52) ± 20
+    expect(() => ffhqCrop(lm, 100, 0)).toThrow(/quadScale must be a positive number, got 0/);
   });
 });
