@@ -205,7 +205,6 @@ function checkOptions(opts: LoadTorchStateDictOptions): readonly string[] {
 export async function loadTorchStateDict(file: string, opts: LoadTorchStateDictOptions): Promise<StateDict> {
   const nonTrainable = checkOptions(opts);
   if (typeof file !== 'string' || file.length === 0) throw new CheckpointError(`loadTorchStateDict: file must be a non-empty path, got ${String(file)}`);
-  await Promise.resolve();
   return withFile(file, (_t, root) => {
     const { tensors } = modelTensors(root, file);
     let chosen = tensors;
@@ -276,7 +275,6 @@ function adamGroups(v: PickleValue | undefined, file: string): AdamParamGroup[] 
  */
 export async function readFasrCheckpoint(file: string, opts: { readonly nonTrainableKeys?: readonly string[] } = {}): Promise<FasrCheckpoint> {
   const nonTrainable = checkOptions({ weights: 'ema', ...opts });
-  await Promise.resolve();
   return withFile(file, (t, root) => {
     checkKeys(root, ['optimizer', 'model', 'ema', 'step'], 'the checkpoint', file, true);
     t.loadAll();

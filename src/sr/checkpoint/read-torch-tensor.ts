@@ -10,7 +10,6 @@ import { TorchTensor } from './torch-tensor';
  * @throws CheckpointError when the file is not a torch file or its root is not a tensor.
  */
 export async function readTorchTensor(file: string): Promise<HostTensor> {
-  await Promise.resolve();
   const t = openTorchFile(file);
   try {
     if (!(t.root instanceof TorchTensor)) {

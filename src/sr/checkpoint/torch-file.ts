@@ -201,7 +201,8 @@ function openLegacy(bytes: Uint8Array, name: string): OpenTorchFile {
     if (pos + n > bytes.length) {
       throw new CheckpointError(`${name}: truncated in storage '${key}': needs ${n} bytes, ${bytes.length - pos} left`, { path: name, tensor: key });
     }
-    s.attach(typedFromBytes(s.dtype, bytes.slice(pos, pos + n), s.size));
+    // A view of the file buffer when aligned (typedFromBytes copies otherwise).
+    s.attach(typedFromBytes(s.dtype, bytes.subarray(pos, pos + n), s.size));
     pos += n;
   }
   if (pos !== bytes.length) throw new CheckpointError(`${name}: ${bytes.length - pos} trailing bytes after the last storage`, { path: name });
@@ -219,7 +220,6 @@ function openLegacy(bytes: Uint8Array, name: string): OpenTorchFile {
  * @throws CheckpointError for a missing, empty, truncated, corrupt or hostile file.
  */
 export async function readTorchFile(file: string): Promise<PickleValue> {
-  await Promise.resolve();
   const f = openTorchFile(file);
   try {
     f.loadAll();

@@ -80,6 +80,11 @@ function rebuildTensor(fn: string, args: readonly PickleValue[], v2: boolean): T
   if (v2) {
     const hooks = args[5];
     if (!(hooks instanceof Map) || hooks.size !== 0) throw new CheckpointError(`${fn}: backward hooks must be an empty OrderedDict, got ${describeValue(hooks)}`);
+    // Tensor metadata (e.g. conjugate/negative bits) would change the values: refuse rather than ignore it.
+    const meta = args[6];
+    if (meta !== undefined && meta !== null && !(meta instanceof Map && meta.size === 0)) {
+      throw new CheckpointError(`${fn}: tensor metadata ${describeValue(meta)} is not supported`);
+    }
   }
   const start = base + offset;
   if (numel(shape) > 0) {

@@ -101,6 +101,14 @@ describe('torch zip format', () => {
     expect(() => read(bad)).toThrow(/CRC-32 mismatch in 'archive\/data\/0'/);
   });
 
+  it('refuses tensor metadata it would otherwise silently ignore (e.g. a conjugate bit)', () => {
+    const p = new PickleBytes().proto().global('torch._utils', '_rebuild_tensor_v2').mark();
+    p.mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(6).tuple().binpersid();
+    p.int(0).intTuple([6]).intTuple([1]).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce();
+    p.emptyDict().str('conj').bool(true).setitem().tuple().reduce().stop();
+    expect(() => read(torchZip(p.bytes(), { '0': le(SIX) }))).toThrow(/_rebuild_tensor_v2: tensor metadata dict\[1\] is not supported/);
+  });
+
   it('refuses a hostile data.pkl inside a well-formed archive', () => {
     const pkl = new PickleBytes().proto().global('os', 'system').str('echo pwned').tuple1().reduce().stop().bytes();
     expect(() => read(torchZip(pkl, {}))).toThrow(/forbidden global 'os\.system'/);
