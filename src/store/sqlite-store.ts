@@ -53,7 +53,7 @@ import {
   type UpsertSourceInput,
 } from './store';
 import { ArgCheck } from './validate';
-import { float32ToBlob } from './vector-blob';
+import { HOST_IS_LE, blobToFloat32, float32ToBlob } from './vector-blob';
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -102,7 +102,7 @@ export class SqliteStore implements Store {
       return fn();
     } catch (err) {
       if (err instanceof StoreError) throw err;
-      if (err instanceof Database.SqliteError) {
+      if (isSqliteError(err)) {
         throw new StoreError(`${where}: SQLite ${err.code}: ${err.message}`, { method: where, sqliteCode: err.code, cause: err });
       }
       throw err;
@@ -569,15 +569,19 @@ export class SqliteStore implements Store {
         WHERE f.model_id = @modelId AND f.dim = @dim AND f.track_id <> @exclude ${camera === null ? '' : 'AND s.camera = @camera'}`;
       const best: SimilarTrack[] = [];
       const stmt = this.db.prepare<[Record<string, unknown>], { id: number; track_id: number; vector: Buffer }>(sql);
+      // One aligned scratch vector reused for every row: the blob's bytes are copied in (they may
+      // sit at any offset) and read as float32 (the stored layout is little-endian, as is the host;
+      // see vector-blob.ts).
+      const scratch = new Float32Array(v.length);
+      const scratchBytes = new Uint8Array(scratch.buffer);
       for (const r of stmt.iterate({ modelId, dim: v.length, exclude, camera })) {
-        // Read the little-endian float32 blob in place (no copy per row).
-        const view = new DataView(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength);
+        const x = HOST_IS_LE ? (scratchBytes.set(r.vector), scratch) : blobToFloat32(r.vector);
         let dot = 0;
         let nn = 0;
         for (let i = 0; i < v.length; i++) {
-          const x = view.getFloat32(i * 4, true);
-          dot += x * (v[i] as number);
-          nn += x * x;
+          const xi = x[i] as number;
+          dot += xi * (v[i] as number);
+          nn += xi * xi;
         }
         if (nn === 0) continue;
         // Clamp: rounding can land just outside [-1, 1] for (anti)parallel vectors.
@@ -879,6 +883,18 @@ export class SqliteStore implements Store {
     this.listTrackStatements.clear();
     this.db.close();
   }
+}
+
+/**
+ * better-sqlite3's errors, recognised by shape: `instanceof Database.SqliteError` fails when the
+ * package's JS was loaded twice in one process (one jest module registry per test file) because
+ * the native addon keeps the first copy's error class.
+ */
+function isSqliteError(err: unknown): err is Error & { code: string } {
+  // Not `instanceof Error` either: under jest the first copy's Error is another realm's.
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown };
+  return e.name === 'SqliteError' && typeof e.code === 'string' && typeof e.message === 'string';
 }
 
 /** Cuts a `limit + 1` row fetch into a page: the extra row only says that another page exists. */

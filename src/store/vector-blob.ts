@@ -1,7 +1,7 @@
 import { StoreError } from '../contracts';
 
 /** True on little-endian hosts (all Node targets in practice); the BLOB format is fixed LE either way. */
-const HOST_IS_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_IS_LE: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Encodes a vector as a BLOB of little-endian float32 values (4 bytes each), bit-exact
