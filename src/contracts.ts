@@ -9,7 +9,10 @@ export interface Frame {
   readonly sourceId: number;
   /** 0-based index of the frame among the frames emitted for this source (after fps sampling). */
   readonly index: number;
-  /** Presentation time of the frame in the stream, milliseconds from the stream start. */
+  /**
+   * Presentation time of the frame in ms, in the stream's own timeline (ffprobe's pts_time x 1000):
+   * a file whose first frame is stamped 852 ms starts at 852, not 0. Real pts, so variable frame rate stays right.
+   */
   readonly ptsMs: number;
   readonly width: number;
   readonly height: number;
