@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { inflateSync } from 'fflate';
 import { CheckpointError } from '../../contracts';
 import type { ByteSource } from './byte-source';
@@ -22,21 +23,51 @@ const SIG_LOCAL = 0x04034b50;
 const EOCD_MIN = 22;
 const MAX_COMMENT = 0xffff;
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
+/** Slicing-by-8 tables for the pure-JS CRC-32 (used where Node lacks `zlib.crc32`, before 20.15). */
+function crcTables(): Uint32Array[] {
+  const t0 = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
+    t0[n] = c >>> 0;
   }
-  return t;
-})();
+  const tables = [t0];
+  for (let k = 1; k < 8; k++) {
+    const prev = tables[k - 1] as Uint32Array;
+    const t = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) t[n] = (t0[(prev[n] as number) & 0xff] as number) ^ ((prev[n] as number) >>> 8);
+    tables.push(t);
+  }
+  return tables;
+}
 
-/** CRC-32 (IEEE 802.3, as in zip). */
-export function crc32(bytes: Uint8Array): number {
+const CRC_TABLES: readonly Uint32Array[] = crcTables();
+
+/** CRC-32 in JavaScript, slicing by 8. */
+export function crc32Js(bytes: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff]! ^ (c >>> 8);
+  let i = 0;
+  const n8 = bytes.length - (bytes.length % 8);
+  for (; i < n8; i += 8) {
+    const a = (c ^ ((bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24))) >>> 0;
+    c =
+      (t7[a & 0xff] as number) ^
+      (t6[(a >>> 8) & 0xff] as number) ^
+      (t5[(a >>> 16) & 0xff] as number) ^
+      (t4[a >>> 24] as number) ^
+      (t3[bytes[i + 4] as number] as number) ^
+      (t2[bytes[i + 5] as number] as number) ^
+      (t1[bytes[i + 6] as number] as number) ^
+      (t0[bytes[i + 7] as number] as number);
+  }
+  for (; i < bytes.length; i++) c = (t0[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** CRC-32 (IEEE 802.3, as in zip): Node's zlib when it has `crc32` (20.15+), else {@link crc32Js}. */
+export function crc32(bytes: Uint8Array): number {
+  return typeof zlib.crc32 === 'function' ? zlib.crc32(bytes) >>> 0 : crc32Js(bytes);
 }
 
 function u16(b: Uint8Array, o: number): number {

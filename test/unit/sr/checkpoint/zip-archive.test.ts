@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { CheckpointError } from '../../../../src/contracts';
 import { BufferByteSource } from '../../../../src/sr/checkpoint/byte-source';
-import { crc32, ZipArchive } from '../../../../src/sr/checkpoint/zip-archive';
+import { crc32, crc32Js, ZipArchive } from '../../../../src/sr/checkpoint/zip-archive';
 
 /**
  * Writes a stored-only zip by hand. With `zip64`, every size/offset in the central directory and
@@ -101,6 +101,12 @@ describe('ZipArchive', () => {
 
   it('computes the standard CRC-32', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32Js(Buffer.from('123456789'))).toBe(0xcbf43926);
+    // The JS fallback (slicing by 8) agrees with zlib on every length mod 8 and on unaligned views.
+    const buf = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7919) & 0xff);
+    for (const [a, b] of [[0, 0], [0, 1], [3, 17], [1, 999], [0, 1000], [5, 12]] as const) {
+      expect(crc32Js(buf.subarray(a, b))).toBe(crc32(buf.subarray(a, b)));
+    }
   });
 
   it('names the entry for a missing entry, a CRC mismatch and a bad local header', () => {
