@@ -74,7 +74,7 @@ CREATE TABLE tracks (
   detection_count    INTEGER NOT NULL CHECK (detection_count > 0),
   crop_count         INTEGER NOT NULL CHECK (crop_count >= 0),
   embedding_count    INTEGER NOT NULL CHECK (embedding_count >= 0),
-  best_quality       REAL    NOT NULL,
+  best_quality       REAL    NOT NULL CHECK (best_quality >= 0 AND best_quality <= 1),
   status             TEXT    NOT NULL CHECK (status IN ('ok', 'rejected')),
   reject_reason      TEXT,
   created_at_ms      INTEGER NOT NULL,
@@ -101,9 +101,9 @@ CREATE TABLE detections (
   yaw_deg           REAL    NOT NULL,
   pitch_deg         REAL    NOT NULL,
   roll_deg          REAL    NOT NULL,
-  quality           REAL    NOT NULL,
-  sharpness         REAL    NOT NULL,
-  frontalness       REAL    NOT NULL,
+  quality           REAL    NOT NULL CHECK (quality >= 0 AND quality <= 1),
+  sharpness         REAL    NOT NULL CHECK (sharpness >= 0),
+  frontalness       REAL    NOT NULL CHECK (frontalness >= 0 AND frontalness <= 1),
   UNIQUE (track_id, frame_index)
 );
 

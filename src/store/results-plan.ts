@@ -1,5 +1,6 @@
 import type { ScoredDetection } from '../contracts';
 import { CROP_FORMATS, TRACK_STATUSES, type CropFormat, type TrackStatus } from './store';
+import { JPEG_MAGIC, MAX_IMAGE_SIDE_PX, PNG_MAGIC, hasMagic } from './image-bytes';
 import type { ArgCheck } from './validate';
 
 /** A validated crop, ready to insert. */
@@ -54,24 +55,6 @@ export interface SourceResultsPlan {
   readonly tracks: readonly TrackPlan[];
 }
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-/** Largest crop / image side accepted, in pixels. */
-export const MAX_IMAGE_SIDE_PX = 16384;
-
-export function hasMagic(bytes: Uint8Array, magic: readonly number[]): boolean {
-  return bytes.byteLength >= magic.length && magic.every((b, i) => bytes[i] === b);
-}
-
-/** Width and height from a PNG's IHDR chunk, or null when `bytes` is not a PNG. */
-export function pngSizePx(bytes: Uint8Array): { widthPx: number; heightPx: number } | null {
-  if (bytes.byteLength < 24 || !hasMagic(bytes, PNG_MAGIC)) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Signature (8) + chunk length (4) + 'IHDR' (4), then big-endian width and height.
-  if (view.getUint32(12, false) !== 0x49484452) return null;
-  return { widthPx: view.getUint32(16, false), heightPx: view.getUint32(20, false) };
-}
-
 const RESULT_KEYS = ['tracks', 'runId'] as const;
 const TRACK_KEYS = ['trackKey', 'detections', 'lr0Index', 'fused', 'status', 'rejectReason'] as const;
 const DETECTION_RESULT_KEYS = ['detection', 'crops', 'embeddings'] as const;
@@ -114,9 +97,9 @@ function checkDetection(a: ArgCheck, name: string, v: unknown): { detection: Sco
     yawDeg: a.number(`${name}.yawDeg`, o.yawDeg, -180, 180),
     pitchDeg: a.number(`${name}.pitchDeg`, o.pitchDeg, -180, 180),
     rollDeg: a.number(`${name}.rollDeg`, o.rollDeg, -180, 180),
-    quality: a.number(`${name}.quality`, o.quality),
+    quality: a.number(`${name}.quality`, o.quality, 0, 1),
     sharpness: a.number(`${name}.sharpness`, o.sharpness, 0),
-    frontalness: a.number(`${name}.frontalness`, o.frontalness),
+    frontalness: a.number(`${name}.frontalness`, o.frontalness, 0, 1),
   };
   return { detection, landmarksJson: JSON.stringify(landmarks) };
 }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { StoreError } from '../contracts';
-import { planSourceResults, pngSizePx, MAX_IMAGE_SIDE_PX } from './results-plan';
+import { MAX_IMAGE_SIDE_PX, pngSizePx } from './image-bytes';
+import { planSourceResults } from './results-plan';
 import {
   toCropRow,
   toDetectionRow,

@@ -57,6 +57,29 @@ describe('openStore and migrations', () => {
     s2.close();
   });
 
+  it('every foreign key has an index that starts with its column (cascades and FK checks never scan)', () => {
+    const file = path.join(tmp.dir, 'a.db');
+    openStore(file).close();
+    const raw = new Database(file, { readonly: true });
+    const missing: string[] = [];
+    let fkCount = 0;
+    for (const table of ALL_TABLES) {
+      const leading = new Set<string>();
+      for (const idx of raw.pragma(`index_list(${table})`) as { name: string }[]) {
+        const cols = raw.pragma(`index_info(${idx.name})`) as { seqno: number; name: string }[];
+        const first = cols.find((c) => c.seqno === 0);
+        if (first !== undefined) leading.add(first.name);
+      }
+      for (const fk of raw.pragma(`foreign_key_list(${table})`) as { from: string; table: string }[]) {
+        fkCount++;
+        if (!leading.has(fk.from)) missing.push(`${table}.${fk.from} -> ${fk.table}`);
+      }
+    }
+    raw.close();
+    expect(fkCount).toBe(11);
+    expect(missing).toEqual([]);
+  });
+
   it('refuses a file whose schema is newer than the code', () => {
     const file = path.join(tmp.dir, 'future.db');
     openStore(file).close();

@@ -94,7 +94,7 @@ export function makeDetection(frameIndex: number, over: Partial<ScoredDetection>
     yawDeg: -12.5,
     pitchDeg: 3.25,
     rollDeg: 1.5,
-    quality: 0.5 + frameIndex / 1000,
+    quality: 0.5 + (frameIndex % 400) / 1000,
     sharpness: 123.456,
     frontalness: 0.8,
     ...over,

@@ -1,5 +1,6 @@
 import type { ScoredDetection } from '../../../src/contracts';
-import { planSourceResults, pngSizePx } from '../../../src/store/results-plan';
+import { pngSizePx } from '../../../src/store/image-bytes';
+import { planSourceResults } from '../../../src/store/results-plan';
 import { ArgCheck } from '../../../src/store/validate';
 
 function det(frameIndex: number, over: Partial<ScoredDetection> = {}): ScoredDetection {
