@@ -1,52 +1,36 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../contracts';
+import type { ConditionalScoreFn } from './sde';
 
-/** Noise level of the SDE at times t: sigma(t), [B] -> [B] (e.g. `VeSde.sigma` of src/sr/sde). */
+/**
+ * Noise level of the SDE at times t: sigma(t), [B] -> [B]. For FASR pass `VeSde.sigma`
+ * (src/sr/sde), which computes sigma_min * (sigma_max/sigma_min)^t in float32 exactly as the
+ * authors' torch code (`0.001 * 348000.0f ** t`).
+ */
 export type SigmaFn = (t: tf.Tensor1D) => tf.Tensor1D;
 
 /**
  * The score network as the score function sees it: `forward(x, y, sigma, feat)` returning the
- * score for x (NHWC). {@link NcsnppModel} implements it.
+ * score for x (NHWC). `NcsnppModel` (src/sr/models) implements it.
  */
 export interface ScoreNetwork {
   forward(xNHWC: tf.Tensor4D, yNHWC: tf.Tensor4D, sigmas: tf.Tensor1D, feat: tf.Tensor2D): tf.Tensor4D;
 }
 
 /**
- * Score s_theta(x, t | y, F_M) at continuous times t: x, y [B,H,W,3] NHWC, t [B] in [0,1] (or
- * [eps,1]), feat [B, featDim]. Returns [B,H,W,3]; the caller owns (and disposes) the result.
- */
-export type ScoreFn = (xNHWC: tf.Tensor4D, yNHWC: tf.Tensor4D, t: tf.Tensor1D, feat: tf.Tensor2D) => tf.Tensor4D;
-
-/**
- * VE SDE noise level sigma(t) = sigmaMin * (sigmaMax / sigmaMin)^t (Song et al. 2021, Eq. 31),
- * evaluated in float32 exactly as the authors' `VESDE.marginal_prob` does it in torch:
- * `0.001 * 348000.0f ** t` (the ratio rounded to float32 first, then pow, then the product).
- * Used until src/sr/sde's `VeSde.sigma` is plugged in; both must agree with fixtures'
- * sigma_labels.npy.
- *
- * @throws InputError unless 0 < sigmaMin < sigmaMax (finite).
- */
-export function veSigmaFloat32(sigmaMin: number, sigmaMax: number): SigmaFn {
-  if (!(Number.isFinite(sigmaMin) && Number.isFinite(sigmaMax) && sigmaMin > 0 && sigmaMin < sigmaMax)) {
-    throw new InputError(`veSigmaFloat32: expected 0 < sigmaMin < sigmaMax, received sigmaMin=${sigmaMin}, sigmaMax=${sigmaMax}`, {
-      option: 'sigmaMin/sigmaMax',
-    });
-  }
-  const ratio = Math.fround(sigmaMax / sigmaMin);
-  return (t: tf.Tensor1D): tf.Tensor1D => tf.tidy(() => tf.mul(tf.pow(tf.scalar(ratio, 'float32'), t), Math.fround(sigmaMin)));
-}
-
-/**
  * Where model and SDE meet (authors' `mutils.get_score_fn(VESDE, model, continuous=True)`):
- * labels = sigma(t), score = model(merge_xy(x, y), sigma, feat). The data scaling 2x-1 of all
+ * labels = sigma(t), score = model(merge_xy(x, y), sigma(t), feat). The data scaling 2x-1 of all
  * six channels (centered = false) and the division by sigma (scale_by_sigma) happen inside the
- * model, and for the VE SDE nothing else is applied (no sign flip, no further division).
+ * model; for the VE SDE nothing else is applied (no sign flip, no further division).
+ *
+ * The result has the samplers' {@link ConditionalScoreFn} signature: x, y [B,H,W,3] NHWC, t [B]
+ * in [eps, 1], feat [B, featDim] -> score [B,H,W,3], owned by the caller; inputs are not disposed.
  *
  * @param model the score network (e.g. `NcsnppModel`)
- * @param sigmaOf sigma(t) of the SDE, e.g. `veSigmaFloat32(0.001, 348)` or `VeSde.sigma`
+ * @param sigmaOf sigma(t) of the SDE, e.g. `new VeSde({ sigmaMin: 0.001, sigmaMax: 348 }).sigma`
+ * @throws InputError (when called) if t is not [B].
  */
-export function makeScoreFn(model: ScoreNetwork, sigmaOf: SigmaFn): ScoreFn {
+export function makeScoreFn(model: ScoreNetwork, sigmaOf: SigmaFn): ConditionalScoreFn {
   return (xNHWC, yNHWC, t, feat) =>
     tf.tidy(() => {
       if (t.rank !== 1 || t.shape[0] !== xNHWC.shape[0]) {
