@@ -78,7 +78,8 @@ export class FileByteSource implements ByteSource {
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const n = fs.readSync(this.fd, out, done, length - done, offset + done);
+      // fs.readSync refuses lengths over 2 GiB - 1: read in chunks of at most 1 GiB.
+      const n = fs.readSync(this.fd, out, done, Math.min(length - done, 2 ** 30), offset + done);
       if (n === 0) {
         throw new CheckpointError(`${this.name}: unexpected end of file at byte ${offset + done}`, { path: this.name });
       }
