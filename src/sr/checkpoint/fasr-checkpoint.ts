@@ -180,16 +180,18 @@ function withFile<T>(file: string, f: (t: OpenTorchFile, root: Map<PickleKey, Pi
   }
 }
 
-function checkOptions(opts: LoadTorchStateDictOptions): readonly string[] {
-  if (typeof opts !== 'object' || opts === null) throw new CheckpointError(`loadTorchStateDict: options must be an object, got ${String(opts)}`);
-  const unknown = Object.keys(opts).filter((k) => k !== 'weights' && k !== 'nonTrainableKeys');
-  if (unknown.length > 0) throw new CheckpointError(`loadTorchStateDict: unknown option(s) ${unknown.join(', ')}; valid: weights, nonTrainableKeys`);
-  if (opts.weights !== 'model' && opts.weights !== 'ema') {
-    throw new CheckpointError(`loadTorchStateDict: weights must be 'model' or 'ema', got ${JSON.stringify(opts.weights)}`);
+function checkOptions(fn: string, opts: unknown, valid: readonly string[]): { weights: 'model' | 'ema'; nonTrainable: readonly string[] } {
+  if (typeof opts !== 'object' || opts === null) throw new CheckpointError(`${fn}: options must be an object, got ${String(opts)}`);
+  const o = opts as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !valid.includes(k));
+  if (unknown.length > 0) throw new CheckpointError(`${fn}: unknown option(s) ${unknown.join(', ')}; valid: ${valid.join(', ')}`);
+  const weights = valid.includes('weights') ? o.weights : 'ema';
+  if (weights !== 'model' && weights !== 'ema') {
+    throw new CheckpointError(`${fn}: weights must be 'model' or 'ema', got ${JSON.stringify(weights)}`);
   }
-  const keys = opts.nonTrainableKeys ?? NCSNPP_NON_TRAINABLE_KEYS;
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new CheckpointError('loadTorchStateDict: nonTrainableKeys must be an array of strings');
-  return keys;
+  const keys = o.nonTrainableKeys ?? NCSNPP_NON_TRAINABLE_KEYS;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new CheckpointError(`${fn}: nonTrainableKeys must be an array of strings`);
+  return { weights, nonTrainable: keys as string[] };
 }
 
 /**
@@ -203,12 +205,12 @@ function checkOptions(opts: LoadTorchStateDictOptions): readonly string[] {
  *   EMA list whose length, shapes or dtypes do not match (naming the tensor).
  */
 export async function loadTorchStateDict(file: string, opts: LoadTorchStateDictOptions): Promise<StateDict> {
-  const nonTrainable = checkOptions(opts);
+  const { weights, nonTrainable } = checkOptions('loadTorchStateDict', opts, ['weights', 'nonTrainableKeys']);
   if (typeof file !== 'string' || file.length === 0) throw new CheckpointError(`loadTorchStateDict: file must be a non-empty path, got ${String(file)}`);
   return withFile(file, (_t, root) => {
     const { tensors } = modelTensors(root, file);
     let chosen = tensors;
-    if (opts.weights === 'ema') {
+    if (weights === 'ema') {
       const shadow = mapShadow(tensors, emaShadow(root, file).shadow, nonTrainable, file);
       chosen = new Map([...tensors].map(([k, t]) => [k, shadow.get(k) ?? t]));
     }
@@ -274,7 +276,8 @@ function adamGroups(v: PickleValue | undefined, file: string): AdamParamGroup[] 
  * @throws CheckpointError for anything missing, extra at the top level, malformed or hostile.
  */
 export async function readFasrCheckpoint(file: string, opts: { readonly nonTrainableKeys?: readonly string[] } = {}): Promise<FasrCheckpoint> {
-  const nonTrainable = checkOptions({ weights: 'ema', ...opts });
+  const { nonTrainable } = checkOptions('readFasrCheckpoint', opts, ['nonTrainableKeys']);
+  if (typeof file !== 'string' || file.length === 0) throw new CheckpointError(`readFasrCheckpoint: file must be a non-empty path, got ${String(file)}`);
   return withFile(file, (t, root) => {
     checkKeys(root, ['optimizer', 'model', 'ema', 'step'], 'the checkpoint', file, true);
     t.loadAll();
