@@ -6,3 +6,4 @@ export { openStore, DEFAULT_STORE_OPTIONS } from './open-store';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 export { float32ToBlob, blobToFloat32 } from './vector-blob';
 export * from './store';
+export { trackResultInput, cropInputFromFaceCrop, type TrackExtras } from './track-result-input';

@@ -35,7 +35,7 @@ CREATE TABLE sources (
   id              INTEGER PRIMARY KEY,
   path            TEXT    NOT NULL UNIQUE CHECK (length(path) > 0),
   size_bytes      INTEGER NOT NULL CHECK (size_bytes >= 0),
-  mtime_ms        INTEGER NOT NULL,
+  mtime_ms        REAL    NOT NULL,
   sha256          TEXT    CHECK (sha256 IS NULL OR (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*')),
   camera          TEXT,
   recorded_at_ms  INTEGER,

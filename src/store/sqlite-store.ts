@@ -168,7 +168,7 @@ export class SqliteStore implements Store {
     const o = a.object('input', input, UPSERT_SOURCE_KEYS);
     const path = a.string('input.path', o.path);
     const sizeBytes = a.int('input.sizeBytes', o.sizeBytes, 0);
-    const mtimeMs = a.int('input.mtimeMs', o.mtimeMs);
+    const mtimeMs = a.number('input.mtimeMs', o.mtimeMs);
     const sha256 = o.sha256 === undefined || o.sha256 === null ? o.sha256 : a.sha256('input.sha256', o.sha256);
     const camera = o.camera === undefined || o.camera === null ? o.camera : a.string('input.camera', o.camera, 256);
     const recordedAtMs = o.recordedAtMs === undefined || o.recordedAtMs === null ? o.recordedAtMs : a.int('input.recordedAtMs', o.recordedAtMs);

@@ -53,7 +53,7 @@ export interface UpsertSourceInput {
   /** The file's path as the runner names it (absolute, or relative to a watch root). */
   readonly path: string;
   readonly sizeBytes: number;
-  /** File modification time, Unix epoch milliseconds (integer). */
+  /** File modification time, Unix epoch milliseconds, as `fs.stat` gives it (fractional allowed). */
   readonly mtimeMs: number;
   /** Lower-case hex SHA-256 of the file's bytes. */
   readonly sha256?: string | null;

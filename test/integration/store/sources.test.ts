@@ -21,12 +21,12 @@ describe('sources', () => {
   it('round-trips every column, probe JSON included', () => {
     const probe = { format: { format_name: 'mov,mp4', duration: '12.5' }, streams: [{ codec_name: 'h264', r_frame_rate: '25/1' }] };
     const row = store.upsertSource({
-      path: '/nvr/cam-3/2026/01/02/10-00.mp4', sizeBytes: 123_456_789_012, mtimeMs: 1_767_348_000_123, sha256: SHA_B, camera: 'cam-3',
+      path: '/nvr/cam-3/2026/01/02/10-00.mp4', sizeBytes: 123_456_789_012, mtimeMs: 1_767_348_000_123.4567, sha256: SHA_B, camera: 'cam-3',
       recordedAtMs: 1_767_348_000_000,
       probe: { probe, durationMs: 12_500, codec: 'h264', widthPx: 1920, heightPx: 1080, fps: 25, rotationDeg: 90 },
     });
     expect(row).toEqual({
-      id: 1, path: '/nvr/cam-3/2026/01/02/10-00.mp4', sizeBytes: 123_456_789_012, mtimeMs: 1_767_348_000_123, sha256: SHA_B, camera: 'cam-3',
+      id: 1, path: '/nvr/cam-3/2026/01/02/10-00.mp4', sizeBytes: 123_456_789_012, mtimeMs: 1_767_348_000_123.4567, sha256: SHA_B, camera: 'cam-3',
       recordedAtMs: 1_767_348_000_000, probe, durationMs: 12_500, codec: 'h264', widthPx: 1920, heightPx: 1080, fps: 25, rotationDeg: 90,
       status: 'pending', error: null, attempts: 0, lastRunId: null, createdAtMs: 1000, updatedAtMs: 1000, startedAtMs: null, finishedAtMs: null,
     });
@@ -102,8 +102,11 @@ describe('sources', () => {
   });
 
   it('rejects bad source input with clear messages', () => {
-    expect(() => store.upsertSource({ path: '/a', sizeBytes: 1, mtimeMs: 1.5 })).toThrow(
-      'upsertSource: expected input.mtimeMs to be an integer, received 1.5',
+    expect(() => store.upsertSource({ path: '/a', sizeBytes: 1.5, mtimeMs: 1 })).toThrow(
+      'upsertSource: expected input.sizeBytes to be an integer >= 0, received 1.5',
+    );
+    expect(() => store.upsertSource({ path: '/a', sizeBytes: 1, mtimeMs: NaN })).toThrow(
+      'upsertSource: expected input.mtimeMs to be a finite number, received NaN',
     );
     expect(() => store.upsertSource({ path: '/a', sizeBytes: 1, mtimeMs: 1, sha256: 'ABC' })).toThrow(
       'upsertSource: expected input.sha256 to be a SHA-256 as 64 lower-case hex digits, received "ABC"',
