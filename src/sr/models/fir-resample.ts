@@ -25,14 +25,43 @@ function depthwiseFilter(k: readonly number[], gain: number, channels: number): 
   });
 }
 
+/** True for kernels proportional to [1,3,3,1] (the paper's), which have a fast upsampling path. */
+function isBinomial4(k: readonly number[]): boolean {
+  const a = k[0] ?? 0;
+  return k.length === 4 && a > 0 && k[1] === 3 * a && k[2] === 3 * a && k[3] === a;
+}
+
+/** Per-axis border factor of zero padding vs edge clamping: 0.75 at both ends, 1 inside. */
+function borderMask(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? 0.75 : 1));
+}
+
 /**
  * FIR 2x upsampling with `upfirdn2d_native` semantics (score_sde `upsample_2d`, factor 2, gain 1):
  * zero-stuff, pad (p+1)//2+1 before and p//2 after (p = K-2; (2,1) for [1,3,3,1]), convolve with
  * outer(k,k)/sum * 4. Zero padding at the borders (not edge replication).
  *
+ * For [1,3,3,1] the result is, per axis, out[2i] = (x[i-1] + 3x[i])/4 and
+ * out[2i+1] = (3x[i] + x[i+1])/4: half-pixel bilinear 2x resizing, except at the borders where
+ * bilinear clamps (x[-1] := x[0]) and upfirdn2d pads zeros, which scales the first and last
+ * row/column by exactly 3/4. That path (resizeBilinear times a border mask) avoids the 4x larger
+ * zero-stuffed map; other kernels take the direct zero-stuff + depthwise-convolution path.
+ *
  * @param imgNHWC [B,H,W,C] @returns [B,2H,2W,C]
  */
 export function upsampleFir2d(imgNHWC: tf.Tensor4D, k: readonly number[]): tf.Tensor4D {
+  if (!isBinomial4(k)) return upsampleFir2dDirect(imgNHWC, k);
+  return tf.tidy(() => {
+    const [, h, w] = imgNHWC.shape;
+    const mh = borderMask(2 * h);
+    const mw = borderMask(2 * w);
+    const mask = tf.tensor4d(mh.flatMap((u) => mw.map((v) => u * v)), [1, 2 * h, 2 * w, 1], 'float32');
+    return tf.mul(tf.image.resizeBilinear(imgNHWC, [2 * h, 2 * w], false, true), mask);
+  });
+}
+
+/** {@link upsampleFir2d} computed literally (zero-stuffing + depthwise convolution), for any kernel. */
+export function upsampleFir2dDirect(imgNHWC: tf.Tensor4D, k: readonly number[]): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = imgNHWC.shape;
     const p = k.length - 2;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../../src/runtime/backend';
 import { downsampleFir2d, upsampleFir2d } from '../../../../src/sr/models';
+import { upsampleFir2dDirect } from '../../../../src/sr/models/fir-resample';
 
 const K = [1, 3, 3, 1];
 
@@ -62,8 +63,11 @@ describe('downsampleFir2d (upfirdn2d_native, down=2, pad (1,1))', () => {
 });
 
 describe('upsampleFir2d (upfirdn2d_native, up=2, kernel*4, pad (2,1))', () => {
-  it('1-D rule out[2i] = (x[i-1] + 3x[i]) / 4, out[2i+1] = (3x[i] + x[i+1]) / 4', () => {
-    const y = upsampleFir2d(plane([[16, 0], [0, 0]]), K);
+  it.each([
+    ['fast', upsampleFir2d],
+    ['direct', upsampleFir2dDirect],
+  ])('1-D rule out[2i] = (x[i-1] + 3x[i]) / 4, out[2i+1] = (3x[i] + x[i+1]) / 4 (%s path)', (_path, up) => {
+    const y = up(plane([[16, 0], [0, 0]]), K);
     expect(y.shape).toEqual([1, 4, 4, 1]);
     expect(Array.from(y.dataSync())).toEqual(outer([3, 3, 1, 0], [3, 3, 1, 0]).flat());
   });
@@ -89,6 +93,23 @@ describe('upsampleFir2d (upfirdn2d_native, up=2, kernel*4, pad (2,1))', () => {
         expect(got[r]?.[j]?.[1]).toBeCloseTo(0.75 * (w1[j] ?? NaN), 6);
       }
     }
+  });
+
+  it('takes the direct path for other kernels, flipping an asymmetric one like upfirdn2d', () => {
+    // k = [1,2,3,4]/10 * 2 per axis, pad (2,1): out[j] = sum_t z[j+t-2] k[3-t]; an impulse at
+    // x[0] (= z[0]) gives [k[1], k[2], k[3], 0] = [0.4, 0.6, 0.8, 0] per axis.
+    const y = Array.from(upsampleFir2d(plane([[1, 0], [0, 0]]), [1, 2, 3, 4]).dataSync());
+    outer([0.4, 0.6, 0.8, 0], [0.4, 0.6, 0.8, 0])
+      .flat()
+      .forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+  });
+
+  it('the [1,3,3,1] fast path (bilinear + border mask) equals the literal zero-stuff + convolution', () => {
+    const x = tf.randomNormal([2, 5, 6, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const fast = upsampleFir2d(x, [2, 6, 6, 2]).dataSync();
+    const direct = upsampleFir2dDirect(x, K).dataSync();
+    expect(direct.length).toBe(2 * 10 * 12 * 3);
+    fast.forEach((v, i) => expect(Math.abs(v - (direct[i] ?? NaN))).toBeLessThan(1e-6));
   });
 
   it('creates no lasting tensors', () => {
