@@ -12,14 +12,15 @@ export interface Migration {
 }
 
 /**
- * Schema v1. Conventions: `id INTEGER PRIMARY KEY` (rowid alias); times are `*_at_ms` integer
+ * Schema v1. Conventions: `id INTEGER PRIMARY KEY AUTOINCREMENT` (ids are never reused, so a
+ * stale id held by a job or a UI never names a newer row); times are `*_at_ms` integer
  * Unix epoch milliseconds (UTC); stream times are `*_pts_ms` milliseconds from the stream start;
  * pixel sizes `*_px`; angles `*_deg`; JSON columns end in `_json` and are checked with json_valid.
  * docs/store-schema.md describes every column.
  */
 const V1_SQL = `
 CREATE TABLE runs (
-  id              INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   command         TEXT    NOT NULL CHECK (length(command) > 0),
   config_json     TEXT    NOT NULL CHECK (json_valid(config_json)),
   versions_json   TEXT    NOT NULL CHECK (json_valid(versions_json)),
@@ -32,7 +33,7 @@ CREATE TABLE runs (
 );
 
 CREATE TABLE sources (
-  id              INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   path            TEXT    NOT NULL UNIQUE CHECK (length(path) > 0),
   size_bytes      INTEGER NOT NULL CHECK (size_bytes >= 0),
   mtime_ms        REAL    NOT NULL,
@@ -62,7 +63,7 @@ CREATE INDEX sources_camera_recorded ON sources (camera, recorded_at_ms);
 CREATE INDEX sources_last_run ON sources (last_run_id);
 
 CREATE TABLE tracks (
-  id                 INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   source_id          INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
   run_id             INTEGER REFERENCES runs(id) ON DELETE SET NULL,
   track_key          INTEGER NOT NULL,
@@ -88,7 +89,7 @@ CREATE INDEX tracks_lr0 ON tracks (lr0_detection_id);
 CREATE INDEX tracks_status ON tracks (status, id);
 
 CREATE TABLE detections (
-  id                INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   track_id          INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
   frame_index       INTEGER NOT NULL CHECK (frame_index >= 0),
   pts_ms            REAL    NOT NULL,
@@ -108,7 +109,7 @@ CREATE TABLE detections (
 );
 
 CREATE TABLE crops (
-  id            INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   detection_id  INTEGER NOT NULL REFERENCES detections(id) ON DELETE CASCADE,
   kind          TEXT    NOT NULL CHECK (length(kind) > 0),
   width_px      INTEGER NOT NULL CHECK (width_px > 0),
@@ -120,7 +121,7 @@ CREATE TABLE crops (
 );
 
 CREATE TABLE embeddings (
-  id            INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   detection_id  INTEGER NOT NULL REFERENCES detections(id) ON DELETE CASCADE,
   crop_id       INTEGER REFERENCES crops(id) ON DELETE CASCADE,
   model_id      TEXT    NOT NULL CHECK (length(model_id) > 0),
@@ -131,7 +132,7 @@ CREATE TABLE embeddings (
 CREATE INDEX embeddings_crop ON embeddings (crop_id);
 
 CREATE TABLE fused_identities (
-  id                       INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   track_id                 INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
   model_id                 TEXT    NOT NULL CHECK (length(model_id) > 0),
   method                   TEXT    NOT NULL CHECK (length(method) > 0),
@@ -144,7 +145,7 @@ CREATE TABLE fused_identities (
 CREATE INDEX fused_identities_model ON fused_identities (model_id, id);
 
 CREATE TABLE sr_outputs (
-  id              INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   track_id        INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
   run_id          INTEGER REFERENCES runs(id) ON DELETE SET NULL,
   model_id        TEXT    NOT NULL CHECK (length(model_id) > 0),
@@ -165,7 +166,7 @@ CREATE TABLE sr_outputs (
 CREATE INDEX sr_outputs_run ON sr_outputs (run_id);
 
 CREATE TABLE jobs (
-  id                   INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind                 TEXT    NOT NULL CHECK (length(kind) > 0),
   idempotency_key      TEXT    NOT NULL UNIQUE CHECK (length(idempotency_key) > 0),
   status               TEXT    NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),

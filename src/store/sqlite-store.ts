@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { StoreError } from '../contracts';
 import { MAX_IMAGE_SIDE_PX, pngSizePx } from './image-bytes';
 import { planSourceResults } from './results-plan';

@@ -100,6 +100,11 @@ describe('replaceSourceResults and getTrack', () => {
     expect(store.listTracks({ sourceId: b.id }).items.map((t) => t.trackKey)).toEqual([1]);
     // Nothing orphaned: 1 + 2 detections, 2 crops and 1 embedding each.
     expect(tableCounts(file)).toEqual({ tracks: 2, detections: 3, crops: 6, embeddings: 3, fused_identities: 2, sr_outputs: 0 });
+    // Ids are never reused: the replaced tracks' ids (the highest so far) are not handed out again.
+    const maxOld = Math.max(...store.listTracks().items.map((t) => t.id));
+    expect(store.listTracks({ sourceId: a.id }).items[0]?.id).toBe(maxOld); // a holds the highest id
+    const replaced = store.replaceSourceResults(a.id, { tracks: [makeTrack(7, 1)] });
+    expect(replaced.trackIds[0]).toBe(maxOld + 1);
     // An empty result set is valid (a clip with no faces) and clears the source.
     expect(store.replaceSourceResults(a.id, { tracks: [] }).deletedTrackCount).toBe(1);
     expect(store.listTracks({ sourceId: a.id }).items).toEqual([]);
