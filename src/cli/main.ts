@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { FasrError } from '../contracts';
 import { installedPackageVersion } from '../runtime/package-info';
 import { registerInfoCommand } from './info-command';
+import { registerProcessCommand } from './process-command';
 
 /** Where the CLI writes: injectable so tests can capture output. */
 export interface CliIo {
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
   registerInfoCommand(program, io);
+  registerProcessCommand(program, io);
   return program;
 }
 

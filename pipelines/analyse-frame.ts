@@ -1,0 +1,83 @@
+import type { Detection, FaceCrop, FaceLandmarks5, Frame, ScoredDetection } from '../src/contracts';
+import type { DecodedFrame } from '../src/ingest';
+import { alignFace, ffhqCrop, scoreDetection } from '../src/track';
+import type { ProcessConfig } from './process-config';
+import type { ProcessDeps } from './process-deps';
+
+/** A scored detection with the key that links it to its crops within one source. */
+export interface PipelineDetection extends ScoredDetection {
+  /** Unique within a source, in detection order. */
+  readonly detectionKey: number;
+}
+
+/** The two crops cut from the full-resolution frame for one detection. */
+export interface DetectionCrops {
+  /** FFHQ-aligned crop at `align.modelSizePx` (what the embedder and the SR model see). */
+  readonly aligned: FaceCrop;
+  /** FFHQ-aligned crop at the face's own resolution (capped at `align.exportMaxPx`), for export. */
+  readonly native: FaceCrop;
+}
+
+/** What one frame gives the tracker and the crop keeper. */
+export interface FrameAnalysis {
+  readonly frameIndex: number;
+  readonly ptsMs: number;
+  readonly detections: readonly PipelineDetection[];
+  /** One unit-norm embedding per detection (of the aligned crop). */
+  readonly embeddings: readonly Float32Array[];
+  /** One per detection, same order. */
+  readonly crops: readonly DetectionCrops[];
+  /** Detections dropped because the detector gave no head angles (needed by the quality score). */
+  readonly droppedNoPose: number;
+}
+
+function scalePoint(p: readonly [number, number], sx: number, sy: number): [number, number] {
+  return [p[0] * sx, p[1] * sy];
+}
+
+/** Maps a detection found on the analysis copy to full-resolution frame pixels (multiplies by the copy's scale). */
+export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: number): Detection {
+  if (scaleX === 1 && scaleY === 1) return d;
+  const [x, y, w, h] = d.bboxXYWH;
+  const lm: FaceLandmarks5 = {
+    leftEye: scalePoint(d.landmarks.leftEye, scaleX, scaleY),
+    rightEye: scalePoint(d.landmarks.rightEye, scaleX, scaleY),
+    nose: scalePoint(d.landmarks.nose, scaleX, scaleY),
+    mouthLeft: scalePoint(d.landmarks.mouthLeft, scaleX, scaleY),
+    mouthRight: scalePoint(d.landmarks.mouthRight, scaleX, scaleY),
+  };
+  return { ...d, bboxXYWH: [x * scaleX, y * scaleY, w * scaleX, h * scaleY], landmarks: lm };
+}
+
+/**
+ * One frame through detect → align → quality → embed: faces are detected on the analysis copy
+ * (`frame.analysis`, or the frame itself), mapped to full resolution, aligned from the
+ * full-resolution frame (FFHQ crop at the model size, and at native size for export), scored, and
+ * embedded in one batch. Nothing of the frame is kept: the crops are copies.
+ *
+ * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
+ */
+export async function analyseFrame(frame: DecodedFrame, config: Readonly<ProcessConfig>, deps: ProcessDeps, nextKey: number): Promise<FrameAnalysis> {
+  const ana = frame.analysis;
+  const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
+  const found = await deps.detector.detect(analysisFrame);
+  const detections: PipelineDetection[] = [];
+  const crops: DetectionCrops[] = [];
+  let droppedNoPose = 0;
+  const { modelSizePx, quadScale, exportMaxPx } = config.align;
+  for (const raw of found) {
+    if (!Number.isFinite(raw.yawDeg) || !Number.isFinite(raw.pitchDeg) || !Number.isFinite(raw.rollDeg)) {
+      droppedNoPose += 1;
+      continue;
+    }
+    const d = ana === null ? raw : detectionToFullResolution(raw, ana.scaleX, ana.scaleY);
+    const aligned = alignFace(frame, d.landmarks, { sizePx: modelSizePx, quadScale }).crop;
+    const nativePx = Math.min(exportMaxPx, Math.max(8, Math.round(ffhqCrop(d.landmarks, 1, quadScale).quadSizePx)));
+    const native = alignFace(frame, d.landmarks, { sizePx: nativePx, quadScale }).crop;
+    const scored = scoreDetection(d, aligned, config.quality);
+    detections.push({ ...scored, detectionKey: nextKey + detections.length });
+    crops.push({ aligned, native });
+  }
+  const embeddings = detections.length > 0 ? await deps.embedder.embed(crops.map((c) => c.aligned)) : [];
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, crops, droppedNoPose };
+}

@@ -1,0 +1,20 @@
+/**
+ * pipelines: composition and configuration of the stages (no maths, no SQL). `processSource`
+ * turns one video into stored tracks with LR_0 and F_M; `processSources` runs a batch as one
+ * store run. Detail: docs/pipeline.md.
+ */
+export { parseProcessConfig, DEFAULT_PROCESS_CONFIG, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
+export type { ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, FusionMethod } from './process-config';
+export { createProcessDeps, closeProcessDeps } from './process-deps';
+export type { ProcessDeps, CreatedProcessDeps } from './process-deps';
+export { processSource } from './process-source';
+export type { SourceOutcome, SourceProgress, ProcessSourceOptions } from './process-source';
+export { processSources } from './process-sources';
+export type { ProcessSummary, ProcessSourcesOptions } from './process-sources';
+export { CROP_KINDS, buildTrackResult, fuseTrack, modelLr0 } from './build-track-result';
+export { analyseFrame, detectionToFullResolution } from './analyse-frame';
+export type { PipelineDetection, DetectionCrops, FrameAnalysis } from './analyse-frame';
+export { CropKeeper } from './crop-keeper';
+export type { KeptCrops } from './crop-keeper';
+export { fileFingerprint } from './file-fingerprint';
+export type { FileFingerprint } from './file-fingerprint';

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { ConfigError } from '../src/contracts';
+import { EMBEDDER_NAMES, type EmbedderName } from '../src/fuse';
+import { DAMAGE_POLICIES, type DamagePolicy } from '../src/ingest';
+import {
+  parseHumanFaceDetectorConfig,
+  parseQualityConfig,
+  parseTrackerConfig,
+  type HumanFaceDetectorConfig,
+  type QualityConfig,
+  type TrackerConfig,
+} from '../src/track';
+
+/** How frames are sampled and decoded (src/ingest `DecodeOptions`, less the source id). */
+export interface ProcessDecodeConfig {
+  /**
+   * Analysis rate, frames per second of video time, in (0, 240]. Default 5: CCTV is recorded at
+   * 10–30 fps; 5 sightings a second keep the box motion between samples small enough for the
+   * tracker's IoU gate while detection and embedding (the costly steps) run 2–6x less often.
+   */
+  readonly fps: number;
+  /**
+   * Width, px (integer >= 16), of the downscaled copy the detector sees; crops are cut from the
+   * full-resolution frame. null: detect on the full frame. Default 640: Human's blazeface looks at
+   * 256x256 anyway, so a wider analysis copy only costs upload time; faces that are too small at
+   * this width need `detector.tileSizePx` (tiles of the analysis copy), not a wider copy.
+   */
+  readonly analysisMaxWidth: number | null;
+  /** First presentation time to process, ms, >= 0 (stream timeline, as Frame.ptsMs). Default 0. */
+  readonly startMs: number;
+  /** Length of the range to process, ms, > 0; null: to the end. Default null. */
+  readonly durationMs: number | null;
+  /** Decoded frames held ahead of the pipeline, integer 1–64. Default 2. */
+  readonly maxBufferedFrames: number;
+  /** Damaged input: 'stop' keeps only frames from before the first error (default); 'continue' keeps what ffmpeg still decodes. */
+  readonly onDamage: DamagePolicy;
+}
+
+/** The canonical alignment and the model's LR_0 (docs/tracking.md, "Alignment" and "LR degradation"). */
+export interface ProcessAlignConfig {
+  /** Side of the aligned crop the SR model and the embedder see, px, integer 16–1024. Default 128 (the paper's HR size). */
+  readonly modelSizePx: number;
+  /**
+   * Scale of FFHQ's quad (alignFace `quadScale`), in [0.25, 4]. Default 1: FFHQ framing, the
+   * canonical one. The FASR authors' CelebA checkpoint was trained on crops framed ≈ 0.74 of it.
+   */
+  readonly quadScale: number;
+  /** Down-scaling factor of the authors' degradation for the model's LR_0 (128 → 16 → 128), integer >= 1 dividing modelSizePx. Default 8. */
+  readonly lrScale: number;
+  /** Largest side of the full-resolution ('native') aligned export crop, px, integer 16–4096; bigger faces are shrunk to it. Default 512. */
+  readonly exportMaxPx: number;
+}
+
+/** What is kept in memory and stored per track. */
+export interface ProcessRetentionConfig {
+  /**
+   * Detections per track whose crops ('aligned', 'aligned-native') are kept and stored: the K best
+   * by quality (earliest on ties, so LR_0 is always among them), integer 1–1000. Every detection
+   * keeps its box, landmarks, angles, quality and embedding; only crops are capped, so memory per
+   * track stays bounded whatever its length. Default 8.
+   */
+  readonly cropsPerTrack: number;
+}
+
+/** The FUSION methods of src/fuse/fusion, by the name stored with F_M. */
+export const FUSION_METHODS = Object.freeze(['mean-3sigma', 'mean', 'quality-weighted'] as const);
+export type FusionMethod = (typeof FUSION_METHODS)[number];
+
+/** How F_M is made from a track's embeddings (docs/tracking.md, "Fusion"). */
+export interface ProcessFusionConfig {
+  /**
+   * 'mean-3sigma' (default): the authors' 3-sigma outlier removal applied to each member's cosine
+   * distance to the mean direction (`fuseMean3Sigma`, rule 'cosine-distance'), then the mean;
+   * 'mean': the paper's plain mean; 'quality-weighted': mean weighted by detection quality.
+   */
+  readonly method: FusionMethod;
+  /** Rejection threshold of 'mean-3sigma', standard deviations, > 0. Default 3 (the authors'). */
+  readonly sigmaThreshold: number;
+}
+
+/** Every setting of `processSource`, parsed once at the edge by {@link parseProcessConfig}. */
+export interface ProcessConfig {
+  readonly decode: Readonly<ProcessDecodeConfig>;
+  /** Face detector settings (src/track `HumanFaceDetectorConfig`); used when the deps are created. */
+  readonly detector: Readonly<HumanFaceDetectorConfig>;
+  /** Embedder by name (src/fuse `EMBEDDER_NAMES`). Default 'faceres' (`DEFAULT_EMBEDDER_NAME`). */
+  readonly embedder: EmbedderName;
+  /** Tracker settings (src/track `TrackerConfig`); the pipeline's defaults are tuned for faceres (see DEFAULT_PROCESS_CONFIG). */
+  readonly tracker: Readonly<TrackerConfig>;
+  /** Quality score settings (src/track `QualityConfig`). */
+  readonly quality: Readonly<QualityConfig>;
+  readonly align: Readonly<ProcessAlignConfig>;
+  readonly retention: Readonly<ProcessRetentionConfig>;
+  readonly fusion: Readonly<ProcessFusionConfig>;
+}
+
+/**
+ * Tracker overrides of the pipeline. The tracker's own defaults were set for ArcFace-style
+ * embeddings; faceres cosines run higher for different people (docs/pipeline.md, "Tracker
+ * thresholds for faceres"), so its gates are raised here.
+ */
+export const PIPELINE_TRACKER_OVERRIDES = Object.freeze({ minAppearanceCosine: 0.3, reentryMinCosine: 0.7 });
+
+const decodeSchema = z
+  .object({
+    fps: z.number().finite().gt(0).max(240).default(5),
+    analysisMaxWidth: z.number().int().min(16).nullable().default(640),
+    startMs: z.number().finite().min(0).default(0),
+    durationMs: z.number().finite().gt(0).nullable().default(null),
+    maxBufferedFrames: z.number().int().min(1).max(64).default(2),
+    onDamage: z.enum(DAMAGE_POLICIES as [DamagePolicy, ...DamagePolicy[]]).default('stop'),
+  })
+  .strict();
+
+const alignSchema = z
+  .object({
+    modelSizePx: z.number().int().min(16).max(1024).default(128),
+    quadScale: z.number().finite().min(0.25).max(4).default(1),
+    lrScale: z.number().int().min(1).default(8),
+    exportMaxPx: z.number().int().min(16).max(4096).default(512),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.modelSizePx % a.lrScale !== 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['lrScale'], message: `must divide modelSizePx (${a.modelSizePx}), received ${a.lrScale}` });
+    }
+  });
+
+const schema = z
+  .object({
+    decode: decodeSchema.default({}),
+    detector: z.unknown().optional(),
+    embedder: z.enum(EMBEDDER_NAMES).default('faceres'),
+    tracker: z.unknown().optional(),
+    quality: z.unknown().optional(),
+    align: alignSchema.default({}),
+    retention: z.object({ cropsPerTrack: z.number().int().min(1).max(1000).default(8) }).strict().default({}),
+    fusion: z
+      .object({ method: z.enum(FUSION_METHODS).default('mean-3sigma'), sigmaThreshold: z.number().finite().gt(0).default(3) })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function sectionError(section: string, err: unknown): string {
+  return `${section}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * Validates a partial pipeline config (every field optional, unknown or misspelled keys rejected
+ * at every level) and fills the defaults. The detector, tracker and quality sections are parsed
+ * by their own stage's parser; the tracker section starts from {@link PIPELINE_TRACKER_OVERRIDES}.
+ * @throws ConfigError listing every problem with its key path.
+ */
+export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig> {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) {
+    const issues = r.error.issues.map((i) =>
+      i.code === 'unrecognized_keys'
+        ? `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : `${i.path.join('.') || '(config)'}: ${i.message}`,
+    );
+    throw new ConfigError(`invalid process config: ${issues.join('; ')}`, { issues: r.error.issues });
+  }
+  const d = r.data;
+  const problems: string[] = [];
+  const sub = <T>(section: string, parse: () => T): T | null => {
+    try {
+      return parse();
+    } catch (err) {
+      problems.push(sectionError(section, err));
+      return null;
+    }
+  };
+  const detector = sub('detector', () => parseHumanFaceDetectorConfig(d.detector ?? {}));
+  const trackerInput = d.tracker ?? {};
+  const tracker = sub('tracker', () => {
+    if (typeof trackerInput !== 'object' || trackerInput === null || Array.isArray(trackerInput)) {
+      throw new ConfigError(`expected an object, received ${JSON.stringify(trackerInput)}`);
+    }
+    return parseTrackerConfig({ ...PIPELINE_TRACKER_OVERRIDES, ...trackerInput });
+  });
+  const quality = sub('quality', () => parseQualityConfig(d.quality ?? {}));
+  if (problems.length > 0 || detector === null || tracker === null || quality === null) {
+    throw new ConfigError(`invalid process config: ${problems.join('; ')}`, { sections: problems });
+  }
+  return deepFreeze({
+    decode: { ...d.decode },
+    detector: { ...detector },
+    embedder: d.embedder,
+    tracker: { ...tracker },
+    quality: { ...quality, weights: { ...quality.weights } },
+    align: { ...d.align },
+    retention: { ...d.retention },
+    fusion: { ...d.fusion },
+  });
+}
+
+/** The defaults, frozen (`parseProcessConfig({})`). */
+export const DEFAULT_PROCESS_CONFIG: Readonly<ProcessConfig> = parseProcessConfig({});

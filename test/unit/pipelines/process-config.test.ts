@@ -1,0 +1,51 @@
+import { DEFAULT_PROCESS_CONFIG, PIPELINE_TRACKER_OVERRIDES, parseProcessConfig } from '../../../pipelines';
+import { ConfigError } from '../../../src/contracts';
+import { DEFAULT_QUALITY_CONFIG, DEFAULT_TRACKER_CONFIG } from '../../../src/track';
+
+describe('parseProcessConfig', () => {
+  it('fills documented defaults and freezes every level', () => {
+    const c = DEFAULT_PROCESS_CONFIG;
+    expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop' });
+    expect(c.align).toEqual({ modelSizePx: 128, quadScale: 1, lrScale: 8, exportMaxPx: 512 });
+    expect(c.retention).toEqual({ cropsPerTrack: 8 });
+    expect(c.fusion).toEqual({ method: 'mean-3sigma', sigmaThreshold: 3 });
+    expect(c.embedder).toBe('faceres');
+    expect(c.tracker).toEqual({ ...DEFAULT_TRACKER_CONFIG, ...PIPELINE_TRACKER_OVERRIDES });
+    expect(c.quality).toEqual(DEFAULT_QUALITY_CONFIG);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.decode)).toBe(true);
+    expect(Object.isFrozen(c.quality.weights)).toBe(true);
+    expect(() => {
+      (c.decode as { fps: number }).fps = 9;
+    }).toThrow(TypeError);
+  });
+
+  it('takes partial sections and passes stage sections to their own parsers', () => {
+    const c = parseProcessConfig({ decode: { fps: 2 }, tracker: { minHits: 2 }, detector: { minConfidence: 0.5 }, quality: { weights: { size: 0 } } });
+    expect(c.decode.fps).toBe(2);
+    expect(c.decode.analysisMaxWidth).toBe(640);
+    expect(c.tracker.minHits).toBe(2);
+    expect(c.tracker.reentryMinCosine).toBe(PIPELINE_TRACKER_OVERRIDES.reentryMinCosine);
+    expect(c.detector.minConfidence).toBe(0.5);
+    expect(c.quality.weights.size).toBe(0);
+    expect(c.quality.weights.frontal).toBe(0.35);
+    expect(parseProcessConfig({ tracker: { reentryMinCosine: 0.9 } }).tracker.reentryMinCosine).toBe(0.9);
+  });
+
+  it('rejects unknown keys at every level, naming them', () => {
+    expect(() => parseProcessConfig({ decod: {} })).toThrow('invalid process config: unknown key(s) "decod"');
+    expect(() => parseProcessConfig({ decode: { fsp: 3 } })).toThrow('invalid process config: decode: unknown key(s) "fsp"');
+    expect(() => parseProcessConfig({ tracker: { minHit: 3 } })).toThrow(/invalid process config: tracker: .*minHit/);
+    expect(() => parseProcessConfig({ detector: { tileSize: 3 } })).toThrow(/invalid process config: detector: .*"tileSize"/);
+  });
+
+  it('rejects bad values with the key path, what was expected and the valid choices', () => {
+    expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(/decode\.fps: Number must be greater than 0/);
+    expect(() => parseProcessConfig({ embedder: 'arcface' })).toThrow(/embedder: Invalid enum value. Expected 'faceres' \| 'dlib-resnet' \| 'lbp', received 'arcface'/);
+    expect(() => parseProcessConfig({ fusion: { method: 'median' } })).toThrow(/fusion\.method: Invalid enum value. Expected 'mean-3sigma' \| 'mean' \| 'quality-weighted'/);
+    expect(() => parseProcessConfig({ align: { lrScale: 3 } })).toThrow('invalid process config: align.lrScale: must divide modelSizePx (128), received 3');
+    expect(() => parseProcessConfig({ retention: { cropsPerTrack: 0 } })).toThrow(/retention\.cropsPerTrack/);
+    expect(() => parseProcessConfig({ tracker: 5 })).toThrow('invalid process config: tracker: expected an object, received 5');
+    expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(ConfigError);
+  });
+});
