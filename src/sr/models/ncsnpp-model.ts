@@ -3,6 +3,7 @@ import { CheckpointError, InputError } from '../../contracts';
 import type { HostTensor, StateDict } from '../checkpoint/host-tensor';
 import { numel } from '../checkpoint/host-tensor';
 import type { NcsnppConfig } from '../model-config';
+import { parseNcsnppConfig } from '../model-config';
 import { attnBlockpp } from './attn-block';
 import { downsampleFir2d } from './fir-resample';
 import { groupNorm } from './group-norm';
@@ -186,6 +187,8 @@ export class NcsnppModel {
   private readonly weights: WeightStore;
   private readonly sigmasBuffer: Float64Array;
   private disposed = false;
+  /** Set by {@link trainableVariables}: the variables the forward now reads. */
+  private variables: Map<string, tf.Variable> | undefined;
 
   private constructor(config: NcsnppConfig, spec: NcsnppSpec, tensors: Map<string, tf.Tensor>, sigmasBuffer: Float64Array) {
     this.config = config;
@@ -199,9 +202,10 @@ export class NcsnppModel {
    * Builds the model from a state dict (names without `module.`; the float64 `sigmas` buffer and
    * `all_modules.0.W` included). Strict: every tensor is checked before any is allocated.
    * @throws CheckpointError naming the tensor, with expected vs actual shape/dtype, for a missing,
-   * extra, misshapen or wrongly typed tensor.
+   * extra, misshapen or wrongly typed tensor; ConfigError for an invalid config.
    */
   static fromStateDict(config: NcsnppConfig, stateDict: StateDict): NcsnppModel {
+    config = parseNcsnppConfig(config); // also accepts plain objects typed as NcsnppConfig
     const spec = buildNcsnppSpec(config);
     validateStateDict(spec, stateDict);
     const tensors = new Map<string, tf.Tensor>();
@@ -223,9 +227,11 @@ export class NcsnppModel {
    * A new model with the authors' initialisation scheme (DDPM variance scaling, zero biases, unit
    * GroupNorm scales, W = randn(nf) * fourierScale, last convs scaled by initScale), drawn from a
    * seeded generator: the same seed gives the same weights on every backend.
+   * @throws InputError for a non-integer seed; ConfigError for an invalid config.
    */
   static random(config: NcsnppConfig, seed: number): NcsnppModel {
     if (!Number.isInteger(seed)) throw new InputError(`seed: expected an integer, received ${String(seed)}`, { option: 'seed' });
+    config = parseNcsnppConfig(config);
     const spec = buildNcsnppSpec(config);
     const rng = new SeededRandom(seed);
     const tensors = new Map<string, tf.Tensor>();
@@ -241,13 +247,63 @@ export class NcsnppModel {
     return countNcsnppParameters(this.spec);
   }
 
+  /**
+   * For training (src/sr/train): turns every trainable tensor the forward reads into a
+   * `tf.Variable` with the same values (idempotent: later calls return the same variables) and
+   * returns them by name in tfjs layout (conv HWIO, Linear and NIN (in,out), vectors). Attention
+   * blocks read one concatenated `qkv.W` (C,3C) / `qkv.b` (3C) instead of NIN_0..2, so those two
+   * are returned in their place, and {@link toStateDict} then derives NIN_0..2 from them. Gradients
+   * of {@link forward} flow to these variables; `assign` changes what the next forward computes.
+   * The frozen Fourier weights `all_modules.0.W` are not included. The model still owns them.
+   */
+  trainableVariables(): ReadonlyMap<string, tf.Variable> {
+    this.assertAlive();
+    if (this.variables !== undefined) return this.variables;
+    const frozen = new Set(this.spec.params.filter((p) => !p.trainable || p.buffer).map((p) => p.name));
+    for (const m of this.spec.modules) {
+      if (m.className !== 'AttnBlockpp') continue;
+      for (const k of [0, 1, 2]) frozen.add(`all_modules.${m.index}.NIN_${k}.W`).add(`all_modules.${m.index}.NIN_${k}.b`);
+    }
+    const vars = new Map<string, tf.Variable>();
+    for (const [name, t] of [...this.weights.entries()]) {
+      if (frozen.has(name)) continue;
+      const v = tf.variable(t, true);
+      this.weights.replace(name, v);
+      t.dispose();
+      vars.set(name, v);
+    }
+    this.variables = vars;
+    return vars;
+  }
+
   /** Exports the weights in the authors' layout and names (without `module.`), in state_dict order. */
   toStateDict(): StateDict {
     this.assertAlive();
     const out = new Map<string, HostTensor>();
+    // Once trainable, attention NIN_0..2 live only in the concatenated qkv variables: slice them out.
+    const qkvPart = new Map<string, { from: string; part: number; channels: number }>();
+    if (this.variables !== undefined) {
+      for (const m of this.spec.modules) {
+        if (m.className !== 'AttnBlockpp') continue;
+        for (const k of [0, 1, 2]) {
+          qkvPart.set(`all_modules.${m.index}.NIN_${k}.W`, { from: `all_modules.${m.index}.qkv.W`, part: k, channels: m.channels });
+          qkvPart.set(`all_modules.${m.index}.NIN_${k}.b`, { from: `all_modules.${m.index}.qkv.b`, part: k, channels: m.channels });
+        }
+      }
+    }
     for (const p of this.spec.params) {
       if (p.buffer) {
         out.set(p.name, { dtype: 'float64', shape: [...p.shape], data: Float64Array.from(this.sigmasBuffer) });
+        continue;
+      }
+      const part = qkvPart.get(p.name);
+      if (part !== undefined) {
+        const c = part.channels;
+        const slice = tf.tidy(() =>
+          p.layout === 'vector' ? tf.slice(this.weights.vector(part.from), [part.part * c], [c]) : tf.slice(this.weights.matrix(part.from), [0, part.part * c], [c, c]),
+        );
+        out.set(p.name, { dtype: 'float32', shape: [...p.shape], data: fromTfLayout(p, slice) });
+        slice.dispose();
         continue;
       }
       const t = p.layout === 'conv' ? this.weights.filter(p.name) : p.layout === 'vector' ? this.weights.vector(p.name) : this.weights.matrix(p.name);
