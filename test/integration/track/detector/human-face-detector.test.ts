@@ -134,6 +134,30 @@ describe('HumanFaceDetector (wasm)', () => {
     }
   });
 
+  it('finds a 32 px face in a 1280x720 frame with 256 px tiles, where whole-frame analysis cannot', async () => {
+    // fasr-samples faces fill their 128x128 image; shrunk to 32x32 the face box is ~32 px. The
+    // bench (docs/embedders.md) found 0/10 such faces whole-frame and 10/10 with 256/64 tiles.
+    const face = await sharp(path.join(FACES, 'fasr-samples/gallery/000003.jpg')).removeAlpha().resize(32, 32, { kernel: 'cubic' }).raw().toBuffer();
+    const width = 1280;
+    const height = 720;
+    const rgb = new Uint8Array(width * height * 3).fill(128);
+    const [x0, y0] = [700, 400];
+    for (let y = 0; y < 32; y++) rgb.set(face.subarray(y * 32 * 3, (y + 1) * 32 * 3), ((y0 + y) * width + x0) * 3);
+    const frame: Frame = { sourceId: 1, index: 3, ptsMs: 120, width, height, rgb };
+    expect(await detector.detect(frame)).toHaveLength(0);
+    const tiled = await createHumanFaceDetector({ tileSizePx: 256, tileOverlapPx: 64 });
+    try {
+      const found = await tiled.detect(frame);
+      expect(found).toHaveLength(1);
+      const d = found[0] as Detection;
+      expect(inside([x0 + 16, y0 + 16], d.bboxXYWH)).toBe(true);
+      expect(d.bboxXYWH[2]).toBeLessThan(64);
+      expect(inside(d.landmarks.nose, [x0, y0, 32, 32])).toBe(true);
+    } finally {
+      await tiled.close();
+    }
+  });
+
   it('rejects a malformed frame before running, and detect after close', async () => {
     const bad: Frame = { sourceId: 1, index: 0, ptsMs: 0, width: 10, height: 10, rgb: new Uint8Array(10) };
     await expect(detector.detect(bad)).rejects.toThrow(InputError);
