@@ -33,6 +33,12 @@ export class WeightStore {
     return this.get(name, 4) as tf.Tensor4D;
   }
 
+  /** Replaces the tensor stored under `name` (which must exist); the store owns `t`, the old tensor is not disposed. */
+  replace(name: string, t: tf.Tensor): void {
+    if (!this.tensors.has(name)) throw new CheckpointError(`model weights: no tensor "${name}" to replace`, { tensor: name });
+    this.tensors.set(name, t);
+  }
+
   has(name: string): boolean {
     return this.tensors.has(name);
   }

@@ -226,6 +226,34 @@ describe('NcsnppModel', () => {
     m.dispose();
   });
 
+  it('exposes trainable variables (for src/sr/train) without changing the output or the export', () => {
+    const m = NcsnppModel.fromStateDict(config, stateDict);
+    const { x, y, s, f } = inputs(1);
+    const before = m.forward(x, y, s, f);
+    const vars = m.trainableVariables();
+    expect(m.trainableVariables()).toBe(vars); // idempotent
+    const attnCount = spec.modules.filter((mod) => mod.className === 'AttnBlockpp').length;
+    const trainable = spec.params.filter((p) => p.trainable).length;
+    // NIN_0..2 (W, b) of each attention block are trained through the concatenated qkv (W, b)
+    expect(vars.size).toBe(trainable - attnCount * 6 + attnCount * 2);
+    expect(vars.has('all_modules.0.W')).toBe(false);
+    expect(vars.get('all_modules.8.qkv.W')?.shape).toEqual([16, 48]);
+    const after = m.forward(x, y, s, f);
+    expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+    const exported = m.toStateDict();
+    for (const [name, t] of stateDict) expect(values(exported.get(name))).toEqual(values(t));
+    // assigning a variable changes the next forward and the export
+    const qkv = vars.get('all_modules.8.qkv.W') as tf.Variable;
+    qkv.assign(tf.zerosLike(qkv));
+    expect(values(m.toStateDict().get('all_modules.8.NIN_1.W')).every((v) => v === 0)).toBe(true);
+    const changed = m.forward(x, y, s, f);
+    expect(Array.from(changed.dataSync())).not.toEqual(Array.from(before.dataSync()));
+    tf.dispose([before, after, changed, x, y, s, f]);
+    const n = tf.memory().numTensors;
+    m.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(n);
+  });
+
   it('frees all its tensors on dispose and refuses to run afterwards', () => {
     const before = tf.memory().numTensors;
     const m = NcsnppModel.random(config, 5);
