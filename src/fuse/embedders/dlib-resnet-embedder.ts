@@ -7,7 +7,7 @@ import { readModelArtifacts } from '../../models-runtime';
 import { cropsToTensor } from './crops-to-tensor';
 import { batchSizeSchema, parseStrict } from './embedder-config';
 import type { FaceEmbedder } from './face-embedder';
-import { l2Normalize } from './l2-normalize';
+import { l2normalise } from '../fusion';
 
 /** npm package that ships the weights (model/face_recognition_model*), MIT; the network is dlib's. */
 export const FACE_API_PACKAGE = '@vladmandic/face-api';
@@ -130,7 +130,7 @@ export class DlibResnetEmbedder implements FaceEmbedder {
       input.dispose();
       const data = await desc.data();
       desc.dispose();
-      for (let i = 0; i < batch.length; i++) out.push(l2Normalize(data.subarray(i * DIM, (i + 1) * DIM)));
+      for (let i = 0; i < batch.length; i++) out.push(l2normalise((data as Float32Array).subarray(i * DIM, (i + 1) * DIM)));
     }
     return out;
   }

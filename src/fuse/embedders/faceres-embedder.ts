@@ -6,7 +6,7 @@ import { fileModelHandler, humanModelDir } from '../../models-runtime';
 import { cropsToTensor } from './crops-to-tensor';
 import { batchSizeSchema, parseStrict } from './embedder-config';
 import type { FaceEmbedder } from './face-embedder';
-import { l2Normalize } from './l2-normalize';
+import { l2normalise } from '../fusion';
 
 /** Settings of {@link createFaceresEmbedder}. */
 export interface FaceresEmbedderConfig {
@@ -57,7 +57,7 @@ export class FaceresEmbedder implements FaceEmbedder {
       }
       const data = await desc.data();
       desc.dispose();
-      for (let i = 0; i < batch.length; i++) out.push(l2Normalize(data.subarray(i * DIM, (i + 1) * DIM)));
+      for (let i = 0; i < batch.length; i++) out.push(l2normalise((data as Float32Array).subarray(i * DIM, (i + 1) * DIM)));
     }
     return out;
   }

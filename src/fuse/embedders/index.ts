@@ -9,4 +9,3 @@ export type { DlibResnetEmbedderConfig } from './dlib-resnet-embedder';
 export { LbpEmbedder, createLbpEmbedder } from './lbp-embedder';
 export type { LbpEmbedderConfig } from './lbp-embedder';
 export { cropsToTensor, validateCrop } from './crops-to-tensor';
-export { cosineSimilarity, l2Normalize } from './l2-normalize';

@@ -4,7 +4,7 @@ import { type FaceCrop, FasrError } from '../../contracts';
 import { cropsToTensor } from './crops-to-tensor';
 import { parseStrict } from './embedder-config';
 import type { FaceEmbedder } from './face-embedder';
-import { l2Normalize } from './l2-normalize';
+import { l2normalise } from '../fusion';
 
 /** Settings of {@link createLbpEmbedder}. */
 export interface LbpEmbedderConfig {
@@ -90,7 +90,7 @@ export class LbpEmbedder implements FaceEmbedder {
       }
     }
     for (let i = 0; i < hist.length; i++) hist[i] = Math.sqrt((hist[i] as number) / (counts[Math.floor(i / BINS)] as number));
-    return l2Normalize(hist);
+    return l2normalise(hist);
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { CheckpointError, type FaceCrop } from '../../../../src/contracts';
+import { cosineSimilarity } from '../../../../src/fuse';
 import {
-  cosineSimilarity,
   createDlibResnetEmbedder,
   createFaceEmbedder,
   createFaceresEmbedder,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError, type FaceCrop } from '../../../../src/contracts';
-import { createLbpEmbedder, cosineSimilarity } from '../../../../src/fuse/embedders';
+import { cosineSimilarity } from '../../../../src/fuse';
+import { createLbpEmbedder } from '../../../../src/fuse/embedders';
 
 function crop(size: number, f: (x: number, y: number, c: number) => number): FaceCrop {
   const rgb = new Uint8Array(size * size * 3);
