@@ -63,7 +63,7 @@ export class HumanFaceDetector implements FaceDetector {
     const c = config;
     this.id =
       `human@${human.version}/blazeface+facemesh+iris` +
-      `;minConfidence=${c.minConfidence};iou=${c.iouThreshold};upscale=${c.upscale}` +
+      `;minConfidence=${c.minConfidence};maxFaces=${c.maxFaces};minFaceSizePx=${c.minFaceSizePx};iou=${c.iouThreshold};upscale=${c.upscale}` +
       `;tile=${c.tileSizePx === null ? 'none' : `${c.tileSizePx}/${c.tileOverlapPx}`};rotation=${c.rotationCorrection}`;
   }
 
