@@ -20,7 +20,11 @@ export interface Frame {
   readonly rgb: Uint8Array;
 }
 
-/** Five facial points in pixel coordinates of the full-resolution frame. */
+/**
+ * Five facial points in pixel coordinates of the full-resolution frame. `leftEye` / `mouthLeft`
+ * are the points on the IMAGE's left for an upright face (the subject's right eye / mouth corner):
+ * the ArcFace / insightface 5-point order.
+ */
 export interface FaceLandmarks5 {
   readonly leftEye: readonly [number, number];
   readonly rightEye: readonly [number, number];
