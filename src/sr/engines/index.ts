@@ -1,0 +1,16 @@
+/**
+ * Inference engines for the FASR score network: the tfjs model (src/sr/models) and its ONNX
+ * export run by onnxruntime-node (CPU or CUDA). Both implement `ScoreNetwork`, so
+ * `makeScoreFn(engine, sde.sigma)` feeds any sampler. See docs/engines.md.
+ */
+export { SR_ENGINE_NAMES } from './sr-engine';
+export type { SrEngine, SrEngineName, SrEngineTiming } from './sr-engine';
+export { createSrEngine, parseSrEngineName } from './create-sr-engine';
+export type { CreateSrEngineOptions } from './create-sr-engine';
+export { TfjsSrEngine } from './tfjs-sr-engine';
+export { OnnxSrEngine } from './onnx-sr-engine';
+export { DEFAULT_ONNX_ENGINE_CONFIG, ONNX_EXECUTION_PROVIDERS, ONNX_GRAPH_OPTIMIZATION_LEVELS, parseOnnxEngineConfig } from './onnx-engine-config';
+export type { OnnxEngineConfig, OnnxExecutionProvider, OnnxGraphOptimizationLevel } from './onnx-engine-config';
+export { forwardBatched } from './forward-batched';
+export type { ScoreRequest } from './forward-batched';
+export { exportNcsnppOnnx, NCSNPP_ONNX_IO, NCSNPP_ONNX_OPSET } from './onnx/export-ncsnpp-onnx';

@@ -1,0 +1,53 @@
+import * as os from 'node:os';
+import { checkChoice, checkNumber, checkOptionKeys } from '../sde';
+
+export const ONNX_EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
+export type OnnxExecutionProvider = (typeof ONNX_EXECUTION_PROVIDERS)[number];
+export const ONNX_GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type OnnxGraphOptimizationLevel = (typeof ONNX_GRAPH_OPTIMIZATION_LEVELS)[number];
+
+/** Settings of the ONNX Runtime engine (what the CLI or a pipeline file configures). */
+export interface OnnxEngineConfig {
+  /**
+   * Execution provider. 'cpu' (bundled) or 'cuda' (NVIDIA GPU; needs CUDA 12 + cuDNN 9 and the
+   * provider libraries, which `npm ci --onnxruntime-node-install=cuda12` downloads; see
+   * docs/engines.md). Default 'cpu'. No silent fallback: asking for 'cuda' without it fails.
+   */
+  readonly executionProvider: OnnxExecutionProvider;
+  /** Threads used inside one operator. Integer >= 0; 0 = one per CPU core (`os.availableParallelism()`). Default 0. */
+  readonly intraOpThreads: number;
+  /** onnxruntime graph optimisation level. Default 'all' (constant folding, fusions, NCHWc convolutions on CPU). */
+  readonly graphOptimization: OnnxGraphOptimizationLevel;
+  /** CUDA device index (executionProvider 'cuda' only). Integer >= 0. Default 0. */
+  readonly cudaDeviceId: number;
+}
+
+export const DEFAULT_ONNX_ENGINE_CONFIG: Readonly<OnnxEngineConfig> = Object.freeze({
+  executionProvider: 'cpu',
+  intraOpThreads: 0,
+  graphOptimization: 'all',
+  cudaDeviceId: 0,
+});
+
+const KEYS = ['executionProvider', 'intraOpThreads', 'graphOptimization', 'cudaDeviceId'] as const;
+
+/**
+ * Validates a (partial) ONNX engine config and fills in the defaults.
+ * @throws ConfigError for unknown keys or invalid values (the message names the key and the valid choices).
+ */
+export function parseOnnxEngineConfig(input: unknown = {}): Readonly<OnnxEngineConfig> {
+  const where = 'OnnxEngineConfig';
+  const raw = checkOptionKeys(where, input, KEYS);
+  const d = DEFAULT_ONNX_ENGINE_CONFIG;
+  return Object.freeze({
+    executionProvider: checkChoice(where, 'executionProvider', raw.executionProvider ?? d.executionProvider, ONNX_EXECUTION_PROVIDERS),
+    intraOpThreads: checkNumber(where, 'intraOpThreads', raw.intraOpThreads ?? d.intraOpThreads, { integer: true, min: 0, max: 1024 }),
+    graphOptimization: checkChoice(where, 'graphOptimization', raw.graphOptimization ?? d.graphOptimization, ONNX_GRAPH_OPTIMIZATION_LEVELS),
+    cudaDeviceId: checkNumber(where, 'cudaDeviceId', raw.cudaDeviceId ?? d.cudaDeviceId, { integer: true, min: 0 }),
+  });
+}
+
+/** The intra-op thread count a config resolves to on this machine. */
+export function resolveIntraOpThreads(config: Readonly<OnnxEngineConfig>): number {
+  return config.intraOpThreads === 0 ? os.availableParallelism() : config.intraOpThreads;
+}

@@ -1,0 +1,325 @@
+import { CheckpointError } from '../../../contracts';
+import type { StateDict } from '../../checkpoint';
+import { numel } from '../../checkpoint';
+import type { NcsnppConfig } from '../../model-config';
+import { buildNcsnppSpec, firKernel2d, groupNormGroups } from '../../models';
+import type { NcsnppModuleSpec, NcsnppSpec } from '../../models';
+import { encodeOnnxModel } from './onnx-proto';
+import type { OnnxValueInfo } from './onnx-proto';
+import { OnnxGraphBuilder } from './onnx-graph-builder';
+
+/** Opset of the exported graph (onnxruntime 1.30 implements it fully on CPU and CUDA). */
+export const NCSNPP_ONNX_OPSET = 17;
+/** IR version matching opset 17. */
+export const NCSNPP_ONNX_IR_VERSION = 8;
+/** `metadata_props` key holding the format tag, and its value. */
+export const NCSNPP_ONNX_FORMAT_KEY = 'fasr.format';
+export const NCSNPP_ONNX_FORMAT = 'fasr-ncsnpp-score/1';
+/** `metadata_props` key holding the NcsnppConfig as JSON. */
+export const NCSNPP_ONNX_CONFIG_KEY = 'fasr.ncsnpp.config';
+
+/** Names of the exported graph's inputs and output (all NHWC images, like the tfjs model). */
+export const NCSNPP_ONNX_IO = Object.freeze({
+  inputs: Object.freeze(['xNHWC', 'yNHWC', 'sigmas', 'feat'] as const),
+  output: 'scoreNHWC',
+});
+
+/** Largest serialised ModelProto protobuf can represent (2 GiB - 1). */
+const PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1;
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** Same strictness as `NcsnppModel.fromStateDict`: every tensor present, nothing extra, exact shape and dtype. */
+function validateStateDict(spec: NcsnppSpec, sd: StateDict): void {
+  for (const p of spec.params) {
+    const t = sd.get(p.name);
+    if (t === undefined) {
+      throw new CheckpointError(`ONNX export: state dict has no tensor "${p.name}" (expected ${p.dtype} ${shapeText(p.shape)})`, {
+        tensor: p.name,
+        expected: { dtype: p.dtype, shape: p.shape },
+        actual: null,
+      });
+    }
+    const sameShape = t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
+    if (!sameShape || t.dtype !== p.dtype || t.data.length !== numel(p.shape)) {
+      throw new CheckpointError(
+        `ONNX export: tensor "${p.name}" is ${t.dtype} ${shapeText(t.shape)} (${t.data.length} values), expected ${p.dtype} ${shapeText(p.shape)}`,
+        { tensor: p.name, expected: { dtype: p.dtype, shape: p.shape }, actual: { dtype: t.dtype, shape: t.shape } },
+      );
+    }
+  }
+  const known = new Set(spec.params.map((p) => p.name));
+  for (const [name, t] of sd) {
+    if (!known.has(name)) {
+      throw new CheckpointError(`ONNX export: unexpected tensor "${name}" (${t.dtype} ${shapeText(t.shape)}); this NCSN++ config has no such tensor`, {
+        tensor: name,
+        expected: null,
+        actual: { dtype: t.dtype, shape: t.shape },
+      });
+    }
+  }
+}
+
+/** A feature map in the graph: value name, channels and spatial size (square maps). */
+interface Fmap {
+  readonly v: string;
+  readonly c: number;
+  readonly s: number;
+}
+
+/** upfirdn2d's FIR kernel for ConvTranspose (not flipped): outer(k,k)/sum(k)^2 * gain. */
+function firKernelUnflipped(k: readonly number[], gain: number): number[] {
+  const sum = k.reduce((a, b) => a + b, 0);
+  return k.flatMap((a) => k.map((b) => ((a * b) / (sum * sum)) * gain));
+}
+
+function tile(kernel: readonly number[], times: number): Float32Array {
+  const out = new Float32Array(kernel.length * times);
+  for (let i = 0; i < times; i++) out.set(kernel, i * kernel.length);
+  return out;
+}
+
+/**
+ * Exports the NCSN++ score network of FASR to ONNX (opset 17), built node by node from the same
+ * module spec and state_dict as `NcsnppModel` (src/sr/models; fixtures README section 2 is the exact
+ * forward). The graph works in NCHW inside (onnxruntime's CPU convolutions are NCHW) and takes and
+ * returns NHWC at its boundary (one Transpose each), so the tensors a tfjs sampler holds feed it
+ * unchanged:
+ *
+ *   inputs  `xNHWC` [B,S,S,3], `yNHWC` [B,S,S,3] (LR, bicubic-upsampled), `sigmas` [B] (> 0),
+ *           `feat` [B,featDim] (raw F_M; min-max normalised per row inside)
+ *   output  `scoreNHWC` [B,S,S,3] = NCSNpp(merge_xy(x, y), sigma, feat) (divided by sigma when scaleBySigma)
+ *
+ * B is symbolic ('batch'). Weights are initializers named as in the authors' state_dict (raw
+ * little-endian float32). GroupNorm is a two-pass Reshape/ReduceMean decomposition (torch's
+ * biased variance, eps 1e-6); FIR downsampling is a depthwise stride-2 Conv, FIR upsampling a
+ * depthwise stride-2 ConvTranspose (both exactly upfirdn2d with zero padding). The same inputs
+ * always give the same bytes.
+ *
+ * Build the state dict with `NcsnppModel#toStateDict()` or `loadTorchStateDict` (names without
+ * `module.`, the float64 `sigmas` buffer included; it is checked but not exported).
+ *
+ * @returns the serialised ModelProto
+ * @throws CheckpointError for a missing, extra, misshapen or wrongly typed tensor, or a model over protobuf's 2 GiB.
+ */
+export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict): Uint8Array {
+  const spec = buildNcsnppSpec(config);
+  validateStateDict(spec, stateDict);
+  const g = new OnnxGraphBuilder();
+  const S = config.imageSize;
+  const nf = config.nf;
+  const eps = 1e-6;
+
+  const raw = (name: string): Float32Array => {
+    const t = stateDict.get(name);
+    if (t === undefined || !(t.data instanceof Float32Array)) throw new CheckpointError(`ONNX export: no float32 tensor "${name}"`, { tensor: name });
+    return t.data;
+  };
+  const weights = new Map<string, string>();
+  /** The state_dict tensor `name` as an initializer, optionally viewed with other dims (same values). */
+  const weight = (name: string, dims?: readonly number[]): string => {
+    const cached = weights.get(name);
+    if (cached !== undefined) return cached;
+    const t = stateDict.get(name);
+    if (t === undefined) throw new CheckpointError(`ONNX export: no tensor "${name}"`, { tensor: name });
+    const v = g.floats(name, dims ?? t.shape, raw(name));
+    weights.set(name, v);
+    return v;
+  };
+  const channelVector = (name: string, c: number): string => weight(name, [c, 1, 1]);
+
+  const silu = (x: string): string => g.op('Mul', [x, g.op('Sigmoid', [x])]);
+  const linear = (x: string, pre: string): string => g.op('Gemm', [x, weight(`${pre}.weight`), weight(`${pre}.bias`)], { transB: 1 });
+  const conv = (x: Fmap, pre: string, outCh: number, kernel: 1 | 3): Fmap => {
+    const p = kernel === 3 ? 1 : 0;
+    return { v: g.op('Conv', [x.v, weight(`${pre}.weight`), weight(`${pre}.bias`)], { kernel_shape: [kernel, kernel], pads: [p, p, p, p] }), c: outCh, s: x.s };
+  };
+  // torch.nn.GroupNorm: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance over (C/G, H, W), two passes.
+  const groupNorm = (x: Fmap, pre: string): Fmap => {
+    const groups = groupNormGroups(x.c);
+    const r = g.op('Reshape', [x.v, g.int64s([0, groups, -1])]);
+    const mean = g.op('ReduceMean', [r], { axes: [2], keepdims: 1 });
+    const d = g.op('Sub', [r, mean]);
+    const variance = g.op('ReduceMean', [g.op('Mul', [d, d])], { axes: [2], keepdims: 1 });
+    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(eps)])])]);
+    const n = g.op('Reshape', [g.op('Mul', [d, inv]), g.int64s([0, x.c, x.s, x.s])]);
+    return { v: g.op('Add', [g.op('Mul', [n, channelVector(`${pre}.weight`, x.c)]), channelVector(`${pre}.bias`, x.c)]), c: x.c, s: x.s };
+  };
+  const k = config.firKernel;
+  const K = k.length;
+  const firDown = new Map<number, string>();
+  const firUp = new Map<number, string>();
+  // upfirdn2d(down=2, pad=((p+1)//2, p//2)), p = K-2: depthwise Conv (correlation: flipped taps), stride 2.
+  const downsample = (x: Fmap): Fmap => {
+    let w = firDown.get(x.c);
+    if (w === undefined) {
+      w = g.floats(`fir/down/c${x.c}`, [x.c, 1, K, K], tile(firKernel2d(k, 1), x.c));
+      firDown.set(x.c, w);
+    }
+    const lo = Math.floor((K - 1) / 2);
+    const hi = Math.floor((K - 2) / 2);
+    return { v: g.op('Conv', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [lo, lo, hi, hi] }), c: x.c, s: x.s / 2 };
+  };
+  // upfirdn2d(up=2, pad=(lo, hi)) with lo = (p+1)//2+1, gain 4 == depthwise ConvTranspose, stride 2,
+  // pads (K-1-lo, lo-1): out[j] = sum_i x[i] k[j + K-1-lo - 2i].
+  const upsample = (x: Fmap): Fmap => {
+    let w = firUp.get(x.c);
+    if (w === undefined) {
+      w = g.floats(`fir/up/c${x.c}`, [x.c, 1, K, K], tile(firKernelUnflipped(k, 4), x.c));
+      firUp.set(x.c, w);
+    }
+    const lo = Math.floor((K - 1) / 2) + 1;
+    const b = K - 1 - lo;
+    const e = lo - 1;
+    return { v: g.op('ConvTranspose', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [b, b, e, e] }), c: x.c, s: x.s * 2 };
+  };
+  const rescale = (v: string): string => (config.skipRescale ? g.op('Div', [v, g.scalar(Math.SQRT2)]) : v);
+
+  const mods = spec.modules;
+  const mod = (i: number): NcsnppModuleSpec => {
+    const m = mods[i];
+    if (m === undefined) throw new CheckpointError(`ONNX export: module index ${i} out of range (${mods.length} modules)`);
+    return m;
+  };
+
+  const inputs: OnnxValueInfo[] = [
+    { name: 'xNHWC', dtype: 'float32', shape: ['batch', S, S, 3] },
+    { name: 'yNHWC', dtype: 'float32', shape: ['batch', S, S, 3] },
+    { name: 'sigmas', dtype: 'float32', shape: ['batch'] },
+    { name: 'feat', dtype: 'float32', shape: ['batch', config.featDim] },
+  ];
+  const outputs: OnnxValueInfo[] = [{ name: NCSNPP_ONNX_IO.output, dtype: 'float32', shape: ['batch', S, S, 3] }];
+
+  let m = 0;
+  // Gaussian Fourier embedding: x_proj = ((log(sigma) * W) * 2) * pi in float32, left to right.
+  const logSigma = g.op('Reshape', [g.op('Log', ['sigmas']), g.int64s([-1, 1])]);
+  const xProj = g.op('Mul', [g.op('Mul', [g.op('Mul', [logSigma, weight('all_modules.0.W')]), g.scalar(2)]), g.scalar(Math.PI)]);
+  let temb = g.op('Concat', [g.op('Sin', [xProj]), g.op('Cos', [xProj])], { axis: -1 });
+  m++;
+  temb = linear(temb, `all_modules.${m}`);
+  m++;
+  temb = linear(silu(temb), `all_modules.${m}`);
+  // FASR: per-row min-max of the descriptor (constant rows -> 0, as the tfjs model), then the same Linear.
+  const fMin = g.op('ReduceMin', ['feat'], { axes: [1], keepdims: 1 });
+  const range = g.op('Sub', [g.op('ReduceMax', ['feat'], { axes: [1], keepdims: 1 }), fMin]);
+  const safeRange = g.op('Where', [g.op('Greater', [range, g.scalar(0)]), range, g.scalar(1)]);
+  let featN = g.op('Div', [g.op('Sub', ['feat', fMin]), safeRange]);
+  if (stateDict.has('feature_proj.weight')) featN = linear(featN, 'feature_proj');
+  const featEmb = linear(silu(featN), `all_modules.${m}`);
+  m++;
+  const tembAct = silu(temb);
+  const featAct = silu(featEmb);
+
+  const resBlock = (i: number, x: Fmap): Fmap => {
+    const md = mod(i);
+    if (md.className !== 'ResnetBlockBigGANpp') throw new CheckpointError(`ONNX export: module ${i} is ${md.className}, expected ResnetBlockBigGANpp`);
+    const pre = `all_modules.${i}`;
+    return g.withScope(pre, () => {
+      let xs = x;
+      let h = groupNorm(xs, `${pre}.GroupNorm_0`);
+      h = { ...h, v: silu(h.v) };
+      if (md.up) {
+        h = upsample(h);
+        xs = upsample(xs);
+      } else if (md.down) {
+        h = downsample(h);
+        xs = downsample(xs);
+      }
+      h = conv(h, `${pre}.Conv_0`, md.outCh, 3);
+      const bias = g.op('Add', [linear(tembAct, `${pre}.Dense_0`), linear(featAct, `${pre}.Dense_1`)]);
+      h = { ...h, v: g.op('Add', [h.v, g.op('Reshape', [bias, g.int64s([0, md.outCh, 1, 1])])]) };
+      h = groupNorm(h, `${pre}.GroupNorm_1`);
+      h = conv({ ...h, v: silu(h.v) }, `${pre}.Conv_1`, md.outCh, 3);
+      if (md.inCh !== md.outCh || md.up || md.down) xs = conv(xs, `${pre}.Conv_2`, md.outCh, 1);
+      return { v: rescale(g.op('Add', [xs.v, h.v])), c: md.outCh, s: h.s };
+    });
+  };
+  const attn = (i: number, x: Fmap): Fmap => {
+    const md = mod(i);
+    if (md.className !== 'AttnBlockpp') throw new CheckpointError(`ONNX export: module ${i} is ${md.className}, expected AttnBlockpp`);
+    const pre = `all_modules.${i}`;
+    return g.withScope(pre, () => {
+      const { c, s } = x;
+      const h = groupNorm(x, `${pre}.GroupNorm_0`);
+      const tokens = g.op('Transpose', [g.op('Reshape', [h.v, g.int64s([0, c, s * s])])], { perm: [0, 2, 1] }); // [B,HW,C]
+      const nin = (j: number, v: string): string => g.op('Add', [g.op('MatMul', [v, weight(`${pre}.NIN_${j}.W`)]), weight(`${pre}.NIN_${j}.b`)]);
+      const q = nin(0, tokens);
+      const kk = nin(1, tokens);
+      const v = nin(2, tokens);
+      // einsum('bchw,bcij->bhwij', q, k) * C**-0.5, softmax over all (i, j).
+      const logits = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [kk], { perm: [0, 2, 1] })]), g.scalar(c ** -0.5)]);
+      const o = g.op('MatMul', [g.op('Softmax', [logits], { axis: -1 }), v]);
+      const out = g.op('Reshape', [g.op('Transpose', [nin(3, o)], { perm: [0, 2, 1] }), g.int64s([0, c, s, s])]);
+      return { v: rescale(g.op('Add', [x.v, out])), c, s };
+    });
+  };
+
+  // merge_xy: [x_r, y_r, x_g, y_g, x_b, y_b] in NCHW.
+  const toNchw = (v: string): string => g.op('Reshape', [g.op('Transpose', [v], { perm: [0, 3, 1, 2] }), g.int64s([0, 3, 1, S, S])]);
+  let x6 = g.op('Reshape', [g.op('Concat', [toNchw('xNHWC'), toNchw('yNHWC')], { axis: 2 }), g.int64s([0, 6, S, S])]);
+  if (!config.centered) x6 = g.op('Sub', [g.op('Mul', [x6, g.scalar(2)]), g.scalar(1)]);
+  let pyramid: Fmap = { v: x6, c: 6, s: S };
+  const hs: Fmap[] = [conv(pyramid, `all_modules.${m}`, nf, 3)];
+  m++;
+  const last = (): Fmap => {
+    const h = hs[hs.length - 1];
+    if (h === undefined) throw new CheckpointError('ONNX export: skip-connection stack exhausted (config/spec mismatch)');
+    return h;
+  };
+  const levels = config.chMult.length;
+  for (let level = 0; level < levels; level++) {
+    for (let b = 0; b < config.numResBlocks; b++) {
+      let h = resBlock(m++, last());
+      if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
+      hs.push(h);
+    }
+    if (level !== levels - 1) {
+      const h = resBlock(m++, last());
+      pyramid = downsample(pyramid);
+      const combined = conv(pyramid, `all_modules.${m}.Conv_0`, h.c, 1);
+      m++;
+      hs.push({ v: g.op('Add', [combined.v, h.v]), c: h.c, s: h.s });
+    }
+  }
+  let h = last();
+  h = resBlock(m++, h);
+  h = attn(m++, h);
+  h = resBlock(m++, h);
+  for (let level = levels - 1; level >= 0; level--) {
+    for (let b = 0; b <= config.numResBlocks; b++) {
+      const skip = hs.pop();
+      if (skip === undefined) throw new CheckpointError('ONNX export: skip-connection stack exhausted (config/spec mismatch)');
+      h = resBlock(m++, { v: g.op('Concat', [h.v, skip.v], { axis: 1 }), c: h.c + skip.c, s: h.s });
+    }
+    if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
+    if (level !== 0) h = resBlock(m++, h);
+  }
+  const gn = mod(m);
+  if (gn.className !== 'GroupNorm') throw new CheckpointError(`ONNX export: module ${m} is ${gn.className}, expected GroupNorm`);
+  h = groupNorm(h, `all_modules.${m}`);
+  h = { ...h, v: silu(h.v) };
+  m++;
+  h = conv(h, `all_modules.${m}`, config.numChannels / 2, 3);
+  m++;
+  if (m !== mods.length) throw new CheckpointError(`ONNX export: graph used ${m} modules, the spec has ${mods.length}`);
+  let score = h.v;
+  if (config.scaleBySigma) score = g.op('Div', [score, g.op('Reshape', ['sigmas', g.int64s([-1, 1, 1, 1])])]);
+  g.op('Transpose', [score], { perm: [0, 2, 3, 1] });
+  g.renameLastOutput(NCSNPP_ONNX_IO.output);
+
+  const bytes = encodeOnnxModel({
+    irVersion: NCSNPP_ONNX_IR_VERSION,
+    opsetVersion: NCSNPP_ONNX_OPSET,
+    producerName: 'fasr',
+    producerVersion: '1',
+    docString: 'FASR NCSN++ score network (NHWC in/out); see docs/engines.md',
+    metadata: { [NCSNPP_ONNX_FORMAT_KEY]: NCSNPP_ONNX_FORMAT, [NCSNPP_ONNX_CONFIG_KEY]: JSON.stringify(config) },
+    graph: g.build('ncsnpp_score', inputs, outputs),
+  });
+  if (bytes.byteLength > PROTOBUF_LIMIT_BYTES) {
+    throw new CheckpointError(`ONNX export: the model is ${bytes.byteLength} bytes, over protobuf's 2 GiB limit (external data is not implemented)`);
+  }
+  return bytes;
+}
