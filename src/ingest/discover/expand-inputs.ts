@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { InputError } from '../../contracts';
 import { checkOptionKeys, failOption } from './option-checks';
+import { checkLayoutPatterns, DEFAULT_LAYOUT_PATTERNS, parseSourceLayout, type LayoutPattern, type SourceLayout } from './source-layout';
 import { DEFAULT_VIDEO_EXTENSIONS, extensionOf, normalizeVideoExtensions } from './video-extensions';
 
 /** Options of {@link expandInputs}. */
@@ -27,6 +28,8 @@ export interface ExpandInputsOptions {
   readonly includeHidden?: boolean;
   /** Directory that relative inputs and globs are resolved from. Absolute. Default `process.cwd()`. */
   readonly cwd?: string;
+  /** Recorder layouts that camera names and start times are read from. Default `DEFAULT_LAYOUT_PATTERNS`. */
+  readonly layoutPatterns?: readonly LayoutPattern[];
 }
 
 /** A candidate video file. */
@@ -43,6 +46,8 @@ export interface DiscoveredFile {
    * contains ".." segments. Not safe for output paths as it is: see `safeRelativeName`.
    */
   readonly relativePath: string;
+  /** Camera and start time read from `root/relativePath` (the path as reached, links not resolved); null when no layout matches. */
+  readonly layout: SourceLayout | null;
 }
 
 /** What one input gave. */
@@ -81,7 +86,7 @@ export interface ExpandInputsResult {
   readonly inputs: readonly InputReport[];
 }
 
-const OPTION_KEYS: readonly string[] = ['videoExtensions', 'followSymlinks', 'includeHidden', 'cwd'];
+const OPTION_KEYS: readonly string[] = ['videoExtensions', 'followSymlinks', 'includeHidden', 'cwd', 'layoutPatterns'];
 const WHERE = 'expandInputs option';
 const MAX_EXAMPLES = 5;
 
@@ -90,6 +95,7 @@ interface Settings {
   readonly followSymlinks: boolean;
   readonly includeHidden: boolean;
   readonly cwd: string;
+  readonly layoutPatterns: readonly LayoutPattern[];
 }
 
 /** Mutable tally of one input while it is expanded. */
@@ -124,7 +130,9 @@ function resolveSettings(opts: ExpandInputsOptions): Settings {
   if (typeof includeHidden !== 'boolean') failOption(WHERE, 'includeHidden', 'a boolean', includeHidden);
   const cwd = opts.cwd ?? process.cwd();
   if (typeof cwd !== 'string' || !path.isAbsolute(cwd)) failOption(WHERE, 'cwd', 'an absolute directory path', cwd);
-  return { exts, followSymlinks, includeHidden, cwd };
+  const layoutPatterns = opts.layoutPatterns ?? DEFAULT_LAYOUT_PATTERNS;
+  checkLayoutPatterns(layoutPatterns);
+  return { exts, followSymlinks, includeHidden, cwd, layoutPatterns };
 }
 
 /** Splits a glob into its static directory prefix and the dynamic rest ("/nvr/2024-*\/**" → "/nvr", "2024-*\/**"). */
@@ -193,7 +201,7 @@ async function walkDirectory(rootReal: string, t: Tally, s: Settings, visitedDir
         visitedDirs.add(real);
         stack.push({ real, rel });
       } else if (isFile) {
-        if (s.exts.has(extensionOf(name))) t.found.push({ path: real, input: t.input, root: t.root, relativePath: rel });
+        if (s.exts.has(extensionOf(name))) t.found.push({ path: real, input: t.input, root: t.root, relativePath: rel, layout: null });
         else {
           t.nonVideo++;
           addExample(t, rel);
@@ -230,7 +238,7 @@ async function expandGlob(pattern: string, t: Tally, base: string, rest: string,
       t.other++;
       continue;
     }
-    t.found.push({ path: real, input: pattern, root: base, relativePath: rel.split(path.sep).join('/') });
+    t.found.push({ path: real, input: pattern, root: base, relativePath: rel.split(path.sep).join('/'), layout: null });
   }
 }
 
@@ -324,7 +332,7 @@ export async function expandInputs(inputs: readonly string[], opts: ExpandInputs
       kind = 'file';
       const real = await fs.promises.realpath(abs);
       t = { input, root: path.dirname(abs), found: [], nonVideo: 0, hidden: 0, other: 0, examples: [] };
-      t.found.push({ path: real, input, root: t.root, relativePath: path.basename(abs) });
+      t.found.push({ path: real, input, root: t.root, relativePath: path.basename(abs), layout: null });
     } else if (st !== null && st.isDirectory()) {
       kind = 'directory';
       const real = await fs.promises.realpath(abs);
@@ -367,7 +375,11 @@ export async function expandInputs(inputs: readonly string[], opts: ExpandInputs
       const reason = 'no video files';
       errors.push(new InputError(`expandInputs: no video files in ${t.root} (input "${input}"): ${r.message}`, { path: t.root, input, reason }));
     }
-    for (const f of t.found) if (!byRealPath.has(f.path)) byRealPath.set(f.path, Object.freeze(f));
+    for (const f of t.found) {
+      if (byRealPath.has(f.path)) continue;
+      const layout = parseSourceLayout(path.join(f.root, f.relativePath), s.layoutPatterns);
+      byRealPath.set(f.path, Object.freeze({ ...f, layout }));
+    }
   }
   const files = [...byRealPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return Object.freeze({ files: Object.freeze(files), errors: Object.freeze(errors), inputs: Object.freeze(reports) });

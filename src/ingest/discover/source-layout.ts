@@ -119,9 +119,10 @@ function layoutFromMatch(p: LayoutPattern, groups: Record<string, string | undef
 }
 
 /**
- * Camera name and recording start from a path's layout. Give the path relative to the watched
- * or walked root (so that a root's own folders are not taken for camera names); absolute paths
- * work too. Patterns are tried in order; a match whose numbers are not a real date or time
+ * Camera name and recording start from a path's layout. Give the whole path as reached (the
+ * watched or walked folder joined with the relative path, links not resolved): the patterns match
+ * the end of the path, so the folders above a layout do not matter, and a walk started inside a
+ * layout (at a Frigate day folder) still sees it. Patterns are tried in order; a match whose numbers are not a real date or time
  * (month 13, 25:00) does not count and the next pattern is tried.
  * @returns the first valid match, or null when no pattern matches.
  * @throws InputError when `patterns` is not an array of valid {@link LayoutPattern}s.

@@ -16,13 +16,13 @@ export interface ReadyFile {
   readonly path: string;
   /** The watched folder it is under (absolute). */
   readonly root: string;
-  /** Path relative to `root`, "/" separators: the layout that `layout` is read from. */
+  /** Path relative to `root`, "/" separators. */
   readonly relativePath: string;
   /** Size when it settled, bytes. */
   readonly sizeBytes: number;
   /** Modification time when it settled, ms since the Unix epoch; the queue's order. */
   readonly mtimeMs: number;
-  /** Camera and start time from the path's layout, null when no pattern matches. */
+  /** Camera and start time from the path's layout (`path`, read from its end), null when no pattern matches. */
   readonly layout: SourceLayout | null;
   /** `layout.camera`, or null. Untrusted text from the path. */
   readonly camera: string | null;
@@ -395,7 +395,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     const prev = this.taken.get(e.path);
     // An event that changed nothing (metadata only) after the consumer took the file.
     if (prev !== undefined && prev.sizeBytes === e.sizeBytes && prev.mtimeMs === e.mtimeMs) return;
-    const layout = parseSourceLayout(e.rel, this.opts.layoutPatterns);
+    const layout = parseSourceLayout(e.path, this.opts.layoutPatterns);
     const file: ReadyFile = Object.freeze({
       path: e.path,
       root: e.root,
