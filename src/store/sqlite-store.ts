@@ -23,9 +23,15 @@ import {
   type TrackListRaw,
 } from './row-mappers';
 import {
+  JOB_STATUSES,
+  RUN_STATUSES,
   SOURCE_STATUSES,
   TRACK_STATUSES,
   type ClaimJobInput,
+  type CropRow,
+  type JobStatus,
+  type ListJobsQuery,
+  type ListRunsQuery,
   type EnqueueJobInput,
   type EnqueueJobResult,
   type FailJobOptions,
@@ -65,7 +71,7 @@ const LIST_SOURCES_KEYS = ['status', 'camera', 'afterId', 'limit'] as const;
 const LIST_TRACKS_KEYS = ['sourceId', 'camera', 'fromMs', 'toMs', 'status', 'afterId', 'limit'] as const;
 const SIMILAR_KEYS = ['modelId', 'limit', 'minCosine', 'camera', 'excludeTrackId'] as const;
 const SR_KEYS = [
-  'trackId', 'runId', 'modelId', 'modelSha256', 'sampler', 'steps', 'networkEvaluations', 'seed',
+  'trackId', 'runId', 'modelId', 'modelSha256', 'sampler', 'steps', 'networkEvaluations', 'seed', 'conditioning',
   'engine', 'backend', 'png', 'widthPx', 'heightPx', 'timingsMs',
 ] as const;
 const START_RUN_KEYS = ['command', 'config', 'versions'] as const;
@@ -75,6 +81,8 @@ const CLAIM_KEYS = ['kinds', 'workerId', 'leaseMs'] as const;
 const REPLACE_OPTION_KEYS = ['markDone'] as const;
 const MARK_RUNNING_KEYS = ['runId'] as const;
 const FAIL_JOB_KEYS = ['retry'] as const;
+const LIST_RUNS_KEYS = ['status', 'afterId', 'limit'] as const;
+const LIST_JOBS_KEYS = ['status', 'kind', 'afterId', 'limit'] as const;
 
 const TRACK_LIST_SELECT = `
   SELECT t.*, s.path AS source_path, s.camera AS camera,
@@ -550,6 +558,36 @@ export class SqliteStore implements Store {
     );
   }
 
+  getTrackItem(trackId: number): TrackListItem {
+    const where = 'getTrackItem';
+    const id = new ArgCheck(where).id('trackId', trackId);
+    return this.guard(where, () => {
+      const raw = this.db.prepare<[number], TrackListRaw>(`${TRACK_LIST_SELECT} WHERE t.id = ?`).get(id);
+      if (raw === undefined) throw new StoreError(`${where}: no track with id ${id}`, { method: where, trackId: id });
+      return toTrackListItem(raw);
+    });
+  }
+
+  getCrop(cropId: number): CropRow {
+    const where = 'getCrop';
+    const id = new ArgCheck(where).id('cropId', cropId);
+    return this.guard(where, () => {
+      const raw = this.db.prepare<[number], CropRaw>('SELECT * FROM crops WHERE id = ?').get(id);
+      if (raw === undefined) throw new StoreError(`${where}: no crop with id ${id}`, { method: where, cropId: id });
+      return toCropRow(raw);
+    });
+  }
+
+  listDetectionCrops(detectionId: number): readonly CropRow[] {
+    const where = 'listDetectionCrops';
+    const id = new ArgCheck(where).id('detectionId', detectionId);
+    return this.guard(where, () => {
+      const found = this.db.prepare<[number], { id: number }>('SELECT id FROM detections WHERE id = ?').get(id);
+      if (found === undefined) throw new StoreError(`${where}: no detection with id ${id}`, { method: where, detectionId: id });
+      return Object.freeze(this.db.prepare<[number], CropRaw>('SELECT * FROM crops WHERE detection_id = ? ORDER BY id').all(id).map(toCropRow));
+    });
+  }
+
   findSimilarTracks(vector: Float32Array, query: FindSimilarQuery): readonly SimilarTrack[] {
     const where = 'findSimilarTracks';
     const a: ArgCheck = new ArgCheck(where);
@@ -625,6 +663,7 @@ export class SqliteStore implements Store {
       steps: a.int('input.steps', o.steps, 1, 1_000_000),
       nfe: a.int('input.networkEvaluations', o.networkEvaluations, 1, 10_000_000),
       seed: a.int('input.seed', o.seed, 0),
+      conditioning: o.conditioning === undefined ? 'fm' : a.string('input.conditioning', o.conditioning, 64),
       engine: a.string('input.engine', o.engine, 64),
       backend: a.string('input.backend', o.backend, 64),
       image: png,
@@ -638,18 +677,18 @@ export class SqliteStore implements Store {
         this.requireRun(where, runId);
         const inserted = this.db
           .prepare<[Record<string, unknown>], { id: number }>(
-            `INSERT INTO sr_outputs (track_id, run_id, model_id, model_sha256, sampler, steps, nfe, seed, engine, backend,
+            `INSERT INTO sr_outputs (track_id, run_id, model_id, model_sha256, sampler, steps, nfe, seed, conditioning, engine, backend,
                image, width_px, height_px, timings_json, created_at_ms)
-             VALUES (@track_id, @run_id, @model_id, @model_sha256, @sampler, @steps, @nfe, @seed, @engine, @backend,
+             VALUES (@track_id, @run_id, @model_id, @model_sha256, @sampler, @steps, @nfe, @seed, @conditioning, @engine, @backend,
                @image, @width_px, @height_px, @timings_json, @now)
-             ON CONFLICT (track_id, model_sha256, sampler, steps, seed) DO NOTHING
+             ON CONFLICT (track_id, model_sha256, sampler, steps, seed, conditioning) DO NOTHING
              RETURNING id`,
           )
           .get({ ...row, now: this.clock() });
         if (inserted !== undefined) return Object.freeze({ id: inserted.id, inserted: true });
         const existing = this.db
           .prepare<[Record<string, unknown>], { id: number }>(
-            'SELECT id FROM sr_outputs WHERE track_id = @track_id AND model_sha256 = @model_sha256 AND sampler = @sampler AND steps = @steps AND seed = @seed',
+            'SELECT id FROM sr_outputs WHERE track_id = @track_id AND model_sha256 = @model_sha256 AND sampler = @sampler AND steps = @steps AND seed = @seed AND conditioning = @conditioning',
           )
           .get(row);
         if (existing === undefined) throw new StoreError(`${where}: insert was skipped but no conflicting row was found`);
@@ -734,6 +773,52 @@ export class SqliteStore implements Store {
     const row = this.db.prepare<[number], JobRaw>('SELECT * FROM jobs WHERE id = ?').get(id);
     if (row === undefined) throw new StoreError(`${where}: no job with id ${id}`, { method: where, jobId: id });
     return row;
+  }
+
+  listRuns(query?: ListRunsQuery): Page<RunRow> {
+    const where = 'listRuns';
+    const a: ArgCheck = new ArgCheck(where);
+    const q = a.optionalObject('query', query, LIST_RUNS_KEYS);
+    const status = q.status === undefined ? null : a.oneOf('query.status', q.status, RUN_STATUSES);
+    const afterId = q.afterId === undefined ? 0 : a.int('query.afterId', q.afterId, 0);
+    const limit = this.pageSize(a, 'query.limit', q.limit);
+    return this.guard(where, () => {
+      const conds = ['id > @afterId'];
+      if (status !== null) conds.push('status = @status');
+      const rows = this.db
+        .prepare<[Record<string, unknown>], RunRaw>(`SELECT * FROM runs WHERE ${conds.join(' AND ')} ORDER BY id LIMIT @limit`)
+        .all({ afterId, status, limit: limit + 1 });
+      return page(rows.map(toRunRow), limit);
+    });
+  }
+
+  listJobs(query?: ListJobsQuery): Page<JobRow> {
+    const where = 'listJobs';
+    const a: ArgCheck = new ArgCheck(where);
+    const q = a.optionalObject('query', query, LIST_JOBS_KEYS);
+    const status = q.status === undefined ? null : a.oneOf('query.status', q.status, JOB_STATUSES);
+    const kind = q.kind === undefined ? null : a.string('query.kind', q.kind, 256);
+    const afterId = q.afterId === undefined ? 0 : a.int('query.afterId', q.afterId, 0);
+    const limit = this.pageSize(a, 'query.limit', q.limit);
+    return this.guard(where, () => {
+      const conds = ['id > @afterId'];
+      if (status !== null) conds.push('status = @status');
+      if (kind !== null) conds.push('kind = @kind');
+      const rows = this.db
+        .prepare<[Record<string, unknown>], JobRaw>(`SELECT * FROM jobs WHERE ${conds.join(' AND ')} ORDER BY id LIMIT @limit`)
+        .all({ afterId, status, kind, limit: limit + 1 });
+      return page(rows.map(toJobRow), limit);
+    });
+  }
+
+  countJobsByStatus(): Readonly<Record<JobStatus, number>> {
+    return this.guard('countJobsByStatus', () => {
+      const counts: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, failed: 0 };
+      for (const r of this.db.prepare<[], { status: JobStatus; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status').all()) {
+        counts[r.status] = r.n;
+      }
+      return Object.freeze(counts);
+    });
   }
 
   enqueueJob(input: EnqueueJobInput): EnqueueJobResult {

@@ -255,7 +255,7 @@ export interface FusedIdentityRow {
   readonly rejectedEmbeddingIds: readonly number[];
 }
 
-/** One SR result to store; idempotent on (trackId, modelSha256, sampler, steps, seed). */
+/** One SR result to store; idempotent on (trackId, modelSha256, sampler, steps, seed, conditioning). */
 export interface SrOutputInput {
   readonly trackId: number;
   readonly runId?: number | null;
@@ -268,6 +268,11 @@ export interface SrOutputInput {
   readonly networkEvaluations: number;
   /** Non-negative safe integer. */
   readonly seed: number;
+  /**
+   * What the model was conditioned on, 1–64 characters: 'fm' (the track's F_M), 'zero' (the
+   * feature-free ablation), 'shuffled' (another identity's F_M), ... Default 'fm'.
+   */
+  readonly conditioning?: string;
   /** Inference engine, e.g. 'tfjs'. */
   readonly engine: string;
   /** Compute backend, e.g. 'wasm', 'tensorflow'. */
@@ -290,6 +295,8 @@ export interface SrOutputRow {
   readonly steps: number;
   readonly networkEvaluations: number;
   readonly seed: number;
+  /** 'fm', 'zero', 'shuffled', ... (see SrOutputInput.conditioning). */
+  readonly conditioning: string;
   readonly engine: string;
   readonly backend: string;
   readonly png: Uint8Array;
@@ -352,6 +359,23 @@ export interface RunRow {
   readonly error: string | null;
   readonly startedAtMs: number;
   readonly finishedAtMs: number | null;
+}
+
+export interface ListRunsQuery {
+  readonly status?: RunStatus;
+  /** Keyset cursor: only runs with `id > afterId`. */
+  readonly afterId?: number;
+  /** Page size, 1..1000. Default 100. */
+  readonly limit?: number;
+}
+
+export interface ListJobsQuery {
+  readonly status?: JobStatus;
+  readonly kind?: string;
+  /** Keyset cursor: only jobs with `id > afterId`. */
+  readonly afterId?: number;
+  /** Page size, 1..1000. Default 100. */
+  readonly limit?: number;
 }
 
 export interface FinishRunInput {
@@ -455,6 +479,12 @@ export interface Store {
   replaceSourceResults(sourceId: number, results: SourceResultsInput, opts?: ReplaceSourceResultsOptions): ReplaceSourceResultsReport;
 
   listTracks(query?: ListTracksQuery): Page<TrackListItem>;
+  /** One track as lists show it (no detections, crops or vectors). @throws StoreError when there is no such track. */
+  getTrackItem(trackId: number): TrackListItem;
+  /** One crop with its image. @throws StoreError when there is no such crop. */
+  getCrop(cropId: number): CropRow;
+  /** The crops of one detection, by id. @throws StoreError when there is no such detection. */
+  listDetectionCrops(detectionId: number): readonly CropRow[];
   /** @throws StoreError when there is no such track. */
   getTrack(trackId: number): TrackDetail;
   /** Tracks whose F_M has the highest cosine similarity with `vector`, best first (exact scan). */
@@ -467,6 +497,7 @@ export interface Store {
   startRun(input: StartRunInput): RunRow;
   finishRun(runId: number, input: FinishRunInput): RunRow;
   getRun(runId: number): RunRow;
+  listRuns(query?: ListRunsQuery): Page<RunRow>;
 
   enqueueJob(input: EnqueueJobInput): EnqueueJobResult;
   /** Atomically takes the oldest queued job of `kinds` (or a running one whose lease expired); null when none. */
@@ -477,6 +508,8 @@ export interface Store {
   failJob(jobId: number, workerId: string, reason: string, opts?: FailJobOptions): JobRow;
   getJob(jobId: number): JobRow;
   findJobByKey(idempotencyKey: string): JobRow | undefined;
+  listJobs(query?: ListJobsQuery): Page<JobRow>;
+  countJobsByStatus(): Readonly<Record<JobStatus, number>>;
 
   /** Closes the connection (checkpointing the WAL). Idempotent; any other call afterwards throws. */
   close(): void;
