@@ -3,6 +3,7 @@ import { FasrError } from '../contracts';
 import { installedPackageVersion } from '../runtime/package-info';
 import { registerInfoCommand } from './info-command';
 import { registerProcessCommand } from './process-command';
+import { registerServeCommand } from './serve-command';
 
 /** Where the CLI writes: injectable so tests can capture output. */
 export interface CliIo {
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError();
   registerInfoCommand(program, io);
   registerProcessCommand(program, io);
+  registerServeCommand(program, io);
   return program;
 }
 
