@@ -1,0 +1,98 @@
+/**
+ * Throughput and memory of footage → tracks (`processSource`: decode + detect + align + quality +
+ * embed + track + fuse + store) at the default analysis rate, on the shared clips:
+ *   npm run bench:ingest            (or: node -r ts-node/register/transpile-only bench/ingest.ts)
+ * Prints, per clip, frames/s and x realtime; then RSS sampled over the 139 s clip at 25/50/75/100 %
+ * of its video time, to show memory does not grow with the length of the video.
+ * Options: --backend <auto|wasm|cpu> (default wasm), --skip-long.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeProcessDeps, createProcessDeps, DEFAULT_PROCESS_CONFIG, processSource, type SourceOutcome } from '../pipelines';
+import { openStore } from '../src/store';
+
+const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
+const CLIPS = [
+  { name: 'hamilton 640x360', file: path.join(VIDEOS, 'face_recognition/short_hamilton_clip.mp4') },
+  { name: 'openpose 1280x720', file: path.join(VIDEOS, 'openpose/video.avi') },
+  { name: 'single-face 1080x1920', file: path.join(VIDEOS, 'single-face-tracking-demo/my_video.mp4') },
+];
+const LONG = { name: 'intel one-by-one 768x432 139 s', file: path.join(VIDEOS, 'intel-sample-videos/one-by-one-person-detection.mp4') };
+
+function mb(bytes: number): string {
+  return (bytes / (1 << 20)).toFixed(0);
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => c.padStart(widths[i] ?? 8)).join('  ');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const backend = args.includes('--backend') ? args[args.indexOf('--backend') + 1] ?? 'wasm' : 'wasm';
+  const config = DEFAULT_PROCESS_CONFIG;
+  const deps = await createProcessDeps(config, backend);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-ingest-'));
+  const store = openStore(path.join(dir, 'bench.sqlite'));
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 200);
+  try {
+    console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
+    console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
+    const widths = [32, 8, 7, 6, 7, 8, 9, 11, 12];
+    console.log(row(['clip', 'video s', 'frames', 'faces', 'tracks', 'wall s', 'frames/s', 'x realtime', 'peak RSS MB'], widths));
+    const report = (name: string, o: SourceOutcome): void => {
+      console.log(
+        row(
+          [name, (o.videoMs / 1000).toFixed(1), String(o.frames), String(o.faces), String(o.tracks), (o.elapsedMs / 1000).toFixed(1), ((o.frames * 1000) / o.elapsedMs).toFixed(2), (o.videoMs / o.elapsedMs).toFixed(2), mb(peakRss)],
+          widths,
+        ),
+      );
+    };
+    for (const clip of CLIPS) {
+      const o = await processSource(store, clip.file, config, deps);
+      if (o.status !== 'done') throw new Error(`${clip.name}: ${o.reason ?? 'failed'}`);
+      report(clip.name, o);
+    }
+    if (args.includes('--skip-long')) return;
+
+    // RSS over the long clip, sampled when the analysed pts crosses 25/50/75/100 % of its duration.
+    const marks = [0.25, 0.5, 0.75, 1];
+    const rssAt: { mark: number; frames: number; rss: number; heap: number; external: number }[] = [];
+    let next = 0;
+    peakRss = process.memoryUsage().rss;
+    const rssStart = peakRss;
+    const o = await processSource(store, LONG.file, config, deps, {
+      onProgress: (p) => {
+        const mark = marks[next];
+        if (mark === undefined || p.durationMs === null || p.ptsMs === null) return;
+        if (p.ptsMs >= mark * p.durationMs - 1000 / config.decode.fps || p.phase === 'done') {
+          const m = process.memoryUsage();
+          rssAt.push({ mark, frames: p.frames, rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers });
+          next += 1;
+        }
+      },
+    });
+    if (o.status !== 'done') throw new Error(`${LONG.name}: ${o.reason ?? 'failed'}`);
+    report(LONG.name, o);
+    console.log('');
+    console.log(`RSS over ${LONG.name} (start of the clip: ${mb(rssStart)} MB)`);
+    const w2 = [10, 8, 8, 12, 18];
+    console.log(row(['of video', 'frames', 'RSS MB', 'JS heap MB', 'external+buf MB'], w2));
+    for (const r of rssAt) console.log(row([`${r.mark * 100} %`, String(r.frames), mb(r.rss), mb(r.heap), mb(r.external)], w2));
+    console.log(row(['peak', '', mb(peakRss), '', ''], w2));
+  } finally {
+    clearInterval(sampler);
+    store.close();
+    await closeProcessDeps(deps);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
