@@ -154,6 +154,7 @@ CREATE TABLE sr_outputs (
   steps           INTEGER NOT NULL CHECK (steps > 0),
   nfe             INTEGER NOT NULL CHECK (nfe > 0),
   seed            INTEGER NOT NULL,
+  conditioning    TEXT    NOT NULL DEFAULT 'fm' CHECK (length(conditioning) BETWEEN 1 AND 64),
   engine          TEXT    NOT NULL CHECK (length(engine) > 0),
   backend         TEXT    NOT NULL CHECK (length(backend) > 0),
   image           BLOB    NOT NULL CHECK (typeof(image) = 'blob' AND length(image) > 8),
@@ -161,7 +162,7 @@ CREATE TABLE sr_outputs (
   height_px       INTEGER NOT NULL CHECK (height_px > 0),
   timings_json    TEXT    NOT NULL CHECK (json_valid(timings_json)),
   created_at_ms   INTEGER NOT NULL,
-  UNIQUE (track_id, model_sha256, sampler, steps, seed)
+  UNIQUE (track_id, model_sha256, sampler, steps, seed, conditioning)
 );
 CREATE INDEX sr_outputs_run ON sr_outputs (run_id);
 

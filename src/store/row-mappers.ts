@@ -127,6 +127,7 @@ export interface SrOutputRaw {
   steps: number;
   nfe: number;
   seed: number;
+  conditioning: string;
   engine: string;
   backend: string;
   image: Buffer;
@@ -299,6 +300,7 @@ export function toSrOutputRow(r: SrOutputRaw): SrOutputRow {
     steps: r.steps,
     networkEvaluations: r.nfe,
     seed: r.seed,
+    conditioning: r.conditioning,
     engine: r.engine,
     backend: r.backend,
     png: bytesOf(r.image),

@@ -36,7 +36,7 @@ describe('runs, SR outputs and jobs', () => {
     );
   });
 
-  it('SR outputs: round-trip, idempotent on (track, model sha256, sampler, steps, seed)', () => {
+  it('SR outputs: round-trip, idempotent on (track, model sha256, sampler, steps, seed, conditioning)', () => {
     const src = store.upsertSource({ path: '/a.mp4', sizeBytes: 1, mtimeMs: 1 });
     const run = store.startRun({ command: 'fasr sr', config: {}, versions: {} });
     const [trackId] = store.replaceSourceResults(src.id, { tracks: [makeTrack(1, 2)] }).trackIds;
@@ -59,12 +59,20 @@ describe('runs, SR outputs and jobs', () => {
     const { png: gotPng, ...rest } = row;
     expect(rest).toEqual({
       id: 1, trackId, runId: run.id, modelId: 'fasr-ncsnpp-128', modelSha256: 'c'.repeat(64), sampler: 'pc-reverse-diffusion', steps: 1000,
-      networkEvaluations: 2000, seed: 4_294_967_295, engine: 'tfjs', backend: 'wasm', widthPx: 128, heightPx: 128,
+      networkEvaluations: 2000, seed: 4_294_967_295, conditioning: 'fm', engine: 'tfjs', backend: 'wasm', widthPx: 128, heightPx: 128,
       timingsMs: { scoreMs: 80000, totalMs: 81234.5 }, createdAtMs: 10_000,
     });
     expect(Buffer.from(gotPng).equals(Buffer.from(png))).toBe(true);
     expect(store.listSrOutputs(trackId as number).map((r) => r.seed)).toEqual([4_294_967_295, 0]);
     expect(store.getTrack(trackId as number).srOutputs).toHaveLength(2);
+    // The feature-free ablation with the same seed is another output ('fm' is the default).
+    const ablation = store.insertSrOutput({ ...input, conditioning: 'zero' });
+    expect(ablation.inserted).toBe(true);
+    expect(store.insertSrOutput({ ...input, conditioning: 'fm' })).toEqual({ id: 1, inserted: false });
+    expect(store.insertSrOutput({ ...input, conditioning: 'zero' })).toEqual({ id: ablation.id, inserted: false });
+    expect(store.getSrOutput(ablation.id).conditioning).toBe('zero');
+    expect(store.listSrOutputs(trackId as number).map((r) => r.conditioning)).toEqual(['fm', 'fm', 'zero']);
+    expect(() => store.insertSrOutput({ ...input, conditioning: '' })).toThrow(/^insertSrOutput: expected input\.conditioning to be a non-empty string of at most 64 characters, received an empty string$/);
   });
 
   it('SR outputs: clear errors', () => {
