@@ -9,7 +9,7 @@ import { registerImageRoutes } from './image-routes';
 import { registerPageRoutes } from './page-routes';
 import { errorPage } from './pages/error-page';
 import type { PageContext } from './pages/page-context';
-import { installSecurity } from './security';
+import { CONTENT_SECURITY_POLICY, installSecurity } from './security';
 import type { ServeConfig } from './serve-config';
 import type { ServeContext } from './serve-context';
 import { TaskRunner } from './task-runner';
@@ -45,7 +45,18 @@ export function createServeApp(store: Store, config: Readonly<ServeConfig>, acti
   if (store.info().readonly && !config.readOnly) {
     throw new ConfigError('createServeApp: the store is open read-only, so the server must run with readOnly: true (actions write to the store)');
   }
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 64 }, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 64 },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // URLs the router cannot even decode (e.g. "%ff") or with over-long parameters: refused like path tricks, with the same headers.
+    frameworkErrors: (error, _req, reply) => {
+      reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY).header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
+      return reply.code(400).send({ error: 'E_PATH', message: `refused request path: ${error.message}` });
+    },
+  });
   // Only JSON bodies: a cross-site <form> can send text/plain without a CORS preflight.
   app.removeContentTypeParser(['text/plain']);
   const tasks = new TaskRunner();

@@ -1,0 +1,68 @@
+import { assignLanes, trackTimeline } from '../../../src/serve/pages/source-page';
+import { formatPtsMs, formatWallMs } from '../../../src/serve/pages/format';
+import { TaskRunner } from '../../../src/serve/task-runner';
+import type { TrackListItem } from '../../../src/store';
+
+function track(id: number, firstPtsMs: number, lastPtsMs: number): TrackListItem {
+  return {
+    id, sourceId: 1, runId: null, trackKey: id, firstFrameIndex: 0, lastFrameIndex: 1, firstPtsMs, lastPtsMs, lr0DetectionId: 1,
+    detectionCount: 2, cropCount: 0, embeddingCount: 0, bestQuality: 0.5, status: 'ok', rejectReason: null, createdAtMs: 0,
+    sourcePath: '/v.mp4', camera: null, startAtMs: null, endAtMs: null,
+  };
+}
+
+describe('timeline', () => {
+  it('puts overlapping tracks on different lanes and reuses a lane once it is free', () => {
+    expect(assignLanes([{ startMs: 0, endMs: 10 }, { startMs: 5, endMs: 20 }, { startMs: 11, endMs: 30 }, { startMs: 21, endMs: 25 }])).toEqual([0, 1, 0, 1]);
+    expect(assignLanes([])).toEqual([]);
+  });
+
+  it('draws one linked bar per track, scaled to the source duration', () => {
+    const svg = trackTimeline([track(7, 0, 5000), track(8, 2500, 10000)], 10000).text;
+    expect(svg.match(/<rect class="bar/g)).toHaveLength(2);
+    expect(svg).toContain('<a href="/tracks/7" class="bar-link"><rect class="bar bar-ok" data-track-id="7" x="0" y="22" width="500" height="13">');
+    expect(svg).toContain('data-track-id="8" x="250" y="38" width="750"');
+  });
+});
+
+describe('formatting', () => {
+  it('formats stream and wall-clock times', () => {
+    expect(formatPtsMs(61234)).toBe('1:01.234');
+    expect(formatPtsMs(852)).toBe('0:00.852');
+    expect(formatPtsMs(null)).toBe('–');
+    expect(formatWallMs(Date.UTC(2024, 4, 1, 12, 0, 5, 123))).toBe('2024-05-01T12:00:05Z');
+  });
+});
+
+describe('TaskRunner', () => {
+  it('runs tasks one at a time in order, with progress, results and failure reasons', async () => {
+    let t = 100;
+    const runner = new TaskRunner(() => t++);
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const a = runner.submit('enhance', 'a', 2, async (progress) => {
+      order.push('a start');
+      await gate;
+      progress(2);
+      order.push('a end');
+      return { ok: 1 };
+    });
+    const b = runner.submit('export', 'b', 1, async () => {
+      order.push('b start');
+      throw new Error('disk full');
+    });
+    expect(a.status).toBe('queued');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(runner.get(a.id)?.status).toBe('running');
+    expect(runner.get(b.id)?.status).toBe('queued');
+    release();
+    await runner.idle();
+    expect(order).toEqual(['a start', 'a end', 'b start']);
+    expect(runner.get(a.id)).toMatchObject({ status: 'done', done: 2, result: { ok: 1 }, error: null });
+    expect(runner.get(b.id)).toMatchObject({ status: 'failed', error: 'disk full', result: null });
+    expect(runner.list().map((x) => x.id)).toEqual([b.id, a.id]);
+    expect(runner.get(99)).toBeUndefined();
+  });
+});
