@@ -1,4 +1,4 @@
-import type { Detection, FaceCrop, FaceLandmarks5, Frame, ScoredDetection } from '../src/contracts';
+import { InputError, type Detection, type FaceCrop, type FaceLandmarks5, type Frame, type ScoredDetection } from '../src/contracts';
 import type { DecodedFrame } from '../src/ingest';
 import { alignFace, ffhqCrop, scoreDetection } from '../src/track';
 import type { ProcessConfig } from './process-config';
@@ -29,6 +29,8 @@ export interface FrameAnalysis {
   readonly crops: readonly DetectionCrops[];
   /** Detections dropped because the detector gave no head angles (needed by the quality score). */
   readonly droppedNoPose: number;
+  /** Detections dropped because their landmarks cannot orient a face (eyes and mouth coincide: alignFace's 'degenerate landmarks'). */
+  readonly droppedDegenerate: number;
 }
 
 function scalePoint(p: readonly [number, number], sx: number, sy: number): [number, number] {
@@ -64,6 +66,7 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
   const detections: PipelineDetection[] = [];
   const crops: DetectionCrops[] = [];
   let droppedNoPose = 0;
+  let droppedDegenerate = 0;
   const { modelSizePx, quadScale, exportMaxPx } = config.align;
   for (const raw of found) {
     if (!Number.isFinite(raw.yawDeg) || !Number.isFinite(raw.pitchDeg) || !Number.isFinite(raw.rollDeg)) {
@@ -71,7 +74,17 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
       continue;
     }
     const d = ana === null ? raw : detectionToFullResolution(raw, ana.scaleX, ana.scaleY);
-    const aligned = alignFace(frame, d.landmarks, { sizePx: modelSizePx, quadScale }).crop;
+    let aligned: FaceCrop;
+    try {
+      aligned = alignFace(frame, d.landmarks, { sizePx: modelSizePx, quadScale }).crop;
+    } catch (err) {
+      // A detection whose landmarks collapse is not a usable face; it is counted, anything else is a real error.
+      if (err instanceof InputError && err.context.reason === 'degenerate landmarks') {
+        droppedDegenerate += 1;
+        continue;
+      }
+      throw err;
+    }
     const nativePx = Math.min(exportMaxPx, Math.max(8, Math.round(ffhqCrop(d.landmarks, 1, quadScale).quadSizePx)));
     const native = alignFace(frame, d.landmarks, { sizePx: nativePx, quadScale }).crop;
     const scored = scoreDetection(d, aligned, config.quality);
@@ -79,5 +92,5 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
     crops.push({ aligned, native });
   }
   const embeddings = detections.length > 0 ? await deps.embedder.embed(crops.map((c) => c.aligned)) : [];
-  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, crops, droppedNoPose };
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, crops, droppedNoPose, droppedDegenerate };
 }

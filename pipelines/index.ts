@@ -18,3 +18,5 @@ export { CropKeeper } from './crop-keeper';
 export type { KeptCrops } from './crop-keeper';
 export { fileFingerprint } from './file-fingerprint';
 export type { FileFingerprint } from './file-fingerprint';
+export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file';
+export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec } from './pipeline-file';

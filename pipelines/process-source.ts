@@ -52,6 +52,8 @@ export interface SourceOutcome {
   readonly tracks: number;
   /** Detections the detector returned without head angles, dropped (the quality score needs them). */
   readonly droppedNoPose: number;
+  /** Detections dropped for degenerate landmarks (cannot be aligned). */
+  readonly droppedDegenerate: number;
   /** Video time covered by the analysed frames, ms: last pts − first pts + one analysis interval (0 when no frame). */
   readonly videoMs: number;
   readonly elapsedMs: number;
@@ -186,6 +188,7 @@ export async function processSource(
   let frames = 0;
   let faces = 0;
   let droppedNoPose = 0;
+  let droppedDegenerate = 0;
   let confirmed = 0;
   let firstPtsMs: number | null = null;
   let lastPtsMs: number | null = null;
@@ -195,7 +198,7 @@ export async function processSource(
     progress('done');
     const interval = 1000 / config.decode.fps;
     const videoMs = firstPtsMs === null || lastPtsMs === null ? 0 : lastPtsMs - firstPtsMs + interval;
-    return { path: filePath, sourceId, status, reason, resultsStored, frames, faces, tracks, droppedNoPose, videoMs, elapsedMs: Date.now() - t0 };
+    return { path: filePath, sourceId, status, reason, resultsStored, frames, faces, tracks, droppedNoPose, droppedDegenerate, videoMs, elapsedMs: Date.now() - t0 };
   };
   const fail = (reason: string): SourceOutcome => {
     store.markSourceFailed(sourceId, reason);
@@ -236,6 +239,7 @@ export async function processSource(
       frames += 1;
       faces += a.detections.length;
       droppedNoPose += a.droppedNoPose;
+      droppedDegenerate += a.droppedDegenerate;
       firstPtsMs ??= a.ptsMs;
       lastPtsMs = a.ptsMs;
       keeper.addFrame(
