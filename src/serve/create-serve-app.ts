@@ -52,7 +52,7 @@ export function createServeApp(store: Store, config: Readonly<ServeConfig>, acti
     return503OnClosing: true,
     forceCloseConnections: true,
     // URLs the router cannot even decode (e.g. "%ff") or with over-long parameters: refused like path tricks, with the same headers.
-    frameworkErrors: (error, _req, reply) => {
+    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
       reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY).header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
       return reply.code(400).send({ error: 'E_PATH', message: `refused request path: ${error.message}` });
     },
