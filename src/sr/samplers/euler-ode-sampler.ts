@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkNumber, checkOptionKeys } from '../sde';
+import type { ScoreFn, VeSde } from '../sde';
+import { checkVeSde, karrasSigmas, veTimeOfSigma } from './karras-sigmas';
+import type { SamplerResult } from './pc-sampler';
+import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC, yieldToEventLoop } from './sampler-run-options';
+import type { SamplerRunOptions } from './sampler-run-options';
+import { countingScoreFn } from './update-fn';
+
+/** Settings of {@link eulerOdeSample}. */
+export interface EulerOdeSamplerConfig {
+  /** N, noise levels σ_0 = σ_max … σ_{N−1} = σ_min before the final σ_N = 0. Integer ≥ 1. NFE = N. Default 35. */
+  readonly steps: number;
+  /** ρ of the EDM schedule (Eq. 5). Finite, > 0. Default 7. */
+  readonly rho: number;
+}
+
+/** 35 steps: the NFE of EDM's 18-step Heun sampler. */
+export const DEFAULT_EULER_ODE_SAMPLER_CONFIG: Readonly<EulerOdeSamplerConfig> = Object.freeze({ steps: 35, rho: 7 });
+
+/** Keys of {@link EulerOdeSamplerConfig}. */
+export const EULER_ODE_SAMPLER_CONFIG_KEYS = ['steps', 'rho'] as const;
+
+/**
+ * Validates the fields of a (partial) Euler-ODE config and fills in the defaults (no unknown-key check).
+ * @throws ConfigError `<where>.<key>: expected …, received …`.
+ */
+export function parseEulerOdeSamplerConfig(raw: Readonly<Record<string, unknown>>, where = 'EulerOdeSamplerConfig'): Readonly<EulerOdeSamplerConfig> {
+  const d = DEFAULT_EULER_ODE_SAMPLER_CONFIG;
+  return Object.freeze({
+    steps: checkNumber(where, 'steps', raw.steps ?? d.steps, { integer: true, min: 1 }),
+    rho: checkNumber(where, 'rho', raw.rho ?? d.rho, { above: 0 }),
+  });
+}
+
+/** Options of {@link eulerOdeSample}. */
+export interface EulerOdeSamplerOptions extends Partial<EulerOdeSamplerConfig>, SamplerRunOptions {
+  /** The VE SDE of the model (σ_min, σ_max, σ(t)); its N is not used. Required. */
+  readonly sde: VeSde;
+}
+
+const KEYS = ['sde', ...EULER_ODE_SAMPLER_CONFIG_KEYS, ...RUN_OPTION_KEYS] as const;
+
+/**
+ * Euler's method on the probability-flow ODE dx/dσ = −σ ∇_x log p(x; σ) with the EDM σ schedule
+ * (Karras et al. 2022, the 1st-order baseline of Algorithm 1; k-diffusion `sample_euler` without
+ * churn): x_0 = σ_max z; x_{i+1} = x_i + (σ_{i+1} − σ_i) d_i, d_i = −σ_i s(x_i, t(σ_i)). The last
+ * step (σ_{N−1} → 0) is the Tweedie denoising. Deterministic after the prior draw. NFE = N.
+ *
+ * @param scoreFn score s(x, t) with its conditioning bound
+ * @param shapeNHWC shape of the sample [B,H,W,C]
+ * @throws ConfigError for bad options; InputError for a bad shape or a score of the wrong shape;
+ *   `opts.signal.reason` when aborted.
+ */
+export async function eulerOdeSample(
+  scoreFn: ScoreFn,
+  shapeNHWC: readonly [number, number, number, number],
+  opts: EulerOdeSamplerOptions,
+): Promise<SamplerResult> {
+  const where = 'eulerOdeSample';
+  const raw = checkOptionKeys(where, opts, KEYS);
+  const sde = checkVeSde(where, raw.sde);
+  const { steps, rho } = parseEulerOdeSamplerConfig(raw, where);
+  const { noise, onProgress, signal } = checkRunOptions(where, raw);
+  const shape = checkShapeNHWC(where, shapeNHWC);
+  signal?.throwIfAborted();
+
+  const sigmas = karrasSigmas(steps, sde.sigmaMin, sde.sigmaMax, rho);
+  const counted = countingScoreFn(where, scoreFn);
+  let x = sde.priorSampling(shape, noise);
+  try {
+    for (let i = 0; i < steps; i++) {
+      signal?.throwIfAborted();
+      const sigma = sigmas[i] ?? NaN;
+      const sigmaNext = sigmas[i + 1] ?? NaN;
+      const next = tf.tidy(() => {
+        const t = tf.fill([shape[0]], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
+        const d = tf.mul(counted.fn(x, t), -sigma); // dx/dσ = −σ s
+        return tf.add(x, tf.mul(d, sigmaNext - sigma)) as tf.Tensor4D;
+      });
+      x.dispose();
+      x = next;
+      onProgress?.({ step: i, steps, nfe: counted.calls(), t: sigmaNext === 0 ? 0 : veTimeOfSigma(sde, sigmaNext) });
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    x.dispose();
+    throw err;
+  }
+  return { xNHWC: x, nfe: counted.calls(), steps };
+}
