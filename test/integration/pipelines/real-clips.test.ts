@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSource, type CreatedProcessDeps } from '../../../pipelines';
+import { openStore, type Store, type TrackDetail } from '../../../src/store';
+
+const VIDEOS = path.resolve(__dirname, '../../../../shared/data/videos');
+const HAMILTON = path.join(VIDEOS, 'face_recognition/short_hamilton_clip.mp4');
+const PORTRAIT = path.join(VIDEOS, 'single-face-tracking-demo/my_video.mp4');
+const OPENPOSE = path.join(VIDEOS, 'openpose/video.avi');
+
+function tracksOf(store: Store, sourceId: number): TrackDetail[] {
+  return store.listTracks({ sourceId, limit: 1000 }).items.map((t) => store.getTrack(t.id));
+}
+
+/** Largest gap between consecutive detections of a track, ms. */
+function largestGapMs(t: TrackDetail): number {
+  let gap = 0;
+  for (let i = 1; i < t.detections.length; i++) gap = Math.max(gap, t.detections[i]!.ptsMs - t.detections[i - 1]!.ptsMs);
+  return gap;
+}
+
+jest.setTimeout(300000); // loaded 2-core CI machines: one clip takes 10-60 s
+
+describe('processSource on the shared clips', () => {
+  let deps: CreatedProcessDeps;
+  let dir = '';
+  let store: Store;
+  const config = parseProcessConfig({});
+
+  beforeAll(async () => {
+    deps = await createProcessDeps(config, 'wasm');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-clips-'));
+    store = openStore(path.join(dir, 'clips.sqlite'));
+  }, 120000);
+
+  afterAll(async () => {
+    store.close();
+    await closeProcessDeps(deps);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hamilton (640x360, one speaker): one dominant track holding most faces over most of the clip', async () => {
+    const o = await processSource(store, HAMILTON, config, deps);
+    expect(o).toMatchObject({ status: 'done', resultsStored: true });
+    expect(o.frames).toBe(46); // 9.2 s of video from 852 ms at 5 fps
+    const tracks = tracksOf(store, o.sourceId!).sort((a, b) => b.detections.length - a.detections.length);
+    const [main, ...rest] = tracks;
+    expect(main).toBeDefined();
+    const stored = tracks.reduce((s, t) => s + t.detections.length, 0);
+    // The speaker's close-up (3.6–8 s) is the dominant track; the other tracks are the pianist, the speaker's
+    // far shot before the cut (not re-entered: docs/pipeline.md) and audience faces after 8 s, 3–6 detections each.
+    expect(main!.detections.length).toBeGreaterThanOrEqual(0.5 * stored);
+    for (const t of rest) expect(3 * t.detections.length).toBeLessThanOrEqual(main!.detections.length);
+    expect(main!.track.lastPtsMs - main!.track.firstPtsMs).toBeGreaterThan(4000);
+    // LR_0 is its best-quality detection, and F_M fused every member or rejected outliers (3-sigma).
+    expect(main!.detections.find((d) => d.id === main!.track.lr0DetectionId)!.quality).toBeCloseTo(main!.track.bestQuality, 12);
+    const fm = main!.fused[0]!;
+    expect(fm.memberEmbeddingIds.length + fm.rejectedEmbeddingIds.length).toBe(main!.detections.length);
+  });
+
+  // 3–6.6 s of the portrait clip: the face is in view, leaves around 4.2 s and is back from about 5.4 s.
+  const portraitRange = { startMs: 3000, durationMs: 3600 };
+
+  it('single-face-tracking (1080x1920 portrait): the face leaves for > maxGapMs and comes back as the same track (re-entry, docs/tracking.md)', async () => {
+    const o = await processSource(store, PORTRAIT, parseProcessConfig({ decode: portraitRange }), deps);
+    expect(o).toMatchObject({ status: 'done', tracks: 1 });
+    const [t] = tracksOf(store, o.sourceId!);
+    // The face is out of view (or undetectable) for over a second around 4.5 s: longer than maxGapMs, so
+    // the first segment was lost; its mean embedding matched the new segment's (cos >= reentryMinCosine) within reentryWindowMs.
+    expect(largestGapMs(t!)).toBeGreaterThan(config.tracker.maxGapMs);
+    expect(largestGapMs(t!)).toBeLessThan(config.tracker.reentryWindowMs);
+    expect(t!.track.trackKey).toBe(1);
+  });
+
+  it('single-face-tracking with re-entry off: the same gap splits it into two tracks', async () => {
+    const noReentry = parseProcessConfig({ decode: portraitRange, tracker: { reentryWindowMs: 0 } });
+    const copy = path.join(dir, 'portrait-no-reentry.mp4');
+    fs.copyFileSync(PORTRAIT, copy);
+    const o = await processSource(store, copy, noReentry, deps);
+    expect(o).toMatchObject({ status: 'done', tracks: 2 });
+    const [a, b] = tracksOf(store, o.sourceId!).sort((x, y) => x.track.firstPtsMs - y.track.firstPtsMs);
+    expect(b!.track.firstPtsMs - a!.track.lastPtsMs).toBeGreaterThan(noReentry.tracker.maxGapMs);
+  });
+
+  it('openpose crowd (1280x720, faces 15-30 px): every frame is analysed and the source is done (the detector finds few of these faces: docs/pipeline.md)', async () => {
+    const o = await processSource(store, OPENPOSE, config, deps);
+    expect(o).toMatchObject({ status: 'done', frames: 21, reason: null });
+    expect(store.getSource(o.sourceId!)).toMatchObject({ widthPx: 1280, heightPx: 720, status: 'done' });
+  });
+
+  it('a truncated copy keeps the tracks decoded before the damage and fails the source with the reason', async () => {
+    // The clip's index (moov) is at its end, so a cut copy would not open at all; like a recording cut off
+    // while streaming, remux it with the index first (-movflags +faststart), then cut it in half.
+    const faststart = path.join(dir, 'hamilton-faststart.mp4');
+    execFileSync(deps.binaries.ffmpeg.path, ['-v', 'error', '-y', '-i', HAMILTON, '-c', 'copy', '-movflags', '+faststart', faststart]);
+    const cut = path.join(dir, 'hamilton-truncated.mp4');
+    const bytes = fs.readFileSync(faststart);
+    fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.5)));
+    const o = await processSource(store, cut, config, deps);
+    expect(o).toMatchObject({ status: 'failed', resultsStored: true });
+    expect(o.reason).toMatch(/^damaged input: decodeFrames: .*damaged input \(truncated\); \d+ frames were emitted before the stream ended.*; kept \d+ tracks from the \d+ frames analysed before the error$/);
+    expect(o.frames).toBeGreaterThan(5);
+    expect(o.frames).toBeLessThan(46);
+    const s = store.getSource(o.sourceId!);
+    expect(s).toMatchObject({ status: 'failed', error: o.reason });
+    const tracks = tracksOf(store, s.id);
+    expect(tracks.length).toBe(o.tracks);
+    expect(tracks.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a corrupt copy (20 kB overwritten mid-file) keeps what decoded before the damage, reason recorded', async () => {
+    const bad = Buffer.from(fs.readFileSync(HAMILTON));
+    for (let i = 0; i < 20000; i++) bad[Math.floor(bad.length / 2) + i] = (i * 31 + 7) & 0xff;
+    const corrupt = path.join(dir, 'hamilton-corrupt.mp4');
+    fs.writeFileSync(corrupt, bad);
+    const o = await processSource(store, corrupt, config, deps);
+    expect(o).toMatchObject({ status: 'failed', resultsStored: true });
+    expect(o.reason).toMatch(/^damaged input: .*damaged input \(corrupt\)/);
+    expect(o.frames).toBeGreaterThan(5);
+    expect(o.frames).toBeLessThan(46);
+    expect(tracksOf(store, o.sourceId!).length).toBeGreaterThanOrEqual(1);
+    expect(store.getSource(o.sourceId!).error).toBe(o.reason);
+  });
+});
