@@ -144,10 +144,11 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     await page.waitForURL(`${server!.url}/tracks/${speakerFar!.track.id}`);
     const crops = page.locator('img.crop');
     await expect(crops.count()).resolves.toBe(speakerFar!.crops.length);
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('img')).every((i) => i.complete));
-    const widths = await crops.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    // (Browser-side code as a string: the project's TypeScript has no DOM types.)
+    await page.waitForFunction('Array.from(document.querySelectorAll("img")).every((i) => i.complete)');
+    const widths = await crops.evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
     expect(widths.every((w) => w > 0)).toBe(true);
-    await expect(page.locator('#lr0-image').evaluate((i) => (i as HTMLImageElement).naturalWidth)).resolves.toBe(128);
+    await expect(page.locator('#lr0-image').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).resolves.toBe(128);
     await expect(page.locator('#quality-chart circle').count()).resolves.toBe(speakerFar!.detections.length);
     await expect(page.locator('.member-used').count()).resolves.toBeGreaterThan(0);
     // This build has no SR / export: the buttons say so, and the API answers 501 with the reason.
