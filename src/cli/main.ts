@@ -3,6 +3,11 @@ import { FasrError } from '../contracts';
 import { installedPackageVersion } from '../runtime/package-info';
 import { registerInfoCommand } from './info-command';
 import { registerProcessCommand } from './process-command';
+import { registerSrCommand } from './sr-command';
+import { registerBatchCommand } from './batch-command';
+import { registerWatchCommand } from './watch-command';
+import { registerRunCommand } from './run-command';
+import { registerExportCommand } from './export-command';
 import { registerServeCommand } from './serve-command';
 
 /** Where the CLI writes: injectable so tests can capture output. */
@@ -26,6 +31,11 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError();
   registerInfoCommand(program, io);
   registerProcessCommand(program, io);
+  registerSrCommand(program, io);
+  registerBatchCommand(program, io);
+  registerWatchCommand(program, io);
+  registerRunCommand(program, io);
+  registerExportCommand(program, io);
   registerServeCommand(program, io);
   return program;
 }

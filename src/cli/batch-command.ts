@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { parsePipeline } from '../../pipelines';
+import { runPipeline } from '../batch';
+import { FasrError } from '../contracts';
+import { BACKEND_CHOICES } from '../runtime/backend';
+import type { CliIo } from './main';
+import { processSection } from './pipeline-cli-options';
+import { stopOnSignals } from './stop-signals';
+
+interface BatchCliOptions {
+  readonly db: string;
+  readonly force?: boolean;
+  readonly fps?: string;
+  readonly backend: string;
+  readonly config?: string;
+  readonly export?: string;
+}
+
+/**
+ * `fasr batch <input...>`: a night's batch over files, directories (recursive) and globs, one run
+ * row, a status per source; done sources (same sha256) are skipped unless --force; failures are
+ * recorded and the batch goes on; Ctrl-C stops after the current source. Exit code 1 when a
+ * source failed.
+ */
+export function registerBatchCommand(program: Command, io: CliIo): void {
+  program
+    .command('batch')
+    .description('process many videos (files, directories, globs) into the store, skipping those already done; crash-safe')
+    .argument('<input...>', 'video files, directories (searched recursively) or globs (quote them)')
+    .option('--db <file>', 'SQLite store (created if missing)', 'fasr.sqlite')
+    .option('--force', 'redo sources already done with the same content')
+    .option('--fps <n>', 'analysis frames per second of video, in (0, 240] (default 5)')
+    .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
+    .option('--config <file.json>', 'process config (JSON object; the "process" section of a pipeline file)')
+    .option('--export <dir>', 'export the tracks of these sources into <dir> afterwards')
+    .action(async (inputs: string[], opts: BatchCliOptions) => {
+      const spec = parsePipeline(
+        {
+          kind: 'batch',
+          db: opts.db,
+          inputs,
+          force: opts.force === true,
+          backend: opts.backend,
+          process: processSection(opts),
+          export: opts.export === undefined ? null : { out: opts.export },
+        },
+        '(command line)',
+        process.cwd(),
+      );
+      const stop = stopOnSignals((sig) => io.err(`fasr: ${sig}: finishing the current source, then stopping (again to quit at once)\n`));
+      try {
+        const r = await runPipeline(spec, { log: (l) => io.out(`${l}\n`), signal: stop.signal, command: `fasr batch ${inputs.join(' ')}` });
+        if (r.kind === 'batch' && r.batch.failed > 0) {
+          throw new FasrError('E_SOURCES_FAILED', `${r.batch.failed} of ${r.batch.processed} sources failed (reasons above; recorded in ${r.db})`);
+        }
+      } finally {
+        stop.dispose();
+      }
+    });
+}
