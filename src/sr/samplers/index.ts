@@ -10,3 +10,23 @@ export type { LangevinOptions, LangevinStepSize } from './langevin-corrector';
 export { pcSample, pcSampleConditional, parsePcSamplerConfig, DEFAULT_PC_SAMPLER_CONFIG, PREDICTORS, CORRECTORS } from './pc-sampler';
 export type { CorrectorName, PcSamplerConfig, PcSamplerOptions, PredictorName, SamplerProgress, SamplerResult, SamplerUpdate } from './pc-sampler';
 export type { UpdateContext, UpdateFn, UpdateResult } from './update-fn';
+export { karrasSigmas, veTimeOfSigma } from './karras-sigmas';
+export { heunSample, parseHeunSamplerConfig, DEFAULT_HEUN_SAMPLER_CONFIG, HEUN_SAMPLER_CONFIG_KEYS } from './heun-sampler';
+export type { HeunSamplerConfig, HeunSamplerOptions } from './heun-sampler';
+export { eulerOdeSample, parseEulerOdeSamplerConfig, DEFAULT_EULER_ODE_SAMPLER_CONFIG, EULER_ODE_SAMPLER_CONFIG_KEYS } from './euler-ode-sampler';
+export type { EulerOdeSamplerConfig, EulerOdeSamplerOptions } from './euler-ode-sampler';
+export { adaptiveSample, parseAdaptiveSamplerConfig, AdaptiveSamplerError, DEFAULT_ADAPTIVE_SAMPLER_CONFIG, ADAPTIVE_SAMPLER_CONFIG_KEYS } from './adaptive-sampler';
+export type { AdaptiveSamplerConfig, AdaptiveSamplerOptions, AdaptiveSamplerResult } from './adaptive-sampler';
+export type { SamplerRunOptions } from './sampler-run-options';
+export {
+  SAMPLER_NAMES,
+  SAMPLER_OPTION_KEYS,
+  DEFAULT_SAMPLER_NAME,
+  parseSamplerConfig,
+  parseSamplerOptionPairs,
+  runSampler,
+  runSamplerConditional,
+  samplerLabel,
+  samplerNfe,
+} from './sampler-registry';
+export type { PcFamilySamplerConfig, PcRegistryConfig, RunSamplerOptions, SamplerConfig, SamplerName } from './sampler-registry';
