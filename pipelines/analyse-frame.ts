@@ -25,8 +25,8 @@ export interface FrameAnalysis {
   readonly detections: readonly PipelineDetection[];
   /** One unit-norm embedding per detection (of the aligned crop). */
   readonly embeddings: readonly Float32Array[];
-  /** One per detection, same order. */
-  readonly crops: readonly DetectionCrops[];
+  /** The aligned model-size crop of each detection, same order (the native crop is cut later, only when kept: {@link cutNativeCrop}). */
+  readonly aligned: readonly FaceCrop[];
   /** Detections dropped because the detector gave no head angles (needed by the quality score). */
   readonly droppedNoPose: number;
   /** Detections dropped because their landmarks cannot orient a face (eyes and mouth coincide: alignFace's 'degenerate landmarks'). */
@@ -54,8 +54,8 @@ export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: 
 /**
  * One frame through detect → align → quality → embed: faces are detected on the analysis copy
  * (`frame.analysis`, or the frame itself), mapped to full resolution, aligned from the
- * full-resolution frame (FFHQ crop at the model size, and at native size for export), scored, and
- * embedded in one batch. Nothing of the frame is kept: the crops are copies.
+ * full-resolution frame (FFHQ crop at the model size), scored, and embedded in one batch.
+ * Nothing of the frame is kept: the crops are copies.
  *
  * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
  */
@@ -64,10 +64,10 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
   const found = await deps.detector.detect(analysisFrame);
   const detections: PipelineDetection[] = [];
-  const crops: DetectionCrops[] = [];
+  const alignedCrops: FaceCrop[] = [];
   let droppedNoPose = 0;
   let droppedDegenerate = 0;
-  const { modelSizePx, quadScale, exportMaxPx } = config.align;
+  const { modelSizePx, quadScale } = config.align;
   for (const raw of found) {
     if (!Number.isFinite(raw.yawDeg) || !Number.isFinite(raw.pitchDeg) || !Number.isFinite(raw.rollDeg)) {
       droppedNoPose += 1;
@@ -85,12 +85,21 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
       }
       throw err;
     }
-    const nativePx = Math.min(exportMaxPx, Math.max(8, Math.round(ffhqCrop(d.landmarks, 1, quadScale).quadSizePx)));
-    const native = alignFace(frame, d.landmarks, { sizePx: nativePx, quadScale }).crop;
     const scored = scoreDetection(d, aligned, config.quality);
     detections.push({ ...scored, detectionKey: nextKey + detections.length });
-    crops.push({ aligned, native });
+    alignedCrops.push(aligned);
   }
-  const embeddings = detections.length > 0 ? await deps.embedder.embed(crops.map((c) => c.aligned)) : [];
-  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, crops, droppedNoPose, droppedDegenerate };
+  const embeddings = detections.length > 0 ? await deps.embedder.embed(alignedCrops) : [];
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate };
+}
+
+/**
+ * The export crop of a detection: FFHQ-aligned at the face's own resolution (round(qsize)),
+ * capped at `align.exportMaxPx`, cut from the full-resolution frame. Costly for big faces (a
+ * 512-px warp), so the pipeline cuts it only for detections the crop keeper will hold.
+ */
+export function cutNativeCrop(frame: DecodedFrame, d: Detection, config: Readonly<ProcessConfig>): FaceCrop {
+  const { quadScale, exportMaxPx } = config.align;
+  const nativePx = Math.min(exportMaxPx, Math.max(8, Math.round(ffhqCrop(d.landmarks, 1, quadScale).quadSizePx)));
+  return alignFace(frame, d.landmarks, { sizePx: nativePx, quadScale }).crop;
 }

@@ -92,6 +92,18 @@ export class CropKeeper<C> {
     list.length = Math.min(list.length, this.#perTrack);
   }
 
+  /**
+   * Whether a detection of `quality` from a frame after every one held would be kept by track
+   * `trackKey` now (the track has room, or it beats the worst kept; ties go to the earlier frame).
+   * Lets the caller skip cutting crops that would be dropped at once.
+   */
+  wouldKeep(trackKey: number, quality: number): boolean {
+    const list = this.#tracks.get(trackKey);
+    if (list === undefined || list.length < this.#perTrack) return true;
+    const worst = list[list.length - 1];
+    return worst === undefined || quality > worst.quality;
+  }
+
   /** Removes and returns the crops kept for `trackKey`, by detection key (empty when none). */
   take(trackKey: number): Map<number, KeptCrops<C>> {
     const list = this.#tracks.get(trackKey) ?? [];

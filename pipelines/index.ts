@@ -12,7 +12,7 @@ export type { SourceOutcome, SourceProgress, ProcessSourceOptions } from './proc
 export { processSources } from './process-sources';
 export type { ProcessSummary, ProcessSourcesOptions } from './process-sources';
 export { CROP_KINDS, buildTrackResult, fuseTrack, modelLr0 } from './build-track-result';
-export { analyseFrame, detectionToFullResolution } from './analyse-frame';
+export { analyseFrame, cutNativeCrop, detectionToFullResolution } from './analyse-frame';
 export type { PipelineDetection, DetectionCrops, FrameAnalysis } from './analyse-frame';
 export { CropKeeper } from './crop-keeper';
 export type { KeptCrops } from './crop-keeper';

@@ -4,9 +4,9 @@ import { FasrError, InputError } from '../src/contracts';
 import { decodeFrames, probeSource, type DecodedFrame, type SourceProbe } from '../src/ingest';
 import type { JsonValue, SourceProbeInput, SourceRow, Store, TrackResultInput } from '../src/store';
 import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track';
-import { analyseFrame, type DetectionCrops, type PipelineDetection } from './analyse-frame';
+import { analyseFrame, cutNativeCrop, type DetectionCrops, type PipelineDetection } from './analyse-frame';
 import { buildTrackResult } from './build-track-result';
-import { CropKeeper } from './crop-keeper';
+import { CropKeeper, type KeptCrops } from './crop-keeper';
 import { fileFingerprint, type FileFingerprint } from './file-fingerprint';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
@@ -242,15 +242,21 @@ export async function processSource(
       droppedDegenerate += a.droppedDegenerate;
       firstPtsMs ??= a.ptsMs;
       lastPtsMs = a.ptsMs;
-      keeper.addFrame(
-        a.frameIndex,
-        a.detections.map((d, i) => {
-          const crops = a.crops[i];
-          if (crops === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no crops`);
-          return { detectionKey: d.detectionKey, frameIndex: a.frameIndex, quality: d.quality, crops };
-        }),
-      );
-      await onEvents(tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings));
+      const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
+      // Crops are held for this frame's detections unless their confirmed track would drop them at
+      // once (not among its K best); only those get the costly native crop, cut while the frame is here.
+      const trackOf = new Map<number, number>();
+      for (const e of events) if (e.kind === 'updated') trackOf.set(e.detection.detectionKey, e.trackKey);
+      const entries: KeptCrops<DetectionCrops>[] = [];
+      a.detections.forEach((det, i) => {
+        const aligned = a.aligned[i];
+        if (aligned === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no aligned crop`);
+        const trackKey = trackOf.get(det.detectionKey);
+        if (trackKey !== undefined && !keeper.wouldKeep(trackKey, det.quality)) return;
+        entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(frame, det, config) } });
+      });
+      keeper.addFrame(a.frameIndex, entries);
+      await onEvents(events);
       progress('frame');
     } finally {
       demand$.next(1);

@@ -51,6 +51,18 @@ describe('CropKeeper', () => {
     expect(q).toEqual(all.slice(0, 3));
   });
 
+  it('wouldKeep says whether a later detection would enter a track\'s K best (ties go to the earlier one)', () => {
+    const k = new CropKeeper<string>(2, 4);
+    expect(k.wouldKeep(1, 0)).toBe(true); // unknown track: room
+    k.addFrame(0, [entry(0, 0, 0.5)]);
+    k.claim(1, [0]);
+    expect(k.wouldKeep(1, 0.1)).toBe(true); // room left
+    k.addFrame(1, [entry(1, 1, 0.7)]);
+    k.claim(1, [1]);
+    expect(k.wouldKeep(1, 0.5)).toBe(false); // ties the worst kept, which is earlier
+    expect(k.wouldKeep(1, 0.51)).toBe(true);
+  });
+
   it('rejects bad arguments with clear messages', () => {
     expect(() => new CropKeeper(0, 2)).toThrow('CropKeeper: perTrack must be an integer >= 1, received 0');
     expect(() => new CropKeeper(2, 1.5)).toThrow('CropKeeper: pendingFrames must be an integer >= 1, received 1.5');
