@@ -14,3 +14,5 @@ export { readImageRgb, decodeImageRgb } from './read-image';
 export { encodePng, writePng } from './write-png';
 export type { PngOptions } from './write-png';
 export { addPngText, readPngText } from './png-text';
+export { ssim } from './ssim';
+export type { SsimOptions } from './ssim';
