@@ -1,0 +1,186 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../contracts';
+import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
+import type { FaceEmbedder } from '../fuse';
+import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
+import { SR_CONDITIONINGS, SR_SAMPLER_NAMES, enhanceImageFiles, enhanceTrack, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
+import type { EnhanceProgress, SrConditioning } from '../sr/enhance';
+import { SR_ENGINE_NAMES } from '../sr/engines';
+import type { SrEngineName } from '../sr/engines';
+import { openStore } from '../store';
+import { createHumanFaceDetector } from '../track';
+import type { FaceDetector } from '../track';
+import type { CliIo } from './main';
+
+interface SrCliOptions {
+  readonly track?: string;
+  readonly db: string;
+  readonly lr?: string;
+  readonly features?: string[];
+  readonly out?: string;
+  readonly aligned?: boolean;
+  readonly model?: string;
+  readonly config?: string;
+  readonly engine: string;
+  readonly sampler?: string;
+  readonly steps?: string;
+  readonly snr?: string;
+  readonly seed: string;
+  readonly conditioning: string;
+  readonly embedder: string;
+  readonly lrScale: string;
+  readonly quadScale: string;
+  readonly backend: string;
+}
+
+function integer(option: string, text: string, min: number, max: number): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new InputError(`--${option}: expected an integer in [${min}, ${max}], received ${JSON.stringify(text)}`, { option });
+  }
+  return v;
+}
+
+function positive(option: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0) throw new InputError(`--${option}: expected a number > 0, received ${JSON.stringify(text)}`, { option });
+  return v;
+}
+
+function choice<T extends string>(option: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) throw new InputError(`--${option}: expected one of ${choices.join(', ')}, received ${JSON.stringify(text)}`, { option });
+  return text as T;
+}
+
+/** Progress as a line every 10 % of the steps (and at the end). */
+function progressPrinter(io: CliIo): (p: EnhanceProgress) => void {
+  let last = -1;
+  return (p) => {
+    const pct = Math.floor(((p.step + 1) * 10) / p.steps) * 10;
+    if (pct !== last) {
+      last = pct;
+      io.out(`  step ${p.step + 1}/${p.steps} (${pct}%), NFE ${p.nfe}\n`);
+    }
+  };
+}
+
+/**
+ * `fasr sr`: enhanced faces from a stored track (`--track <id> [--db]`) or from image files
+ * (`--lr <image> --features <images...> --out <png>`), with a model of ours or the authors'
+ * checkpoint. Parses and validates the options, then calls src/sr/enhance.
+ */
+export function registerSrCommand(program: Command, io: CliIo): void {
+  program
+    .command('sr')
+    .description('enhance a face with the FASR score model: from a stored track (--track) or from image files (--lr, --features, --out)')
+    .option('--track <id>', 'stored track to enhance (its LR_0 and F_M); the output is stored with its provenance')
+    .option('--db <file>', 'SQLite store of --track', 'fasr.sqlite')
+    .option('--lr <image>', 'LR face image (LR_0)')
+    .option('--features <images...>', 'images of the same person; their fused embedding is F_M')
+    .option('--out <png>', 'where to write the enhanced face (PNG labelled synthesized); with --track optional')
+    .option('--aligned', 'the images are already aligned square face crops (no detection/alignment)')
+    .option('--model <file>', "model: fasr model (model.json/.safetensors) or the authors' .pth checkpoint (EMA weights); default: the bundled one")
+    .option('--config <preset|file.json>', "config of a .pth checkpoint: paper | tiny | the authors' config.json (default paper)")
+    .option('--engine <name>', `inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
+    .option('--sampler <name>', `sampler: ${SR_SAMPLER_NAMES.join(' | ')} (default pc, the paper's)`)
+    .option('--steps <n>', 'sampler steps (default 2000, the paper\'s; NFE 2x steps with pc)')
+    .option('--snr <r>', 'Langevin signal-to-noise ratio of pc (default 0.16)')
+    .option('--seed <n>', 'noise seed: same seed, inputs and model give the same image bit for bit', '0')
+    .option('--conditioning <what>', `${SR_CONDITIONINGS.join(' | ')}: the F_M, or the feature-free ablation`, 'fm')
+    .option('--embedder <name>', `embedder for --features: ${EMBEDDER_NAMES.join(' | ')}`, 'faceres')
+    .option('--lr-scale <n>', 'down-scaling factor of the authors\' LR degradation', '8')
+    .option('--quad-scale <s>', 'FFHQ quad scale of the alignment (1 = canonical)', '1')
+    .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
+    .action(async (opts: SrCliOptions) => {
+      // Validate everything before loading anything.
+      const fromTrack = opts.track !== undefined;
+      const fromFiles = opts.lr !== undefined || opts.features !== undefined;
+      if (fromTrack === fromFiles) throw new InputError('fasr sr: give either --track <id> or --lr <image> with --features <images...> and --out <png>', { option: 'track' });
+      const conditioning = choice<SrConditioning>('conditioning', opts.conditioning, SR_CONDITIONINGS);
+      if (fromFiles) {
+        if (opts.lr === undefined) throw new InputError('--lr: required with --features', { option: 'lr' });
+        if (opts.out === undefined) throw new InputError('--out: required with --lr', { option: 'out' });
+        if (conditioning === 'fm' && (opts.features === undefined || opts.features.length === 0)) {
+          throw new InputError('--features: at least one image is needed (or --conditioning zero)', { option: 'features' });
+        }
+      }
+      const sampling = parseSrSamplingConfig(
+        {
+          ...(opts.sampler === undefined ? {} : { sampler: choice('sampler', opts.sampler, SR_SAMPLER_NAMES) }),
+          ...(opts.steps === undefined ? {} : { steps: integer('steps', opts.steps, 1, 100000) }),
+          ...(opts.snr === undefined ? {} : { snr: positive('snr', opts.snr) }),
+        },
+        'fasr sr',
+      );
+      const seed = integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
+      const lrScale = integer('lr-scale', opts.lrScale, 1, 64);
+      const quadScale = positive('quad-scale', opts.quadScale);
+      const engine = choice<SrEngineName>('engine', opts.engine, SR_ENGINE_NAMES);
+      const embedderName = choice('embedder', opts.embedder, EMBEDDER_NAMES);
+      const trackId = fromTrack ? integer('track', opts.track as string, 1, Number.MAX_SAFE_INTEGER) : 0;
+
+      const backend = await initBackend(opts.backend);
+      const model = await loadSrModel({
+        ...(opts.model === undefined ? {} : { model: opts.model }),
+        ...(opts.config === undefined ? {} : { config: opts.config }),
+        engine,
+      });
+      io.out(`model: ${model.id} (sha256 ${model.sha256.slice(0, 12)}, ${model.config.imageSize}x${model.config.imageSize}, featDim ${model.config.featDim}); engine ${model.engine} on ${engine === 'tfjs' ? backend.name : model.backend}\n`);
+      io.out(`sampler: ${sampling.sampler}, ${sampling.steps} steps, seed ${seed}, conditioning ${conditioning}\n`);
+      const onProgress = progressPrinter(io);
+      try {
+        if (fromTrack) {
+          const dbPath = path.resolve(opts.db);
+          if (!(await fs.stat(dbPath).catch(() => null))) throw new InputError(`--db: ${dbPath} does not exist`, { path: dbPath, option: 'db' });
+          const store = openStore(dbPath);
+          try {
+            const t0 = performance.now();
+            const r = await enhanceTrack(store, trackId, { model, ...sampling, seed, conditioning, lrScale, onProgress });
+            const ms = performance.now() - t0;
+            if (opts.out !== undefined) await fs.writeFile(opts.out, r.output.png);
+            io.out(
+              `${r.inserted ? 'enhanced' : 'already enhanced (stored output reused, nothing computed)'}: track ${trackId} -> sr output ${r.srOutputId} in ${dbPath}` +
+                `${opts.out === undefined ? '' : `, written to ${path.resolve(opts.out)}`}\n`,
+            );
+            io.out(`time: ${(ms / 1000).toFixed(1)} s; NFE: ${r.output.networkEvaluations}\n`);
+          } finally {
+            store.close();
+          }
+          return;
+        }
+        let detector: FaceDetector | null = null;
+        let embedder: FaceEmbedder | null = null;
+        try {
+          if (opts.aligned !== true) detector = await createHumanFaceDetector({});
+          if (conditioning === 'fm') embedder = await createFaceEmbedder(embedderName);
+          const t0 = performance.now();
+          const r = await enhanceImageFiles({
+            model,
+            lrPath: opts.lr as string,
+            featurePaths: opts.features ?? [],
+            outPath: opts.out as string,
+            aligned: opts.aligned === true,
+            detector,
+            embedder,
+            seed,
+            conditioning,
+            lrScale,
+            quadScale,
+            ...sampling,
+            onProgress,
+          });
+          const ms = performance.now() - t0;
+          if (r.fused !== null) io.out(`F_M: ${r.fused.embedderId}, ${r.fused.memberIndices.length} of ${r.features.length} feature images kept (${r.fused.method})\n`);
+          io.out(`enhanced face: ${path.resolve(r.outPath)}\n`);
+          io.out(`time: ${(ms / 1000).toFixed(1)} s; NFE: ${r.face.networkEvaluations}\n`);
+        } finally {
+          await detector?.close();
+          await embedder?.close();
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
+}

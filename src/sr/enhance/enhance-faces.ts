@@ -1,0 +1,269 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, InputError } from '../../contracts';
+import type { SrRequest, SrResult } from '../../contracts';
+import { pcSampleConditional } from '../samplers';
+import { VeSde, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
+import { makeScoreFn } from '../score-fn';
+import type { ScoreNetwork } from '../score-fn';
+import type { BatchMode } from './batch-mode';
+import type { SrModel } from './load-sr-model';
+import { PerFaceNoiseSource } from './per-face-noise-source';
+import { SR_SAMPLER_NAMES, samplerLabel, samplerPcConfig } from './sr-samplers';
+import type { SrSamplerName } from './sr-samplers';
+
+/** What a face was conditioned on: its F_M, or the all-zero descriptor (feature-free ablation). */
+export type SrConditioning = 'fm' | 'zero';
+
+/** The sampling settings of an SR run (what the CLI and the store record). */
+export interface SrSamplingConfig {
+  /** Sampler by name ({@link SR_SAMPLER_NAMES}). Default 'pc' (the paper's). */
+  readonly sampler: SrSamplerName;
+  /** Steps = discretisation levels N of the VE SDE, integer 1–100000. Default 2000 (the paper's; NFE 4000 with 'pc'). */
+  readonly steps: number;
+  /** Langevin target signal-to-noise ratio r (sampler 'pc'), finite, > 0. Default 0.16 (the paper's). */
+  readonly snr: number;
+  /** Most faces per network call, integer 1–64. Default 4. Results do not depend on it. */
+  readonly batchSize: number;
+}
+
+/** The paper's sampler: PC, 2000 steps, snr 0.16; batches of 4. */
+export const DEFAULT_SR_SAMPLING_CONFIG: Readonly<SrSamplingConfig> = Object.freeze({ sampler: 'pc', steps: 2000, snr: 0.16, batchSize: 4 });
+
+const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'batchSize'] as const;
+
+/**
+ * Validates (partial) sampling settings and fills in the defaults.
+ * @throws ConfigError for unknown keys (listing the valid ones), an unknown sampler (listing the
+ *   valid ones) or an out-of-range number.
+ */
+export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSamplingConfig'): Readonly<SrSamplingConfig> {
+  const raw = checkOptionKeys(where, input, SAMPLING_KEYS);
+  const d = DEFAULT_SR_SAMPLING_CONFIG;
+  return Object.freeze({
+    sampler: checkChoice(where, 'sampler', raw.sampler ?? d.sampler, SR_SAMPLER_NAMES),
+    steps: checkNumber(where, 'steps', raw.steps ?? d.steps, { integer: true, min: 1, max: 100000 }),
+    snr: checkNumber(where, 'snr', raw.snr ?? d.snr, { above: 0 }),
+    batchSize: checkNumber(where, 'batchSize', raw.batchSize ?? d.batchSize, { integer: true, min: 1, max: 64 }),
+  });
+}
+
+/** Reported after every sampler step of every batch. */
+export interface EnhanceProgress {
+  /** 0-based batch index, and the number of batches. */
+  readonly batch: number;
+  readonly batches: number;
+  /** Faces in this batch, and faces finished before it. */
+  readonly batchFaces: number;
+  readonly facesDone: number;
+  readonly facesTotal: number;
+  /** 0-based step just completed, and steps per face. */
+  readonly step: number;
+  readonly steps: number;
+  /** Network evaluations of this batch so far. */
+  readonly nfe: number;
+}
+
+/** Options of {@link enhanceFaces}: the model, sampling settings, and the run's collaborators. */
+export interface EnhanceFacesOptions extends Partial<SrSamplingConfig> {
+  /** The loaded model (`loadSrModel`). Required. */
+  readonly model: SrModel;
+  /** Called after every sampler step. */
+  readonly onProgress?: (progress: EnhanceProgress) => void;
+  /** Aborts between steps; the promise rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/** One enhanced face: the contract's SrResult plus how it was made. */
+export interface EnhancedFace extends SrResult {
+  /** The stored sampler label, e.g. `pc(snr=0.16)` ({@link samplerLabel}). `sampler` holds the same. */
+  readonly samplerName: SrSamplerName;
+  readonly conditioning: SrConditioning;
+  readonly engine: string;
+  readonly backend: string;
+  /** Faces that shared this face's network calls (padding excluded), and how batching ran. */
+  readonly batchFaces: number;
+  readonly batchMode: BatchMode;
+  /** Named durations, ms: totalMs (the batch's sampling), networkMs (inside the network), setupMs. */
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+const OPTION_KEYS = [...SAMPLING_KEYS, 'model', 'onProgress', 'signal'] as const;
+
+function checkRequest(r: unknown, i: number, model: SrModel): SrRequest {
+  const where = `enhanceFaces: request ${i}`;
+  if (r === null || typeof r !== 'object') throw new InputError(`${where}: expected an SrRequest object, received ${describeValue(r)}`);
+  const req = r as SrRequest;
+  const { imageSize: s, featDim } = model.config;
+  if (req.size !== s) {
+    throw new InputError(`${where}: size ${describeValue(req.size)} does not match the model's image size ${s} (model ${model.id}); bring LR_0 to ${s}x${s}`, {
+      option: 'size',
+    });
+  }
+  if (!(req.lrImageHWC instanceof Float32Array) || req.lrImageHWC.length !== s * s * 3) {
+    throw new InputError(`${where}: lrImageHWC must be a Float32Array of ${s}*${s}*3 = ${s * s * 3} values, received ${req.lrImageHWC instanceof Float32Array ? req.lrImageHWC.length : describeValue(req.lrImageHWC)}`, {
+      option: 'lrImageHWC',
+    });
+  }
+  if (!req.lrImageHWC.every(Number.isFinite)) throw new InputError(`${where}: lrImageHWC has a non-finite value`, { option: 'lrImageHWC' });
+  if (req.featureVector !== null) {
+    if (!(req.featureVector instanceof Float32Array)) {
+      throw new InputError(`${where}: featureVector must be a Float32Array or null (zero ablation), received ${describeValue(req.featureVector)}`, { option: 'featureVector' });
+    }
+    if (req.featureVector.length !== featDim) {
+      throw new InputError(
+        `${where}: feature dim mismatch: F_M has ${req.featureVector.length} values, model ${model.id} expects featDim ${featDim}; ` +
+          `use a model trained for this embedder (featDim ${req.featureVector.length}, with feature_proj) or the zero ablation`,
+        { option: 'featureVector', expected: featDim, actual: req.featureVector.length },
+      );
+    }
+    if (!req.featureVector.every(Number.isFinite)) throw new InputError(`${where}: featureVector has a non-finite value`, { option: 'featureVector' });
+  }
+  if (typeof req.seed !== 'number' || !Number.isSafeInteger(req.seed) || req.seed < 0) {
+    throw new InputError(`${where}: seed must be an integer in [0, 2^53 - 1], received ${describeValue(req.seed)}`, { option: 'seed' });
+  }
+  return req;
+}
+
+function checkModel(value: unknown): SrModel {
+  const m = value as Partial<SrModel> | undefined;
+  if (m === null || typeof m !== 'object' || typeof m.batchMode !== 'function' || m.network === undefined || m.config === undefined) {
+    throw new ConfigError(`enhanceFaces.model: expected a loaded SR model (loadSrModel), received ${describeValue(value)}`, { option: 'model' });
+  }
+  return m as SrModel;
+}
+
+/** Wraps a network to time its forward calls (wasm and cpu run synchronously, so this is the compute time). */
+function timedNetwork(network: ScoreNetwork): { network: ScoreNetwork; ms: () => number } {
+  let ms = 0;
+  return {
+    network: {
+      forward: (x, y, sigma, feat) => {
+        const t0 = performance.now();
+        const out = network.forward(x, y, sigma, feat);
+        ms += performance.now() - t0;
+        return out;
+      },
+    },
+    ms: () => ms,
+  };
+}
+
+/**
+ * Enhances faces with the FASR score model: for each request, samples HR | (LR_0, F_M) with the
+ * reverse VE SDE (Eq. 4 of the paper; predictor–corrector, Song et al. 2021 Algorithm 2), several
+ * faces per network call.
+ *
+ * Determinism: face i's noise comes only from its own seed ({@link PerFaceNoiseSource}), the
+ * Langevin step size is per sample, and faces share a call only where the engine computes every
+ * row bit-identically to a lone call (`model.batchMode()`), so the same seed, inputs and model
+ * give the same image bit for bit whether a face runs alone or batched.
+ *
+ * @param requests LR_0 at the model size (degraded and upsampled, RGB [0,1] HWC), F_M of the
+ *   model's featDim or null (zero ablation), seed.
+ * @returns one result per request, in order; images clipped to [0, 1].
+ * @throws ConfigError for bad options; InputError for a request that does not fit the model
+ *   (size, feature dim); `signal.reason` when aborted.
+ */
+export async function enhanceFaces(requests: readonly SrRequest[], opts: EnhanceFacesOptions): Promise<EnhancedFace[]> {
+  const where = 'enhanceFaces';
+  const raw = checkOptionKeys(where, opts, OPTION_KEYS);
+  const model = checkModel(raw.model);
+  const cfg = parseSrSamplingConfig(Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])), where);
+  const onProgress = raw.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new ConfigError(`${where}.onProgress: expected a function, received ${describeValue(onProgress)}`, { option: 'onProgress' });
+  }
+  const signal = raw.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
+  }
+  if (!Array.isArray(requests)) throw new InputError(`${where}: requests must be an array of SrRequest, received ${describeValue(requests)}`);
+  const reqs = requests.map((r, i) => checkRequest(r, i, model));
+  if (reqs.length === 0) return [];
+  signal?.throwIfAborted();
+
+  const setupStart = performance.now();
+  const mode = model.batchMode();
+  const setupMs = performance.now() - setupStart;
+  const batchSize = mode === 'sequential' ? 1 : cfg.batchSize;
+  const { imageSize: s, featDim, sigmaMin, sigmaMax } = model.config;
+  const sde = new VeSde({ sigmaMin, sigmaMax, N: cfg.steps });
+  const label = samplerLabel(cfg.sampler, cfg.snr);
+  const pc = samplerPcConfig(cfg.sampler, cfg.snr);
+  const batches: SrRequest[][] = [];
+  for (let i = 0; i < reqs.length; i += batchSize) batches.push(reqs.slice(i, i + batchSize));
+
+  const results: EnhancedFace[] = [];
+  for (const [b, batch] of batches.entries()) {
+    const pad = mode === 'pad-singletons' && batch.length === 1;
+    const rows = pad ? [batch[0] as SrRequest, batch[0] as SrRequest] : batch;
+    const lr = new Float32Array(rows.length * s * s * 3);
+    const feat = new Float32Array(rows.length * featDim);
+    rows.forEach((r, i) => {
+      lr.set(r.lrImageHWC, i * s * s * 3);
+      if (r.featureVector !== null) feat.set(r.featureVector, i * featDim);
+    });
+    const timed = timedNetwork(model.network);
+    const scoreFn = makeScoreFn(timed.network, sde.sigma);
+    const y = tf.tensor4d(lr, [rows.length, s, s, 3]);
+    const f = tf.tensor2d(feat, [rows.length, featDim]);
+    const t0 = performance.now();
+    let sample: tf.Tensor4D;
+    let nfe: number;
+    try {
+      const out = await pcSampleConditional(scoreFn, y, f, {
+        sde,
+        noise: new PerFaceNoiseSource(rows.map((r) => r.seed)),
+        ...pc,
+        eps: 1e-5,
+        ...(onProgress === undefined
+          ? {}
+          : {
+              onProgress: (p) =>
+                (onProgress as (p: EnhanceProgress) => void)({
+                  batch: b,
+                  batches: batches.length,
+                  batchFaces: batch.length,
+                  facesDone: b * batchSize,
+                  facesTotal: reqs.length,
+                  step: p.step,
+                  steps: p.steps,
+                  nfe: p.nfe,
+                }),
+            }),
+        ...(signal === undefined ? {} : { signal: signal as AbortSignal }),
+      });
+      sample = out.xNHWC;
+      nfe = out.nfe;
+    } finally {
+      y.dispose();
+      f.dispose();
+    }
+    const clipped = tf.tidy(() => tf.clipByValue(sample, 0, 1));
+    sample.dispose();
+    const data = (await clipped.data()) as Float32Array;
+    clipped.dispose();
+    const totalMs = performance.now() - t0;
+    batch.forEach((r, i) => {
+      results.push({
+        imageHWC: data.slice(i * s * s * 3, (i + 1) * s * s * 3),
+        size: s,
+        modelId: model.id,
+        modelSha256: model.sha256,
+        sampler: label,
+        samplerName: cfg.sampler,
+        steps: cfg.steps,
+        networkEvaluations: nfe,
+        seed: r.seed,
+        elapsedMs: totalMs,
+        conditioning: r.featureVector === null ? 'zero' : 'fm',
+        engine: model.engine,
+        backend: model.backend,
+        batchFaces: batch.length,
+        batchMode: mode,
+        timingsMs: Object.freeze({ totalMs, networkMs: timed.ms(), setupMs: b === 0 ? setupMs : 0 }),
+      });
+    });
+  }
+  return results;
+}

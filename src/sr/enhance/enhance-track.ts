@@ -1,0 +1,199 @@
+import { ConfigError, InputError } from '../../contracts';
+import type { FaceCrop } from '../../contracts';
+import { decodeImageRgb, uint8ToFloat } from '../../image';
+import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../../store';
+import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
+import { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
+import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig } from './enhance-faces';
+import { encodeSrPng } from './encode-sr-png';
+import type { SrModel } from './load-sr-model';
+import { modelLrFromCrop } from './model-lr-from-crop';
+import { samplerLabel } from './sr-samplers';
+
+/** The crop kind the process pipeline stores for the model's LR_0 (pipelines CROP_KINDS.lr0Model). */
+export const LR0_MODEL_CROP_KIND = 'lr0-model';
+export const SR_CONDITIONINGS = Object.freeze(['fm', 'zero'] as const);
+
+/** Options of {@link enhanceTrack}. */
+export interface EnhanceTrackOptions extends Partial<SrSamplingConfig> {
+  /** The loaded model (`loadSrModel`). Required. */
+  readonly model: SrModel;
+  /** Noise seed, integer in [0, 2^53 - 1]. Default 0. */
+  readonly seed?: number;
+  /** 'fm' (the track's F_M, default) or 'zero' (feature-free ablation). */
+  readonly conditioning?: SrConditioning;
+  /** Embedder whose F_M to use. Default: the track's only F_M, or the only one of the model's featDim. */
+  readonly embedderId?: string;
+  /** LR down-scaling factor when LR_0 must be re-made at another model size, integer dividing it. Default 8 (the paper's). */
+  readonly lrScale?: number;
+  /** Run to record with the output. */
+  readonly runId?: number | null;
+  readonly onProgress?: (progress: EnhanceProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link enhanceTrack} stored or found. */
+export interface EnhanceTrackResult {
+  readonly trackId: number;
+  /** The sr_outputs row: new, or the existing one for the same request. */
+  readonly srOutputId: number;
+  /** False when an output for the same model sha256, sampler, steps, seed and conditioning existed (nothing was computed). */
+  readonly inserted: boolean;
+  readonly output: SrOutputRow;
+  /** The computed face; null when the stored output was reused. */
+  readonly face: EnhancedFace | null;
+}
+
+const KEYS = ['batchSize', 'sampler', 'steps', 'snr', 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
+
+async function cropImage(row: CropRow): Promise<FaceCrop> {
+  if (row.format === 'rgb8') return { width: row.widthPx, height: row.heightPx, rgb: row.image };
+  const img = await decodeImageRgb(row.image, `crop ${row.id} (${row.kind})`);
+  return { width: img.width, height: img.height, rgb: img.rgb };
+}
+
+/** LR_0 at the model size: the stored 'lr0-model' crop when it has that size, else re-made from the LR_0 detection's largest aligned crop. */
+async function lr0Input(detail: TrackDetail, size: number, lrScale: number): Promise<{ lr: Float32Array; source: string }> {
+  const lr0Id = detail.track.lr0DetectionId;
+  const crops = detail.crops.filter((c) => c.detectionId === lr0Id);
+  const stored = crops.find((c) => c.kind === LR0_MODEL_CROP_KIND && c.widthPx === size && c.heightPx === size);
+  if (stored !== undefined) {
+    const img = await cropImage(stored);
+    return { lr: uint8ToFloat(img.rgb), source: `crop ${stored.id} (${stored.kind})` };
+  }
+  const aligned = crops
+    .filter((c) => (/^aligned\d+$/.test(c.kind) || c.kind === 'aligned-full') && c.widthPx === c.heightPx)
+    .sort((a, b) => Number(b.widthPx === size) - Number(a.widthPx === size) || b.widthPx - a.widthPx)[0];
+  if (aligned === undefined) {
+    throw new InputError(
+      `track ${detail.track.id}: its LR_0 detection ${lr0Id} has no '${LR0_MODEL_CROP_KIND}' crop of ${size}x${size} and no aligned crop to make one from (crops: ${crops.map((c) => `${c.kind} ${c.widthPx}x${c.heightPx}`).join(', ') || 'none'})`,
+      { reason: 'no LR_0 crop' },
+    );
+  }
+  return { lr: modelLrFromCrop(await cropImage(aligned), size, lrScale), source: `crop ${aligned.id} (${aligned.kind}, degraded x${lrScale})` };
+}
+
+function pickFused(detail: TrackDetail, featDim: number, embedderId: string | undefined, modelId: string): FusedIdentityRow {
+  const all = detail.fused;
+  const list = all.map((f) => `${f.modelId} (${f.dim})`).join(', ') || 'none';
+  let chosen: FusedIdentityRow | undefined;
+  if (embedderId !== undefined) {
+    chosen = all.find((f) => f.modelId === embedderId);
+    if (chosen === undefined) throw new InputError(`track ${detail.track.id}: no F_M of embedder ${JSON.stringify(embedderId)}; it has: ${list}`, { option: 'embedderId' });
+  } else if (all.length === 1) {
+    chosen = all[0];
+  } else {
+    const fitting = all.filter((f) => f.dim === featDim);
+    if (fitting.length !== 1) {
+      throw new InputError(`track ${detail.track.id}: ${all.length === 0 ? 'no F_M stored' : `choose the F_M with embedderId; it has: ${list}`}`, { option: 'embedderId' });
+    }
+    chosen = fitting[0];
+  }
+  const f = chosen as FusedIdentityRow;
+  if (f.dim !== featDim) {
+    throw new InputError(
+      `track ${detail.track.id}: feature dim mismatch: F_M of embedder ${f.modelId} has ${f.dim} values, model ${modelId} expects featDim ${featDim}; ` +
+        `use a model trained with this embedder (featDim ${f.dim}, with feature_proj) or conditioning 'zero'`,
+      { option: 'featureVector', expected: featDim, actual: f.dim },
+    );
+  }
+  return f;
+}
+
+/**
+ * Enhances one stored track: reads its LR_0 (the pipeline's 'lr0-model' crop, or re-made from
+ * its aligned crop for a model of another size) and its F_M, runs {@link enhanceFaces} and stores
+ * the PNG (labelled synthesized, with provenance in its text chunks) as an SR output with the
+ * model id and sha256, sampler, steps, NFE, seed, conditioning, engine, backend and timings.
+ *
+ * Idempotent: when an output with the same model sha256, sampler (with snr), steps, seed and
+ * conditioning exists, it is returned and nothing is computed.
+ *
+ * @throws StoreError for a missing track; InputError for a track without LR_0 crop or F_M, or an
+ *   F_M whose length is not the model's featDim; ConfigError for bad options.
+ */
+export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceTrackOptions): Promise<EnhanceTrackResult> {
+  const where = 'enhanceTrack';
+  const raw = checkOptionKeys(where, opts, KEYS);
+  const model = raw.model as SrModel;
+  if (model === undefined || model === null || typeof model !== 'object' || typeof model.batchMode !== 'function') {
+    throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
+  }
+  const cfg = parseSrSamplingConfig(
+    Object.fromEntries((['sampler', 'steps', 'snr', 'batchSize'] as const).filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
+    where,
+  );
+  const seed = checkNumber(where, 'seed', raw.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+  const conditioning = checkChoice(where, 'conditioning', raw.conditioning ?? 'fm', SR_CONDITIONINGS);
+  const lrScale = checkNumber(where, 'lrScale', raw.lrScale ?? 8, { integer: true, min: 1 });
+  if (raw.embedderId !== undefined && (typeof raw.embedderId !== 'string' || raw.embedderId.length === 0)) {
+    throw new ConfigError(`${where}.embedderId: expected a non-empty string, received ${describeValue(raw.embedderId)}`, { option: 'embedderId' });
+  }
+  const runId = raw.runId === undefined || raw.runId === null ? null : checkNumber(where, 'runId', raw.runId, { integer: true, min: 1 });
+
+  const t0 = performance.now();
+  const detail = store.getTrack(trackId);
+  const label = samplerLabel(cfg.sampler, cfg.snr);
+  const existing = detail.srOutputs.find(
+    (o) => o.modelSha256 === model.sha256 && o.sampler === label && o.steps === cfg.steps && o.seed === seed && o.conditioning === conditioning,
+  );
+  if (existing !== undefined) return Object.freeze({ trackId, srOutputId: existing.id, inserted: false, output: existing, face: null });
+
+  const { imageSize: size, featDim } = model.config;
+  const fused = conditioning === 'fm' ? pickFused(detail, featDim, raw.embedderId as string | undefined, model.id) : null;
+  const { lr } = await lr0Input(detail, size, lrScale);
+  const prepareMs = performance.now() - t0;
+  const [face] = await enhanceFaces([{ lrImageHWC: lr, size, featureVector: fused === null ? null : fused.vector, seed }], {
+    model,
+    sampler: cfg.sampler,
+    steps: cfg.steps,
+    snr: cfg.snr,
+    batchSize: cfg.batchSize,
+    ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
+    ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
+  });
+  if (face === undefined) throw new Error(`${where}: internal error: enhanceFaces returned no face`);
+  const encodeStart = performance.now();
+  const png = await encodeSrPng(face, {
+    'fasr:track': String(trackId),
+    'fasr:source': detail.track.sourcePath,
+    ...(fused === null ? {} : { 'fasr:embedder': fused.modelId }),
+  });
+  const timingsMs = { ...face.timingsMs, prepareMs, encodeMs: performance.now() - encodeStart };
+  const res = store.insertSrOutput({
+    trackId,
+    runId,
+    modelId: face.modelId,
+    modelSha256: face.modelSha256,
+    sampler: face.sampler,
+    steps: face.steps,
+    networkEvaluations: face.networkEvaluations,
+    seed,
+    conditioning,
+    engine: face.engine,
+    backend: face.backend,
+    png,
+    widthPx: size,
+    heightPx: size,
+    timingsMs,
+  });
+  return Object.freeze({ trackId, srOutputId: res.id, inserted: res.inserted, output: store.getSrOutput(res.id), face });
+}
+
+/**
+ * The review UI's `Actions.enhanceTrack` (src/serve/actions.ts): {@link enhanceTrack} with a
+ * loaded model and fixed defaults; per call the UI may choose seed, sampler and steps.
+ */
+export function createTrackEnhancer(
+  model: SrModel,
+  defaults: Omit<EnhanceTrackOptions, 'model' | 'onProgress' | 'signal'> = {},
+): (store: Store, trackId: number, opts?: { readonly seed?: number; readonly sampler?: string; readonly steps?: number }) => Promise<EnhanceTrackResult> {
+  return (store, trackId, opts = {}) =>
+    enhanceTrack(store, trackId, {
+      ...defaults,
+      model,
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      ...(opts.sampler === undefined ? {} : { sampler: opts.sampler as SrSamplingConfig['sampler'] }),
+      ...(opts.steps === undefined ? {} : { steps: opts.steps }),
+    });
+}
