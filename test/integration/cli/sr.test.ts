@@ -1,0 +1,110 @@
+/**
+ * `fasr sr` end to end with the tiny reference checkpoint (32x32, featDim 64) on wasm: image
+ * files (--aligned, zero conditioning, so no embedder of another dim is involved), a stored track
+ * in a real SQLite file, and the clear errors. Few steps to stay fast.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main, type CliIo } from '../../../src/cli/main';
+import { encodePng, readPngText } from '../../../src/image';
+import { openStore } from '../../../src/store';
+
+const SHARED = path.resolve(__dirname, '../../../../shared');
+const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');
+const PROBE_LR = path.join(SHARED, 'data/faces/fasr-samples/probe_LR/000002.jpg');
+const MODEL = ['--model', path.join(TINY, 'checkpoint.pth'), '--config', path.join(TINY, 'config.json'), '--backend', 'wasm'];
+
+function capture(): CliIo & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return { out: (t) => (out += t), err: (t) => (err += t), stdout: () => out, stderr: () => err };
+}
+
+describe('fasr sr', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-cli-sr-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('enhances image files: writes a labelled PNG, prints where, the time and the NFE; same seed, same bytes', async () => {
+    const outs = [path.join(dir, 'a.png'), path.join(dir, 'b.png')];
+    for (const out of outs) {
+      const io = capture();
+      const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--steps', '2', '--seed', '5', ...MODEL], io);
+      expect(io.stderr()).toBe('');
+      expect(code).toBe(0);
+      expect(io.stdout()).toMatch(/^model: authors:checkpoint\.pth#ema \(sha256 [0-9a-f]{12}, 32x32, featDim 64\); engine tfjs on wasm$/m);
+      expect(io.stdout()).toContain(`enhanced face: ${out}\n`);
+      expect(io.stdout()).toMatch(/^time: \d+\.\d s; NFE: 4$/m);
+    }
+    const [a, b] = outs.map((f) => fs.readFileSync(f));
+    expect((a as Buffer).equals(b as Buffer)).toBe(true);
+    expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:synthesized': 'true', 'fasr:seed': '5', 'fasr:steps': '2', 'fasr:nfe': '4', 'fasr:conditioning': 'zero' });
+  });
+
+  it('enhances a stored track once and reuses the stored output after', async () => {
+    const db = path.join(dir, 'store.db');
+    const store = openStore(db);
+    const src = store.upsertSource({ path: '/clips/cam.mp4', sizeBytes: 1, mtimeMs: 1 });
+    const lr0 = new Uint8Array(32 * 32 * 3).map((_, i) => (i * 13) & 0xff);
+    const fm = new Float32Array(64).map((_, i) => Math.sin(i));
+    const [trackId] = store.replaceSourceResults(src.id, {
+      tracks: [
+        {
+          trackKey: 1,
+          lr0Index: 0,
+          detections: [
+            {
+              detection: {
+                frameIndex: 0, ptsMs: 0, bboxXYWH: [0, 0, 50, 50], score: 0.9,
+                landmarks: { leftEye: [15, 20], rightEye: [35, 20], nose: [25, 30], mouthLeft: [18, 40], mouthRight: [32, 40] },
+                yawDeg: 0, pitchDeg: 0, rollDeg: 0, quality: 0.5, sharpness: 10, frontalness: 1,
+              },
+              crops: [{ kind: 'lr0-model', format: 'png', widthPx: 32, heightPx: 32, image: await encodePng({ width: 32, height: 32, rgb: lr0 }) }],
+              embeddings: [{ modelId: 'emb@1', vector: fm }],
+            },
+          ],
+          fused: [{ featureVector: fm, embedderId: 'emb@1', method: 'mean', memberIndices: [0], rejectedIndices: [] }],
+        },
+      ],
+    }).trackIds;
+    store.close();
+    const out = path.join(dir, 'track.png');
+    const args = ['sr', '--track', String(trackId), '--db', db, '--steps', '2', '--out', out, ...MODEL];
+    const first = capture();
+    expect(await main(args, first)).toBe(0);
+    expect(first.stdout()).toMatch(new RegExp(`^enhanced: track ${trackId} -> sr output \\d+ in ${db.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, written to .*track\\.png$`, 'm'));
+    expect(first.stdout()).toMatch(/^time: \d+\.\d s; NFE: 4$/m);
+    const second = capture();
+    expect(await main(args, second)).toBe(0);
+    expect(second.stdout()).toContain('already enhanced (stored output reused, nothing computed)');
+    const check = openStore(db, { readonly: true });
+    const rows = check.listSrOutputs(trackId as number);
+    check.close();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ conditioning: 'fm', steps: 2, networkEvaluations: 4, seed: 0, sampler: 'pc(snr=0.16)' });
+    expect(Buffer.from(rows[0]?.png as Uint8Array).equals(fs.readFileSync(out))).toBe(true);
+  });
+
+  it('fails clearly: bad sampler, no face in an image, missing model, neither --track nor --lr', async () => {
+    const run = async (args: string[]): Promise<{ code: number; err: string }> => {
+      const io = capture();
+      const code = await main(args, io);
+      return { code, err: io.stderr() };
+    };
+    expect(await run(['sr', '--lr', PROBE_LR, '--out', path.join(dir, 'x.png'), '--aligned', '--conditioning', 'zero', '--sampler', 'heun', ...MODEL])).toEqual({
+      code: 1,
+      err: 'fasr: --sampler: expected one of pc, reverse-diffusion, euler-maruyama, probability-flow, received "heun"\n',
+    });
+    const blank = path.join(dir, 'blank.png');
+    fs.writeFileSync(blank, await encodePng({ width: 96, height: 96, rgb: new Uint8Array(96 * 96 * 3).fill(128) }));
+    const noFace = await run(['sr', '--lr', blank, '--out', path.join(dir, 'y.png'), '--conditioning', 'zero', '--steps', '1', ...MODEL]);
+    expect(noFace).toEqual({ code: 1, err: `fasr: ${blank}: no face found (96x96); if it is already an aligned face crop, pass --aligned\n` });
+    const missing = await run(['sr', '--lr', PROBE_LR, '--out', path.join(dir, 'z.png'), '--aligned', '--conditioning', 'zero', '--model', path.join(dir, 'none.pth')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^fasr: --model: .*none\.pth does not exist; pass --model <file>: a fasr model/);
+    expect(await run(['sr', '--out', 'x.png'])).toEqual({ code: 1, err: 'fasr: fasr sr: give either --track <id> or --lr <image> with --features <images...> and --out <png>\n' });
+  });
+});
