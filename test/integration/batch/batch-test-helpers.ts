@@ -20,11 +20,16 @@ export function cutClip(src: string, out: string, startS: number, durS: number, 
 }
 
 /** Spawns the fasr CLI from the sources; stdout/stderr collected. */
-export function spawnCli(args: readonly string[], cwd: string = REPO): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+export function spawnCli(
+  args: readonly string[],
+  cwd: string = REPO,
+  as?: { readonly uid: number; readonly gid: number; readonly home: string },
+): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI_ENTRY, ...args], {
     cwd,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.json') },
+    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.json'), ...(as !== undefined ? { HOME: as.home } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(as !== undefined ? { uid: as.uid, gid: as.gid } : {}),
   });
   let out = '';
   let err = '';
