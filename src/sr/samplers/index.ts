@@ -30,3 +30,5 @@ export {
   samplerNfe,
 } from './sampler-registry';
 export type { PcFamilySamplerConfig, PcRegistryConfig, RunSamplerOptions, SamplerConfig, SamplerName } from './sampler-registry';
+export { chooseDefaultSampler, parseSamplerQualityTable, DEFAULT_SAMPLER_RULE } from './choose-default-sampler';
+export type { DefaultSamplerDecision, DefaultSamplerRule, SamplerQualityRow, SamplerQualityTable } from './choose-default-sampler';
