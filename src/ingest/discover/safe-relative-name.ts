@@ -48,7 +48,7 @@ function cleanSegment(segment: string): string {
  * the absolute path. When cleaning changed anything,
  * `~` and 8 hex digits of the SHA-256 of the original relative path are added before the
  * extension, so two sources that clean to the same text still get different names
- * (`a:b.mp4` → `a_b~1f2e3d4c.mp4`, `a_b.mp4` stays `a_b.mp4`).
+ * (`a:b.mp4` → `a_b~5f5ef89e.mp4`, `a_b.mp4` stays `a_b.mp4`).
  *
  * Join the result with the output directory through `joinInside`, which checks it again.
  * @throws InputError when an argument is not a non-empty string.

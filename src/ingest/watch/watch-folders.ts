@@ -72,6 +72,12 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
+/**
+ * Most taken files remembered (to label a rewrite 'changed' and to drop metadata-only events
+ * about them): a week of Frigate segments from a dozen cameras; the oldest are forgotten first.
+ */
+const MAX_REMEMBERED = 100_000;
+
 function errnoCode(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
 }
@@ -208,7 +214,12 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
   private takeNext(): ReadyFile | undefined {
     const item = this.queue.take();
     if (item !== undefined) {
+      this.taken.delete(item.path);
       this.taken.set(item.path, { sizeBytes: item.sizeBytes, mtimeMs: item.mtimeMs });
+      if (this.taken.size > MAX_REMEMBERED) {
+        const oldest = this.taken.keys().next();
+        if (oldest.done !== true) this.taken.delete(oldest.value);
+      }
       this.counts.emitted++;
     }
     return item;

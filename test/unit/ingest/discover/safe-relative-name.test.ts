@@ -44,6 +44,8 @@ describe('safeRelativeName', () => {
     const c = safeRelativeName('a_b.mp4', '/r');
     expect(new Set([a, b, c]).size).toBe(3);
     expect(c).toBe('a_b.mp4');
+    // The documented example: ~ and the first 8 hex digits of sha256("a:b.mp4").
+    expect(a).toBe('a_b~5f5ef89e.mp4');
   });
 
   test('long names are cut to 96 UTF-8 bytes keeping the extension; deep paths keep the last 12 segments', () => {
