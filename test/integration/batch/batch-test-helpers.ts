@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openStore, type Store } from '../../../src/store';
 
@@ -11,10 +12,11 @@ export const TALKING = path.join(VIDEOS, 'sadtalker-hdtf/WDA_KatieHill_000.mp4')
 const CLI_ENTRY = path.join(__dirname, 'cli-entry.ts');
 
 /**
- * Cuts [startS, startS+durS) of a real clip into a small test clip (320 px wide, 10 fps, no
+ * Cuts [startS, startS+durS) of a real clip into a small test clip (folders created; 320 px wide, 10 fps, no
  * audio, x264 ultrafast) with the system ffmpeg.
  */
 export function cutClip(src: string, out: string, startS: number, durS: number, extra: readonly string[] = []): string {
+  fs.mkdirSync(path.dirname(out), { recursive: true });
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', String(startS), '-t', String(durS), '-i', src, '-an', '-vf', 'scale=320:-2', '-r', '10', '-c:v', 'libx264', '-preset', 'ultrafast', ...extra, out]);
   return out;
 }
