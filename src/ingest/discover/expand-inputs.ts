@@ -103,6 +103,8 @@ interface Tally {
   readonly input: string;
   readonly root: string;
   readonly found: DiscoveredFile[];
+  /** Real paths already in `found` (a glob through links can match one file several times). */
+  readonly seen: Set<string>;
   nonVideo: number;
   hidden: number;
   other: number;
@@ -144,6 +146,13 @@ function splitGlob(pattern: string, cwd: string): { base: string; rest: string }
   const staticPart = segments.slice(0, i).join('/');
   const base = path.resolve(cwd, pattern.startsWith('/') && staticPart === '' ? '/' : staticPart || '.');
   return { base, rest: segments.slice(i).join('/') };
+}
+
+/** Adds a candidate unless this input already gave its real path (first spelling met wins). */
+function addFound(t: Tally, f: DiscoveredFile): void {
+  if (t.seen.has(f.path)) return;
+  t.seen.add(f.path);
+  t.found.push(f);
 }
 
 function addExample(t: Tally, name: string): void {
@@ -201,7 +210,7 @@ async function walkDirectory(rootReal: string, t: Tally, s: Settings, visitedDir
         visitedDirs.add(real);
         stack.push({ real, rel });
       } else if (isFile) {
-        if (s.exts.has(extensionOf(name))) t.found.push({ path: real, input: t.input, root: t.root, relativePath: rel, layout: null });
+        if (s.exts.has(extensionOf(name))) addFound(t, { path: real, input: t.input, root: t.root, relativePath: rel, layout: null });
         else {
           t.nonVideo++;
           addExample(t, rel);
@@ -222,6 +231,9 @@ async function expandGlob(pattern: string, t: Tally, base: string, rest: string,
     followSymbolicLinks: s.followSymlinks,
     expandDirectories: false,
   });
+  // Through links one file can match under several spellings: the shortest (then first) wins.
+  const depth = (p: string): number => p.split('/').length;
+  matches.sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const rel of matches) {
     const full = path.join(base, rel);
     const name = path.basename(rel);
@@ -238,7 +250,7 @@ async function expandGlob(pattern: string, t: Tally, base: string, rest: string,
       t.other++;
       continue;
     }
-    t.found.push({ path: real, input: pattern, root: base, relativePath: rel.split(path.sep).join('/'), layout: null });
+    addFound(t, { path: real, input: pattern, root: base, relativePath: rel.split(path.sep).join('/'), layout: null });
   }
 }
 
@@ -331,12 +343,12 @@ export async function expandInputs(inputs: readonly string[], opts: ExpandInputs
     if (st !== null && st.isFile()) {
       kind = 'file';
       const real = await fs.promises.realpath(abs);
-      t = { input, root: path.dirname(abs), found: [], nonVideo: 0, hidden: 0, other: 0, examples: [] };
-      t.found.push({ path: real, input, root: t.root, relativePath: path.basename(abs), layout: null });
+      t = { input, root: path.dirname(abs), found: [], seen: new Set<string>(), nonVideo: 0, hidden: 0, other: 0, examples: [] };
+      addFound(t, { path: real, input, root: t.root, relativePath: path.basename(abs), layout: null });
     } else if (st !== null && st.isDirectory()) {
       kind = 'directory';
       const real = await fs.promises.realpath(abs);
-      t = { input, root: abs, found: [], nonVideo: 0, hidden: 0, other: 0, examples: [] };
+      t = { input, root: abs, found: [], seen: new Set<string>(), nonVideo: 0, hidden: 0, other: 0, examples: [] };
       // Loops are cut within a walk; overlapping inputs are walked each and de-duplicated below.
       await walkDirectory(real, t, s, new Set<string>(), errors);
     } else if (st !== null) {
@@ -347,7 +359,7 @@ export async function expandInputs(inputs: readonly string[], opts: ExpandInputs
     } else if (isDynamicPattern(input)) {
       kind = 'glob';
       const { base, rest } = splitGlob(input, s.cwd);
-      t = { input, root: base, found: [], nonVideo: 0, hidden: 0, other: 0, examples: [] };
+      t = { input, root: base, found: [], seen: new Set<string>(), nonVideo: 0, hidden: 0, other: 0, examples: [] };
       await expandGlob(input, t, base, rest, s);
       if (t.found.length === 0 && t.nonVideo === 0) {
         const reason = 'no match';

@@ -292,9 +292,15 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
   private fail(err: unknown): void {
     if (this.closed) return;
     const why = err instanceof Error ? err.message : String(err);
-    this.failure = new FasrError('E_WATCH', `watchFolders: watching ${this.roots.join(', ')} failed: ${why}`, {
+    const code = errnoCode(err);
+    // inotify limits: a large NVR tree can exhaust fs.inotify.max_user_watches (ENOSPC) or file descriptors.
+    const hint =
+      code === 'ENOSPC' || code === 'EMFILE'
+        ? ' (out of inotify watches or file descriptors: raise fs.inotify.max_user_watches / ulimit -n, or use usePolling)'
+        : '';
+    this.failure = new FasrError('E_WATCH', `watchFolders: watching ${this.roots.join(', ')} failed: ${why}${hint}`, {
       roots: this.roots,
-      errno: errnoCode(err),
+      errno: code,
     });
     void this.close();
   }

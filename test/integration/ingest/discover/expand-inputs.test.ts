@@ -96,6 +96,15 @@ describe('expandInputs', () => {
     expect(noFollow.inputs[0]?.skippedOther).toBe(2);
   });
 
+  test('a glob through a symlink loop ends, and lists the file once under its shortest spelling', async () => {
+    touch('a/b/c.mp4');
+    fs.symlinkSync(path.join(dir, 'a'), path.join(dir, 'a/b/loop'));
+    fs.symlinkSync(dir, path.join(dir, 'a/up'));
+    const r = await expandInputs([`${dir}/**/*.mp4`]);
+    expect(r.files.map((f) => [f.path, f.relativePath])).toEqual([[path.join(dir, 'a/b/c.mp4'), 'a/b/c.mp4']]);
+    expect(r.inputs[0]?.fileCount).toBe(1);
+  });
+
   test('a linked folder keeps its logical relative path, the real path is the identity', async () => {
     const other = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-discover-disk2-')));
     try {
