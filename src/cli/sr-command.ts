@@ -5,8 +5,9 @@ import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { SR_CONDITIONINGS, SR_SAMPLER_NAMES, enhanceImageFiles, enhanceTrack, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
-import type { EnhanceProgress, SrConditioning } from '../sr/enhance';
+import { SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
+import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr/enhance';
+import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr/samplers';
 import { SR_ENGINE_NAMES } from '../sr/engines';
 import type { SrEngineName } from '../sr/engines';
 import { openStore } from '../store';
@@ -27,6 +28,7 @@ interface SrCliOptions {
   readonly sampler?: string;
   readonly steps?: string;
   readonly snr?: string;
+  readonly samplerOption?: string[];
   readonly seed: string;
   readonly conditioning: string;
   readonly embedder: string;
@@ -84,9 +86,10 @@ export function registerSrCommand(program: Command, io: CliIo): void {
     .option('--model <file>', "model: fasr model (model.json/.safetensors) or the authors' .pth checkpoint (EMA weights); default: the bundled one")
     .option('--config <preset|file.json>', "config of a .pth checkpoint: paper | tiny | the authors' config.json (default paper)")
     .option('--engine <name>', `inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
-    .option('--sampler <name>', `sampler: ${SR_SAMPLER_NAMES.join(' | ')} (default pc, the paper's)`)
-    .option('--steps <n>', 'sampler steps (default 2000, the paper\'s; NFE 2x steps with pc)')
+    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default pc, the paper's; see docs/sr-usage.md)`)
+    .option('--steps <n>', 'sampler steps (default: the sampler\'s; 2000 for pc, the paper\'s, NFE 2x steps)')
     .option('--snr <r>', 'Langevin signal-to-noise ratio of pc (default 0.16)')
+    .option('--sampler-option <key=value...>', 'further options of the chosen sampler, e.g. rho=7 for heun')
     .option('--seed <n>', 'noise seed: same seed, inputs and model give the same image bit for bit', '0')
     .option('--conditioning <what>', `${SR_CONDITIONINGS.join(' | ')}: the F_M, or the feature-free ablation`, 'fm')
     .option('--embedder <name>', `embedder for --features: ${EMBEDDER_NAMES.join(' | ')}`, 'faceres')
@@ -106,14 +109,13 @@ export function registerSrCommand(program: Command, io: CliIo): void {
           throw new InputError('--features: at least one image is needed (or --conditioning zero)', { option: 'features' });
         }
       }
-      const sampling = parseSrSamplingConfig(
-        {
-          ...(opts.sampler === undefined ? {} : { sampler: choice('sampler', opts.sampler, SR_SAMPLER_NAMES) }),
-          ...(opts.steps === undefined ? {} : { steps: integer('steps', opts.steps, 1, 100000) }),
-          ...(opts.snr === undefined ? {} : { snr: positive('snr', opts.snr) }),
-        },
-        'fasr sr',
-      );
+      const sampling: SrSamplingInput = {
+        ...(opts.sampler === undefined ? {} : { sampler: choice('sampler', opts.sampler, SAMPLER_NAMES) }),
+        ...(opts.steps === undefined ? {} : { steps: integer('steps', opts.steps, 1, 100000) }),
+        ...(opts.snr === undefined ? {} : { snr: positive('snr', opts.snr) }),
+        ...(opts.samplerOption === undefined ? {} : { samplerOptions: parseSamplerOptionPairs(opts.samplerOption) }),
+      };
+      const parsed = parseSrSamplingConfig(sampling, 'fasr sr');
       const seed = integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
       const lrScale = integer('lr-scale', opts.lrScale, 1, 64);
       const quadScale = positive('quad-scale', opts.quadScale);
@@ -128,7 +130,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
         engine,
       });
       io.out(`model: ${model.id} (sha256 ${model.sha256.slice(0, 12)}, ${model.config.imageSize}x${model.config.imageSize}, featDim ${model.config.featDim}); engine ${model.engine} on ${engine === 'tfjs' ? backend.name : model.backend}\n`);
-      io.out(`sampler: ${sampling.sampler}, ${sampling.steps} steps, seed ${seed}, conditioning ${conditioning}\n`);
+      io.out(`sampler: ${parsed.label}, seed ${seed}, conditioning ${conditioning}\n`);
       const onProgress = progressPrinter(io);
       try {
         if (fromTrack) {

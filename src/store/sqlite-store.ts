@@ -740,7 +740,7 @@ export class SqliteStore implements Store {
       run_id: runId,
       model_id: a.string('input.modelId', o.modelId, 256),
       model_sha256: a.sha256('input.modelSha256', o.modelSha256),
-      sampler: a.string('input.sampler', o.sampler, 64),
+      sampler: a.string('input.sampler', o.sampler, 256),
       steps: a.int('input.steps', o.steps, 1, 1_000_000),
       nfe: a.int('input.networkEvaluations', o.networkEvaluations, 1, 10_000_000),
       seed: a.int('input.seed', o.seed, 0),

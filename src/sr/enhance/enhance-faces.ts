@@ -1,49 +1,77 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../contracts';
 import type { SrRequest, SrResult } from '../../contracts';
-import { pcSampleConditional } from '../samplers';
-import { VeSde, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
+import { parseSamplerConfig, runSamplerConditional, samplerLabel } from '../samplers';
+import type { SamplerConfig, SamplerName } from '../samplers';
+import { VeSde, checkNumber, checkOptionKeys, describeValue } from '../sde';
 import { makeScoreFn } from '../score-fn';
 import type { ScoreNetwork } from '../score-fn';
 import type { BatchMode } from './batch-mode';
 import type { SrModel } from './load-sr-model';
 import { PerFaceNoiseSource } from './per-face-noise-source';
-import { SR_SAMPLER_NAMES, samplerLabel, samplerPcConfig } from './sr-samplers';
-import type { SrSamplerName } from './sr-samplers';
 
 /** What a face was conditioned on: its F_M, or the all-zero descriptor (feature-free ablation). */
 export type SrConditioning = 'fm' | 'zero';
 
-/** The sampling settings of an SR run (what the CLI and the store record). */
-export interface SrSamplingConfig {
-  /** Sampler by name ({@link SR_SAMPLER_NAMES}). Default 'pc' (the paper's). */
-  readonly sampler: SrSamplerName;
-  /** Steps = discretisation levels N of the VE SDE, integer 1–100000. Default 2000 (the paper's; NFE 4000 with 'pc'). */
-  readonly steps: number;
-  /** Langevin target signal-to-noise ratio r (sampler 'pc'), finite, > 0. Default 0.16 (the paper's). */
-  readonly snr: number;
+/**
+ * The sampling settings of an SR run as the CLI and the UI give them. The sampler comes from the
+ * registry of src/sr/samplers (`SAMPLER_NAMES`: pc, reverse-diffusion, euler-maruyama,
+ * probability-flow, heun, euler-ode, adaptive), validated there with exact messages.
+ */
+export interface SrSamplingInput {
+  /** Sampler name. Default 'pc' (the paper's; `DEFAULT_SAMPLER_NAME`). */
+  readonly sampler?: string;
+  /** Steps (not for 'adaptive'). Default: the sampler's (2000 for the PC family, the paper's). */
+  readonly steps?: number;
+  /** Langevin snr ('pc' only). Default 0.16. */
+  readonly snr?: number;
+  /** Further options of the chosen sampler (e.g. `{ rho: 7 }` for heun), checked by its parser. */
+  readonly samplerOptions?: Readonly<Record<string, unknown>>;
   /** Most faces per network call, integer 1–64. Default 4. Results do not depend on it. */
+  readonly batchSize?: number;
+}
+
+/** {@link SrSamplingInput}, validated. */
+export interface SrSamplingConfig {
+  /** The parsed sampler config (every setting filled in). */
+  readonly sampler: Readonly<SamplerConfig>;
+  /** Its canonical label (`samplerLabel`), stored with outputs and part of their idempotency key. */
+  readonly label: string;
+  /** Steps fixed by the config; null for 'adaptive' (it chooses its own). */
+  readonly fixedSteps: number | null;
   readonly batchSize: number;
 }
 
-/** The paper's sampler: PC, 2000 steps, snr 0.16; batches of 4. */
-export const DEFAULT_SR_SAMPLING_CONFIG: Readonly<SrSamplingConfig> = Object.freeze({ sampler: 'pc', steps: 2000, snr: 0.16, batchSize: 4 });
-
-const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'batchSize'] as const;
+const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const;
 
 /**
- * Validates (partial) sampling settings and fills in the defaults.
- * @throws ConfigError for unknown keys (listing the valid ones), an unknown sampler (listing the
- *   valid ones) or an out-of-range number.
+ * Validates sampling settings and fills in the defaults.
+ * @throws ConfigError for unknown keys, an unknown sampler (listing the valid ones), an option the
+ *   sampler does not take, an out-of-range number.
  */
-export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSamplingConfig'): Readonly<SrSamplingConfig> {
+export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling'): Readonly<SrSamplingConfig> {
   const raw = checkOptionKeys(where, input, SAMPLING_KEYS);
-  const d = DEFAULT_SR_SAMPLING_CONFIG;
+  const extra = raw.samplerOptions ?? {};
+  if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) {
+    throw new ConfigError(`${where}.samplerOptions: expected an object, received ${describeValue(extra)}`, { option: 'samplerOptions' });
+  }
+  for (const key of ['sampler', 'steps', 'snr']) {
+    if (key in extra) throw new ConfigError(`${where}.samplerOptions: set "${key}" as its own option, not in samplerOptions`, { option: 'samplerOptions' });
+  }
+  const sampler = parseSamplerConfig(
+    {
+      ...(raw.sampler === undefined ? {} : { sampler: raw.sampler }),
+      ...(raw.steps === undefined ? {} : { steps: raw.steps }),
+      ...(raw.snr === undefined ? {} : { snr: raw.snr }),
+      ...extra,
+    },
+    where,
+  );
   return Object.freeze({
-    sampler: checkChoice(where, 'sampler', raw.sampler ?? d.sampler, SR_SAMPLER_NAMES),
-    steps: checkNumber(where, 'steps', raw.steps ?? d.steps, { integer: true, min: 1, max: 100000 }),
-    snr: checkNumber(where, 'snr', raw.snr ?? d.snr, { above: 0 }),
-    batchSize: checkNumber(where, 'batchSize', raw.batchSize ?? d.batchSize, { integer: true, min: 1, max: 64 }),
+    sampler,
+    label: samplerLabel(sampler),
+    fixedSteps: sampler.sampler === 'adaptive' ? null : sampler.steps,
+    batchSize: checkNumber(where, 'batchSize', raw.batchSize ?? 4, { integer: true, min: 1, max: 64 }),
   });
 }
 
@@ -64,7 +92,7 @@ export interface EnhanceProgress {
 }
 
 /** Options of {@link enhanceFaces}: the model, sampling settings, and the run's collaborators. */
-export interface EnhanceFacesOptions extends Partial<SrSamplingConfig> {
+export interface EnhanceFacesOptions extends SrSamplingInput {
   /** The loaded model (`loadSrModel`). Required. */
   readonly model: SrModel;
   /** Called after every sampler step. */
@@ -75,8 +103,8 @@ export interface EnhanceFacesOptions extends Partial<SrSamplingConfig> {
 
 /** One enhanced face: the contract's SrResult plus how it was made. */
 export interface EnhancedFace extends SrResult {
-  /** The stored sampler label, e.g. `pc(snr=0.16)` ({@link samplerLabel}). `sampler` holds the same. */
-  readonly samplerName: SrSamplerName;
+  /** The sampler's name (`sampler` holds its canonical label, e.g. `pc(steps=2000,snr=0.16,...)`). */
+  readonly samplerName: SamplerName;
   readonly conditioning: SrConditioning;
   readonly engine: string;
   readonly backend: string;
@@ -169,6 +197,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   const raw = checkOptionKeys(where, opts, OPTION_KEYS);
   const model = checkModel(raw.model);
   const cfg = parseSrSamplingConfig(Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])), where);
+  const samplerConfig = cfg.sampler;
   const onProgress = raw.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new ConfigError(`${where}.onProgress: expected a function, received ${describeValue(onProgress)}`, { option: 'onProgress' });
@@ -187,9 +216,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   const setupMs = performance.now() - setupStart;
   const batchSize = mode === 'sequential' ? 1 : cfg.batchSize;
   const { imageSize: s, featDim, sigmaMin, sigmaMax } = model.config;
-  const sde = new VeSde({ sigmaMin, sigmaMax, N: cfg.steps });
-  const label = samplerLabel(cfg.sampler, cfg.snr);
-  const pc = samplerPcConfig(cfg.sampler, cfg.snr);
+  const sde = new VeSde({ sigmaMin, sigmaMax, N: cfg.fixedSteps ?? 1000 });
   const batches: SrRequest[][] = [];
   for (let i = 0; i < reqs.length; i += batchSize) batches.push(reqs.slice(i, i + batchSize));
 
@@ -210,12 +237,11 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
     const t0 = performance.now();
     let sample: tf.Tensor4D;
     let nfe: number;
+    let steps: number;
     try {
-      const out = await pcSampleConditional(scoreFn, y, f, {
+      const out = await runSamplerConditional(scoreFn, y, f, samplerConfig, {
         sde,
         noise: new PerFaceNoiseSource(rows.map((r) => r.seed)),
-        ...pc,
-        eps: 1e-5,
         ...(onProgress === undefined
           ? {}
           : {
@@ -235,6 +261,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
       });
       sample = out.xNHWC;
       nfe = out.nfe;
+      steps = out.steps;
     } finally {
       y.dispose();
       f.dispose();
@@ -250,9 +277,9 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
         size: s,
         modelId: model.id,
         modelSha256: model.sha256,
-        sampler: label,
-        samplerName: cfg.sampler,
-        steps: cfg.steps,
+        sampler: cfg.label,
+        samplerName: samplerConfig.sampler,
+        steps,
         networkEvaluations: nfe,
         seed: r.seed,
         elapsedMs: totalMs,

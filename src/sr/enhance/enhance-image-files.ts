@@ -9,14 +9,14 @@ import { alignFace } from '../../track';
 import type { FaceDetector } from '../../track';
 import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
 import { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
-import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig } from './enhance-faces';
+import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';
 import type { SrModel } from './load-sr-model';
 import { modelLrFromCrop } from './model-lr-from-crop';
 import { SR_CONDITIONINGS } from './enhance-track';
 
 /** Options of {@link enhanceImageFiles}. */
-export interface EnhanceImageFilesOptions extends Partial<SrSamplingConfig> {
+export interface EnhanceImageFilesOptions extends SrSamplingInput {
   readonly model: SrModel;
   /** The LR face image (LR_0). */
   readonly lrPath: string;
@@ -64,8 +64,9 @@ export interface EnhanceImageFilesResult {
   readonly fused: FusedIdentity | null;
 }
 
+const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const;
 const KEYS = [
-  'batchSize', 'sampler', 'steps', 'snr', 'model', 'lrPath', 'featurePaths', 'outPath', 'aligned', 'detector', 'embedder', 'seed',
+  ...SAMPLING_KEYS, 'model', 'lrPath', 'featurePaths', 'outPath', 'aligned', 'detector', 'embedder', 'seed',
   'conditioning', 'lrScale', 'quadScale', 'featureCropPx', 'onProgress', 'signal',
 ] as const;
 
@@ -111,10 +112,8 @@ export async function enhanceImageFiles(opts: EnhanceImageFilesOptions): Promise
   if (model === undefined || model === null || typeof model !== 'object' || typeof model.batchMode !== 'function') {
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
-  const cfg = parseSrSamplingConfig(
-    Object.fromEntries((['sampler', 'steps', 'snr', 'batchSize'] as const).filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
-    where,
-  );
+  const sampling = Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])) as SrSamplingInput;
+  parseSrSamplingConfig(sampling, where); // validated before any file is read
   const str = (name: string, v: unknown): string => {
     if (typeof v !== 'string' || v.length === 0) throw new ConfigError(`${where}.${name}: expected a file path, received ${describeValue(v)}`, { option: name });
     return v;
@@ -162,7 +161,7 @@ export async function enhanceImageFiles(opts: EnhanceImageFilesOptions): Promise
   }
   const [face] = await enhanceFaces([{ lrImageHWC: lr, size, featureVector: fused === null ? null : fused.featureVector, seed }], {
     model,
-    ...cfg,
+    ...sampling,
     ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
     ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
   });

@@ -4,18 +4,17 @@ import { decodeImageRgb, uint8ToFloat } from '../../image';
 import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../../store';
 import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
 import { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
-import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig } from './enhance-faces';
+import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';
 import type { SrModel } from './load-sr-model';
 import { modelLrFromCrop } from './model-lr-from-crop';
-import { samplerLabel } from './sr-samplers';
 
 /** The crop kind the process pipeline stores for the model's LR_0 (pipelines CROP_KINDS.lr0Model). */
 export const LR0_MODEL_CROP_KIND = 'lr0-model';
 export const SR_CONDITIONINGS = Object.freeze(['fm', 'zero'] as const);
 
 /** Options of {@link enhanceTrack}. */
-export interface EnhanceTrackOptions extends Partial<SrSamplingConfig> {
+export interface EnhanceTrackOptions extends SrSamplingInput {
   /** The loaded model (`loadSrModel`). Required. */
   readonly model: SrModel;
   /** Noise seed, integer in [0, 2^53 - 1]. Default 0. */
@@ -44,7 +43,8 @@ export interface EnhanceTrackResult {
   readonly face: EnhancedFace | null;
 }
 
-const KEYS = ['batchSize', 'sampler', 'steps', 'snr', 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
+const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const;
+const KEYS = [...SAMPLING_KEYS, 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
 
 async function cropImage(row: CropRow): Promise<FaceCrop> {
   if (row.format === 'rgb8') return { width: row.widthPx, height: row.heightPx, rgb: row.image };
@@ -120,7 +120,7 @@ export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceT
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
   const cfg = parseSrSamplingConfig(
-    Object.fromEntries((['sampler', 'steps', 'snr', 'batchSize'] as const).filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
+    Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
     where,
   );
   const seed = checkNumber(where, 'seed', raw.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -133,9 +133,13 @@ export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceT
 
   const t0 = performance.now();
   const detail = store.getTrack(trackId);
-  const label = samplerLabel(cfg.sampler, cfg.snr);
   const existing = detail.srOutputs.find(
-    (o) => o.modelSha256 === model.sha256 && o.sampler === label && o.steps === cfg.steps && o.seed === seed && o.conditioning === conditioning,
+    (o) =>
+      o.modelSha256 === model.sha256 &&
+      o.sampler === cfg.label &&
+      (cfg.fixedSteps === null || o.steps === cfg.fixedSteps) &&
+      o.seed === seed &&
+      o.conditioning === conditioning,
   );
   if (existing !== undefined) return Object.freeze({ trackId, srOutputId: existing.id, inserted: false, output: existing, face: null });
 
@@ -145,10 +149,7 @@ export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceT
   const prepareMs = performance.now() - t0;
   const [face] = await enhanceFaces([{ lrImageHWC: lr, size, featureVector: fused === null ? null : fused.vector, seed }], {
     model,
-    sampler: cfg.sampler,
-    steps: cfg.steps,
-    snr: cfg.snr,
-    batchSize: cfg.batchSize,
+    ...Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
     ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
     ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
   });
@@ -193,7 +194,7 @@ export function createTrackEnhancer(
       ...defaults,
       model,
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-      ...(opts.sampler === undefined ? {} : { sampler: opts.sampler as SrSamplingConfig['sampler'] }),
+      ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
       ...(opts.steps === undefined ? {} : { steps: opts.steps }),
     });
 }

@@ -3,15 +3,13 @@
  * per-face seeds in batches, from a stored track (`enhanceTrack`) or from image files. See
  * docs/sr-usage.md.
  */
-export { SR_SAMPLER_NAMES, samplerLabel, samplerNfe, samplerPcConfig } from './sr-samplers';
-export type { SrSamplerName } from './sr-samplers';
 export { PerFaceNoiseSource } from './per-face-noise-source';
 export { probeBatchMode } from './batch-mode';
 export type { BatchMode } from './batch-mode';
 export { BUNDLED_MODELS_DIR, TORCH_CHECKPOINT_EXTENSIONS, listBundledModels, loadSrModel, resolveSrModelConfig } from './load-sr-model';
 export type { LoadSrModelOptions, SrModel } from './load-sr-model';
-export { DEFAULT_SR_SAMPLING_CONFIG, enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
-export type { EnhanceFacesOptions, EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig } from './enhance-faces';
+export { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
+export type { EnhanceFacesOptions, EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig, SrSamplingInput } from './enhance-faces';
 export { SYNTHESIZED_LABEL, encodeSrPng } from './encode-sr-png';
 export { modelLrFromCrop } from './model-lr-from-crop';
 export { LR0_MODEL_CROP_KIND, SR_CONDITIONINGS, createTrackEnhancer, enhanceTrack } from './enhance-track';

@@ -84,7 +84,7 @@ describe('fasr sr', () => {
     const rows = check.listSrOutputs(trackId as number);
     check.close();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ conditioning: 'fm', steps: 2, networkEvaluations: 4, seed: 0, sampler: 'pc(snr=0.16)' });
+    expect(rows[0]).toMatchObject({ conditioning: 'fm', steps: 2, networkEvaluations: 4, seed: 0, sampler: 'pc(steps=2,snr=0.16,nSteps=1,eps=0.00001,langevinStepSize=per-sample)' });
     expect(Buffer.from(rows[0]?.png as Uint8Array).equals(fs.readFileSync(out))).toBe(true);
   });
 
@@ -94,9 +94,9 @@ describe('fasr sr', () => {
       const code = await main(args, io);
       return { code, err: io.stderr() };
     };
-    expect(await run(['sr', '--lr', PROBE_LR, '--out', path.join(dir, 'x.png'), '--aligned', '--conditioning', 'zero', '--sampler', 'heun', ...MODEL])).toEqual({
+    expect(await run(['sr', '--lr', PROBE_LR, '--out', path.join(dir, 'x.png'), '--aligned', '--conditioning', 'zero', '--sampler', 'ddim', ...MODEL])).toEqual({
       code: 1,
-      err: 'fasr: --sampler: expected one of pc, reverse-diffusion, euler-maruyama, probability-flow, received "heun"\n',
+      err: 'fasr: --sampler: expected one of pc, reverse-diffusion, euler-maruyama, probability-flow, heun, euler-ode, adaptive, received "ddim"\n',
     });
     const blank = path.join(dir, 'blank.png');
     fs.writeFileSync(blank, await encodePng({ width: 96, height: 96, rgb: new Uint8Array(96 * 96 * 3).fill(128) }));

@@ -93,7 +93,7 @@ describe('enhanceFaces', () => {
       expect(Buffer.from(face.imageHWC.buffer).equals(Buffer.from((alone[i]?.imageHWC as Float32Array).buffer))).toBe(true);
       expect(Buffer.from(face.imageHWC.buffer).equals(Buffer.from((split[i]?.imageHWC as Float32Array).buffer))).toBe(true);
       expect(face.imageHWC.every((v) => v >= 0 && v <= 1)).toBe(true);
-      expect(face).toMatchObject({ size: 32, steps: 3, networkEvaluations: 6, sampler: 'pc(snr=0.16)', seed: 100 + i, batchFaces: 3 });
+      expect(face).toMatchObject({ size: 32, steps: 3, networkEvaluations: 6, sampler: 'pc(steps=3,snr=0.16,nSteps=1,eps=0.00001,langevinStepSize=per-sample)', seed: 100 + i, batchFaces: 3 });
     });
     expect(batched.map((f) => f.conditioning)).toEqual(['fm', 'zero', 'fm']);
     // Another seed is another image.
@@ -101,9 +101,21 @@ describe('enhanceFaces', () => {
     expect(Buffer.from((other[0]?.imageHWC as Float32Array).buffer).equals(Buffer.from((batched[0]?.imageHWC as Float32Array).buffer))).toBe(false);
   });
 
+  it.each([
+    ['heun', { steps: 3 }],
+    ['adaptive', { samplerOptions: { epsRel: 0.5, epsAbs: 0.5 } }],
+  ] as const)('%s: the same bits alone or batched', async (sampler, extra) => {
+    const batched = await enhanceFaces(requests, { model, sampler, ...extra, batchSize: 3 });
+    for (const [i, r] of requests.entries()) {
+      const [alone] = await enhanceFaces([r], { model, sampler, ...extra });
+      expect(Buffer.from((alone?.imageHWC as Float32Array).buffer).equals(Buffer.from((batched[i]?.imageHWC as Float32Array).buffer))).toBe(true);
+    }
+    expect(batched[0]?.samplerName).toBe(sampler);
+  });
+
   it('rejects a bad sampler (listing the valid ones), unknown options, a wrong feature dim', async () => {
-    await expect(enhanceFaces(requests, { model, sampler: 'heun' as never })).rejects.toThrow(
-      'enhanceFaces.sampler: expected one of "pc", "reverse-diffusion", "euler-maruyama", "probability-flow", received "heun"',
+    await expect(enhanceFaces(requests, { model, sampler: 'ddim' })).rejects.toThrow(
+      'enhanceFaces.sampler: expected one of "pc", "reverse-diffusion", "euler-maruyama", "probability-flow", "heun", "euler-ode", "adaptive", received "ddim"',
     );
     await expect(enhanceFaces(requests, { model, stepz: 3 } as never)).rejects.toThrow(/unknown option.*stepz/);
     await expect(enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), featureVector: new Float32Array(512) }], { model, steps: 1 })).rejects.toThrow(
@@ -156,7 +168,7 @@ describe('enhanceTrack and enhanceImageFiles', () => {
     const first = await enhanceTrack(store, trackId, { model, steps: 3, seed: 42 });
     expect(first.inserted).toBe(true);
     expect(first.output).toMatchObject({
-      trackId, modelId: model.id, modelSha256: model.sha256, sampler: 'pc(snr=0.16)', steps: 3, networkEvaluations: 6, seed: 42,
+      trackId, modelId: model.id, modelSha256: model.sha256, sampler: 'pc(steps=3,snr=0.16,nSteps=1,eps=0.00001,langevinStepSize=per-sample)', steps: 3, networkEvaluations: 6, seed: 42,
       conditioning: 'fm', engine: 'tfjs', backend: 'wasm', widthPx: 32, heightPx: 32,
     });
     expect(Object.keys(first.output.timingsMs)).toEqual(expect.arrayContaining(['totalMs', 'networkMs', 'prepareMs']));

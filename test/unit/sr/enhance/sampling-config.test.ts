@@ -1,27 +1,28 @@
-import { DEFAULT_SR_SAMPLING_CONFIG, parseSrSamplingConfig, samplerLabel, samplerNfe, samplerPcConfig, SR_SAMPLER_NAMES } from '../../../../src/sr/enhance';
-import { parsePcSamplerConfig } from '../../../../src/sr/samplers';
+import { parseSrSamplingConfig } from '../../../../src/sr/enhance';
 
-describe('SR sampling settings', () => {
-  it('defaults to the paper (pc, 2000 steps, snr 0.16) and validates every field', () => {
-    expect(parseSrSamplingConfig({})).toEqual(DEFAULT_SR_SAMPLING_CONFIG);
-    expect(parseSrSamplingConfig({ sampler: 'euler-maruyama', steps: 10 })).toEqual({ sampler: 'euler-maruyama', steps: 10, snr: 0.16, batchSize: 4 });
-    expect(() => parseSrSamplingConfig({ sampler: 'ddim' })).toThrow(
-      'SrSamplingConfig.sampler: expected one of "pc", "reverse-diffusion", "euler-maruyama", "probability-flow", received "ddim"',
-    );
-    expect(() => parseSrSamplingConfig({ steps: 0 })).toThrow('SrSamplingConfig.steps: expected an integer >= 1 and <= 100000, received 0');
-    expect(() => parseSrSamplingConfig({ snr: -1 })).toThrow('SrSamplingConfig.snr: expected a finite number > 0, received -1');
-    expect(() => parseSrSamplingConfig({ batchSize: 65 })).toThrow('SrSamplingConfig.batchSize: expected an integer >= 1 and <= 64, received 65');
-    expect(() => parseSrSamplingConfig({ step: 3 })).toThrow(/unknown option.*"step"/);
+describe('parseSrSamplingConfig', () => {
+  it("defaults to the paper's PC sampler (2000 steps, snr 0.16, per-sample Langevin steps) in batches of 4", () => {
+    const d = parseSrSamplingConfig({});
+    expect(d.sampler).toMatchObject({ sampler: 'pc', steps: 2000, snr: 0.16, nSteps: 1, langevinStepSize: 'per-sample' });
+    expect(d.label).toBe('pc(steps=2000,snr=0.16,nSteps=1,eps=0.00001,langevinStepSize=per-sample)');
+    expect(d.fixedSteps).toBe(2000);
+    expect(d.batchSize).toBe(4);
   });
 
-  it('maps every sampler to a valid per-sample PC config, with its label and NFE', () => {
-    for (const name of SR_SAMPLER_NAMES) {
-      const pc = parsePcSamplerConfig(samplerPcConfig(name, 0.2));
-      expect(pc.langevinStepSize).toBe('per-sample');
-      expect(samplerNfe(name, 10)).toBe(pc.corrector === 'langevin' ? 20 : 10);
-    }
-    expect(samplerPcConfig('probability-flow', 0.16)).toMatchObject({ predictor: 'reverse-diffusion', corrector: 'none', probabilityFlow: true });
-    expect(samplerLabel('pc', 0.16)).toBe('pc(snr=0.16)');
-    expect(samplerLabel('reverse-diffusion', 0.16)).toBe('reverse-diffusion');
+  it('takes any registry sampler, its own options, and an adaptive solver without fixed steps', () => {
+    const h = parseSrSamplingConfig({ sampler: 'heun', steps: 18, samplerOptions: { rho: 7 } });
+    expect(h.sampler).toMatchObject({ sampler: 'heun', steps: 18, rho: 7 });
+    expect(h.label.startsWith('heun(steps=18,')).toBe(true);
+    expect(parseSrSamplingConfig({ sampler: 'adaptive' }).fixedSteps).toBeNull();
+  });
+
+  it('rejects bad samplers (listing the valid ones), options of another sampler, unknown keys, bad batch sizes', () => {
+    expect(() => parseSrSamplingConfig({ sampler: 'ddim' })).toThrow(
+      'SrSampling.sampler: expected one of "pc", "reverse-diffusion", "euler-maruyama", "probability-flow", "heun", "euler-ode", "adaptive", received "ddim"',
+    );
+    expect(() => parseSrSamplingConfig({ sampler: 'heun', snr: 0.2 })).toThrow(/SrSampling \(heun\).*"snr"/);
+    expect(() => parseSrSamplingConfig({ samplerOptions: { steps: 3 } })).toThrow('SrSampling.samplerOptions: set "steps" as its own option, not in samplerOptions');
+    expect(() => parseSrSamplingConfig({ step: 3 })).toThrow(/unknown option.*"step"/);
+    expect(() => parseSrSamplingConfig({ batchSize: 65 })).toThrow('SrSampling.batchSize: expected an integer >= 1 and <= 64, received 65');
   });
 });

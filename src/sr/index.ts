@@ -1,0 +1,17 @@
+/**
+ * src/sr, the SR stage: the VE SDE (`sde/`), the NCSN++ score model and its config (`models/`,
+ * `model-config.ts`), where they meet (`score-fn.ts`), samplers, seeded noise, the training loss,
+ * checkpoint readers/writers, inference engines (tfjs, ONNX) and the enhancement service
+ * (`enhance/`: `loadSrModel`, `enhanceFaces`, `enhanceTrack`, `enhanceImageFiles`). Code outside
+ * src/sr imports this file only. Docs: docs/sr-model.md, docs/sr-usage.md.
+ */
+export * from './checkpoint';
+export * from './engines';
+export * from './enhance';
+export * from './losses';
+export * from './model-config';
+export * from './models';
+export * from './noise';
+export * from './samplers';
+export * from './score-fn';
+export * from './sde';
