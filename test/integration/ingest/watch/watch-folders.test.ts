@@ -160,6 +160,14 @@ describe('watchFolders (child process, real filesystem and timers)', () => {
       readyCheck: null,
       layout: { pattern: 'frigate', camera: 'front_door', startWallClock: '2024-01-15T08:30:05', startUtcMs: Date.UTC(2024, 0, 15, 8, 30, 5), clock: 'utc' },
     });
+    // Written again after it was taken: new content, handed on again as 'changed'.
+    await h.waitFor(doneNamed('30.05.mp4'));
+    fs.appendFileSync(path.join(dir, rel), ' and more');
+    await h.waitFor((e): e is Extract<HarnessEvent, { type: 'file' }> => e.type === 'file' && e.file.event === 'changed');
+    expect(h.files().map((f) => [f.event, f.sizeBytes])).toEqual([
+      ['added', 15],
+      ['changed', 24],
+    ]);
     h.child.kill('SIGTERM');
     expect((await h.exited).code).toBe(0);
   });
@@ -220,7 +228,11 @@ describe('watchFolders (child process, real filesystem and timers)', () => {
     for (const name of ['.hidden.mp4', 'clip.mp4.part', 'clip2.tmp', 'x.tmp.mp4', 'notes.txt', 'clip3.mp4.crdownload', '.sync/inner.mp4']) {
       fs.writeFileSync(path.join(dir, name), name);
     }
+    // Deleted before it settled: never handed on, counted as vanished.
+    fs.writeFileSync(path.join(dir, 'gone.mp4'), 'gone');
     fs.writeFileSync(path.join(dir, 'good.mp4'), 'good');
+    await sleep(20);
+    fs.unlinkSync(path.join(dir, 'gone.mp4'));
     await h.waitFor(fileNamed('good.mp4'));
     await sleep(600);
     expect(h.files().map((f) => f.relativePath)).toEqual(['good.mp4']);
@@ -229,6 +241,7 @@ describe('watchFolders (child process, real filesystem and timers)', () => {
     expect(ev.file.event).toBe('added');
     expect(h.files().map((f) => f.relativePath)).toEqual(['good.mp4', 'clip.mp4']);
     h.child.kill('SIGTERM');
+    expect((await h.waitFor(isClosed)).stats).toMatchObject({ emitted: 2, pending: 0 });
     expect((await h.exited).code).toBe(0);
   });
 
