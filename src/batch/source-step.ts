@@ -67,14 +67,16 @@ export async function runSourceStep(store: Store, candidate: SourceCandidate, pr
         return { kind: 'skipped', path: filePath, doneSourceId: same.id, doneSourcePath: same.path, sha256: fp.sha256, reason };
       }
     }
-    if (candidate.camera !== null || candidate.recordedAtMs !== null) {
+    // The store takes camera names of 1-256 characters; a layout match is never empty, a longer one is cut.
+    const camera = candidate.camera === null || candidate.camera.trim() === '' ? null : [...candidate.camera].slice(0, 256).join('');
+    if (camera !== null || candidate.recordedAtMs !== null) {
       // processSource keys by the same path with the floored mtime it computes; matching it keeps the status.
       store.upsertSource({
         path: filePath,
         sizeBytes: fp.sizeBytes,
         mtimeMs: Math.floor(fp.mtimeMs),
         sha256: fp.sha256,
-        ...(candidate.camera !== null ? { camera: candidate.camera } : {}),
+        ...(camera !== null ? { camera } : {}),
         ...(candidate.recordedAtMs !== null ? { recordedAtMs: candidate.recordedAtMs } : {}),
       });
     }
