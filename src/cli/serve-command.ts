@@ -2,8 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../contracts';
+import { exportTracks, parseExportOptions } from '../export';
+import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
 import { noActions, parseServeConfig, startServer, type Actions, type RunningServer } from '../serve';
-import { openStore } from '../store';
+import { createTrackEnhancer, loadSrModel, type SrModel } from '../sr/enhance';
+import { SR_ENGINE_NAMES, type SrEngineName } from '../sr/engines';
+import { openStore, type Store } from '../store';
 import type { CliIo } from './main';
 
 /** Options of {@link registerServeCommand} (for tests and embedding). */
@@ -12,7 +16,7 @@ export interface ServeCommandOptions {
   readonly signal?: AbortSignal;
   /** Called once the server listens. */
   readonly onListening?: (server: RunningServer) => void;
-  /** The actions to offer. Default: the real enhance / export when this build has them. */
+  /** The actions to offer. Default: {@link buildActions} (real enhance and export). */
   readonly actions?: Actions;
 }
 
@@ -24,11 +28,77 @@ interface ServeCliOptions {
   readonly readOnly?: boolean;
   readonly exportDir: string;
   readonly pageSize: string;
+  readonly model?: string;
+  readonly modelConfig?: string;
+  readonly engine: string;
+  readonly backend: string;
 }
 
-/** The enhance / export implementations of this build. Neither `fasr sr` nor `fasr export` exists yet. */
-export function buildActions(): Actions {
-  return noActions('enhance/export not available in this build (the SR and export library functions are not part of it yet)');
+/** The actions offered, and what to release when the server stops. */
+export interface BuiltActions {
+  readonly actions: Actions;
+  readonly dispose: () => Promise<void>;
+  /** One line per action for the start-up message. */
+  readonly notes: readonly string[];
+}
+
+/** Options of {@link buildActions}: the `fasr serve` flags that choose the SR model. */
+export interface BuildActionsOptions {
+  /** SR model file (`fasr sr --model`); absent: the bundled one, if any. */
+  readonly model?: string;
+  /** Config of a .pth checkpoint (`fasr sr --config`). */
+  readonly modelConfig?: string;
+  readonly engine: SrEngineName;
+  /** Compute backend for the tfjs engine. */
+  readonly backend: string;
+}
+
+/**
+ * The real actions: export (src/export `exportTracks`, the same output as `fasr export`) and
+ * enhance (src/sr `enhanceTrack` with the model loaded once). Without --model and without a
+ * bundled model, enhance is unavailable with the loader's reason; a --model that cannot be
+ * loaded is an error.
+ */
+export async function buildActions(opts: BuildActionsOptions): Promise<BuiltActions> {
+  const exportAction = async (store: Store, trackIds: readonly number[], o: { readonly outDir: string }): Promise<{ outDir: string; files: string[] }> => {
+    const report = await exportTracks(store, parseExportOptions({ outDir: o.outDir, trackIds: [...trackIds] }));
+    const files = report.tracks.flatMap((t) => {
+      const rel = path.relative(report.outDir, t.dir).split(path.sep).join('/');
+      return t.files.map((f) => `${rel}/${f}`);
+    });
+    return { outDir: report.outDir, files: [...files, path.basename(report.manifestCsv), path.basename(report.indexJson)] };
+  };
+  let model: SrModel | null = null;
+  let enhanceReason = '';
+  try {
+    if (opts.engine === 'tfjs') await initBackend(opts.backend);
+    model = await loadSrModel({
+      ...(opts.model === undefined ? {} : { model: opts.model }),
+      ...(opts.modelConfig === undefined ? {} : { config: opts.modelConfig }),
+      engine: opts.engine,
+    });
+  } catch (err) {
+    if (opts.model !== undefined) throw err;
+    enhanceReason = `no SR model: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const loaded = model;
+  const enhance = loaded === null ? null : createTrackEnhancer(loaded);
+  return {
+    actions: Object.freeze({
+      enhanceTrack: enhance,
+      exportTracks: exportAction,
+      // The sampler list is src/sr's (being reworked): the form takes a name and enhanceTrack validates it.
+      samplers: Object.freeze([]),
+      unavailableReasons: Object.freeze({ enhance: enhanceReason, export: '' }),
+    }),
+    dispose: async () => {
+      await loaded?.dispose();
+    },
+    notes: [
+      loaded === null ? `enhance: not available (${enhanceReason})` : `enhance: model ${loaded.id} (sha256 ${loaded.sha256.slice(0, 12)}, ${loaded.config.imageSize}x${loaded.config.imageSize}), engine ${loaded.engine} on ${loaded.backend}`,
+      'export: src/export (same output as fasr export)',
+    ],
+  };
 }
 
 function intOption(name: string, text: string, min: number, max: number): number {
@@ -56,7 +126,8 @@ function waitForStop(signal: AbortSignal | undefined): Promise<void> {
 
 /**
  * `fasr serve`: the review UI over a store (docs/review-ui.md). Listens on 127.0.0.1 unless told
- * otherwise; any other host requires --token (or FASR_SERVE_TOKEN). Runs until SIGINT / SIGTERM.
+ * otherwise; any other host requires --token (or FASR_SERVE_TOKEN). Enhance uses the SR model of
+ * --model (or the bundled one); export writes under --export-dir. Runs until SIGINT / SIGTERM.
  */
 export function registerServeCommand(program: Command, io: CliIo, options: ServeCommandOptions = {}): void {
   program
@@ -69,6 +140,10 @@ export function registerServeCommand(program: Command, io: CliIo, options: Serve
     .option('--read-only', 'refuse every action (enhance, export) and open the store read-only')
     .option('--export-dir <dir>', 'folder under which each export gets a new sub-folder', './fasr-exports')
     .option('--page-size <n>', 'rows per list page (1..1000)', '50')
+    .option('--model <file>', "SR model for enhance (as fasr sr --model); default: the bundled one; none: enhance unavailable")
+    .option('--model-config <preset|file.json>', "config of a .pth checkpoint (as fasr sr --config)")
+    .option('--engine <name>', `SR inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
+    .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .action(async (opts: ServeCliOptions) => {
       const token = opts.token ?? process.env.FASR_SERVE_TOKEN ?? null;
       const config = parseServeConfig({
@@ -81,20 +156,32 @@ export function registerServeCommand(program: Command, io: CliIo, options: Serve
       });
       const dbPath = path.resolve(opts.db);
       if (!fs.existsSync(dbPath)) throw new InputError(`--db: no store at ${dbPath} (create one with "fasr process")`, { option: 'db', path: dbPath });
-      const store = openStore(dbPath, { readonly: config.readOnly });
+      const engine = opts.engine as SrEngineName;
+      if (!(SR_ENGINE_NAMES as readonly string[]).includes(opts.engine)) {
+        throw new InputError(`--engine: expected one of ${SR_ENGINE_NAMES.join(', ')}, received ${JSON.stringify(opts.engine)}`, { option: 'engine' });
+      }
+      // Read-only refuses every action: nothing to load.
+      const built: BuiltActions =
+        options.actions !== undefined
+          ? { actions: options.actions, dispose: async () => undefined, notes: [] }
+          : config.readOnly
+            ? { actions: noActions('read-only mode'), dispose: async () => undefined, notes: ['read-only: enhance and export are refused'] }
+            : await buildActions({ engine, backend: opts.backend, ...(opts.model === undefined ? {} : { model: opts.model }), ...(opts.modelConfig === undefined ? {} : { modelConfig: opts.modelConfig }) });
+      let store: Store | undefined;
       let server: RunningServer | undefined;
       try {
-        const actions = options.actions ?? buildActions();
-        server = await startServer(store, config, actions);
+        store = openStore(dbPath, { readonly: config.readOnly });
+        server = await startServer(store, config, built.actions);
         io.out(`fasr serve: ${server.url}/ (store ${dbPath}${config.readOnly ? ', read-only' : ''})\n`);
         if (config.token !== null) io.out(`log in once with ${server.url}/?token=<your token> (or send "Authorization: Bearer <token>")\n`);
-        if (actions.enhanceTrack === null || actions.exportTracks === null) io.out(`note: ${actions.unavailableReason}\n`);
+        for (const note of built.notes) io.out(`${note}\n`);
         options.onListening?.(server);
         await waitForStop(options.signal);
         io.out('fasr serve: stopping\n');
       } finally {
         await server?.close();
-        store.close();
+        store?.close();
+        await built.dispose();
       }
     });
 }

@@ -74,14 +74,14 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): v
   const refuse = (what: 'enhance' | 'export'): void => {
     if (ctx.config.readOnly) throw new HttpError(403, 'E_READ_ONLY', `${what} refused: the server runs in read-only mode`);
     if ((what === 'enhance' ? actions.enhanceTrack : actions.exportTracks) === null) {
-      throw new HttpError(501, 'E_NOT_AVAILABLE', `${what} is not available: ${actions.unavailableReason}`);
+      throw new HttpError(501, 'E_NOT_AVAILABLE', `${what} is not available: ${actions.unavailableReasons[what]}`);
     }
   };
 
   app.post('/api/tracks/:id/enhance', async (req, reply) => {
     refuse('enhance');
     const enhance = actions.enhanceTrack;
-    if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReason);
+    if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.enhance);
     const id = idParam(req.params, 'id');
     const opts = parseEnhanceBody(req.body, actions.samplers, 'enhance track');
     orNotFound(() => store.getTrackItem(id));
@@ -96,7 +96,7 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): v
   app.post('/api/sources/:id/enhance', async (req, reply) => {
     refuse('enhance');
     const enhance = actions.enhanceTrack;
-    if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReason);
+    if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.enhance);
     const id = idParam(req.params, 'id');
     const opts = parseEnhanceBody(req.body, actions.samplers, 'enhance source');
     orNotFound(() => store.getSource(id));
@@ -123,7 +123,7 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): v
   app.post('/api/export', async (req, reply) => {
     refuse('export');
     const exportTracks = actions.exportTracks;
-    if (exportTracks === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReason);
+    if (exportTracks === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.export);
     const trackIds = parseExportBody(req.body, 'export');
     for (const id of trackIds) orNotFound(() => store.getTrackItem(id));
     const task = ctx.tasks.submit('export', `export ${trackIds.length} track(s): ${trackIds.slice(0, 10).join(', ')}${trackIds.length > 10 ? ', …' : ''}`, trackIds.length, async (progress) => {

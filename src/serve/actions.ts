@@ -29,21 +29,24 @@ export interface ExportTracksResult {
   readonly files: readonly string[];
 }
 
+/** The review UI's actions. */
+export type ActionName = 'enhance' | 'export';
+
 /**
  * The library functions the review UI's actions call, injected into the server so that the UI
- * does not depend on how SR and export are built. A null member means "not available in this
- * build": its routes answer 501 with `unavailableReason`.
+ * does not depend on how SR and export are built. A null member means "not available here": its
+ * routes answer 501 with its entry of `unavailableReasons`.
  */
 export interface Actions {
   readonly enhanceTrack: ((store: Store, trackId: number, opts: EnhanceTrackOptions) => Promise<EnhanceTrackResult>) | null;
   readonly exportTracks: ((store: Store, trackIds: readonly number[], opts: ExportTracksOptions) => Promise<ExportTracksResult>) | null;
   /** Sampler names enhanceTrack accepts; empty when it does not say (then any name is passed on). */
   readonly samplers: readonly string[];
-  /** Shown with the 501 of a missing action, e.g. 'enhance/export not available in this build'. */
-  readonly unavailableReason: string;
+  /** Why each missing action is missing, shown with its 501 and on its disabled button (ignored for a present one). */
+  readonly unavailableReasons: Readonly<Record<ActionName, string>>;
 }
 
 /** No actions: every action route answers 501 with `reason`. */
 export function noActions(reason: string): Actions {
-  return Object.freeze({ enhanceTrack: null, exportTracks: null, samplers: Object.freeze([]), unavailableReason: reason });
+  return Object.freeze({ enhanceTrack: null, exportTracks: null, samplers: Object.freeze([]), unavailableReasons: Object.freeze({ enhance: reason, export: reason }) });
 }

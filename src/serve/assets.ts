@@ -45,7 +45,8 @@ img.thumb { image-rendering: pixelated; border: 1px solid #e3e6ea; }
 .faces { display: flex; gap: 1em; flex-wrap: wrap; align-items: flex-start; }
 .face { margin: 0; background: #fff; border: 1px solid #e3e6ea; padding: .4em; max-width: 200px; }
 .face img { image-rendering: pixelated; display: block; }
-.face figcaption { font-size: 12px; margin-top: .3em; }
+.face figcaption { font-size: 12px; margin-top: .3em; overflow-wrap: anywhere; }
+dl.facts dd { overflow-wrap: anywhere; }
 .actions { display: flex; gap: 2em; flex-wrap: wrap; margin: 1em 0; align-items: center; }
 .action-form, .export-form { margin: .5em 0; }
 a.button, button { background: #1d2b3a; color: #fff; border: 0; padding: .35em .9em; border-radius: 3px; cursor: pointer; text-decoration: none; font: inherit; }

@@ -65,7 +65,7 @@ export function createServeApp(store: Store, config: Readonly<ServeConfig>, acti
     pollIntervalMs: config.pollIntervalMs,
     canEnhance: actions.enhanceTrack !== null,
     canExport: actions.exportTracks !== null,
-    unavailableReason: actions.unavailableReason,
+    unavailableReasons: actions.unavailableReasons,
     samplers: actions.samplers,
     pageSize: config.pageSize,
   });

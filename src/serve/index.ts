@@ -5,7 +5,7 @@
 export { createServeApp, type ServeApp } from './create-serve-app';
 export { startServer, type RunningServer } from './start-server';
 export { parseServeConfig, isLoopbackHost, DEFAULT_SERVE_CONFIG, type ServeConfig } from './serve-config';
-export { noActions, type Actions, type EnhanceTrackOptions, type EnhanceTrackResult, type ExportTracksOptions, type ExportTracksResult } from './actions';
+export { noActions, type ActionName, type Actions, type EnhanceTrackOptions, type EnhanceTrackResult, type ExportTracksOptions, type ExportTracksResult } from './actions';
 export { HttpError } from './http-error';
 export { CONTENT_SECURITY_POLICY, TOKEN_COOKIE, pathTrickReason, tokensEqual } from './security';
 export { escapeHtml, html, SafeHtml } from './html';

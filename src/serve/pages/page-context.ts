@@ -6,7 +6,7 @@ export interface PageContext {
   readonly canEnhance: boolean;
   readonly canExport: boolean;
   /** Why a missing action is missing. */
-  readonly unavailableReason: string;
+  readonly unavailableReasons: Readonly<Record<'enhance' | 'export', string>>;
   /** Sampler names for the re-run form (empty: free text). */
   readonly samplers: readonly string[];
   readonly pageSize: number;

@@ -68,7 +68,7 @@ export interface SourcePageInput {
 /** GET /sources/:id: facts, the track timeline, the tracks, and "enhance all tracks". */
 export function sourcePage(input: SourcePageInput, ctx: PageContext): string {
   const s = input.source;
-  const blocked = actionBlock(ctx, ctx.canEnhance);
+  const blocked = actionBlock(ctx, 'enhance');
   const body = html`<dl class="facts">
   <dt>path</dt><dd id="source-path">${s.path}</dd>
   <dt>status</dt><dd><span class="st st-${s.status}">${s.status}</span> (${s.attempts} attempts)</dd>

@@ -29,6 +29,11 @@ export function displayCrop(crops: readonly CropRow[]): CropRow | undefined {
   return crops.find((c) => /^aligned\d+$/.test(c.kind)) ?? crops.find((c) => c.kind === 'aligned-full') ?? crops.find((c) => c.kind === 'lr0-model') ?? crops[0];
 }
 
+/** 'totalMs 581.7, networkMs 499.3' (one decimal). */
+function formatTimings(t: Readonly<Record<string, number>>): string {
+  return Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+}
+
 const CHART_W = 800;
 const CHART_H = 160;
 
@@ -73,8 +78,8 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
   const lr0Crops = cropsByDetection.get(t.lr0DetectionId) ?? [];
   const lr0Model = lr0Crops.find((c) => c.kind === 'lr0-model');
   const lr0Shown = lr0Model ?? displayCrop(lr0Crops);
-  const enhanceBlocked = actionBlock(ctx, ctx.canEnhance);
-  const exportBlocked = actionBlock(ctx, ctx.canExport);
+  const enhanceBlocked = actionBlock(ctx, 'enhance');
+  const exportBlocked = actionBlock(ctx, 'export');
 
   const faces = html`<div class="faces" id="faces">
   <figure class="face lr0">${
@@ -134,7 +139,7 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
   <dt>frames</dt><dd>${t.firstFrameIndex} – ${t.lastFrameIndex} (stream ${formatPtsMs(t.firstPtsMs)} – ${formatPtsMs(t.lastPtsMs)}; wall clock ${formatWallMs(t.startAtMs)} – ${formatWallMs(t.endAtMs)})</dd>
   <dt>run</dt><dd>${run === null ? (t.runId === null ? '–' : `#${t.runId} (deleted)`) : html`#${run.id} <span class="mono">${run.command}</span> (${run.status}, ${formatWallMs(run.startedAtMs)})`}</dd>
   ${run !== null ? html`<dt>versions</dt><dd><pre>${JSON.stringify(run.versions, null, 2)}</pre></dd><dt>config</dt><dd><details><summary>pipeline config</summary><pre>${JSON.stringify(run.config, null, 2)}</pre></details></dd>` : null}
-  ${detail.srOutputs.map((o) => html`<dt>enhanced #${o.id}</dt><dd>model ${o.modelId} <span class="mono">sha256 ${o.modelSha256}</span>; ${o.sampler}, ${o.steps} steps, ${o.networkEvaluations} NFE, seed ${o.seed}; ${o.engine}/${o.backend}; run ${o.runId ?? '–'}; ${formatWallMs(o.createdAtMs)}; timings ${JSON.stringify(o.timingsMs)}</dd>`)}
+  ${detail.srOutputs.map((o) => html`<dt>enhanced #${o.id}</dt><dd>model ${o.modelId} <span class="mono">sha256 ${o.modelSha256}</span>; ${o.sampler}, ${o.steps} steps, ${o.networkEvaluations} NFE, seed ${o.seed}; ${o.engine}/${o.backend}; run ${o.runId ?? '–'}; ${formatWallMs(o.createdAtMs)}; timings ${formatTimings(o.timingsMs)}</dd>`)}
 </dl>`;
 
   const body = html`<p class="lead">Track ${t.id} (key ${t.trackKey}) of <a href="/sources/${t.sourceId}">${baseName(t.sourcePath)}</a> ·

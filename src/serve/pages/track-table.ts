@@ -10,9 +10,9 @@ export interface ExtraColumn {
 }
 
 /** Why the action buttons are disabled, or null when they work. */
-export function actionBlock(ctx: PageContext, available: boolean): string | null {
+export function actionBlock(ctx: PageContext, action: 'enhance' | 'export'): string | null {
   if (ctx.readOnly) return 'read-only mode: actions are disabled';
-  if (!available) return ctx.unavailableReason;
+  if (!(action === 'enhance' ? ctx.canEnhance : ctx.canExport)) return ctx.unavailableReasons[action];
   return null;
 }
 
@@ -26,7 +26,7 @@ export function taskStatusBox(): SafeHtml {
  * that app.js posts to /api/export.
  */
 export function trackTable(items: readonly TrackListItem[], ctx: PageContext, extra?: ExtraColumn): SafeHtml {
-  const blocked = actionBlock(ctx, ctx.canExport);
+  const blocked = actionBlock(ctx, 'export');
   const rows = items.map(
     (t, i) => html`<tr class="track-row" data-track-id="${t.id}">
   <td><input type="checkbox" name="trackId" value="${t.id}" aria-label="select track ${t.id}"></td>

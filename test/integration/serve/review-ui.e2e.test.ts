@@ -4,6 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSources } from '../../../pipelines';
+import { initBackend } from '../../../src/runtime/backend';
+import { saveModelFile } from '../../../src/sr/checkpoint';
+import { NCSNPP_PRESETS, parseNcsnppConfig } from '../../../src/sr/model-config';
+import { NcsnppModel } from '../../../src/sr/models';
 import { openStore, type TrackDetail } from '../../../src/store';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -31,6 +35,26 @@ function buildTwiceClip(ffmpeg: string, out: string): void {
     '[0:v]fps=10,scale=640:360,setsar=1[a];[1:v]fps=10,scale=360:360,pad=640:360:140:0,setsar=1[b];[2:v]fps=10,scale=640:360,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]',
     '-map', '[v]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', out,
   ]);
+}
+
+/** SR model config of the test: the tiny NCSN++ (32x32) taking faceres F_M (1024 values). */
+const SR_CONFIG = parseNcsnppConfig({ ...NCSNPP_PRESETS.tiny, featDim: 1024 });
+
+/**
+ * A fasr model file with random weights (seeded) for the tiny config: the real enhance path
+ * (loadSrModel → enhanceTrack → store) runs in seconds; its pictures mean nothing, which the card says.
+ */
+async function writeRandomTinyModel(dir: string): Promise<string> {
+  await initBackend('wasm');
+  const random = NcsnppModel.random(SR_CONFIG, 3);
+  const stateDict = random.toStateDict();
+  random.dispose();
+  const card = {
+    name: 'e2e-random-tiny-faceres', description: 'random weights for the review UI end-to-end test', architecture: 'NCSN++ tiny', source: 'NcsnppModel.random seed 3',
+    data: { datasets: ['none'], licence: 'n/a' }, licence: 'n/a', intendedUse: 'tests', limitations: 'random weights: outputs are noise', steps: 0, metrics: {}, createdAt: '2026-11-26T00:00:00Z',
+  };
+  const saved = await saveModelFile(path.join(dir, 'e2e-model'), stateDict, { ...SR_CONFIG, chMult: [...SR_CONFIG.chMult], attnResolutions: [...SR_CONFIG.attnResolutions], firKernel: [...SR_CONFIG.firKernel] }, card);
+  return saved.sidecarPath;
 }
 
 /** Starts `fasr serve` as a child process; resolves with its URL once it prints it. */
@@ -64,6 +88,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 describe('review UI end to end: fasr serve on a store made from a real clip, in headless chromium', () => {
+  // The clip's processing, the browser and the SR runs: about 1.5 minutes on the shared 2-core machine.
   let dir = '';
   let dbFile = '';
   let server: { child: ChildProcess; url: string; output: () => string } | undefined;
@@ -92,7 +117,8 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     } finally {
       await closeProcessDeps(deps);
     }
-    server = await startFasrServe(['--db', dbFile, '--port', '0', '--export-dir', path.join(dir, 'exports')]);
+    const modelFile = await writeRandomTinyModel(dir);
+    server = await startFasrServe(['--db', dbFile, '--port', '0', '--export-dir', path.join(dir, 'exports'), '--model', modelFile, '--backend', 'wasm']);
     const userDataDir = fs.mkdtempSync(path.join(dir, 'chromium-'));
     browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
   }, 240000);
@@ -107,7 +133,7 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('opens the source, a track with its crops, and "find this person" ranks the same person first', async () => {
+  it('opens the source and a track with its crops, enhances it twice, exports it, and "find this person" ranks the same person first', async () => {
     // What the pipeline found: the speaker's far shot (right half of the first segment), and the speaker's close-up at the end.
     expect(tracks.length).toBeGreaterThanOrEqual(3);
     const firstBox = (t: TrackDetail): readonly [number, number, number, number] => t.detections[0]!.bboxXYWH;
@@ -151,16 +177,42 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     await expect(page.locator('#lr0-image').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).resolves.toBe(128);
     await expect(page.locator('#quality-chart circle').count()).resolves.toBe(speakerFar!.detections.length);
     await expect(page.locator('.member-used').count()).resolves.toBeGreaterThan(0);
-    // This build has no SR / export: the buttons say so, and the API answers 501 with the reason.
-    await expect(page.locator('#enhance-form button').isDisabled()).resolves.toBe(true);
-    await expect(page.locator('#enhance-form .unavailable').textContent()).resolves.toMatch(/^enhance\/export not available in this build/);
-    const api = await page.evaluate(async (id) => {
-      const r = await fetch('/api/export', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ trackIds: [id] }) });
-      return { status: r.status, body: (await r.json()) as { message: string } };
-    }, speakerFar!.track.id);
-    expect(api.status).toBe(501);
-    expect(api.body.message).toMatch(/^export is not available: enhance\/export not available in this build/);
     await shot(page, '03-track.png');
+
+    // Enhance (2 steps of the random tiny model), then re-run with another seed: both faces beside LR_0.
+    for (const [seed, count] of [[5, 1], [6, 2]] as const) {
+      await page.locator('#enhance-form input[name="steps"]').fill('2');
+      await page.locator('#enhance-form input[name="seed"]').fill(String(seed));
+      await page.locator('#enhance-form button').click();
+      await page.locator('img.sr-image').nth(count - 1).waitFor({ timeout: 90000 }); // the page reloads when the task is done
+      await expect(page.locator('img.sr-image').count()).resolves.toBe(count);
+    }
+    await page.waitForFunction('Array.from(document.querySelectorAll("img.sr-image")).every((i) => i.complete && i.naturalWidth > 0)');
+    const srWidths = await page.locator('img.sr-image').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+    expect(srWidths).toEqual([SR_CONFIG.imageSize, SR_CONFIG.imageSize]);
+    await expect(page.locator('#faces figcaption').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^LR_0 \(lr0-model, 128×128\)$/),
+      expect.stringMatching(/, 2 steps, seed 5/),
+      expect.stringMatching(/, 2 steps, seed 6/),
+    ]);
+    await shot(page, '04-enhanced.png');
+
+    // Export this track: the task lists the files; they are on disk.
+    await page.locator('#export-form button').click();
+    const fileList = page.locator('#export-form .export-files li');
+    await fileList.first().waitFor({ timeout: 60000 });
+    const listed = await fileList.allTextContents();
+    const statusText = (await page.locator('#export-form .task-status').textContent()) ?? '';
+    expect(statusText).toMatch(new RegExp(`^exported ${listed.length} files to ${path.join(dir, 'exports')}/export-`));
+    expect(listed).toEqual(expect.arrayContaining(['manifest.csv', 'index.json']));
+    expect(listed.filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(3); // LR_0 and the two enhanced faces at least
+    const exportRoot = path.join(dir, 'exports');
+    const exportDirs = fs.readdirSync(exportRoot);
+    expect(exportDirs).toHaveLength(1);
+    const exportDir = exportDirs[0];
+    expect(statusText.startsWith(`exported ${listed.length} files to ${path.join(exportRoot, exportDir!)}`)).toBe(true);
+    for (const f of listed) expect([f, fs.statSync(path.join(exportRoot, exportDir!, f)).size > 0]).toEqual([f, true]);
+    await shot(page, '05-exported.png');
 
     // Find this person: the speaker's close-up track ranks first.
     await page.locator('#find-person').click();
@@ -168,10 +220,10 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     const ranked = await page.locator('tr.track-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-track-id'))));
     expect(ranked).toHaveLength(tracks.length - 1);
     expect(ranked[0]).toBe(closeUp.track.id);
-    await shot(page, '04-find-this-person.png');
+    await shot(page, '06-find-this-person.png');
 
-    // The pages ran under the CSP without a blocked script, style or image (the 501 above is the only error, provoked on purpose).
-    expect(problems.filter((p) => !p.includes('status of 501 (Not Implemented)'))).toEqual([]);
+    // The pages ran under the CSP without a blocked script, style or image.
+    expect(problems).toEqual([]);
     await page.close();
   });
 
@@ -179,7 +231,7 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     const exited = new Promise<number | null>((r) => server!.child.once('exit', (code) => r(code)));
     server!.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(server!.output()).toMatch(/note: enhance\/export not available in this build/);
+    expect(server!.output()).toMatch(/^enhance: model e2e-random-tiny-faceres \(sha256 [0-9a-f]{12}, 32x32\), engine tfjs on wasm$/m);
     expect(server!.output()).toMatch(/fasr serve: stopping\n$/);
   });
 });

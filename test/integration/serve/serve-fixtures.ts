@@ -51,7 +51,7 @@ export interface RecordedCall {
 export function recordingActions(calls: RecordedCall[]): Actions {
   return {
     samplers: ['pc', 'ode'],
-    unavailableReason: 'unused',
+    unavailableReasons: { enhance: 'unused', export: 'unused' },
     enhanceTrack: async (store, trackId, opts) => {
       calls.push({ kind: 'enhance', trackIds: [trackId], opts });
       const seed = opts.seed ?? 0;
