@@ -100,29 +100,34 @@ function pickFused(detail: TrackDetail, featDim: number, embedderId: string | un
   return f;
 }
 
+/** Options of {@link enhanceTracks}: those of {@link enhanceTrack}; progress counts faces over all tracks. */
+export type EnhanceTracksOptions = EnhanceTrackOptions;
+
 /**
- * Enhances one stored track: reads its LR_0 (the pipeline's 'lr0-model' crop, or re-made from
- * its aligned crop for a model of another size) and its F_M, runs {@link enhanceFaces} and stores
- * the PNG (labelled synthesized, with provenance in its text chunks) as an SR output with the
- * model id and sha256, sampler, steps, NFE, seed, conditioning, engine, backend and timings.
+ * Enhances stored tracks, several tracks' faces per network call (`batchSize`): for each track,
+ * reads its LR_0 (the pipeline's 'lr0-model' crop, or re-made from its aligned crop for a model of
+ * another size) and its F_M, runs {@link enhanceFaces} and stores the PNG (labelled synthesized,
+ * with provenance in its text chunks) as an SR output with the model id and sha256, sampler,
+ * steps, NFE, seed, conditioning, engine, backend and timings. Every track uses `seed`; a track's
+ * image does not depend on the others in its batch.
  *
- * Idempotent: when an output with the same model sha256, sampler (with snr), steps, seed and
- * conditioning exists, it is returned and nothing is computed.
+ * Idempotent: a track that already has an output with the same model sha256, sampler label,
+ * steps, seed and conditioning gets that output back and is not computed.
+ * All tracks are read and checked before anything is computed.
  *
+ * @returns one result per track id, in order.
  * @throws StoreError for a missing track; InputError for a track without LR_0 crop or F_M, or an
  *   F_M whose length is not the model's featDim; ConfigError for bad options.
  */
-export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceTrackOptions): Promise<EnhanceTrackResult> {
-  const where = 'enhanceTrack';
+export async function enhanceTracks(store: Store, trackIds: readonly number[], opts: EnhanceTracksOptions): Promise<EnhanceTrackResult[]> {
+  const where = 'enhanceTracks';
   const raw = checkOptionKeys(where, opts, KEYS);
   const model = raw.model as SrModel;
   if (model === undefined || model === null || typeof model !== 'object' || typeof model.batchMode !== 'function') {
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
-  const cfg = parseSrSamplingConfig(
-    Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
-    where,
-  );
+  const sampling = Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
+  const cfg = parseSrSamplingConfig(sampling, where);
   const seed = checkNumber(where, 'seed', raw.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   const conditioning = checkChoice(where, 'conditioning', raw.conditioning ?? 'fm', SR_CONDITIONINGS);
   const lrScale = checkNumber(where, 'lrScale', raw.lrScale ?? 8, { integer: true, min: 1 });
@@ -130,55 +135,84 @@ export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceT
     throw new ConfigError(`${where}.embedderId: expected a non-empty string, received ${describeValue(raw.embedderId)}`, { option: 'embedderId' });
   }
   const runId = raw.runId === undefined || raw.runId === null ? null : checkNumber(where, 'runId', raw.runId, { integer: true, min: 1 });
+  if (!Array.isArray(trackIds)) throw new ConfigError(`${where}: trackIds must be an array of track ids, received ${describeValue(trackIds)}`);
 
   const t0 = performance.now();
-  const detail = store.getTrack(trackId);
-  const existing = detail.srOutputs.find(
-    (o) =>
-      o.modelSha256 === model.sha256 &&
-      o.sampler === cfg.label &&
-      (cfg.fixedSteps === null || o.steps === cfg.fixedSteps) &&
-      o.seed === seed &&
-      o.conditioning === conditioning,
-  );
-  if (existing !== undefined) return Object.freeze({ trackId, srOutputId: existing.id, inserted: false, output: existing, face: null });
-
   const { imageSize: size, featDim } = model.config;
-  const fused = conditioning === 'fm' ? pickFused(detail, featDim, raw.embedderId as string | undefined, model.id) : null;
-  const { lr } = await lr0Input(detail, size, lrScale);
+  const results: (EnhanceTrackResult | null)[] = [];
+  const todo: { index: number; trackId: number; detail: TrackDetail; fused: FusedIdentityRow | null; lr: Float32Array }[] = [];
+  for (const [index, trackId] of trackIds.entries()) {
+    const detail = store.getTrack(trackId);
+    const existing = detail.srOutputs.find(
+      (o) =>
+        o.modelSha256 === model.sha256 &&
+        o.sampler === cfg.label &&
+        (cfg.fixedSteps === null || o.steps === cfg.fixedSteps) &&
+        o.seed === seed &&
+        o.conditioning === conditioning,
+    );
+    if (existing !== undefined) {
+      results.push(Object.freeze({ trackId, srOutputId: existing.id, inserted: false, output: existing, face: null }));
+      continue;
+    }
+    const fused = conditioning === 'fm' ? pickFused(detail, featDim, raw.embedderId as string | undefined, model.id) : null;
+    const { lr } = await lr0Input(detail, size, lrScale);
+    results.push(null);
+    todo.push({ index, trackId, detail, fused, lr });
+  }
+  if (todo.length === 0) return results as EnhanceTrackResult[];
   const prepareMs = performance.now() - t0;
-  const [face] = await enhanceFaces([{ lrImageHWC: lr, size, featureVector: fused === null ? null : fused.vector, seed }], {
-    model,
-    ...Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
-    ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
-    ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
-  });
-  if (face === undefined) throw new Error(`${where}: internal error: enhanceFaces returned no face`);
-  const encodeStart = performance.now();
-  const png = await encodeSrPng(face, {
-    'fasr:track': String(trackId),
-    'fasr:source': detail.track.sourcePath,
-    ...(fused === null ? {} : { 'fasr:embedder': fused.modelId }),
-  });
-  const timingsMs = { ...face.timingsMs, prepareMs, encodeMs: performance.now() - encodeStart };
-  const res = store.insertSrOutput({
-    trackId,
-    runId,
-    modelId: face.modelId,
-    modelSha256: face.modelSha256,
-    sampler: face.sampler,
-    steps: face.steps,
-    networkEvaluations: face.networkEvaluations,
-    seed,
-    conditioning,
-    engine: face.engine,
-    backend: face.backend,
-    png,
-    widthPx: size,
-    heightPx: size,
-    timingsMs,
-  });
-  return Object.freeze({ trackId, srOutputId: res.id, inserted: res.inserted, output: store.getSrOutput(res.id), face });
+  const faces = await enhanceFaces(
+    todo.map((t) => ({ lrImageHWC: t.lr, size, featureVector: t.fused === null ? null : t.fused.vector, seed })),
+    {
+      model,
+      ...sampling,
+      ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
+      ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
+    },
+  );
+  for (const [i, t] of todo.entries()) {
+    const face = faces[i];
+    if (face === undefined) throw new Error(`${where}: internal error: enhanceFaces returned ${faces.length} faces for ${todo.length} tracks`);
+    const encodeStart = performance.now();
+    const png = await encodeSrPng(face, {
+      'fasr:track': String(t.trackId),
+      'fasr:source': t.detail.track.sourcePath,
+      ...(t.fused === null ? {} : { 'fasr:embedder': t.fused.modelId }),
+    });
+    const timingsMs = { ...face.timingsMs, prepareMs: prepareMs / todo.length, encodeMs: performance.now() - encodeStart };
+    const res = store.insertSrOutput({
+      trackId: t.trackId,
+      runId,
+      modelId: face.modelId,
+      modelSha256: face.modelSha256,
+      sampler: face.sampler,
+      steps: face.steps,
+      networkEvaluations: face.networkEvaluations,
+      seed,
+      conditioning,
+      engine: face.engine,
+      backend: face.backend,
+      png,
+      widthPx: size,
+      heightPx: size,
+      timingsMs,
+    });
+    results[t.index] = Object.freeze({ trackId: t.trackId, srOutputId: res.id, inserted: res.inserted, output: store.getSrOutput(res.id), face });
+  }
+  return results as EnhanceTrackResult[];
+}
+
+/**
+ * Enhances one stored track: {@link enhanceTracks} for one id (same provenance, same
+ * idempotency: an existing output for the same request is returned and nothing is computed).
+ * This is the review UI's `Actions.enhanceTrack` with a model bound by {@link createTrackEnhancer}.
+ * @throws as {@link enhanceTracks}.
+ */
+export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceTrackOptions): Promise<EnhanceTrackResult> {
+  const [result] = await enhanceTracks(store, [trackId], opts);
+  if (result === undefined) throw new Error('enhanceTrack: internal error: no result');
+  return result;
 }
 
 /**

@@ -10,10 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ScoredDetection } from '../../../../src/contracts';
-import { decodeImageRgb, readImageRgb, readPngText, uint8ToFloat } from '../../../../src/image';
+import { decodeImageRgb, floatToUint8, readImageRgb, readPngText, uint8ToFloat } from '../../../../src/image';
 import { initBackend } from '../../../../src/runtime/backend';
 import { saveModelFile } from '../../../../src/sr/checkpoint';
-import { enhanceFaces, enhanceImageFiles, enhanceTrack, loadSrModel, modelLrFromCrop, SYNTHESIZED_LABEL } from '../../../../src/sr/enhance';
+import { enhanceFaces, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, modelLrFromCrop, SYNTHESIZED_LABEL } from '../../../../src/sr/enhance';
 import type { SrModel } from '../../../../src/sr/enhance';
 import { NCSNPP_PRESETS, parseNcsnppConfig } from '../../../../src/sr/model-config';
 import { NcsnppModel } from '../../../../src/sr/models';
@@ -105,8 +105,9 @@ describe('enhanceFaces', () => {
     ['heun', { steps: 3 }],
     ['adaptive', { samplerOptions: { epsRel: 0.5, epsAbs: 0.5 } }],
   ] as const)('%s: the same bits alone or batched', async (sampler, extra) => {
-    const batched = await enhanceFaces(requests, { model, sampler, ...extra, batchSize: 3 });
-    for (const [i, r] of requests.entries()) {
+    const two = requests.slice(0, 2);
+    const batched = await enhanceFaces(two, { model, sampler, ...extra, batchSize: 2 });
+    for (const [i, r] of two.entries()) {
       const [alone] = await enhanceFaces([r], { model, sampler, ...extra });
       expect(Buffer.from((alone?.imageHWC as Float32Array).buffer).equals(Buffer.from((batched[i]?.imageHWC as Float32Array).buffer))).toBe(true);
     }
@@ -200,6 +201,30 @@ describe('enhanceTrack and enhanceImageFiles', () => {
     expect(r.face.networkEvaluations).toBe(6);
     // Reading LR_0 from a stored 32x32 'lr0-model' crop would give the same input.
     expect(uint8ToFloat(a.rgb).length).toBe(32 * 32 * 3);
+  });
+
+  it('enhanceTracks batches several tracks; each equals its face enhanced alone; a re-run computes nothing', async () => {
+    const src2 = store.upsertSource({ path: '/clips/cam3.mp4', sizeBytes: 10, mtimeMs: 1 });
+    const noise = new SeededNoiseSource(21);
+    const inputs = [0, 1].map(() => ({ lr0: floatToUint8(noise.uniformArray(32 * 32 * 3)), fm: noise.normalArray(64) }));
+    const ids = store.replaceSourceResults(src2.id, {
+      tracks: inputs.map((inp, k) => ({
+        trackKey: k + 1,
+        lr0Index: 0,
+        detections: [{ detection: detection(k), crops: [{ kind: 'lr0-model', format: 'rgb8' as const, widthPx: 32, heightPx: 32, image: inp.lr0 }], embeddings: [{ modelId: 'e@1', vector: inp.fm }] }],
+        fused: [{ featureVector: inp.fm, embedderId: 'e@1', method: 'mean', memberIndices: [0], rejectedIndices: [] }],
+      })),
+    }).trackIds;
+    const batched = await enhanceTracks(store, ids, { model, steps: 2, seed: 77, batchSize: 2 });
+    expect(batched.map((r) => r.inserted)).toEqual([true, true]);
+    expect(batched.map((r) => r.face?.batchFaces)).toEqual([2, 2]);
+    for (const [k, inp] of inputs.entries()) {
+      const [alone] = await enhanceFaces([{ lrImageHWC: uint8ToFloat(inp.lr0), size: 32, featureVector: inp.fm, seed: 77 }], { model, steps: 2 });
+      const stored = await decodeImageRgb(batched[k]?.output.png as Uint8Array);
+      expect(Buffer.from(stored.rgb).equals(Buffer.from(floatToUint8(alone?.imageHWC as Float32Array)))).toBe(true);
+    }
+    const again = await enhanceTracks(store, ids, { model, steps: 2, seed: 77, batchSize: 2 });
+    expect(again.map((r) => [r.inserted, r.face, r.srOutputId])).toEqual(batched.map((r) => [false, null, r.srOutputId]));
   });
 
   it('fails clearly for a track F_M of the wrong dim and a missing track', async () => {
