@@ -82,6 +82,15 @@ describe('adaptiveSample on Gaussian data with its exact score', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('aborts between iterations with the signal reason and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const p = adaptiveSample(score, [2, 2, 2, 1], { sde, noise: new SeededNoiseSource(0), signal: controller.signal, onProgress: ({ step }) => step === 2 && controller.abort(reason) });
+    await expect(p).rejects.toBe(reason);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops with AdaptiveSamplerError when the budget runs out or the score is not finite, leaking nothing', async () => {
     const before = tf.memory().numTensors;
     await expect(adaptiveSample(score, [1, 2, 2, 1], { sde, noise: new SeededNoiseSource(0), maxNfe: 9 })).rejects.toThrow(
