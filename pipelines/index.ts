@@ -19,4 +19,4 @@ export type { KeptCrops } from './crop-keeper';
 export { fileFingerprint } from './file-fingerprint';
 export type { FileFingerprint } from './file-fingerprint';
 export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file';
-export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec } from './pipeline-file';
+export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec, PipelineSrSpec } from './pipeline-file';

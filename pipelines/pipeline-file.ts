@@ -23,6 +23,22 @@ export interface PipelineExportSpec {
   readonly tilePx: number;
 }
 
+/** The SR step of a batch: every ok track of the batch's sources enhanced with `enhanceTrack` (src/sr). */
+export interface PipelineSrSpec {
+  /** Model file (absolute): a fasr model (model.json / .safetensors) or the authors' .pth; null: the one bundled under models/. */
+  readonly model: string | null;
+  /** Config of a .pth checkpoint: a preset name or a JSON file (absolute); null: loadSrModel's default. */
+  readonly config: string | null;
+  /** Inference engine: 'tfjs' (default) or 'onnx'. */
+  readonly engine: 'tfjs' | 'onnx';
+  /** Sampling options passed to enhanceTrack as they are (sampler, steps, snr, samplerOptions, batchSize); validated there. */
+  readonly sampling: Readonly<Record<string, unknown>>;
+  /** Noise seed, integer >= 0. Default 0. */
+  readonly seed: number;
+  /** 'fm' (the track's F_M, default) or 'zero'. */
+  readonly conditioning: 'fm' | 'zero';
+}
+
 interface PipelineBase {
   /** The pipeline file (absolute), for messages and the run row. */
   readonly file: string;
@@ -42,6 +58,8 @@ export interface BatchPipeline extends PipelineBase {
   readonly videoExtensions: readonly string[] | null;
   readonly includeHidden: boolean;
   readonly process: Readonly<ProcessConfig>;
+  /** SR of every ok track of the batch's sources, after the batch and before the export; null: no SR. */
+  readonly sr: Readonly<PipelineSrSpec> | null;
   /** Export after the batch (the tracks of the sources in this batch); null: no export. */
   readonly export: Readonly<PipelineExportSpec> | null;
 }
@@ -103,6 +121,22 @@ const batchSchema = z
     videoExtensions,
     includeHidden: z.boolean().default(false),
     process: z.record(z.unknown()).default({}),
+    sr: z
+      .object({
+        model: z.string().min(1).nullable().default(null),
+        config: z.string().min(1).nullable().default(null),
+        engine: z.enum(['tfjs', 'onnx']).default('tfjs'),
+        sampler: z.string().min(1).optional(),
+        steps: z.number().int().min(1).max(100_000).optional(),
+        snr: z.number().finite().gt(0).optional(),
+        samplerOptions: z.record(z.unknown()).optional(),
+        batchSize: z.number().int().min(1).max(64).optional(),
+        seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+        conditioning: z.enum(['fm', 'zero']).default('fm'),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     export: z.object({ out: exportFields.out, includeRejected: exportFields.includeRejected, maxCrops: exportFields.maxCrops, tilePx: exportFields.tilePx }).strict().nullable().default(null),
   })
   .strict();
@@ -196,6 +230,22 @@ export function parsePipeline(doc: unknown, file: string, baseDir: string): Pipe
       videoExtensions: d.videoExtensions,
       includeHidden: d.includeHidden,
       process: processConfig(d.process),
+      sr:
+        d.sr === null
+          ? null
+          : Object.freeze({
+              // A config that names a file is resolved like the other paths; a preset name stays as it is.
+              model: d.sr.model === null ? null : path.resolve(baseDir, d.sr.model),
+              config: d.sr.config === null ? null : d.sr.config.endsWith('.json') ? path.resolve(baseDir, d.sr.config) : d.sr.config,
+              engine: d.sr.engine,
+              sampling: Object.freeze(
+                Object.fromEntries(
+                  (['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const).filter((k) => d.sr?.[k] !== undefined).map((k) => [k, d.sr?.[k]]),
+                ),
+              ),
+              seed: d.sr.seed,
+              conditioning: d.sr.conditioning,
+            }),
       export: d.export === null ? null : exportSpec(baseDir, d.export),
     });
   }

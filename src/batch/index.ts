@@ -10,3 +10,4 @@ export { runBatch, type BatchSummary, type RunBatchHooks } from './run-batch';
 export { runWatch, type RunWatchOptions, type WatchSummary } from './run-watch';
 export { runPipeline, type PipelineResult, type RunPipelineHooks } from './run-pipeline';
 export { componentVersions, humanModelsSha256 } from './model-hashes';
+export { enhanceSources, type EnhanceSourcesSummary } from './enhance-sources';

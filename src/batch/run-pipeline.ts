@@ -17,6 +17,9 @@ import { installedPackageVersion } from '../runtime/package-info';
 import { openStore, type JsonValue, type Store } from '../store';
 import { parseBatchOptions } from './batch-options';
 import { componentVersions } from './model-hashes';
+import { enhanceSources, type EnhanceSourcesSummary } from './enhance-sources';
+import { loadSrModel, type SrModel } from '../sr';
+import { ConfigError } from '../contracts';
 import { runBatch, type BatchSummary } from './run-batch';
 import { runWatch, type WatchSummary } from './run-watch';
 import { pipelineSourceProcessor } from './source-processor';
@@ -38,7 +41,7 @@ export interface RunPipelineHooks {
 
 /** What {@link runPipeline} did. */
 export type PipelineResult =
-  | { readonly kind: 'batch'; readonly db: string; readonly batch: BatchSummary; readonly export: ExportReport | null }
+  | { readonly kind: 'batch'; readonly db: string; readonly batch: BatchSummary; readonly sr: EnhanceSourcesSummary | null; readonly export: ExportReport | null }
   | { readonly kind: 'watch'; readonly db: string; readonly watch: WatchSummary }
   | { readonly kind: 'export'; readonly db: string; readonly export: ExportReport };
 
@@ -73,15 +76,32 @@ function exportSummary(report: ExportReport): string {
   return `export: ${report.tracks.length} tracks (${enhanced} enhanced images, labelled synthesized) in ${report.outDir}\n  manifest: ${report.manifestCsv}`;
 }
 
+async function loadPipelineModel(spec: BatchPipeline): Promise<SrModel | null> {
+  const sr = spec.sr;
+  if (sr === null) return null;
+  try {
+    return await loadSrModel({ ...(sr.model !== null ? { model: sr.model } : {}), ...(sr.config !== null ? { config: sr.config } : {}), engine: sr.engine });
+  } catch (err) {
+    // Name the pipeline setting rather than only the CLI flag.
+    throw new ConfigError(`${spec.file}: $.sr: ${err instanceof Error ? err.message : String(err)} (set "sr": {"model": "<file>"} in the pipeline file, or "sr": null for no SR)`, {
+      file: spec.file,
+    });
+  }
+}
+
 async function runBatchPipeline(spec: BatchPipeline, hooks: RunPipelineHooks, log: (l: string) => void): Promise<PipelineResult> {
-  // Inputs are validated and the store opened before the (slow) model load.
+  // Inputs are validated and the store opened before the (slow) model loads.
   const options = parseBatchOptions({ force: spec.force, videoExtensions: spec.videoExtensions, includeHidden: spec.includeHidden, command: hooks.command ?? `fasr run ${spec.file}` });
   const store = openStore(spec.db);
   try {
     const deps = await createProcessDeps(spec.process, spec.backend);
     let batch: BatchSummary;
+    let sr: EnhanceSourcesSummary | null = null;
+    let model: SrModel | null = null;
     try {
-      log(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}; store: ${spec.db}`);
+      // The SR model is loaded before any video is processed: a missing model fails at once.
+      model = await loadPipelineModel(spec);
+      log(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}${model !== null ? `; SR model: ${model.id} (${model.weightsPath})` : ''}; store: ${spec.db}`);
       batch = await runBatch(store, spec.inputs, options, pipelineSourceProcessor(spec.process, deps, hooks.onProgress), {
         versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, ...componentVersions(deps.detector.id, deps.embedder.id) },
         config: JSON.parse(JSON.stringify(spec.process)) as JsonValue,
@@ -89,30 +109,45 @@ async function runBatchPipeline(spec: BatchPipeline, hooks: RunPipelineHooks, lo
         onSourceStart: (i, n, p) => log(`[${i + 1}/${n}] ${p}`),
         onSourceEnd: (_i, _n, r) => log(resultLine(r)),
       });
+      for (const r of batch.inputs) log(`input ${r.message}`);
+      for (const e of batch.inputErrors) log(`input problem: ${e}`);
+      const realtime = batch.elapsedMs > 0 ? batch.videoMs / batch.elapsedMs : 0;
+      log(
+        `sources: ${batch.results.length + batch.notStarted} (${batch.done} done, ${batch.failed} failed, ${batch.skipped} skipped${batch.stopped ? `, ${batch.notStarted} not started: stopped` : ''}); tracks: ${batch.tracks}; ` +
+          `${(batch.elapsedMs / 1000).toFixed(1)} s for ${(batch.videoMs / 1000).toFixed(1)} s of video (${realtime.toFixed(2)} x realtime); run ${batch.runId} in ${spec.db}`,
+      );
+      if (model !== null && spec.sr !== null && hooks.signal?.aborted !== true) {
+        sr = await enhanceSources(store, batchSourceIds(batch), model, spec.sr, {
+          command: `${options.command} (sr)`,
+          log,
+          ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),
+        });
+        log(`SR: ${sr.enhanced} enhanced, ${sr.reused} already done, ${sr.failed.length} failed (run ${sr.runId})`);
+      }
     } finally {
+      await model?.dispose();
       await closeProcessDeps(deps);
     }
-    for (const r of batch.inputs) log(`input ${r.message}`);
-    for (const e of batch.inputErrors) log(`input problem: ${e}`);
-    const realtime = batch.elapsedMs > 0 ? batch.videoMs / batch.elapsedMs : 0;
-    log(
-      `sources: ${batch.results.length + batch.notStarted} (${batch.done} done, ${batch.failed} failed, ${batch.skipped} skipped${batch.stopped ? `, ${batch.notStarted} not started: stopped` : ''}); tracks: ${batch.tracks}; ` +
-        `${(batch.elapsedMs / 1000).toFixed(1)} s for ${(batch.videoMs / 1000).toFixed(1)} s of video (${realtime.toFixed(2)} x realtime); run ${batch.runId} in ${spec.db}`,
-    );
     let exported: ExportReport | null = null;
     if (spec.export !== null) {
-      const ids = batch.results.flatMap((r) => (r.kind === 'skipped' ? [r.doneSourceId] : r.outcome.sourceId !== null && r.outcome.resultsStored ? [r.outcome.sourceId] : []));
+      const ids = batchSourceIds(batch);
       if (ids.length > 0) {
-        exported = await exportTracks(store, exportOptions(store, spec.export, [...new Set(ids)]));
+        exported = await exportTracks(store, exportOptions(store, spec.export, ids));
         log(exportSummary(exported));
       } else {
         log('export: nothing to export (no source of this batch has results)');
       }
     }
-    return { kind: 'batch', db: spec.db, batch, export: exported };
+    return { kind: 'batch', db: spec.db, batch, sr, export: exported };
   } finally {
     store.close();
   }
+}
+
+/** The sources whose results belong to this batch: processed with results stored, or skipped as done. */
+function batchSourceIds(batch: BatchSummary): number[] {
+  const ids = batch.results.flatMap((r) => (r.kind === 'skipped' ? [r.doneSourceId] : r.outcome.sourceId !== null && r.outcome.resultsStored ? [r.outcome.sourceId] : []));
+  return [...new Set(ids)];
 }
 
 async function runWatchPipeline(spec: WatchPipeline, hooks: RunPipelineHooks, log: (l: string) => void): Promise<PipelineResult> {

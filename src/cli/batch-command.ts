@@ -4,7 +4,7 @@ import { runPipeline } from '../batch';
 import { FasrError } from '../contracts';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import type { CliIo } from './main';
-import { processSection } from './pipeline-cli-options';
+import { positiveInt, processSection } from './pipeline-cli-options';
 import { stopOnSignals } from './stop-signals';
 
 interface BatchCliOptions {
@@ -14,6 +14,10 @@ interface BatchCliOptions {
   readonly backend: string;
   readonly config?: string;
   readonly export?: string;
+  readonly sr?: boolean;
+  readonly model?: string;
+  readonly srSteps?: string;
+  readonly seed?: string;
 }
 
 /**
@@ -32,7 +36,11 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
     .option('--fps <n>', 'analysis frames per second of video, in (0, 240] (default 5)')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--config <file.json>', 'process config (JSON object; the "process" section of a pipeline file)')
-    .option('--export <dir>', 'export the tracks of these sources into <dir> afterwards')
+    .option('--sr', 'enhance every ok track of these sources (the bundled model unless --model)')
+    .option('--model <file>', "SR model for --sr: a fasr model (model.json/.safetensors) or the authors' .pth")
+    .option('--sr-steps <n>', "sampler steps for --sr (default: the sampler's)")
+    .option('--seed <n>', 'noise seed for --sr (default 0)')
+    .option('--export <dir>', 'export the tracks of these sources into <dir> afterwards (after --sr)')
     .action(async (inputs: string[], opts: BatchCliOptions) => {
       const spec = parsePipeline(
         {
@@ -42,6 +50,14 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
           force: opts.force === true,
           backend: opts.backend,
           process: processSection(opts),
+          sr:
+            opts.sr === true || opts.model !== undefined
+              ? {
+                  model: opts.model ?? null,
+                  ...(opts.srSteps !== undefined ? { steps: positiveInt('--sr-steps', opts.srSteps) } : {}),
+                  ...(opts.seed !== undefined ? { seed: /^0+$/.test(opts.seed.trim()) ? 0 : positiveInt('--seed', opts.seed) } : {}),
+                }
+              : null,
           export: opts.export === undefined ? null : { out: opts.export },
         },
         '(command line)',
@@ -52,6 +68,9 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
         const r = await runPipeline(spec, { log: (l) => io.out(`${l}\n`), signal: stop.signal, command: `fasr batch ${inputs.join(' ')}` });
         if (r.kind === 'batch' && r.batch.failed > 0) {
           throw new FasrError('E_SOURCES_FAILED', `${r.batch.failed} of ${r.batch.processed} sources failed (reasons above; recorded in ${r.db})`);
+        }
+        if (r.kind === 'batch' && r.sr !== null && r.sr.failed.length > 0) {
+          throw new FasrError('E_SR_FAILED', `${r.sr.failed.length} tracks could not be enhanced (reasons above; SR run ${r.sr.runId} in ${r.db})`);
         }
       } finally {
         stop.dispose();

@@ -25,6 +25,9 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         if (r.kind === 'batch' && r.batch.failed > 0) {
           throw new FasrError('E_SOURCES_FAILED', `${r.batch.failed} of ${r.batch.processed} sources failed (reasons above; recorded in ${r.db})`);
         }
+        if (r.kind === 'batch' && r.sr !== null && r.sr.failed.length > 0) {
+          throw new FasrError('E_SR_FAILED', `${r.sr.failed.length} tracks could not be enhanced (reasons above; SR run ${r.sr.runId} in ${r.db})`);
+        }
       } finally {
         stop.dispose();
       }

@@ -1,0 +1,66 @@
+import type { PipelineSrSpec } from '../../pipelines';
+import { enhanceTrack, type SrModel } from '../sr';
+import type { Store } from '../store';
+
+/** What {@link enhanceSources} did. */
+export interface EnhanceSourcesSummary {
+  readonly runId: number;
+  /** SR outputs computed and stored. */
+  readonly enhanced: number;
+  /** Tracks whose output for the same model, sampler, steps, seed and conditioning existed (nothing computed). */
+  readonly reused: number;
+  /** Tracks that could not be enhanced, with the reason (e.g. no F_M of the model's featDim). */
+  readonly failed: readonly { readonly trackId: number; readonly reason: string }[];
+}
+
+/**
+ * The SR step of a batch pipeline: every `ok` track of the given sources through `enhanceTrack`
+ * (idempotent per model sha256, sampler, steps, seed and conditioning, so a re-run after a crash
+ * computes only what is missing), as one store run whose config holds the sampling settings
+ * (the export's manifests read it). A track that cannot be enhanced is recorded in `failed` with
+ * its reason, and the others go on.
+ */
+export async function enhanceSources(
+  store: Store,
+  sourceIds: readonly number[],
+  model: SrModel,
+  spec: Readonly<PipelineSrSpec>,
+  opts: { readonly command: string; readonly log?: (line: string) => void; readonly signal?: AbortSignal } ,
+): Promise<EnhanceSourcesSummary> {
+  const run = store.startRun({
+    command: opts.command,
+    config: { sr: { model: spec.model, config: spec.config, engine: spec.engine, seed: spec.seed, conditioning: spec.conditioning, ...JSON.parse(JSON.stringify(spec.sampling)) } },
+    versions: { srModel: model.id, srModelSha256: model.sha256, srEngine: model.engine, srBackend: model.backend },
+  });
+  let enhanced = 0;
+  let reused = 0;
+  const failed: { trackId: number; reason: string }[] = [];
+  try {
+    for (const sourceId of sourceIds) {
+      let afterId: number | undefined;
+      for (;;) {
+        const page = store.listTracks({ sourceId, status: 'ok', limit: 1000, ...(afterId !== undefined ? { afterId } : {}) });
+        for (const t of page.items) {
+          if (opts.signal?.aborted === true) break;
+          try {
+            const r = await enhanceTrack(store, t.id, { model, ...spec.sampling, seed: spec.seed, conditioning: spec.conditioning, runId: run.id });
+            if (r.inserted) enhanced++;
+            else reused++;
+            opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'enhanced' : 'already enhanced'} (sr output ${r.srOutputId}, ${r.output.sampler}, seed ${r.output.seed})`);
+          } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            failed.push({ trackId: t.id, reason });
+            opts.log?.(`  SR track ${t.id}: FAILED: ${reason}`);
+          }
+        }
+        if (page.nextAfterId === null || opts.signal?.aborted === true) break;
+        afterId = page.nextAfterId;
+      }
+    }
+  } catch (err) {
+    store.finishRun(run.id, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+  store.finishRun(run.id, failed.length === 0 ? { status: 'done' } : { status: 'failed', error: `${failed.length} tracks could not be enhanced: ${failed.map((f) => f.trackId).join(', ')}` });
+  return Object.freeze({ runId: run.id, enhanced, reused, failed: Object.freeze(failed) });
+}
