@@ -35,13 +35,33 @@ function statusOf(err: unknown): { status: number; code: string; message: string
   return { status: 500, code: 'E_INTERNAL', message: `internal error: ${err instanceof Error ? err.message : String(err)}` };
 }
 
+const ACTION_KEYS = ['enhanceTrack', 'exportTracks', 'samplers', 'unavailableReasons'] as const;
+
+/** @throws ConfigError naming the member when `actions` is not an {@link Actions}. */
+function checkActions(actions: Actions): void {
+  const a = actions as unknown as Record<string, unknown>;
+  if (typeof a !== 'object' || a === null) throw new ConfigError(`createServeApp: actions must be an object (${ACTION_KEYS.join(', ')}), received ${String(a)}`);
+  for (const k of Object.keys(a)) {
+    if (!(ACTION_KEYS as readonly string[]).includes(k)) throw new ConfigError(`createServeApp: unknown actions member "${k}"; valid: ${ACTION_KEYS.join(', ')}`);
+  }
+  for (const k of ['enhanceTrack', 'exportTracks'] as const) {
+    if (a[k] !== null && typeof a[k] !== 'function') throw new ConfigError(`createServeApp: actions.${k} must be a function or null, received ${typeof a[k]}`);
+  }
+  if (!Array.isArray(a.samplers) || !a.samplers.every((s) => typeof s === 'string')) throw new ConfigError('createServeApp: actions.samplers must be an array of sampler names');
+  const reasons = a.unavailableReasons as Record<string, unknown> | null | undefined;
+  for (const k of ['enhance', 'export'] as const) {
+    if (typeof reasons !== 'object' || reasons === null || typeof reasons[k] !== 'string') throw new ConfigError(`createServeApp: actions.unavailableReasons.${k} must be a string`);
+  }
+}
+
 /**
  * Builds the review UI server over `store`: security guards, pages, the JSON API, the store's
  * images and the actions (through `actions`). Call `app.listen` (or {@link startServer}) to serve,
  * `app.inject` to test.
- * @throws ConfigError when the store is open read-only but `config.readOnly` is false.
+ * @throws ConfigError when `actions` is malformed, or the store is open read-only but `config.readOnly` is false.
  */
 export function createServeApp(store: Store, config: Readonly<ServeConfig>, actions: Actions): ServeApp {
+  checkActions(actions);
   if (store.info().readonly && !config.readOnly) {
     throw new ConfigError('createServeApp: the store is open read-only, so the server must run with readOnly: true (actions write to the store)');
   }

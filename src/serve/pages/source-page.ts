@@ -71,7 +71,7 @@ export function sourcePage(input: SourcePageInput, ctx: PageContext): string {
   const blocked = actionBlock(ctx, 'enhance');
   const body = html`<dl class="facts">
   <dt>path</dt><dd id="source-path">${s.path}</dd>
-  <dt>status</dt><dd><span class="st st-${s.status}">${s.status}</span> (${s.attempts} attempts)</dd>
+  <dt>status</dt><dd><span class="st st-${s.status}">${s.status}</span> (${s.attempts} ${s.attempts === 1 ? 'attempt' : 'attempts'})</dd>
   ${s.error !== null ? html`<dt>error</dt><dd class="error">${s.error}</dd>` : null}
   <dt>camera</dt><dd>${s.camera ?? '–'}</dd>
   <dt>recorded (UTC)</dt><dd>${formatWallMs(s.recordedAtMs)}</dd>

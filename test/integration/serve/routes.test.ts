@@ -377,3 +377,22 @@ describe('review server: pages, API, pagination, actions', () => {
     expect((await inject(app, '/assets/app.css')).headers['content-type']).toBe('text/css; charset=utf-8');
   });
 });
+
+describe('createServeApp argument checks', () => {
+  it('names a malformed actions member', () => {
+    const tmp = makeTempDir();
+    const { store } = buildStore(tmp.dir);
+    try {
+      const config = parseServeConfig({});
+      const good = recordingActions([]);
+      expect(() => createServeApp(store, config, { ...good, exportTrack: null } as never)).toThrow(
+        'createServeApp: unknown actions member "exportTrack"; valid: enhanceTrack, exportTracks, samplers, unavailableReasons',
+      );
+      expect(() => createServeApp(store, config, { ...good, enhanceTrack: 'yes' } as never)).toThrow('createServeApp: actions.enhanceTrack must be a function or null, received string');
+      expect(() => createServeApp(store, config, { ...good, unavailableReasons: { enhance: 'x' } } as never)).toThrow('createServeApp: actions.unavailableReasons.export must be a string');
+    } finally {
+      store.close();
+      tmp.cleanup();
+    }
+  });
+});
