@@ -8,6 +8,7 @@ import { installedPackageVersion } from '../runtime/package-info';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import { openStore } from '../store';
 import type { CliIo } from './main';
+import { enhanceProcessedTracks } from './sr-command';
 
 /** Options of {@link registerProcessCommand}. */
 export interface ProcessCommandOptions {
@@ -21,6 +22,9 @@ interface ProcessCliOptions {
   readonly backend: string;
   readonly embedder?: string;
   readonly config?: string;
+  readonly sr?: boolean;
+  readonly srModel?: string;
+  readonly srSteps?: string;
 }
 
 function seconds(ms: number): string {
@@ -95,6 +99,9 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--embedder <name>', `face embedder: ${EMBEDDER_NAMES.join(' | ')} (default faceres)`)
     .option('--config <file.json>', 'pipeline config (JSON, see docs/pipeline.md); --fps and --embedder override it')
+    .option('--sr', 'then enhance every stored track with the SR model (as fasr sr --track; see docs/sr-usage.md)')
+    .option('--sr-model <file>', 'SR model for --sr (default: the bundled one)')
+    .option('--sr-steps <n>', 'sampler steps for --sr (default: the sampler\'s)')
     .action(async (videos: string[], opts: ProcessCliOptions) => {
       const config = configFromOptions(opts); // validated before anything is opened
       const tty = options.tty ?? process.stdout.isTTY === true;
@@ -124,6 +131,7 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
             }
           },
         });
+        if (opts.sr === true) await enhanceProcessedTracks(store, summary, { ...(opts.srModel === undefined ? {} : { model: opts.srModel }), ...(opts.srSteps === undefined ? {} : { steps: opts.srSteps }) }, io);
       } finally {
         if (lineOpen) io.out('\n');
         store.close();

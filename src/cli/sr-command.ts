@@ -5,12 +5,13 @@ import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
+import { SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
 import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr/enhance';
 import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr/samplers';
 import { SR_ENGINE_NAMES } from '../sr/engines';
 import type { SrEngineName } from '../sr/engines';
 import { openStore } from '../store';
+import type { Store } from '../store';
 import { createHumanFaceDetector } from '../track';
 import type { FaceDetector } from '../track';
 import type { CliIo } from './main';
@@ -185,4 +186,62 @@ export function registerSrCommand(program: Command, io: CliIo): void {
         await model.dispose();
       }
     });
+}
+
+/** What `fasr process --sr` passes to {@link enhanceProcessedTracks}. */
+export interface ProcessSrOptions {
+  /** --sr-model: the SR model file; default the bundled one. */
+  readonly model?: string;
+  /** --sr-steps: sampler steps (text from the command line); default the sampler's. */
+  readonly steps?: string;
+}
+
+/** Tracks enhanced per `enhanceTracks` call (bounds the memory of one call's inputs and PNGs). */
+const PROCESS_SR_CHUNK = 16;
+
+/**
+ * `fasr process --sr`: enhances every 'ok' track stored for the run's sources (those whose results
+ * were stored), several tracks' faces per network call, each output stored with its provenance
+ * and the run id (idempotent: tracks already enhanced the same way are skipped). Uses the active
+ * backend (the process command initialised it). Prints one line per chunk and a summary.
+ * @throws what loadSrModel / enhanceTracks throw (a missing model names how to get one).
+ */
+export async function enhanceProcessedTracks(
+  store: Store,
+  summary: { readonly runId: number; readonly outcomes: readonly { readonly sourceId: number | null; readonly resultsStored: boolean }[] },
+  opts: ProcessSrOptions,
+  io: CliIo,
+): Promise<{ enhanced: number; reused: number }> {
+  const steps = opts.steps === undefined ? undefined : integer('sr-steps', opts.steps, 1, 100000);
+  const model = await loadSrModel(opts.model === undefined ? {} : { model: opts.model });
+  let enhanced = 0;
+  let reused = 0;
+  try {
+    const trackIds: number[] = [];
+    for (const o of summary.outcomes) {
+      if (o.sourceId === null || !o.resultsStored) continue;
+      let afterId = 0;
+      for (;;) {
+        const page = store.listTracks({ sourceId: o.sourceId, status: 'ok', afterId, limit: 1000 });
+        trackIds.push(...page.items.map((t) => t.id));
+        if (page.nextAfterId === null) break;
+        afterId = page.nextAfterId;
+      }
+    }
+    io.out(`sr: ${trackIds.length} tracks with ${model.id} (sha256 ${model.sha256.slice(0, 12)})\n`);
+    const t0 = performance.now();
+    for (let i = 0; i < trackIds.length; i += PROCESS_SR_CHUNK) {
+      const chunk = trackIds.slice(i, i + PROCESS_SR_CHUNK);
+      const results = await enhanceTracks(store, chunk, { model, runId: summary.runId, ...(steps === undefined ? {} : { steps }) });
+      for (const r of results) {
+        if (r.inserted) enhanced += 1;
+        else reused += 1;
+      }
+      io.out(`sr: ${Math.min(i + PROCESS_SR_CHUNK, trackIds.length)}/${trackIds.length} tracks (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    }
+    io.out(`sr: ${enhanced} enhanced, ${reused} already enhanced; outputs in sr_outputs (run ${summary.runId})\n`);
+  } finally {
+    await model.dispose();
+  }
+  return { enhanced, reused };
 }
