@@ -4,8 +4,10 @@
  *   npm run bench:ingest            (or: node -r ts-node/register/transpile-only bench/ingest.ts)
  * Prints, per clip, frames/s and x realtime; then RSS sampled over the 139 s clip at 25/50/75/100 %
  * of its video time, to show memory does not grow with the length of the video.
- * Options: --backend <auto|wasm|cpu> (default wasm), --skip-long.
+ * Options: --backend <auto|wasm|cpu> (default wasm), --skip-long, --faces-long (also RSS over a
+ * talking-head clip looped 10x: a face in every frame, so crops and embeddings accumulate).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +20,7 @@ const CLIPS = [
   { name: 'openpose 1280x720', file: path.join(VIDEOS, 'openpose/video.avi') },
   { name: 'single-face 1080x1920', file: path.join(VIDEOS, 'single-face-tracking-demo/my_video.mp4') },
 ];
+const FACES_CLIP = path.join(VIDEOS, 'sadtalker-hdtf/WDA_KatieHill_000.mp4');
 const LONG = { name: 'intel one-by-one 768x432 139 s', file: path.join(VIDEOS, 'intel-sample-videos/one-by-one-person-detection.mp4') };
 
 function mb(bytes: number): string {
@@ -39,19 +42,19 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 200);
+  const widths = [32, 8, 7, 6, 7, 8, 9, 11, 12];
+  const report = (name: string, o: SourceOutcome): void => {
+    console.log(
+      row(
+        [name, (o.videoMs / 1000).toFixed(1), String(o.frames), String(o.faces), String(o.tracks), (o.elapsedMs / 1000).toFixed(1), ((o.frames * 1000) / o.elapsedMs).toFixed(2), (o.videoMs / o.elapsedMs).toFixed(2), mb(peakRss)],
+        widths,
+      ),
+    );
+  };
   try {
     console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
     console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
-    const widths = [32, 8, 7, 6, 7, 8, 9, 11, 12];
     console.log(row(['clip', 'video s', 'frames', 'faces', 'tracks', 'wall s', 'frames/s', 'x realtime', 'peak RSS MB'], widths));
-    const report = (name: string, o: SourceOutcome): void => {
-      console.log(
-        row(
-          [name, (o.videoMs / 1000).toFixed(1), String(o.frames), String(o.faces), String(o.tracks), (o.elapsedMs / 1000).toFixed(1), ((o.frames * 1000) / o.elapsedMs).toFixed(2), (o.videoMs / o.elapsedMs).toFixed(2), mb(peakRss)],
-          widths,
-        ),
-      );
-    };
     for (const clip of CLIPS) {
       const o = await processSource(store, clip.file, config, deps);
       if (o.status !== 'done') throw new Error(`${clip.name}: ${o.reason ?? 'failed'}`);
@@ -59,13 +62,29 @@ async function main(): Promise<void> {
     }
     if (args.includes('--skip-long')) return;
 
-    // RSS over the long clip, sampled when the analysed pts crosses 25/50/75/100 % of its duration.
+    const longs = [LONG];
+    if (args.includes('--faces-long')) {
+      // The 139 s clip has almost no faces; this one has a face in every frame: a talking head looped 10x (80 s).
+      const looped = path.join(dir, 'sadtalker-looped-10x.mp4');
+      execFileSync(deps.binaries.ffmpeg.path, ['-v', 'error', '-y', '-stream_loop', '9', '-i', FACES_CLIP, '-c', 'copy', looped]);
+      longs.push({ name: 'sadtalker 512x512 looped 10x 80 s', file: looped });
+    }
+    for (const long of longs) await measureLong(long);
+  } finally {
+    clearInterval(sampler);
+    store.close();
+    await closeProcessDeps(deps);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  async function measureLong(long: { name: string; file: string }): Promise<void> {
+    // RSS over a long clip, sampled when the analysed pts crosses 25/50/75/100 % of its duration.
     const marks = [0.25, 0.5, 0.75, 1];
     const rssAt: { mark: number; frames: number; rss: number; heap: number; external: number }[] = [];
     let next = 0;
     peakRss = process.memoryUsage().rss;
     const rssStart = peakRss;
-    const o = await processSource(store, LONG.file, config, deps, {
+    const o = await processSource(store, long.file, config, deps, {
       onProgress: (p) => {
         const mark = marks[next];
         if (mark === undefined || p.durationMs === null || p.ptsMs === null) return;
@@ -76,19 +95,14 @@ async function main(): Promise<void> {
         }
       },
     });
-    if (o.status !== 'done') throw new Error(`${LONG.name}: ${o.reason ?? 'failed'}`);
-    report(LONG.name, o);
-    console.log('');
-    console.log(`RSS over ${LONG.name} (start of the clip: ${mb(rssStart)} MB)`);
+    if (o.status !== 'done') throw new Error(`${long.name}: ${o.reason ?? 'failed'}`);
+    console.log(row(['', '', '', '', '', '', '', '', ''], widths));
+    report(long.name, o);
+    console.log(`  RSS over ${long.name} (start of the clip: ${mb(rssStart)} MB)`);
     const w2 = [10, 8, 8, 12, 18];
     console.log(row(['of video', 'frames', 'RSS MB', 'JS heap MB', 'external+buf MB'], w2));
     for (const r of rssAt) console.log(row([`${r.mark * 100} %`, String(r.frames), mb(r.rss), mb(r.heap), mb(r.external)], w2));
     console.log(row(['peak', '', mb(peakRss), '', ''], w2));
-  } finally {
-    clearInterval(sampler);
-    store.close();
-    await closeProcessDeps(deps);
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
