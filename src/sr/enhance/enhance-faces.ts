@@ -216,7 +216,8 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   const setupMs = performance.now() - setupStart;
   const batchSize = mode === 'sequential' ? 1 : cfg.batchSize;
   const { imageSize: s, featDim, sigmaMin, sigmaMax } = model.config;
-  const sde = new VeSde({ sigmaMin, sigmaMax, N: cfg.fixedSteps ?? 1000 });
+  // The model's VE SDE (σ_min, σ_max); runSampler gives the PC family an SDE of the config's steps, the ODE/adaptive samplers ignore N.
+  const sde = new VeSde({ sigmaMin, sigmaMax, N: model.config.numScales });
   const batches: SrRequest[][] = [];
   for (let i = 0; i < reqs.length; i += batchSize) batches.push(reqs.slice(i, i + batchSize));
 

@@ -44,6 +44,20 @@ describe('fasr sr', () => {
     expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:synthesized': 'true', 'fasr:seed': '5', 'fasr:steps': '2', 'fasr:nfe': '4', 'fasr:conditioning': 'zero' });
   });
 
+  it('runs on the ONNX engine with --engine onnx (deterministic there too)', async () => {
+    const outs = [path.join(dir, 'onnx-a.png'), path.join(dir, 'onnx-b.png')];
+    for (const out of outs) {
+      const io = capture();
+      const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--steps', '2', '--engine', 'onnx', ...MODEL], io);
+      expect(io.stderr()).toBe('');
+      expect(code).toBe(0);
+      expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cpu$/m);
+    }
+    const [a, b] = outs.map((f) => fs.readFileSync(f));
+    expect((a as Buffer).equals(b as Buffer)).toBe(true);
+    expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:engine': 'onnx', 'fasr:backend': 'onnxruntime-cpu' });
+  });
+
   it('enhances a stored track once and reuses the stored output after', async () => {
     const db = path.join(dir, 'store.db');
     const store = openStore(db);
