@@ -1,0 +1,21 @@
+/** Training of the SR score model: data preparation, optimiser, EMA, checkpoints and the loop. */
+export { trainScoreModel } from './train-score-model';
+export type { TrainCallbacks, TrainProgress, TrainResult, TrainValidation } from './train-score-model';
+export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, parseTrainConfig, trainingNetworkConfig } from './train-config';
+export type { TrainConfig } from './train-config';
+export { prepareTrainingData, parsePrepareDataConfig } from './prepare-training-data';
+export type { PrepareDataConfig, PrepareDataProgress, PreparedTrainingData } from './prepare-training-data';
+export { loadTrainingData, readTrainingDataManifest, TRAINING_DATA_FILES } from './training-data';
+export type { SkippedFace, TrainingData, TrainingDataManifest } from './training-data';
+export { AdamOptimizer } from './adam-optimizer';
+export type { AdamHyper } from './adam-optimizer';
+export { ExponentialMovingAverage, emaDecayAt } from './exponential-moving-average';
+export { clipGradsByGlobalNorm } from './clip-grad-norm';
+export type { ClippedGrads } from './clip-grad-norm';
+export { warmupLr } from './warmup-lr';
+export { TrainRandom } from './train-random';
+export { assembleBatch } from './assemble-batch';
+export type { SampleSpec } from './assemble-batch';
+export { flipHorizontalHWC } from './flip-horizontal';
+export { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpoint } from './training-checkpoint';
+export type { CheckpointGroup, LoadedTrainingCheckpoint, TrainingCheckpointState } from './training-checkpoint';
