@@ -7,6 +7,7 @@ import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
 import { noActions, parseServeConfig, startServer, type Actions, type RunningServer } from '../serve';
 import { createTrackEnhancer, loadSrModel, type SrModel } from '../sr/enhance';
 import { SR_ENGINE_NAMES, type SrEngineName } from '../sr/engines';
+import { SAMPLER_NAMES } from '../sr/samplers';
 import { openStore, type Store } from '../store';
 import type { CliIo } from './main';
 
@@ -87,8 +88,7 @@ export async function buildActions(opts: BuildActionsOptions): Promise<BuiltActi
     actions: Object.freeze({
       enhanceTrack: enhance,
       exportTracks: exportAction,
-      // The sampler list is src/sr's (being reworked): the form takes a name and enhanceTrack validates it.
-      samplers: Object.freeze([]),
+      samplers: SAMPLER_NAMES,
       unavailableReasons: Object.freeze({ enhance: enhanceReason, export: '' }),
     }),
     dispose: async () => {

@@ -96,7 +96,7 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
 
   const samplerField =
     ctx.samplers.length > 0
-      ? html`<select name="sampler">${ctx.samplers.map((s) => html`<option value="${s}">${s}</option>`)}</select>`
+      ? html`<select name="sampler"><option value="">default</option>${ctx.samplers.map((s) => html`<option value="${s}">${s}</option>`)}</select>`
       : html`<input name="sampler" maxlength="64" placeholder="default">`;
   const actions = html`<div class="actions">
 <form class="action-form" data-endpoint="/api/tracks/${t.id}/enhance" id="enhance-form">

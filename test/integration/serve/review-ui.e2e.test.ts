@@ -179,10 +179,11 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     await expect(page.locator('.member-used').count()).resolves.toBeGreaterThan(0);
     await shot(page, '03-track.png');
 
-    // Enhance (2 steps of the random tiny model), then re-run with another seed: both faces beside LR_0.
-    for (const [seed, count] of [[5, 1], [6, 2]] as const) {
+    // Enhance (2 steps of the random tiny model, default sampler), then re-run with another seed and sampler: both faces beside LR_0.
+    for (const [seed, sampler, count] of [[5, '', 1], [6, 'reverse-diffusion', 2]] as const) {
       await page.locator('#enhance-form input[name="steps"]').fill('2');
       await page.locator('#enhance-form input[name="seed"]').fill(String(seed));
+      await page.locator('#enhance-form select[name="sampler"]').selectOption(sampler);
       await page.locator('#enhance-form button').click();
       await page.locator('img.sr-image').nth(count - 1).waitFor({ timeout: 90000 }); // the page reloads when the task is done
       await expect(page.locator('img.sr-image').count()).resolves.toBe(count);
@@ -193,7 +194,7 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
     await expect(page.locator('#faces figcaption').allTextContents()).resolves.toEqual([
       expect.stringMatching(/^LR_0 \(lr0-model, 128×128\)$/),
       expect.stringMatching(/, 2 steps, seed 5/),
-      expect.stringMatching(/, 2 steps, seed 6/),
+      expect.stringMatching(/^enhanced #\d+: reverse-diffusion.*, 2 steps, seed 6/),
     ]);
     await shot(page, '04-enhanced.png');
 
