@@ -11,3 +11,4 @@ export { runWatch, type RunWatchOptions, type WatchSummary } from './run-watch';
 export { runPipeline, type PipelineResult, type RunPipelineHooks } from './run-pipeline';
 export { componentVersions, humanModelsSha256 } from './model-hashes';
 export { enhanceSources, type EnhanceSourcesSummary } from './enhance-sources';
+export { closeInterruptedRuns } from './close-interrupted-runs';

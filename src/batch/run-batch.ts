@@ -4,12 +4,15 @@ import { InputError } from '../contracts';
 import { expandInputs, type InputReport } from '../ingest';
 import type { JsonValue, Store } from '../store';
 import type { BatchOptions } from './batch-options';
+import { closeInterruptedRuns } from './close-interrupted-runs';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 
 /** What a batch did. */
 export interface BatchSummary {
   readonly runId: number;
+  /** Runs of dead processes found `running` and closed as interrupted (see closeInterruptedRuns). */
+  readonly interruptedRunIds: readonly number[];
   /** One report per input (files found, non-video files skipped, ...), in input order. */
   readonly inputs: readonly InputReport[];
   /** Input problems (not found, no match, no video files, unreadable directory), one line each. */
@@ -76,6 +79,7 @@ export async function runBatch(
     ...(options.videoExtensions !== null ? { videoExtensions: options.videoExtensions } : {}),
     includeHidden: options.includeHidden,
   });
+  const interrupted = closeInterruptedRuns(store);
   const run = store.startRun({
     command: options.command,
     config: {
@@ -118,6 +122,7 @@ export async function runBatch(
   store.finishRun(run.id, problems.length === 0 ? { status: 'done' } : { status: 'failed', error: problems.join('; ') });
   return Object.freeze({
     runId: run.id,
+    interruptedRunIds: Object.freeze(interrupted),
     inputs: expanded.inputs,
     inputErrors: expanded.errors.map((e) => e.message),
     results: Object.freeze(results),

@@ -109,6 +109,7 @@ async function runBatchPipeline(spec: BatchPipeline, hooks: RunPipelineHooks, lo
         onSourceStart: (i, n, p) => log(`[${i + 1}/${n}] ${p}`),
         onSourceEnd: (_i, _n, r) => log(resultLine(r)),
       });
+      if (batch.interruptedRunIds.length > 0) log(`closed as interrupted: run(s) ${batch.interruptedRunIds.join(', ')} of processes that no longer exist`);
       for (const r of batch.inputs) log(`input ${r.message}`);
       for (const e of batch.inputErrors) log(`input problem: ${e}`);
       const realtime = batch.elapsedMs > 0 ? batch.videoMs / batch.elapsedMs : 0;

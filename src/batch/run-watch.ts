@@ -4,6 +4,7 @@ import { watchFolders, type ReadyFile, type WatchFoldersOptions } from '../inges
 import type { JsonValue, Store } from '../store';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
+import { closeInterruptedRuns } from './close-interrupted-runs';
 
 /** Options of {@link runWatch}. */
 export interface RunWatchOptions {
@@ -61,6 +62,7 @@ export async function runWatch(store: Store, folders: readonly string[], process
   if (options.signal?.aborted === true) stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const watch = watchFolders(folders, { ...(options.watch ?? {}), signal: stop.signal });
+  closeInterruptedRuns(store);
   const run = store.startRun({
     command: options.command ?? 'fasr watch',
     config: { folders: [...watch.roots], force, process: options.config ?? null, runner: { pid: process.pid, host: os.hostname() } },

@@ -72,14 +72,16 @@ describe('fasr batch: crash safety', () => {
     expect(expected.reduce((n, s) => n + s.tracks.length, 0)).toBeGreaterThanOrEqual(3);
     expect(dumpStore(crashDb)).toEqual(expected);
 
-    // The runs: the killed one is left 'running' (no process can finish it), the re-run is done.
+    // The runs: the re-run closed the killed one as interrupted (its pid is gone), and is done.
+    expect(rerun.out()).toMatch(/closed as interrupted: run\(s\) 1 of processes that no longer exist/);
     const s2 = openStore(crashDb);
     try {
       const runs = s2.listRuns({}).items;
-      expect(runs.map((r) => r.status)).toEqual(['running', 'done']);
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'done']);
+      expect(runs[0]?.error).toBe(`interrupted: process ${victim.child.pid} on ${os.hostname()} ended without finishing the run`);
       expect(s2.findSourceByPath(path.join(dir, 'clips', 'cam2', 'b.mp4'))?.attempts).toBe(2);
     } finally {
       s2.close();
     }
-  }, 180_000);
+  }, 300_000);
 });
