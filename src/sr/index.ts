@@ -1,7 +1,7 @@
 /**
  * src/sr, the SR stage: the VE SDE (`sde/`), the NCSN++ score model and its config (`models/`,
  * `model-config.ts`), where they meet (`score-fn.ts`), samplers, seeded noise, the training loss,
- * checkpoint readers/writers, inference engines (tfjs, ONNX) and the enhancement service
+ * checkpoint readers/writers, training (`train/`), inference engines (tfjs, ONNX) and the enhancement service
  * (`enhance/`: `loadSrModel`, `enhanceFaces`, `enhanceTrack`, `enhanceImageFiles`). Code outside
  * src/sr imports this file only. Docs: docs/sr-model.md, docs/sr-usage.md.
  */
@@ -13,5 +13,6 @@ export * from './model-config';
 export * from './models';
 export * from './noise';
 export * from './samplers';
+export * from './train';
 export * from './score-fn';
 export * from './sde';
