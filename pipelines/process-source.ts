@@ -1,15 +1,11 @@
 import * as path from 'node:path';
-import { EMPTY, Subject, catchError, concatMap, type Observable } from 'rxjs';
-import { FasrError, InputError } from '../src/contracts';
-import { decodeFrames, probeSource, type DecodedFrame, type SourceProbe } from '../src/ingest';
-import type { JsonValue, SourceProbeInput, SourceRow, Store, TrackResultInput } from '../src/store';
-import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track';
-import { analyseFrame, cutNativeCrop, type DetectionCrops, type PipelineDetection } from './analyse-frame';
-import { buildTrackResult } from './build-track-result';
-import { CropKeeper, type KeptCrops } from './crop-keeper';
-import { fileFingerprint, type FileFingerprint } from './file-fingerprint';
+import { InputError } from '../src/contracts';
+import type { Store } from '../src/store';
+import { computeSourceResults, type ComputeFigures } from './compute-source-results';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
+import { registerSource } from './register-source';
+import { writeSourceResults } from './write-source-results';
 
 /** Live figures of one source, reported after every analysed frame and once at the end. */
 export interface SourceProgress {
@@ -69,24 +65,8 @@ export interface ProcessSourceOptions {
 
 const OPTION_KEYS = ['onProgress', 'runId'];
 
-function probeInput(probe: SourceProbe): SourceProbeInput {
-  return {
-    probe: JSON.parse(JSON.stringify(probe)) as JsonValue,
-    durationMs: probe.durationMs,
-    codec: probe.codecName,
-    widthPx: probe.width,
-    heightPx: probe.height,
-    fps: probe.avgFrameRate ?? probe.realFrameRate,
-    rotationDeg: probe.rotationDeg,
-  };
-}
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function isDamage(err: unknown): boolean {
-  return err instanceof InputError && err.context.reason === 'damaged';
 }
 
 function validateArgs(store: Store, filePath: string, config: Readonly<ProcessConfig>, deps: ProcessDeps, opts: ProcessSourceOptions): void {
@@ -117,37 +97,6 @@ function validateArgs(store: Store, filePath: string, config: Readonly<ProcessCo
   }
 }
 
-/** Registers the source (fingerprint and probe when readable) and marks it running; the first error is returned, not thrown. */
-async function registerSource(
-  store: Store,
-  storePath: string,
-  filePath: string,
-  deps: ProcessDeps,
-  runId: number | null,
-): Promise<{ source: SourceRow; probe: SourceProbe | null; problem: unknown }> {
-  let fp: FileFingerprint | null = null;
-  let probe: SourceProbe | null = null;
-  let problem: unknown = null;
-  try {
-    fp = await fileFingerprint(filePath);
-    probe = await probeSource(filePath, deps.binaries);
-  } catch (err) {
-    problem = err;
-  }
-  let source: SourceRow;
-  const known = store.findSourceByPath(storePath);
-  if (fp !== null) {
-    source = store.upsertSource({ path: storePath, sizeBytes: fp.sizeBytes, mtimeMs: fp.mtimeMs, sha256: fp.sha256, ...(probe !== null ? { probe: probeInput(probe) } : {}) });
-  } else if (known !== undefined) {
-    source = known; // cannot read the file now: keep what was recorded of it
-  } else {
-    // Never readable: the store needs a size and an mtime; 0/0 says "nothing could be read" (docs/pipeline.md).
-    source = store.upsertSource({ path: storePath, sizeBytes: 0, mtimeMs: 0, sha256: null });
-  }
-  source = store.markSourceRunning(source.id, { runId });
-  return { source, probe, problem };
-}
-
 /**
  * Footage to stored tracks for one video file: fingerprint (size, mtime, sha256) and probe →
  * upsert and mark the source running → decode at the analysis rate (analysis copy for detection,
@@ -155,7 +104,9 @@ async function registerSource(
  * and memory is bounded whatever the length) → detect → align (FFHQ, model size and native) →
  * quality → embed every detection → track (embeddings as the appearance gate, re-entry) → per
  * finished track: LR_0 by quality, the model's LR_0 (degradeLikeAuthors), F_M → all results in
- * ONE store transaction (`replaceSourceResults`, markDone).
+ * ONE store transaction (`replaceSourceResults`, markDone). Its three steps are exported for the
+ * queue (src/queue), where a worker computes and the coordinator registers and writes:
+ * registerSource → computeSourceResults → writeSourceResults.
  *
  * Failures are recorded, not thrown (docs/pipeline.md, "Failures"): a missing, empty, unreadable
  * or non-video file fails the source with the reason and stores nothing; damage (or an ffmpeg
@@ -181,127 +132,57 @@ export async function processSource(
   const t0 = Date.now();
   const storePath = path.resolve(filePath);
   const runId = opts.runId ?? null;
-  const { source, probe, problem } = await registerSource(store, storePath, filePath, deps, runId);
+  const { source, probe, problem } = await registerSource(store, storePath, filePath, deps.binaries, runId);
   const sourceId = source.id;
   const durationMs = probe?.durationMs ?? source.durationMs;
 
-  let frames = 0;
-  let faces = 0;
-  let droppedNoPose = 0;
-  let droppedDegenerate = 0;
-  let confirmed = 0;
-  let firstPtsMs: number | null = null;
-  let lastPtsMs: number | null = null;
+  let figures: ComputeFigures = { frames: 0, faces: 0, confirmedTracks: 0, droppedNoPose: 0, droppedDegenerate: 0, firstPtsMs: null, lastPtsMs: null };
   const progress = (phase: SourceProgress['phase']): void =>
-    opts.onProgress?.({ path: filePath, sourceId, frames, ptsMs: lastPtsMs, durationMs, faces, tracks: confirmed, elapsedMs: Date.now() - t0, phase });
+    opts.onProgress?.({
+      path: filePath,
+      sourceId,
+      frames: figures.frames,
+      ptsMs: figures.lastPtsMs,
+      durationMs,
+      faces: figures.faces,
+      tracks: figures.confirmedTracks,
+      elapsedMs: Date.now() - t0,
+      phase,
+    });
   const outcome = (status: 'done' | 'failed', reason: string | null, tracks: number, resultsStored: boolean): SourceOutcome => {
     progress('done');
+    const f = figures;
     const interval = 1000 / config.decode.fps;
-    const videoMs = firstPtsMs === null || lastPtsMs === null ? 0 : lastPtsMs - firstPtsMs + interval;
-    return { path: filePath, sourceId, status, reason, resultsStored, frames, faces, tracks, droppedNoPose, droppedDegenerate, videoMs, elapsedMs: Date.now() - t0 };
+    const videoMs = f.firstPtsMs === null || f.lastPtsMs === null ? 0 : f.lastPtsMs - f.firstPtsMs + interval;
+    return {
+      path: filePath,
+      sourceId,
+      status,
+      reason,
+      resultsStored,
+      frames: f.frames,
+      faces: f.faces,
+      tracks,
+      droppedNoPose: f.droppedNoPose,
+      droppedDegenerate: f.droppedDegenerate,
+      videoMs,
+      elapsedMs: Date.now() - t0,
+    };
   };
-  const fail = (reason: string): SourceOutcome => {
+
+  if (problem !== null) {
+    const reason = messageOf(problem);
     store.markSourceFailed(sourceId, reason);
     return outcome('failed', reason, 0, false);
-  };
-
-  if (problem !== null) return fail(messageOf(problem));
-
-  const tracker = createTracker<PipelineDetection>(config.tracker);
-  const keeper = new CropKeeper<DetectionCrops>(config.retention.cropsPerTrack, config.tracker.minHits + 1);
-  const results: TrackResultInput[] = [];
-  let nextKey = 0;
-  let decodeError: unknown = null;
-
-  const finishTrack = async (t: FinishedTrack<PipelineDetection>): Promise<void> => {
-    results.push(await buildTrackResult(t, keeper.take(t.trackKey), sourceId, deps.embedder.id, config));
-  };
-  const onEvents = async (events: readonly TrackEvent<PipelineDetection>[]): Promise<void> => {
-    for (const e of events) {
-      if (e.kind === 'confirmed' || e.kind === 'reentered') {
-        if (e.kind === 'confirmed') confirmed += 1;
-        keeper.claim(e.trackKey, e.detections.map((d) => d.detectionKey));
-      } else if (e.kind === 'updated') {
-        keeper.claim(e.trackKey, [e.detection.detectionKey]);
-      } else if (e.kind === 'finished') {
-        await finishTrack(e.track);
-      }
-    }
-  };
-
-  // One frame at a time: the next frame is requested only when this one is tracked and its
-  // finished tracks are built, so memory holds ~maxBufferedFrames frames plus the kept crops.
-  const demand$ = new Subject<number>();
-  const step = async (frame: DecodedFrame): Promise<void> => {
-    try {
-      const a = await analyseFrame(frame, config, deps, nextKey);
-      nextKey += a.detections.length;
-      frames += 1;
-      faces += a.detections.length;
-      droppedNoPose += a.droppedNoPose;
-      droppedDegenerate += a.droppedDegenerate;
-      firstPtsMs ??= a.ptsMs;
-      lastPtsMs = a.ptsMs;
-      const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
-      // Crops are held for this frame's detections unless their confirmed track would drop them at
-      // once (not among its K best); only those get the costly native crop, cut while the frame is here.
-      const trackOf = new Map<number, number>();
-      for (const e of events) if (e.kind === 'updated') trackOf.set(e.detection.detectionKey, e.trackKey);
-      const entries: KeptCrops<DetectionCrops>[] = [];
-      a.detections.forEach((det, i) => {
-        const aligned = a.aligned[i];
-        if (aligned === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no aligned crop`);
-        const trackKey = trackOf.get(det.detectionKey);
-        if (trackKey !== undefined && !keeper.wouldKeep(trackKey, det.quality)) return;
-        entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(frame, det, config) } });
-      });
-      keeper.addFrame(a.frameIndex, entries);
-      await onEvents(events);
+  }
+  // The same two halves a queue worker and its coordinator run (src/queue): compute, then write.
+  const computed = await computeSourceResults(filePath, sourceId, config, deps, {
+    onFrame: (f) => {
+      figures = f;
       progress('frame');
-    } finally {
-      demand$.next(1);
-    }
-  };
-  const d = config.decode;
-  const frames$: Observable<DecodedFrame> = decodeFrames(
-    filePath,
-    {
-      sourceId,
-      fps: d.fps,
-      startMs: d.startMs,
-      ...(d.durationMs !== null ? { durationMs: d.durationMs } : {}),
-      ...(d.analysisMaxWidth !== null ? { analysisMaxWidth: d.analysisMaxWidth } : {}),
-      maxBufferedFrames: d.maxBufferedFrames,
-      onDamage: d.onDamage,
     },
-    deps.binaries,
-    { demand$ },
-  ).pipe(
-    // Decode errors end the stream after the good frames; they are recorded, and what was analysed is kept.
-    catchError((err: unknown) => {
-      decodeError = err;
-      return EMPTY;
-    }),
-  );
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      frames$.pipe(concatMap(step)).subscribe({ error: reject, complete: resolve });
-    });
-    for (const t of tracker.finish()) await finishTrack(t);
-  } catch (err) {
-    return fail(`analysis failed after ${frames} frames: ${messageOf(err)}`);
-  }
-
-  if (decodeError !== null && frames === 0) return fail(messageOf(decodeError));
-  try {
-    const report = store.replaceSourceResults(sourceId, { tracks: results, runId }, { markDone: decodeError === null });
-    if (decodeError === null) return outcome('done', null, report.trackIds.length, true);
-    const kind = isDamage(decodeError) ? 'damaged input' : 'decode failed';
-    const reason = `${kind}: ${messageOf(decodeError)}; kept ${report.trackIds.length} tracks from the ${frames} frames analysed before the error`;
-    store.markSourceFailed(sourceId, reason);
-    return outcome('failed', reason, report.trackIds.length, true);
-  } catch (err) {
-    return fail(`storing the results failed: ${messageOf(err)}`);
-  }
+  });
+  figures = computed;
+  const w = writeSourceResults(store, sourceId, computed, runId);
+  return outcome(w.status, w.reason, w.tracks, w.resultsStored);
 }

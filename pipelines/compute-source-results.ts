@@ -1,0 +1,166 @@
+import { EMPTY, Subject, catchError, concatMap, type Observable } from 'rxjs';
+import { FasrError, InputError } from '../src/contracts';
+import { decodeFrames, type DecodedFrame } from '../src/ingest';
+import type { TrackResultInput } from '../src/store';
+import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track';
+import { analyseFrame, cutNativeCrop, type DetectionCrops, type PipelineDetection } from './analyse-frame';
+import { buildTrackResult } from './build-track-result';
+import { CropKeeper, type KeptCrops } from './crop-keeper';
+import type { ProcessConfig } from './process-config';
+import type { ProcessDeps } from './process-deps';
+
+/** Figures of a computation so far (after every analysed frame) or at its end. */
+export interface ComputeFigures {
+  /** Frames analysed (after fps sampling). */
+  readonly frames: number;
+  /** Faces detected (every detection kept for tracking). */
+  readonly faces: number;
+  /** Tracks confirmed (a track that re-enters counts once). */
+  readonly confirmedTracks: number;
+  /** Detections dropped for lack of head angles / for degenerate landmarks. */
+  readonly droppedNoPose: number;
+  readonly droppedDegenerate: number;
+  /** pts of the first / last analysed frame, ms (stream timeline); null before the first. */
+  readonly firstPtsMs: number | null;
+  readonly lastPtsMs: number | null;
+}
+
+/**
+ * What one source's footage gives, computed WITHOUT touching the store: the input of
+ * `replaceSourceResults` plus how the decode ended. Plain data (typed arrays inside), so a queue
+ * worker can compute it and the coordinator that owns the store can write it (writeSourceResults).
+ */
+export interface SourceComputation extends ComputeFigures {
+  /** One entry per finished track, in finishing order. */
+  readonly tracks: readonly TrackResultInput[];
+  /** The decode ended early (damage or an ffmpeg failure) after the frames analysed; null when it ran to the end. */
+  readonly decodeError: { readonly message: string; readonly damaged: boolean } | null;
+  /** Detection, embedding or tracking failed: nothing of the source may be stored; null when none. */
+  readonly analysisError: string | null;
+}
+
+/** Options of {@link computeSourceResults}. */
+export interface ComputeSourceOptions {
+  /** Receives the figures after every analysed frame. Must not throw. */
+  readonly onFrame?: (figures: ComputeFigures) => void;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Footage to track results for one video file, the pure half of `processSource`: decode at the
+ * analysis rate (analysis copy for detection, full resolution for crops; paced by a demand signal
+ * so one frame is in the pipeline at a time and memory is bounded whatever the length) → detect →
+ * align (FFHQ, model size and native) → quality → embed every detection → track (embeddings as the
+ * appearance gate, re-entry) → per finished track: LR_0 by quality, the model's LR_0, F_M.
+ *
+ * Never throws for a bad input: a decode error is returned in `decodeError` with the tracks from
+ * the frames before it; an analysis error in `analysisError`.
+ * @param sourceId carried by the frames (not part of the results).
+ */
+export async function computeSourceResults(
+  filePath: string,
+  sourceId: number,
+  config: Readonly<ProcessConfig>,
+  deps: ProcessDeps,
+  opts: ComputeSourceOptions = {},
+): Promise<SourceComputation> {
+  let frames = 0;
+  let faces = 0;
+  let droppedNoPose = 0;
+  let droppedDegenerate = 0;
+  let confirmed = 0;
+  let firstPtsMs: number | null = null;
+  let lastPtsMs: number | null = null;
+  const figures = (): ComputeFigures => ({ frames, faces, confirmedTracks: confirmed, droppedNoPose, droppedDegenerate, firstPtsMs, lastPtsMs });
+
+  const tracker = createTracker<PipelineDetection>(config.tracker);
+  const keeper = new CropKeeper<DetectionCrops>(config.retention.cropsPerTrack, config.tracker.minHits + 1);
+  const results: TrackResultInput[] = [];
+  let nextKey = 0;
+  let decodeError: unknown = null;
+
+  const finishTrack = async (t: FinishedTrack<PipelineDetection>): Promise<void> => {
+    results.push(await buildTrackResult(t, keeper.take(t.trackKey), sourceId, deps.embedder.id, config));
+  };
+  const onEvents = async (events: readonly TrackEvent<PipelineDetection>[]): Promise<void> => {
+    for (const e of events) {
+      if (e.kind === 'confirmed' || e.kind === 'reentered') {
+        if (e.kind === 'confirmed') confirmed += 1;
+        keeper.claim(e.trackKey, e.detections.map((d) => d.detectionKey));
+      } else if (e.kind === 'updated') {
+        keeper.claim(e.trackKey, [e.detection.detectionKey]);
+      } else if (e.kind === 'finished') {
+        await finishTrack(e.track);
+      }
+    }
+  };
+
+  // One frame at a time: the next frame is requested only when this one is tracked and its
+  // finished tracks are built, so memory holds ~maxBufferedFrames frames plus the kept crops.
+  const demand$ = new Subject<number>();
+  const step = async (frame: DecodedFrame): Promise<void> => {
+    try {
+      const a = await analyseFrame(frame, config, deps, nextKey);
+      nextKey += a.detections.length;
+      frames += 1;
+      faces += a.detections.length;
+      droppedNoPose += a.droppedNoPose;
+      droppedDegenerate += a.droppedDegenerate;
+      firstPtsMs ??= a.ptsMs;
+      lastPtsMs = a.ptsMs;
+      const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
+      // Crops are held for this frame's detections unless their confirmed track would drop them at
+      // once (not among its K best); only those get the costly native crop, cut while the frame is here.
+      const trackOf = new Map<number, number>();
+      for (const e of events) if (e.kind === 'updated') trackOf.set(e.detection.detectionKey, e.trackKey);
+      const entries: KeptCrops<DetectionCrops>[] = [];
+      a.detections.forEach((det, i) => {
+        const aligned = a.aligned[i];
+        if (aligned === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no aligned crop`);
+        const trackKey = trackOf.get(det.detectionKey);
+        if (trackKey !== undefined && !keeper.wouldKeep(trackKey, det.quality)) return;
+        entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(frame, det, config) } });
+      });
+      keeper.addFrame(a.frameIndex, entries);
+      await onEvents(events);
+      opts.onFrame?.(figures());
+    } finally {
+      demand$.next(1);
+    }
+  };
+  const d = config.decode;
+  const frames$: Observable<DecodedFrame> = decodeFrames(
+    filePath,
+    {
+      sourceId,
+      fps: d.fps,
+      startMs: d.startMs,
+      ...(d.durationMs !== null ? { durationMs: d.durationMs } : {}),
+      ...(d.analysisMaxWidth !== null ? { analysisMaxWidth: d.analysisMaxWidth } : {}),
+      maxBufferedFrames: d.maxBufferedFrames,
+      onDamage: d.onDamage,
+    },
+    deps.binaries,
+    { demand$ },
+  ).pipe(
+    // Decode errors end the stream after the good frames; they are returned, and what was analysed is kept.
+    catchError((err: unknown) => {
+      decodeError = err;
+      return EMPTY;
+    }),
+  );
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      frames$.pipe(concatMap(step)).subscribe({ error: reject, complete: resolve });
+    });
+    for (const t of tracker.finish()) await finishTrack(t);
+  } catch (err) {
+    return { ...figures(), tracks: [], decodeError: null, analysisError: `analysis failed after ${frames} frames: ${messageOf(err)}` };
+  }
+  const decoded = decodeError === null ? null : { message: messageOf(decodeError), damaged: decodeError instanceof InputError && decodeError.context.reason === 'damaged' };
+  return { ...figures(), tracks: results, decodeError: decoded, analysisError: null };
+}

@@ -1,0 +1,59 @@
+import type { FfmpegBinaries, SourceProbe } from '../src/ingest';
+import { probeSource } from '../src/ingest';
+import type { JsonValue, SourceProbeInput, SourceRow, Store } from '../src/store';
+import { fileFingerprint, type FileFingerprint } from './file-fingerprint';
+
+/** What {@link registerSource} recorded. */
+export interface RegisteredSource {
+  /** The source row, now `running`. */
+  readonly source: SourceRow;
+  /** ffprobe's view of the file; null when it could not be read or probed. */
+  readonly probe: SourceProbe | null;
+  /** The first error met (fingerprint or probe), returned rather than thrown; null when none. */
+  readonly problem: unknown;
+}
+
+function probeInput(probe: SourceProbe): SourceProbeInput {
+  return {
+    probe: JSON.parse(JSON.stringify(probe)) as JsonValue,
+    durationMs: probe.durationMs,
+    codec: probe.codecName,
+    widthPx: probe.width,
+    heightPx: probe.height,
+    fps: probe.avgFrameRate ?? probe.realFrameRate,
+    rotationDeg: probe.rotationDeg,
+  };
+}
+
+/**
+ * The first step of a source, done by whoever owns the store (in-process run or queue
+ * coordinator): fingerprint (size, mtime, sha256) and ffprobe the file, upsert the source with
+ * them, and mark it running. A file that cannot be read keeps what was recorded of it (or is
+ * registered with size and mtime 0, "nothing could be read", docs/pipeline.md); the error is
+ * returned in `problem` for the caller to record.
+ * @param storePath the absolute path the store keys the source by.
+ * @throws StoreError when the store refuses the source.
+ */
+export async function registerSource(store: Store, storePath: string, filePath: string, binaries: FfmpegBinaries, runId: number | null): Promise<RegisteredSource> {
+  let fp: FileFingerprint | null = null;
+  let probe: SourceProbe | null = null;
+  let problem: unknown = null;
+  try {
+    fp = await fileFingerprint(filePath);
+    probe = await probeSource(filePath, binaries);
+  } catch (err) {
+    problem = err;
+  }
+  let source: SourceRow;
+  const known = store.findSourceByPath(storePath);
+  if (fp !== null) {
+    source = store.upsertSource({ path: storePath, sizeBytes: fp.sizeBytes, mtimeMs: fp.mtimeMs, sha256: fp.sha256, ...(probe !== null ? { probe: probeInput(probe) } : {}) });
+  } else if (known !== undefined) {
+    source = known; // cannot read the file now: keep what was recorded of it
+  } else {
+    // Never readable: the store needs a size and an mtime; 0/0 says "nothing could be read" (docs/pipeline.md).
+    source = store.upsertSource({ path: storePath, sizeBytes: 0, mtimeMs: 0, sha256: null });
+  }
+  source = store.markSourceRunning(source.id, { runId });
+  return { source, probe, problem };
+}
