@@ -8,7 +8,8 @@
  * separate processes, a few tens of MB each, one at a time) and the store's size; then the same
  * batch again (every source skipped by its sha256) to show what a re-run costs.
  * Options: --clips <n> (default 100), --fps <n> (analysis rate, default the pipeline's 5),
- * --backend <auto|wasm|cpu> (default wasm), --keep (leave the temp dir).
+ * --backend <auto|wasm|cpu> (default wasm), --dir <dir> (work there and keep it: clips already
+ * cut there are reused, the store is made afresh), --keep (leave the temp dir).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -58,10 +59,14 @@ function makeTree(root: string, n: number): number {
     const camera = CAMERAS[i % CAMERAS.length] ?? 'cam';
     const minute = String(i % 60).padStart(2, '0');
     const out = path.join(root, '2024-01-15', hour, camera, `${minute}.${String((i * 13) % 60).padStart(2, '0')}.mp4`);
+    totalS += lengthS;
+    if (fs.existsSync(out)) continue; // cut by an earlier run (--dir); written whole through a rename
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const width = WIDTHS[i % WIDTHS.length] ?? 640;
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', startS.toFixed(2), '-t', lengthS.toFixed(1), '-i', src.file, '-an', '-vf', `scale=${width}:-2`, '-r', '15', '-c:v', 'libx264', '-preset', 'veryfast', out]);
-    totalS += lengthS;
+    // A hidden temporary name (skipped by the batch's walk) renamed into place: never a half-written clip.
+    const tmp = path.join(path.dirname(out), `.part-${path.basename(out)}`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', startS.toFixed(2), '-t', lengthS.toFixed(1), '-i', src.file, '-an', '-vf', `scale=${width}:-2`, '-r', '15', '-c:v', 'libx264', '-preset', 'veryfast', '-f', 'mp4', tmp]);
+    fs.renameSync(tmp, out);
   }
   return totalS;
 }
@@ -76,7 +81,10 @@ async function main(): Promise<void> {
   const backend = arg('--backend', 'wasm');
   const fpsArg = arg('--fps', '');
   const config = parseProcessConfig(fpsArg === '' ? {} : { decode: { fps: Number(fpsArg) } });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-batch-'));
+  const given = arg('--dir', '');
+  const dir = given !== '' ? path.resolve(given) : fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-batch-'));
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(dir)) if (f.startsWith('batch.sqlite')) fs.rmSync(path.join(dir, f));
   const root = path.join(dir, 'recordings');
   const t0 = Date.now();
   const videoS = makeTree(root, n);
@@ -118,7 +126,7 @@ async function main(): Promise<void> {
   console.log(row(['store size (db + wal)', `${mb(storeBytes)} MB`]));
   console.log(row(['re-run: skipped', `${second.skipped} of ${second.results.length}`]));
   console.log(row(['re-run: wall time', `${(second.elapsedMs / 1000).toFixed(1)} s`]));
-  if (process.argv.includes('--keep')) console.log(`kept ${dir}`);
+  if (process.argv.includes('--keep') || given !== '') console.log(`kept ${dir}`);
   else fs.rmSync(dir, { recursive: true, force: true });
 }
 
