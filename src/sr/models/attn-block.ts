@@ -21,7 +21,10 @@ export function attnBlockpp(prefix: string, channels: number, skipRescale: boole
     // einsum('bchw,bcij->bhwij', q, k) * C**-0.5, softmax over (i, j).
     const logits = tf.mul(tf.matMul(q, k, false, true), Math.fround(c ** -0.5));
     const attn = tf.softmax(logits, -1);
-    const o = tf.matMul(attn, v).reshape([b * hh * ww, c]);
+    // attn·v through the transposed-B kernel: on tfjs-wasm a batch-1 matMul without transpose runs
+    // a different kernel than batch >= 2, so rows would differ in the last bits between a face run
+    // alone and in a batch; with transposeB both take the same path (bit-identical batching).
+    const o = tf.matMul(attn, tf.transpose(v, [0, 2, 1]), false, true).reshape([b * hh * ww, c]);
     const out = tf.add(tf.matMul(o, w.matrix(`${prefix}.NIN_3.W`)), w.vector(`${prefix}.NIN_3.b`)).reshape([b, hh, ww, c]);
     const sum = tf.add(xNHWC, out);
     return (skipRescale ? tf.div(sum, Math.SQRT2) : sum) as tf.Tensor4D;
