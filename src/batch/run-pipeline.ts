@@ -92,6 +92,7 @@ async function loadPipelineModel(spec: BatchPipeline): Promise<SrModel | null> {
 async function runBatchPipeline(spec: BatchPipeline, hooks: RunPipelineHooks, log: (l: string) => void): Promise<PipelineResult> {
   // Inputs are validated and the store opened before the (slow) model loads.
   const options = parseBatchOptions({ force: spec.force, videoExtensions: spec.videoExtensions, includeHidden: spec.includeHidden, command: hooks.command ?? `fasr run ${spec.file}` });
+  fs.mkdirSync(path.dirname(spec.db), { recursive: true }); // e.g. out/ for the demo
   const store = openStore(spec.db);
   try {
     const deps = await createProcessDeps(spec.process, spec.backend);
@@ -152,6 +153,7 @@ function batchSourceIds(batch: BatchSummary): number[] {
 }
 
 async function runWatchPipeline(spec: WatchPipeline, hooks: RunPipelineHooks, log: (l: string) => void): Promise<PipelineResult> {
+  fs.mkdirSync(path.dirname(spec.db), { recursive: true });
   const store = openStore(spec.db);
   try {
     const deps = await createProcessDeps(spec.process, spec.backend);
