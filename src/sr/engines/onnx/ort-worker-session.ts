@@ -73,8 +73,6 @@ type Reply =
   | { readonly id: number; readonly ok: false; readonly message: string }
   | { readonly id: number; readonly ok: true; readonly inputs?: OrtValueMetadata[]; readonly outputs?: OrtValueMetadata[]; readonly data?: Float32Array; readonly dims?: number[]; readonly runMs?: number };
 
-type WaitAsync = (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
-
 /** Session options passed to onnxruntime-node unchanged (structured-cloneable). */
 export type OrtSessionOptions = Readonly<Record<string, unknown>>;
 
@@ -82,8 +80,8 @@ export type OrtSessionOptions = Readonly<Record<string, unknown>>;
  * An onnxruntime-node InferenceSession living in a worker thread, callable synchronously:
  * onnxruntime-node's `run` is asynchronous, while the samplers' score functions are synchronous.
  * The calling thread posts the request and blocks on `Atomics.wait` until the worker has replied,
- * then takes the reply with `receiveMessageOnPort` (no event-loop turn needed). Loading is
- * asynchronous (`Atomics.waitAsync`). One request at a time.
+ * then takes the reply with `receiveMessageOnPort` (no event-loop turn needed). Loading and
+ * release are asynchronous (polling the reply port). One request at a time.
  */
 export class OrtWorkerSession {
   private readonly worker: Worker;
@@ -91,6 +89,8 @@ export class OrtWorkerSession {
   private readonly signal: Int32Array;
   private nextId = 1;
   private closed = false;
+  /** Why the worker is gone, once it is (seen by the asynchronous paths). */
+  private failure: string | undefined;
   /** A request is waiting for its reply (one at a time). */
   private pending = false;
   /** Graph inputs/outputs as loaded. */
@@ -106,6 +106,12 @@ export class OrtWorkerSession {
       eval: true,
       workerData: { ortEntry: require.resolve('onnxruntime-node'), signal: sab, replyPort: port2 },
       transferList: [port2],
+    });
+    this.worker.on('error', (err) => {
+      this.failure = `the onnxruntime worker thread failed: ${err.message}`;
+    });
+    this.worker.on('exit', (code) => {
+      this.failure ??= `the onnxruntime worker thread exited (code ${code})`;
     });
     this.worker.unref();
   }
@@ -149,13 +155,23 @@ export class OrtWorkerSession {
   }
 
   private async requestAsync(req: Record<string, unknown>): Promise<Extract<Reply, { ok: true }>> {
-    const { id, seq } = this.post(req);
-    const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
-    for (;;) {
-      const r = this.take(id);
-      if (r !== undefined) return r as Extract<Reply, { ok: true }>;
-      const w = waitAsync(this.signal, 0, seq);
-      if (w.async) await w.value;
+    const { id } = this.post(req);
+    // Polls with a short back-off (only loading and release are asynchronous; they take seconds).
+    // Atomics.waitAsync would be neater but neither keeps the event loop alive nor resolves inside
+    // jest's vm contexts; the worker is held (ref) meanwhile so that Node does not exit.
+    this.worker.ref();
+    try {
+      for (let delayMs = 1; ; delayMs = Math.min(2 * delayMs, 20)) {
+        const r = this.take(id);
+        if (r !== undefined) return r as Extract<Reply, { ok: true }>;
+        if (this.failure !== undefined) {
+          this.pending = false;
+          throw new BackendError(`onnxruntime: ${this.failure}`, { reason: this.failure });
+        }
+        await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+      }
+    } finally {
+      if (!this.closed) this.worker.unref();
     }
   }
 

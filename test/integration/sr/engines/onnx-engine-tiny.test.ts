@@ -136,6 +136,26 @@ describe('ONNX engine on the tiny reference checkpoint', () => {
     tf.dispose([x3, ...xs, ...ys, ...sig, ...fs3]);
   });
 
+  it('TfjsSrEngine forwards the model, counts calls, owns and disposes it', async () => {
+    const model = NcsnppModel.fromStateDict(tiny, ema);
+    const engine = new TfjsSrEngine(model);
+    const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const sig = tf.tensor1d([0.5, 20]);
+    const feat = tf.randomNormal([2, 64], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const a = engine.forward(x, x, sig, feat);
+    const b = model.forward(x, x, sig, feat);
+    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    expect(engine.timing().calls).toBe(1);
+    expect(engine.timing().networkMs).toBe(engine.timing().totalMs);
+    engine.resetTiming();
+    expect(engine.timing()).toEqual({ calls: 0, totalMs: 0, networkMs: 0 });
+    const before = tf.memory().numTensors;
+    await engine.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+    expect(() => engine.forward(x, x, sig, feat)).toThrow(new InputError('tfjs SR engine used after dispose()'));
+    tf.dispose([a, b, x, sig, feat]);
+  });
+
   it('rejects wrong input shapes and dtypes with the expected shape in the message', () => {
     const sig1 = tf.tensor1d([1]);
     expect(() => onnx.forward(x, y, sig1, feat)).toThrow(new InputError('ONNX SR engine forward: sigmas must be [2], received [1]'));

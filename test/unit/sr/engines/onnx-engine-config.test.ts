@@ -1,0 +1,33 @@
+import * as os from 'node:os';
+import { ConfigError } from '../../../../src/contracts';
+import { DEFAULT_ONNX_ENGINE_CONFIG, parseOnnxEngineConfig, parseSrEngineName } from '../../../../src/sr/engines';
+import { resolveIntraOpThreads } from '../../../../src/sr/engines/onnx-engine-config';
+
+describe('OnnxEngineConfig', () => {
+  it('fills in frozen defaults: cpu, one thread per core, all graph optimisations', () => {
+    const c = parseOnnxEngineConfig();
+    expect(c).toEqual({ executionProvider: 'cpu', intraOpThreads: 0, graphOptimization: 'all', cudaDeviceId: 0 });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_ONNX_ENGINE_CONFIG)).toBe(true);
+    expect(resolveIntraOpThreads(c)).toBe(os.availableParallelism());
+    expect(resolveIntraOpThreads(parseOnnxEngineConfig({ intraOpThreads: 3 }))).toBe(3);
+  });
+
+  it('rejects unknown keys and bad values with messages naming the key and the choices', () => {
+    expect(() => parseOnnxEngineConfig({ threads: 2 })).toThrow(
+      new ConfigError('OnnxEngineConfig: unknown option "threads"; valid options: executionProvider, intraOpThreads, graphOptimization, cudaDeviceId'),
+    );
+    expect(() => parseOnnxEngineConfig({ executionProvider: 'gpu' })).toThrow(
+      new ConfigError('OnnxEngineConfig.executionProvider: expected one of "cpu", "cuda", received "gpu"'),
+    );
+    expect(() => parseOnnxEngineConfig({ intraOpThreads: -1 })).toThrow(/OnnxEngineConfig.intraOpThreads: expected an integer >= 0 and <= 1024, received -1/);
+    expect(() => parseOnnxEngineConfig({ graphOptimization: 'max' })).toThrow(/expected one of "disabled", "basic", "extended", "all"/);
+    expect(() => parseOnnxEngineConfig('cpu')).toThrow(ConfigError);
+  });
+
+  it('parses the --engine choice', () => {
+    expect(parseSrEngineName('onnx')).toBe('onnx');
+    expect(parseSrEngineName('tfjs')).toBe('tfjs');
+    expect(() => parseSrEngineName('torch')).toThrow(new ConfigError('SrEngine.engine: expected one of "onnx", "tfjs", received "torch"'));
+  });
+});
