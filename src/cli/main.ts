@@ -9,6 +9,7 @@ import { registerWatchCommand } from './watch-command';
 import { registerRunCommand } from './run-command';
 import { registerExportCommand } from './export-command';
 import { registerServeCommand } from './serve-command';
+import { registerWorkerCommand } from './worker-command';
 
 /** Where the CLI writes: injectable so tests can capture output. */
 export interface CliIo {
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommand(program, io);
   registerExportCommand(program, io);
   registerServeCommand(program, io);
+  registerWorkerCommand(program, io);
   return program;
 }
 

@@ -9,6 +9,7 @@ import { BACKEND_CHOICES } from '../runtime/backend';
 import { openStore } from '../store';
 import type { CliIo } from './main';
 import { enhanceProcessedTracks } from './sr-command';
+import { processViaQueue } from './process-via-queue';
 
 /** Options of {@link registerProcessCommand}. */
 export interface ProcessCommandOptions {
@@ -25,6 +26,8 @@ interface ProcessCliOptions {
   readonly sr?: boolean;
   readonly srModel?: string;
   readonly srSteps?: string;
+  readonly queue?: string;
+  readonly queuePrefix?: string;
 }
 
 function seconds(ms: number): string {
@@ -102,10 +105,13 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--sr', 'then enhance every stored track with the SR model (as fasr sr --track; see docs/sr-usage.md)')
     .option('--sr-model <file>', 'SR model for --sr (default: the bundled one)')
     .option('--sr-steps <n>', 'sampler steps for --sr (default: the sampler\'s)')
+    .option('--queue <redis-url>', 'coordinate `fasr worker`s through Redis instead of working in-process (docs/deployment.md)')
+    .option('--queue-prefix <name>', 'Redis key prefix of the queue (the workers\' --prefix)', 'fasr')
     .action(async (videos: string[], opts: ProcessCliOptions) => {
       const config = configFromOptions(opts); // validated before anything is opened
       const tty = options.tty ?? process.stdout.isTTY === true;
       const dbPath = path.resolve(opts.db);
+      if (opts.queue !== undefined) return processViaQueue(videos, config, opts, dbPath, io, formatProcessSummary);
       const deps = await createProcessDeps(config, opts.backend);
       io.out(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}\n`);
       const store = openStore(dbPath);
