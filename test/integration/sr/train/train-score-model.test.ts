@@ -83,10 +83,10 @@ describe('trainScoreModel (cpu)', () => {
     await initBackend('cpu');
   });
 
-  // The cpu backend is slow here (pure JS, ~1000 small ops per step): 2 + 1 steps against 3.
-  it('resuming after 2 steps and training 1 more equals 3 steps straight, bit for bit (weights, EMA, Adam moments)', async () => {
-    await expectResumeExact('cpu', 2, 1);
-  }, 400_000);
+  // The cpu backend's Conv2DBackpropFilter is slow (~250 ms per 16x16 conv here): 1 + 1 steps against 2.
+  it('resuming after 1 step and training 1 more equals 2 steps straight, bit for bit (weights, EMA, Adam moments)', async () => {
+    await expectResumeExact('cpu', 1, 1);
+  }, 300_000);
 
   it('refuses to overwrite checkpoints without resume, to resume with other settings, and data that do not fit the model', async () => {
     const outDir = path.join(tmp, 'misuse');
@@ -137,22 +137,22 @@ describe('trainScoreModel (wasm)', () => {
     const progress: TrainProgress[] = [];
     const before = tf.memory().numTensors;
     const r = await trainScoreModel(
-      { ...common, dataDir: small, outDir, steps: 160, batchSize: 4, lr: 2e-3, warmupSteps: 10, checkpointEvery: 80, validateEvery: 80, validationSamples: 1 },
+      { ...common, dataDir: small, outDir, steps: 100, batchSize: 4, lr: 2e-3, warmupSteps: 10, checkpointEvery: 50, validateEvery: 50, validationSamples: 1 },
       { onProgress: (p) => progress.push(p) },
     );
     expect(tf.memory().numTensors).toBe(before);
-    expect(r.step).toBe(160);
+    expect(r.step).toBe(100);
     const mean = (xs: TrainProgress[]): number => xs.reduce((s, p) => s + p.loss, 0) / xs.length;
     const first = mean(progress.slice(0, 20));
     const last = mean(progress.slice(-20));
-    // Eq. 3 at initialisation is ≈ ½·E‖z‖² = ½·(8·8·3) per sample... and falls as the network learns to denoise.
+    // Eq. 3 falls as the network learns to denoise (measured: 91 over the first 20 steps, 49 over the last 20).
     expect(last).toBeLessThan(0.7 * first);
     expect(progress.every((p) => Number.isFinite(p.itPerSec) && p.itPerSec > 0 && p.etaSec >= 0)).toBe(true);
     const log = fs.readFileSync(path.join(outDir, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
-    expect(log.filter((l) => l.kind === 'progress')).toHaveLength(160);
+    expect(log.filter((l) => l.kind === 'progress')).toHaveLength(100);
     expect(log.filter((l) => l.kind === 'validation')).toHaveLength(2);
     const file = await loadModelFile(r.modelPath);
-    expect(file.card.steps).toBe(160);
+    expect(file.card.steps).toBe(100);
     const model = NcsnppModel.fromStateDict(parseNcsnppConfig(file.config), file.stateDict);
     const x = tf.fill([1, 8, 8, 3], 0.5) as tf.Tensor4D;
     const out = model.forward(x, x, tf.tensor1d([1]), tf.ones([1, 8]) as tf.Tensor2D);
