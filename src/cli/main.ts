@@ -9,6 +9,7 @@ import { registerWatchCommand } from './watch-command';
 import { registerRunCommand } from './run-command';
 import { registerExportCommand } from './export-command';
 import { registerServeCommand } from './serve-command';
+import { registerEvalCommand } from './eval-command';
 import { registerWorkerCommand } from './worker-command';
 
 /** Where the CLI writes: injectable so tests can capture output. */
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommand(program, io);
   registerExportCommand(program, io);
   registerServeCommand(program, io);
+  registerEvalCommand(program, io);
   registerWorkerCommand(program, io);
   return program;
 }

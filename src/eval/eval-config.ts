@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { ConfigError } from '../contracts';
+import { EMBEDDER_NAMES } from '../fuse';
+import { EVAL_ALIGN_MODES } from './dataset/prepare-eval-faces';
+
+/**
+ * The methods of the paper's Table I: `bicubic` (the degraded probe: the LR row), `sr-nofeat`
+ * (the SR model with F_M = 0: the feature-free ablation, like SDE-SR), `fasr` (the SR model with
+ * F_M), `hr` (the HR probe: the upper bound).
+ */
+export const EVAL_METHODS = Object.freeze(['bicubic', 'sr-nofeat', 'fasr', 'hr'] as const);
+export type EvalMethod = (typeof EVAL_METHODS)[number];
+/** Methods that run the SR model. */
+export const SR_EVAL_METHODS: readonly EvalMethod[] = Object.freeze(['sr-nofeat', 'fasr']);
+
+const embedderName = z.enum(EMBEDDER_NAMES);
+
+const schema = z
+  .object({
+    /** Dataset: a folder of identity folders, a fasr-samples folder, or a labels.csv (`file,identity`). Required. */
+    dataset: z.string().min(1),
+    /** Methods (rows), in the order given; duplicates rejected. Default all four. */
+    methods: z.array(z.enum(EVAL_METHODS)).min(1).default([...EVAL_METHODS]),
+    /** The embedder that conditions the SR model (F_M); its dim must equal the model's featDim. Default faceres. */
+    embedder: embedderName.default('faceres'),
+    /** Recognition embedders (column groups). Default: `embedder` and a different one (dlib-resnet, or faceres when embedder is dlib-resnet). */
+    recognition: z.array(embedderName).min(1).optional(),
+    /** SR model file (ours or the authors' .pth); default the bundled model. Needed by sr-nofeat and fasr only. */
+    model: z.string().min(1).optional(),
+    /** Config of a .pth checkpoint (paper | tiny | a JSON file). */
+    modelConfig: z.string().min(1).optional(),
+    /** Sampler name (src/sr registry); default the library's. */
+    sampler: z.string().min(1).optional(),
+    /** Sampler steps; default the sampler's. */
+    steps: z.number().int().min(1).max(100000).optional(),
+    /** Base noise seed; probe i uses seed + i for both SR methods. Default 0. */
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    /** Faces per SR network call, 1–64. Default 4 (results do not depend on it). */
+    batchSize: z.number().int().min(1).max(64).default(4),
+    /** Evaluate the first N identities only. Default all. */
+    limit: z.number().int().min(1).optional(),
+    /** `detect` (the project's detector + canonical alignment), `none` (images are face crops), `auto` (none for the fasr-samples layout, detect otherwise). Default auto. */
+    align: z.enum([...EVAL_ALIGN_MODES, 'auto']).default('auto'),
+    /** FFHQ quad scale of the alignment, [0.25, 4]. Default 1 (the pipeline's and training's framing). */
+    quadScale: z.number().min(0.25).max(4).default(1),
+    /** Down-scaling factor of the authors' degradation, integer dividing the face size. Default 8 (the paper). */
+    lrScale: z.number().int().min(1).max(64).default(8),
+    /** Face size in px when no SR method runs (with a model it is the model's image size). Default 128. */
+    sizePx: z.number().int().min(16).max(1024).default(128),
+    /** Identities shown in the sample grid. Default 8. */
+    gridIdentities: z.number().int().min(1).max(64).default(8),
+    /** FAR targets reported as TAR@FAR, each in (0, 1]. Default 0.001, 0.01, 0.1. */
+    farTargets: z.array(z.number().gt(0).max(1)).min(1).default([0.001, 0.01, 0.1]),
+  })
+  .strict();
+
+/** `fasr eval` settings; see the schema's field comments for units, ranges and defaults. */
+export type EvalConfig = Readonly<Omit<z.infer<typeof schema>, 'recognition'> & { recognition: readonly (typeof EMBEDDER_NAMES)[number][] }>;
+
+/**
+ * Validates eval settings and fills in the defaults (recognition: the conditioning embedder and a
+ * different one).
+ * @throws ConfigError naming the first bad field (unknown keys, unknown method listing the valid ones, …).
+ */
+export function parseEvalConfig(input: unknown): EvalConfig {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? 'eval' : `eval.${issue.path.join('.')}`;
+    let msg = issue?.message ?? 'invalid';
+    if (issue?.code === 'invalid_enum_value') msg = `expected one of ${issue.options.join(', ')}, received ${JSON.stringify(issue.received)}`;
+    if (issue?.code === 'unrecognized_keys') msg = `unknown option(s) ${issue.keys.join(', ')}`;
+    throw new ConfigError(`${where}: ${msg}`, { option: issue?.path.join('.') ?? '' });
+  }
+  const c = r.data;
+  if (new Set(c.methods).size !== c.methods.length) throw new ConfigError(`eval.methods: duplicate method in ${c.methods.join(',')}`, { option: 'methods' });
+  const recognition = c.recognition ?? [c.embedder, c.embedder === 'dlib-resnet' ? 'faceres' : 'dlib-resnet'];
+  if (new Set(recognition).size !== recognition.length) throw new ConfigError(`eval.recognition: duplicate embedder in ${recognition.join(',')}`, { option: 'recognition' });
+  return Object.freeze({ ...c, recognition: Object.freeze([...recognition]), methods: [...c.methods], farTargets: [...c.farTargets] });
+}

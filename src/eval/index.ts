@@ -1,0 +1,18 @@
+/**
+ * src/eval: the FASR paper's evaluation protocol (Tables I and II) — datasets, per-identity
+ * gallery / degraded probe / F_M, the methods bicubic, sr-nofeat, fasr, hr, and verification,
+ * identification and image-quality metrics; Markdown/JSON/PNG reports. Docs: docs/eval.md.
+ */
+export * from './metrics';
+export { EVAL_IMAGE_EXTENSIONS, loadEvalDataset, parseCsvLine } from './dataset/load-eval-dataset';
+export type { EvalDatasetLayout, EvalDatasetSource, EvalIdentitySource } from './dataset/load-eval-dataset';
+export { EVAL_ALIGN_MODES, centreSquareCrop, prepareEvalFaces } from './dataset/prepare-eval-faces';
+export type { EvalAlignMode, FaceLoss, PreparationCounts, PreparedIdentity, PrepareEvalFacesOptions } from './dataset/prepare-eval-faces';
+export { EVAL_METHODS, SR_EVAL_METHODS, parseEvalConfig } from './eval-config';
+export type { EvalConfig, EvalMethod } from './eval-config';
+export { runEval } from './run-eval';
+export type { EvalProgress, EvalReport, EvalSamples, RecognitionResult, RunEvalOptions } from './run-eval';
+export { EVAL_METHOD_LABELS, formatResultsMarkdown, formatResultsTable, formatTarTable } from './report/format-results-table';
+export { plotRocPng, rocSvg } from './report/plot-roc';
+export { sampleGridPng } from './report/sample-grid';
+export { EVAL_OUTPUT_FILES, writeEvalOutputs } from './report/write-eval-outputs';
