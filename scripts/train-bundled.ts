@@ -5,7 +5,7 @@
  * in progress and writes a checkpoint; run the same command again to continue exactly.
  *
  * Run: node -r ts-node/register/transpile-only scripts/train-bundled.ts [--out out/train-bundled]
- *      [--steps N] [--backend wasm|cpu|auto]
+ *      [--steps N] [--backend wasm|cpu|auto] [--limit N (first N images only: a smoke run)]
  * Writes: <out>/data (dataset cache), <out>/checkpoints, <out>/model.{safetensors,json} (EMA),
  *         <out>/train-log.jsonl.
  */
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const sourceDir = path.resolve(__dirname, '../../shared/data/faces/utkface-aligned/images');
   const dataDir = path.join(outDir, 'data');
   let lastReport = 0;
-  const prep = await prepareTrainingData({ sourceDir, outDir: dataDir, embedder: 'faceres' }, (p) => {
+  const limit = arg('limit', '');
+  const prep = await prepareTrainingData({ sourceDir, outDir: dataDir, embedder: 'faceres', ...(limit !== '' ? { limit: Number(limit) } : {}) }, (p) => {
     if (p.done - lastReport >= 100 || p.done === p.total) {
       lastReport = p.done;
       console.log(`data: ${p.done}/${p.total} images, ${p.skipped} without a detected face`);
