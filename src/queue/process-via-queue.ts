@@ -6,7 +6,7 @@ import type { JsonValue, Store } from '../store';
 import { ingestJobId, srJobId } from './job-ids';
 import { sourceComputationFromWire, type IngestJobData } from './ingest-job';
 import { QueueJobError, type JobReceipt, type QueueClient } from './queue-client';
-import { srJobOutputFromWire, srTrackInput, type SrJobData, type SrJobOptions, type SrModelSpec } from './sr-job';
+import { srJobOutputFromWire, srTrackInput, type SrJobOptions, type SrModelSpec } from './sr-job';
 import { encodeWire } from './wire-codec';
 
 /** The SR step of a queued run: which model (as workers load it) and how to sample. */
@@ -110,8 +110,9 @@ export async function processSourcesViaQueue(
       if (o.embedderId !== undefined) extra.embedderId = o.embedderId;
       if (o.snr !== undefined) extra.snr = o.snr;
       const jobId = srJobId({ ingestJobId: jobOfSource, trackKey: detail.track.trackKey, modelSha256: sr.modelSha256, sampler: sr.samplerLabel, steps: sr.fixedSteps, seed: o.seed, conditioning: o.conditioning, extra });
-      const data: SrJobData = { v: 1, model: sr.model, modelSha256: sr.modelSha256, options: o, track: encodeWire(srTrackInput(detail), 'track') };
-      const receipt = await client.run('sr', jobId, encodeWire(data), opts.signal);
+      // One encoding pass over the whole job: the track's crops and F_M become base64 inside it (SrJobData.track).
+      const data = encodeWire({ v: 1, model: sr.model, modelSha256: sr.modelSha256, options: o, track: srTrackInput(detail) });
+      const receipt = await client.run('sr', jobId, data, opts.signal);
       const w0 = Date.now();
       const out = srJobOutputFromWire(receipt.result);
       const res = store.insertSrOutput({ ...out, trackId, runId });
