@@ -1,0 +1,42 @@
+import { encodeWire, parseIngestJobData, parseSrJobData, sourceComputationFromWire, srJobOutputFromWire } from '../../../src/queue';
+
+const computation = {
+  frames: 3,
+  faces: 2,
+  confirmedTracks: 1,
+  droppedNoPose: 0,
+  droppedDegenerate: 0,
+  firstPtsMs: 0,
+  lastPtsMs: 400,
+  tracks: [{ trackKey: 0, lr0Index: 0, detections: [{ crops: [{ kind: 'lr0-model', image: new Uint8Array([137, 80]) }], embeddings: [{ vector: new Float32Array([0.5]) }] }] }],
+  decodeError: { message: 'damaged at 1.2 s', damaged: true },
+  analysisError: null,
+};
+
+describe('job data and results across the wire', () => {
+  test('a source computation comes back with its typed arrays', () => {
+    const back = sourceComputationFromWire(JSON.parse(JSON.stringify(encodeWire(computation))));
+    expect(back.decodeError).toEqual({ message: 'damaged at 1.2 s', damaged: true });
+    const det = back.tracks[0]?.detections[0];
+    expect(det?.crops?.[0]?.image).toBeInstanceOf(Uint8Array);
+    expect(det?.embeddings?.[0]?.vector).toEqual(new Float32Array([0.5]));
+  });
+
+  test('a result of another shape is refused with what is wrong', () => {
+    expect(() => sourceComputationFromWire({ ...computation, frames: 'x', tracks: [] })).toThrow('ingest job result: frames must be a number');
+    expect(() => sourceComputationFromWire({ ...computation, tracks: {} })).toThrow('ingest job result: tracks must be an array');
+    expect(() => sourceComputationFromWire({ ...computation, tracks: [], decodeError: 'x' })).toThrow('ingest job result: decodeError must be null or { message, damaged }');
+    expect(() => srJobOutputFromWire({ png: 'x' })).toThrow('sr job result: expected an SR output (png, modelSha256, sampler, seed, ...)');
+  });
+
+  test('job data is checked strictly as it comes out of Redis', () => {
+    const ok = { v: 1, path: '/srv/a.mp4', sizeBytes: 10, sourceId: 1, config: {} };
+    expect(parseIngestJobData(ok)).toEqual(ok);
+    expect(() => parseIngestJobData({ ...ok, v: 2 })).toThrow('ingest job: invalid data: v: Invalid literal value, expected 1');
+    expect(() => parseIngestJobData({ ...ok, extra: 1 })).toThrow("ingest job: invalid data: (data): Unrecognized key(s) in object: 'extra'");
+    const sr = { v: 1, model: { model: null, config: null, engine: 'tfjs' }, modelSha256: 'a'.repeat(64), options: { seed: 0, conditioning: 'fm' }, track: {} };
+    expect(parseSrJobData(sr)).toEqual(sr);
+    expect(() => parseSrJobData({ ...sr, options: { seed: -1, conditioning: 'fm' } })).toThrow('sr job: invalid data: options.seed: Number must be greater than or equal to 0');
+    expect(() => parseSrJobData({ ...sr, model: { model: null, config: null, engine: 'cuda' } })).toThrow("sr job: invalid data: model.engine: Invalid enum value. Expected 'onnx' | 'tfjs', received 'cuda'");
+  });
+});
