@@ -22,6 +22,7 @@ interface EvalCliOptions {
   readonly limit?: string;
   readonly align: string;
   readonly quadScale: string;
+  readonly detectPad: string;
   readonly lrScale: string;
   readonly size: string;
   readonly grid: string;
@@ -102,6 +103,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option('--limit <n>', 'evaluate the first N identities only')
     .option('--align <mode>', `auto | ${EVAL_ALIGN_MODES.join(' | ')}: detect = detector + canonical alignment; none = images are face crops; auto = none for fasr-samples, detect otherwise`, 'auto')
     .option('--quad-scale <s>', 'FFHQ quad scale of the alignment (1 = canonical)', '1')
+    .option('--detect-pad <f>', 'grey border around each image for detection, fraction of its longer side (finds tightly cropped faces)', '0.25')
     .option('--lr-scale <n>', "down-scaling factor of the authors' degradation", '8')
     .option('--size <px>', 'face size without an SR method (with one: the model size)', '128')
     .option('--grid <n>', 'identities in samples.png', '8')
@@ -135,6 +137,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         ...(opts.limit === undefined ? {} : { limit: integer('limit', opts.limit, 1, Number.MAX_SAFE_INTEGER) }),
         align: opts.align,
         quadScale: number('quad-scale', opts.quadScale),
+        detectPadFraction: number('detect-pad', opts.detectPad),
         lrScale: integer('lr-scale', opts.lrScale, 1, 64),
         sizePx: integer('size', opts.size, 16, 1024),
         gridIdentities: integer('grid', opts.grid, 1, 64),

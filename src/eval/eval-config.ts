@@ -41,6 +41,8 @@ const schema = z
     limit: z.number().int().min(1).optional(),
     /** `detect` (the project's detector + canonical alignment), `none` (images are face crops), `auto` (none for the fasr-samples layout, detect otherwise). Default auto. */
     align: z.enum([...EVAL_ALIGN_MODES, 'auto']).default('auto'),
+    /** Grey border around each image for detection, as a fraction of its longer side, [0, 2]. Default 0.25 (finds tightly cropped faces). */
+    detectPadFraction: z.number().min(0).max(2).default(0.25),
     /** FFHQ quad scale of the alignment, [0.25, 4]. Default 1 (the pipeline's and training's framing). */
     quadScale: z.number().min(0.25).max(4).default(1),
     /** Down-scaling factor of the authors' degradation, integer dividing the face size. Default 8 (the paper). */

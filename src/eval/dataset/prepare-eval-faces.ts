@@ -49,6 +49,11 @@ export interface PrepareEvalFacesOptions {
   readonly detector: FaceDetector | null;
   /** FFHQ quad scale of the alignment (1 = canonical, the pipeline's and training's framing). */
   readonly quadScale: number;
+  /**
+   * Detection runs on the image framed by a mid-grey border of this fraction of its longer side,
+   * so tightly cropped faces are found (as training's data preparation does). Default 0.25.
+   */
+  readonly detectPadFraction?: number;
   /** Faces an identity needs (2: gallery + probe; 3 when F_M is needed). */
   readonly minFaces: number;
   /** Stop reading an identity's images once this many faces are kept (2 when no F_M is needed). Default all. */
@@ -66,6 +71,16 @@ export function centreSquareCrop(image: RgbImage, sizePx: number): FaceCrop {
   return { width: sizePx, height: sizePx, rgb: floatToUint8(f) };
 }
 
+/** The image with a mid-grey border of `pad` px on every side, as a detector frame. */
+function paddedFrame(image: RgbImage, pad: number): Frame {
+  if (pad === 0) return { sourceId: 0, index: 0, ptsMs: 0, width: image.width, height: image.height, rgb: image.rgb };
+  const width = image.width + 2 * pad;
+  const height = image.height + 2 * pad;
+  const rgb = new Uint8Array(width * height * 3).fill(128);
+  for (let y = 0; y < image.height; y++) rgb.set(image.rgb.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + pad) * width + pad) * 3);
+  return { sourceId: 0, index: 0, ptsMs: 0, width, height, rgb };
+}
+
 async function faceOf(file: string, opts: PrepareEvalFacesOptions): Promise<{ crop: FaceCrop } | { loss: Omit<FaceLoss, 'identity'> }> {
   let image: RgbImage;
   try {
@@ -77,12 +92,15 @@ async function faceOf(file: string, opts: PrepareEvalFacesOptions): Promise<{ cr
   if (opts.align === 'none') return { crop: centreSquareCrop(image, opts.sizePx) };
   const detector = opts.detector;
   if (detector === null) throw new InputError('prepareEvalFaces: align "detect" needs a face detector', { option: 'detector' });
-  const frame: Frame = { sourceId: 0, index: 0, ptsMs: 0, width: image.width, height: image.height, rgb: image.rgb };
-  const faces = await detector.detect(frame);
+  const pad = Math.round((opts.detectPadFraction ?? 0.25) * Math.max(image.width, image.height));
+  const faces = await detector.detect(paddedFrame(image, pad));
   // The largest face, as `fasr sr` does for image files.
   const best = [...faces].sort((a, b) => b.bboxXYWH[2] * b.bboxXYWH[3] - a.bboxXYWH[2] * a.bboxXYWH[3])[0];
   if (best === undefined) return { loss: { file, stage: 'detect', reason: `no face found (${image.width}x${image.height})` } };
-  return { crop: alignFace(image, best.landmarks, { sizePx: opts.sizePx, quadScale: opts.quadScale }).crop };
+  const shift = (p: readonly [number, number]): [number, number] => [p[0] - pad, p[1] - pad];
+  const l = best.landmarks;
+  const landmarks = { leftEye: shift(l.leftEye), rightEye: shift(l.rightEye), nose: shift(l.nose), mouthLeft: shift(l.mouthLeft), mouthRight: shift(l.mouthRight) };
+  return { crop: alignFace(image, landmarks, { sizePx: opts.sizePx, quadScale: opts.quadScale }).crop };
 }
 
 /**
