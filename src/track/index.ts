@@ -6,6 +6,17 @@ export type { FaceDetector, HumanFaceDetectorConfig } from './detector';
 export { HumanFaceDetector, createHumanFaceDetector, validateFrame, DEFAULT_HUMAN_FACE_DETECTOR_CONFIG, parseHumanFaceDetectorConfig } from './detector';
 export { analysisTiles, landmarksFromMesh, MESH_INDEX } from './detector';
 export type { AnalysisTile, MeshPoint } from './detector';
+export {
+  FaceApiFaceDetector,
+  createFaceApiFaceDetector,
+  DEFAULT_FACE_API_FACE_DETECTOR_CONFIG,
+  FACE_API_BOX_MODELS,
+  FACE_API_LANDMARK_MODELS,
+  parseFaceApiFaceDetectorConfig,
+  POSE68,
+  poseFromLandmarks68,
+} from './detector';
+export type { FaceApiBoxModel, FaceApiFaceDetectorConfig, FaceApiLandmarkModel, Point2, Pose68 } from './detector';
 // The tracker's boxIou is the stage's one IoU (the detector's is the same formula, internal to its tile merge).
 export { createTracker, trackFaces, DEFAULT_TRACKER_CONFIG, parseTrackerConfig, solveAssignment, boxIou } from './tracker';
 export type { FaceTracker, FrameDetections, TrackerConfig, TrackEvent, FinishedTrack, Assignment } from './tracker';

@@ -8,3 +8,13 @@ export type { AnalysisTile } from './analysis-tiles';
 export { boxIoMin, boxIou, mergeDetections } from './merge-detections';
 export { MESH_INDEX, landmarksFromMesh } from './landmarks-from-mesh';
 export type { MeshPoint } from './landmarks-from-mesh';
+export { FaceApiFaceDetector, createFaceApiFaceDetector, faceApiPackageDir } from './face-api-face-detector';
+export {
+  DEFAULT_FACE_API_FACE_DETECTOR_CONFIG,
+  FACE_API_BOX_MODELS,
+  FACE_API_LANDMARK_MODELS,
+  parseFaceApiFaceDetectorConfig,
+} from './face-api-face-detector-config';
+export type { FaceApiBoxModel, FaceApiFaceDetectorConfig, FaceApiLandmarkModel } from './face-api-face-detector-config';
+export { POSE68, poseFromLandmarks68 } from './pose-from-landmarks68';
+export type { Point2, Pose68 } from './pose-from-landmarks68';
