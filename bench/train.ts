@@ -3,6 +3,7 @@
  * training kernels registered): one full optimisation step as trainScoreModel takes it — DSM loss
  * (Eq. 3) gradient by tf.variableGrads, global-norm clipping, Adam, EMA — on random data.
  * Warm-up step excluded; median of the timed steps. Prints steps/s and what two hours buy.
+ * (128 px at batch 8 aborts on wasm here: the backward tape exceeds the wasm heap.)
  *
  * Run: node -r ts-node/register/transpile-only bench/train.ts [--backend wasm|cpu] [--steps N]
  *      [--batches 2,4,8] [--only A,C]

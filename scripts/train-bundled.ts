@@ -1,7 +1,8 @@
 /**
  * Trains the bundled default SR model (issue 10) on ../shared/data/faces/utkface-aligned:
  * prepares (or reuses) the dataset cache, then runs trainScoreModel on wasm, resuming from the
- * newest checkpoint when the output folder has one. Ctrl-C (SIGINT/SIGTERM) stops after the step
+ * newest checkpoint when the output folder has one. The settings are TRAIN_PRESETS.bundled
+ * (src/sr/train/train-presets.ts). Ctrl-C (SIGINT/SIGTERM) stops after the step
  * in progress and writes a checkpoint; run the same command again to continue exactly.
  *
  * Run: node -r ts-node/register/transpile-only scripts/train-bundled.ts [--out out/train-bundled]
@@ -12,38 +13,7 @@
 import * as path from 'node:path';
 import { initBackend } from '../src/runtime/backend';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-kernels';
-import { NCSNPP_PRESETS } from '../src/sr/model-config';
-import { listCheckpointSteps, prepareTrainingData, trainScoreModel } from '../src/sr/train';
-
-/**
- * The bundled model's architecture, chosen from bench/train.ts (docs/training.md): NCSN++ as the
- * paper's but nf 16, four levels (128, 64, 32, 16), one residual block per level, attention at
- * 16x16, the 1024-d faceres descriptor through a learned projection to 4·nf.
- */
-export const BUNDLED_MODEL = Object.freeze({
-  ...NCSNPP_PRESETS.paper,
-  nf: 16,
-  chMult: [1, 2, 2, 2],
-  numResBlocks: 1,
-  attnResolutions: [16],
-  featDim: 1024,
-});
-
-/** Training settings of the bundled run (the rest are the score_sde defaults of parseTrainConfig). */
-export const BUNDLED_TRAINING = Object.freeze({
-  batchSize: 4,
-  /** Trained on random 64x64 patches (4x fewer pixels per step); the model card says so. */
-  patchSize: 64,
-  steps: 20000,
-  /** score_sde warms up over 5000 steps of ~1.3M; scaled to this short run. */
-  warmupSteps: 500,
-  checkpointEvery: 100,
-  keepCheckpoints: 2,
-  progressEvery: 10,
-  validateEvery: 500,
-  validationSamples: 32,
-  seed: 0,
-});
+import { TRAIN_PRESETS, listCheckpointSteps, prepareTrainingData, trainScoreModel } from '../src/sr/train';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,7 +22,8 @@ function arg(name: string, fallback: string): string {
 
 async function main(): Promise<void> {
   const outDir = path.resolve(arg('out', 'out/train-bundled'));
-  const steps = Number(arg('steps', String(BUNDLED_TRAINING.steps)));
+  const preset = TRAIN_PRESETS.bundled;
+  const steps = Number(arg('steps', String(preset.train.steps)));
   const backend = arg('backend', 'wasm');
   if (backend === 'wasm' || backend === 'auto') registerWasmTrainingKernels();
   const info = await initBackend(backend);
@@ -61,7 +32,7 @@ async function main(): Promise<void> {
   const dataDir = path.join(outDir, 'data');
   let lastReport = 0;
   const limit = arg('limit', '');
-  const prep = await prepareTrainingData({ sourceDir, outDir: dataDir, embedder: 'faceres', ...(limit !== '' ? { limit: Number(limit) } : {}) }, (p) => {
+  const prep = await prepareTrainingData({ ...preset.prepare, sourceDir, outDir: dataDir, ...(limit !== '' ? { limit: Number(limit) } : {}) }, (p) => {
     if (p.done - lastReport >= 100 || p.done === p.total) {
       lastReport = p.done;
       console.log(`data: ${p.done}/${p.total} images, ${p.skipped} without a detected face`);
@@ -78,7 +49,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   const resume = listCheckpointSteps(outDir).length > 0;
   const result = await trainScoreModel(
-    { ...BUNDLED_TRAINING, steps, model: BUNDLED_MODEL, dataDir, outDir, resume },
+    { ...preset.train, steps, dataDir, outDir, resume },
     {
       signal: controller.signal,
       onResume: (r) => console.log(`resuming from step ${r.step} (${r.path})${r.rejected.length > 0 ? `; skipped ${r.rejected.map((x) => x.file).join(', ')}` : ''}`),

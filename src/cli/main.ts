@@ -9,6 +9,7 @@ import { registerWatchCommand } from './watch-command';
 import { registerRunCommand } from './run-command';
 import { registerExportCommand } from './export-command';
 import { registerServeCommand } from './serve-command';
+import { registerTrainCommand } from './train-command';
 import { registerEvalCommand } from './eval-command';
 import { registerWorkerCommand } from './worker-command';
 
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommand(program, io);
   registerExportCommand(program, io);
   registerServeCommand(program, io);
+  registerTrainCommand(program, io);
   registerEvalCommand(program, io);
   registerWorkerCommand(program, io);
   return program;

@@ -19,3 +19,5 @@ export type { SampleSpec } from './assemble-batch';
 export { flipHorizontalHWC } from './flip-horizontal';
 export { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpoint } from './training-checkpoint';
 export type { CheckpointGroup, LoadedTrainingCheckpoint, TrainingCheckpointState } from './training-checkpoint';
+export { TRAIN_PRESETS, resolveTrainPreset } from './train-presets';
+export type { TrainPreset } from './train-presets';
