@@ -161,7 +161,7 @@ describe('runBatch: an unreadable file', () => {
       const store = openStore(db);
       try {
         expect(store.findSourceByPath(locked)?.status).toBe('failed');
-        expect(store.findSourceByPath(locked)?.error).toMatch(/locked\.mp4: cannot (read|stat) \(EACCES\)|locked\.mp4: .*(Permission denied|EACCES)/);
+        expect(store.findSourceByPath(locked)?.error).toMatch(/locked\.mp4: (not readable|cannot (read|stat) \(EACCES\)|.*Permission denied)/);
         expect(store.findSourceByPath(open)?.status).toBe('done');
       } finally {
         store.close();
