@@ -8,7 +8,8 @@
  *
  * The PyTorch reference is the authors' code on CPU (fixtures/fasr-reference/paper/model_stats.json:
  * torch 1.13, 2 threads, 2-vCPU AMD EPYC): 6.85 s per paper-config forward at batch 1.
- * The machine is shared: the load average is printed before and after; compare only rows of one run.
+ * The machine is shared: the load average is printed with each row, and the process CPU time per
+ * call (all threads) is shown as a load-independent measure of the work; compare only rows of one run.
  *
  * Run: node -r ts-node/register/transpile-only bench/sr-engines.ts
  *        [--config paper|tiny] [--batches 1,4] [--engines tfjs,onnx] [--runs 3] [--threads N] [--cuda]
@@ -47,6 +48,8 @@ interface Row {
   readonly networkMs: number;
   /** Mean engine-call time minus network time (onnx: copies and thread hand-off), ms. */
   readonly boundaryMs: number;
+  /** Mean CPU time of the whole process (all threads) per call, ms: load-independent work measure. */
+  readonly cpuMs: number;
   readonly loadAvg: string;
 }
 
@@ -67,10 +70,12 @@ function timeEngine(engine: SrEngine, config: NcsnppConfig, batch: number, runs:
   once(); // warm-up
   engine.resetTiming();
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) times.push(once());
+  const cpu = process.cpuUsage(cpu0);
   const timing = engine.timing();
   tf.dispose([x, y, sigmas, feat]);
-  return { engine: '', batch, runs, medianMs: median(times), minMs: Math.min(...times), networkMs: timing.networkMs / timing.calls, boundaryMs: (timing.totalMs - timing.networkMs) / timing.calls, loadAvg: load() };
+  return { engine: '', batch, runs, medianMs: median(times), minMs: Math.min(...times), networkMs: timing.networkMs / timing.calls, boundaryMs: (timing.totalMs - timing.networkMs) / timing.calls, cpuMs: (cpu.user + cpu.system) / 1000 / runs, loadAvg: load() };
 }
 
 async function main(): Promise<void> {
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
       'session.run ms': r.engine.startsWith('onnx') ? Math.round(r.networkMs) : '-',
       'boundary ms': r.engine.startsWith('onnx') ? r.boundaryMs.toFixed(1) : '-',
       'vs PyTorch 6.85 s/face': configName === 'paper' ? `${(TORCH_PAPER_B1_MS / (r.medianMs / r.batch)).toFixed(2)}x` : '-',
+      'CPU ms / call (all threads)': Math.round(r.cpuMs),
       'load avg (1,5,15 min)': r.loadAvg,
     })),
   );

@@ -1,20 +1,25 @@
 /**
- * Network-evaluation cost of the NCSN++ score model on the active backend (initBackend('auto')).
+ * Network-evaluation cost of the NCSN++ score model for each engine: tfjs on the active backend
+ * (initBackend('auto')) and onnxruntime-node on the CPU (src/sr/engines; `--engines tfjs` skips it).
+ * bench/sr-engines.ts has the per-engine details (session.run vs boundary time, CPU time, --cuda).
  * Random weights (seeded); warm-up excluded; median of several runs. The PyTorch reference is the
  * authors' code on CPU (fixtures/fasr-reference/paper/model_stats.json: torch 1.13, 2 threads,
  * 2-vCPU AMD EPYC): 6.85 s per paper-config forward at batch 1.
  *
- * Run: npm run bench:sr  [-- --runs N] [-- --only tiny|paper]
+ * Run: npm run bench:sr  [-- --runs N] [-- --only tiny|paper] [-- --engines tfjs,onnx]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/runtime/backend';
 import { NCSNPP_PRESETS } from '../src/sr/model-config';
 import type { NcsnppConfig } from '../src/sr/model-config';
 import { NcsnppModel } from '../src/sr/models';
+import { OnnxSrEngine } from '../src/sr/engines';
+import type { ScoreNetwork } from '../src/sr/score-fn';
 
 const TORCH_PAPER_B1_MS = 6850;
 
 interface Row {
+  readonly engine: string;
   readonly config: string;
   readonly batch: number;
   readonly runs: number;
@@ -30,7 +35,7 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 }
 
-function timeForward(model: NcsnppModel, config: NcsnppConfig, batch: number, runs: number): number[] {
+function timeForward(model: ScoreNetwork, config: NcsnppConfig, batch: number, runs: number): number[] {
   const s = config.imageSize;
   const x = tf.randomUniform([batch, s, s, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const y = tf.randomUniform([batch, s, s, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
@@ -57,6 +62,8 @@ async function main(): Promise<void> {
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
   const onlyArg = args.indexOf('--only');
   const only = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
+  const enginesArg = args.indexOf('--engines');
+  const engines = (enginesArg >= 0 ? (args[enginesArg + 1] ?? '') : 'tfjs,onnx').split(',');
   const info = await initBackend('auto');
   const cases: { name: 'tiny' | 'paper'; batch: number }[] = [
     { name: 'tiny', batch: 1 },
@@ -69,18 +76,30 @@ async function main(): Promise<void> {
     if (only !== undefined && only !== name) continue;
     const config = NCSNPP_PRESETS[name];
     const model = NcsnppModel.random(config, 0);
-    for (const c of cases.filter((k) => k.name === name)) {
-      const times = timeForward(model, config, c.batch, runs);
-      const med = median(times);
-      rows.push({
-        config: `${name} ${config.imageSize}x${config.imageSize}`,
-        batch: c.batch,
-        runs,
-        medianMs: med,
-        minMs: Math.min(...times),
-        perSampleMs: med / c.batch,
-        torchMs: name === 'paper' && c.batch === 1 ? String(TORCH_PAPER_B1_MS) : '-',
-      });
+    const timeAll = (engine: string, network: ScoreNetwork): void => {
+      for (const c of cases.filter((k) => k.name === name)) {
+        const times = timeForward(network, config, c.batch, runs);
+        const med = median(times);
+        rows.push({
+          engine,
+          config: `${name} ${config.imageSize}x${config.imageSize}`,
+          batch: c.batch,
+          runs,
+          medianMs: med,
+          minMs: Math.min(...times),
+          perSampleMs: med / c.batch,
+          torchMs: name === 'paper' && c.batch === 1 ? String(TORCH_PAPER_B1_MS) : '-',
+        });
+      }
+    };
+    if (engines.includes('tfjs')) timeAll(`tfjs-${info.name}`, model);
+    if (engines.includes('onnx')) {
+      const onnx = await OnnxSrEngine.fromStateDict(config, model.toStateDict());
+      try {
+        timeAll('onnx-cpu', onnx);
+      } finally {
+        await onnx.dispose();
+      }
     }
     model.dispose();
   }
@@ -89,6 +108,7 @@ async function main(): Promise<void> {
   console.log('ms per network evaluation (forward), warm-up excluded, median of runs');
   console.table(
     rows.map((r) => ({
+      engine: r.engine,
       config: r.config,
       batch: r.batch,
       runs: r.runs,
