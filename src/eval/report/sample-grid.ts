@@ -29,7 +29,7 @@ export async function sampleGridPng(samples: EvalSamples, methods: readonly stri
   const cell = samples.sizePx * factor;
   const gap = 4;
   const header = 40;
-  const labelW = 90;
+  const labelW = 120;
   const width = labelW + cols.length * (cell + gap);
   const height = header + samples.rows.length * (cell + gap);
   const canvas = new Uint8Array(width * height * 3).fill(255);
@@ -52,7 +52,7 @@ export async function sampleGridPng(samples: EvalSamples, methods: readonly stri
   const svg = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
     ...cols.map((c, k) => `<text x="${labelW + k * (cell + gap) + cell / 2}" y="${header - 12}" text-anchor="middle">${esc(label(c))}</text>`),
-    ...samples.rows.map((row, r) => `<text x="6" y="${header + r * (cell + gap) + cell / 2 + 4}">${esc(row.identity.slice(0, 12))}</text>`),
+    ...samples.rows.map((row, r) => `<text x="6" y="${header + r * (cell + gap) + cell / 2 + 4}" font-size="11">${esc(row.identity.slice(0, 18))}</text>`),
     '</svg>',
   ].join('');
   return sharp(Buffer.from(canvas), { raw: { width, height, channels: 3 } })

@@ -109,7 +109,7 @@ describe('fasr eval', () => {
     expect(rocMeta).toMatchObject({ format: 'png', width: 840 });
     const grid = await sharp(path.join(out, 'samples.png')).metadata();
     // 3 rows of 96 px cells (32 px faces x3) + gaps + header; columns LR, bicubic, sr-nofeat, fasr, HR.
-    expect(grid).toMatchObject({ format: 'png', height: 40 + 3 * 100, width: 90 + 5 * 100 });
+    expect(grid).toMatchObject({ format: 'png', height: 40 + 3 * 100, width: 120 + 5 * 100 });
   });
 
   it('fails clearly on a bad dataset path, an unknown method, an unknown embedder', async () => {
@@ -126,5 +126,17 @@ describe('fasr eval', () => {
       expect(code).toBe(1);
     }
     expect(fs.existsSync(path.join(dir, 'err'))).toBe(false);
+  });
+
+  it('stops with both numbers when the conditioning embedder does not fit the model (the tiny reference checkpoint: featDim 64)', async () => {
+    const tiny = path.resolve(__dirname, '../../../../shared/fixtures/fasr-reference/tiny');
+    const io = capture();
+    const code = await main(
+      ['eval', '--dataset', SAMPLES, '--methods', 'fasr', '--model', path.join(tiny, 'checkpoint.pth'), '--config', path.join(tiny, 'config.json'), '--steps', '1', '--backend', 'wasm', '--out', path.join(dir, 'dim')],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(/^fasr: eval: feature dim mismatch: the conditioning embedder human-faceres@3\.3\.6 gives 1024 values, model authors:checkpoint\.pth#ema expects featDim 64; /);
+    expect(fs.existsSync(path.join(dir, 'dim'))).toBe(false);
   });
 });
