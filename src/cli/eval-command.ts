@@ -20,6 +20,7 @@ interface EvalCliOptions {
   readonly seed: string;
   readonly batchSize: string;
   readonly limit?: string;
+  readonly maxFeatures?: string;
   readonly align: string;
   readonly quadScale: string;
   readonly detectPad: string;
@@ -101,6 +102,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option('--seed <n>', 'base seed; probe i uses seed + i for both SR methods', '0')
     .option('--batch-size <n>', 'faces per SR network call', '4')
     .option('--limit <n>', 'evaluate the first N identities only')
+    .option('--max-features <n>', 'most feature images per identity for F_M (default all)')
     .option('--align <mode>', `auto | ${EVAL_ALIGN_MODES.join(' | ')}: detect = detector + canonical alignment; none = images are face crops; auto = none for fasr-samples, detect otherwise`, 'auto')
     .option('--quad-scale <s>', 'FFHQ quad scale of the alignment (1 = canonical)', '1')
     .option('--detect-pad <f>', 'grey border around each image for detection, fraction of its longer side (finds tightly cropped faces)', '0.25')
@@ -135,6 +137,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         seed: integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER),
         batchSize: integer('batch-size', opts.batchSize, 1, 64),
         ...(opts.limit === undefined ? {} : { limit: integer('limit', opts.limit, 1, Number.MAX_SAFE_INTEGER) }),
+        ...(opts.maxFeatures === undefined ? {} : { maxFeatures: integer('max-features', opts.maxFeatures, 1, Number.MAX_SAFE_INTEGER) }),
         align: opts.align,
         quadScale: number('quad-scale', opts.quadScale),
         detectPadFraction: number('detect-pad', opts.detectPad),

@@ -37,6 +37,8 @@ const schema = z
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     /** Faces per SR network call, 1–64. Default 4 (results do not depend on it). */
     batchSize: z.number().int().min(1).max(64).default(4),
+    /** Most feature images per identity for F_M (the first ones with a face). Default all. */
+    maxFeatures: z.number().int().min(1).optional(),
     /** Evaluate the first N identities only. Default all. */
     limit: z.number().int().min(1).optional(),
     /** `detect` (the project's detector + canonical alignment), `none` (images are face crops), `auto` (none for the fasr-samples layout, detect otherwise). Default auto. */

@@ -160,7 +160,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
         quadScale: config.quadScale,
         detectPadFraction: config.detectPadFraction,
         minFaces: useFm ? 3 : 2,
-        ...(useFm ? {} : { maxFaces: 2 }),
+        ...(useFm ? (config.maxFeatures === undefined ? {} : { maxFaces: 2 + config.maxFeatures }) : { maxFaces: 2 }),
         onProgress: (done, total) => onProgress({ stage: 'prepare', done, total, detail: align === 'detect' ? 'detect + align' : 'crops' }),
       }),
     );

@@ -27,6 +27,7 @@ interface ResultsJson {
   model: { id: string; sha256: string; featDim: number };
   sampler: { steps: number; networkEvaluations: number };
   dataset: { counts: { identitiesKept: number }; losses: unknown[] };
+  probes: { features: number; fmMembers: number | null }[];
   versions: Record<string, string>;
   wallTimeMs: number;
   command: string;
@@ -59,7 +60,7 @@ describe('fasr eval', () => {
   it('writes results.md, results.json, roc.png and samples.png that agree; HR beats bicubic on verification', async () => {
     const out = path.join(dir, 'out');
     const io = capture();
-    const code = await main(['eval', '--dataset', SAMPLES, '--model', modelFile, '--steps', '2', '--limit', '3', '--backend', 'wasm', '--out', out], io);
+    const code = await main(['eval', '--dataset', SAMPLES, '--model', modelFile, '--steps', '2', '--limit', '3', '--max-features', '4', '--backend', 'wasm', '--out', out], io);
     expect(io.stderr()).toBe('');
     expect(code).toBe(0);
     // Progress while running, then the table.
@@ -74,6 +75,9 @@ describe('fasr eval', () => {
     expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(json.sampler).toMatchObject({ steps: 2, networkEvaluations: 4 });
     expect(json.dataset.counts.identitiesKept).toBe(3);
+    // --max-features 4: gallery + probe + 4 feature images read per identity.
+    expect(json.dataset.counts).toMatchObject({ imagesListed: 3 * 6, facesFound: 3 * 6 });
+    expect(json.probes.map((p) => p.features)).toEqual([4, 4, 4]);
     expect(json.versions['@tensorflow/tfjs']).toBe('4.22.0');
     expect(json.wallTimeMs).toBeGreaterThan(0);
     expect(json.command).toContain('fasr eval --dataset');
