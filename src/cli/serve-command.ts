@@ -10,6 +10,7 @@ import { SR_ENGINE_NAMES, type SrEngineName } from '../sr/engines';
 import { SAMPLER_NAMES } from '../sr/samplers';
 import { openStore, type Store } from '../store';
 import type { CliIo } from './main';
+import { withQueueEnhance } from './serve-via-queue';
 
 /** Options of {@link registerServeCommand} (for tests and embedding). */
 export interface ServeCommandOptions {
@@ -33,6 +34,8 @@ interface ServeCliOptions {
   readonly modelConfig?: string;
   readonly engine: string;
   readonly backend: string;
+  readonly queue?: string;
+  readonly queuePrefix: string;
 }
 
 /** The actions offered, and what to release when the server stops. */
@@ -144,6 +147,8 @@ export function registerServeCommand(program: Command, io: CliIo, options: Serve
     .option('--model-config <preset|file.json>', "config of a .pth checkpoint (as fasr sr --config)")
     .option('--engine <name>', `SR inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
+    .option('--queue <redis-url>', 'enhance through `fasr worker`s on Redis instead of in this process (docs/deployment.md)')
+    .option('--queue-prefix <name>', "Redis key prefix of the queue (the workers' --prefix)", 'fasr')
     .action(async (opts: ServeCliOptions) => {
       const token = opts.token ?? process.env.FASR_SERVE_TOKEN ?? null;
       const config = parseServeConfig({
@@ -161,12 +166,13 @@ export function registerServeCommand(program: Command, io: CliIo, options: Serve
         throw new InputError(`--engine: expected one of ${SR_ENGINE_NAMES.join(', ')}, received ${JSON.stringify(opts.engine)}`, { option: 'engine' });
       }
       // Read-only refuses every action: nothing to load.
-      const built: BuiltActions =
+      const local: BuiltActions =
         options.actions !== undefined
           ? { actions: options.actions, dispose: async () => undefined, notes: [] }
           : config.readOnly
             ? { actions: noActions('read-only mode'), dispose: async () => undefined, notes: ['read-only: enhance and export are refused'] }
             : await buildActions({ engine, backend: opts.backend, ...(opts.model === undefined ? {} : { model: opts.model }), ...(opts.modelConfig === undefined ? {} : { modelConfig: opts.modelConfig }) });
+      const built = opts.queue === undefined || options.actions !== undefined ? local : await withQueueEnhance(local, { ...opts, queue: opts.queue, engine });
       let store: Store | undefined;
       let server: RunningServer | undefined;
       try {

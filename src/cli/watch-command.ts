@@ -5,6 +5,7 @@ import { BACKEND_CHOICES } from '../runtime/backend';
 import type { CliIo } from './main';
 import { positiveInt, processSection } from './pipeline-cli-options';
 import { stopOnSignals } from './stop-signals';
+import { watchViaQueue } from './watch-via-queue';
 
 interface WatchCliOptions {
   readonly db: string;
@@ -15,6 +16,8 @@ interface WatchCliOptions {
   readonly stabilityMs?: string;
   readonly pollMs?: string;
   readonly polling?: boolean;
+  readonly queue?: string;
+  readonly queuePrefix: string;
 }
 
 /**
@@ -35,6 +38,8 @@ export function registerWatchCommand(program: Command, io: CliIo): void {
     .option('--stability-ms <ms>', 'a file is complete when unchanged for this long (default 5000)')
     .option('--poll-ms <ms>', 'how often settling files are checked (default 500)')
     .option('--polling', 'poll the folders instead of inotify (NFS/SMB shares)')
+    .option('--queue <redis-url>', 'send each file to `fasr worker`s through Redis; this process owns the store (docs/deployment.md)')
+    .option('--queue-prefix <name>', "Redis key prefix of the queue (the workers' --prefix)", 'fasr')
     .action(async (folders: string[], opts: WatchCliOptions) => {
       const watch: Record<string, unknown> = {};
       if (opts.stabilityMs !== undefined) watch.stabilityMs = positiveInt('--stability-ms', opts.stabilityMs);
@@ -47,7 +52,8 @@ export function registerWatchCommand(program: Command, io: CliIo): void {
       );
       const stop = stopOnSignals((sig) => io.err(`fasr: ${sig}: finishing the current file, then stopping (again to quit at once)\n`));
       try {
-        await runPipeline(spec, { log: (l) => io.out(`${l}\n`), signal: stop.signal, command: `fasr watch ${folders.join(' ')}` });
+        if (opts.queue !== undefined) await watchViaQueue(spec, { url: opts.queue, prefix: opts.queuePrefix }, (l) => io.out(`${l}\n`), stop.signal, `fasr watch --queue ${folders.join(' ')}`);
+        else await runPipeline(spec, { log: (l) => io.out(`${l}\n`), signal: stop.signal, command: `fasr watch ${folders.join(' ')}` });
       } finally {
         stop.dispose();
       }

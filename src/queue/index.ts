@@ -6,10 +6,14 @@
  */
 export { WORKER_ROLES, QUEUE_NAMES, parseQueueSettings, redactRedisUrl, type QueueSettings, type WorkerRole } from './queue-settings';
 export { encodeWire, decodeWire, type WireValue } from './wire-codec';
-export { canonicalJson, ingestJobId, srJobId, JOB_FORMAT_VERSION, type SrJobKey } from './job-ids';
+export { canonicalJson, ingestJobId, srJobId, JOB_FORMAT_VERSION } from './job-ids';
 export { parsePathMap, mapPath, type PathMap } from './path-map';
 export { parseIngestJobData, runIngestJob, sourceComputationFromWire, type IngestJobData, type ProcessDepsProvider } from './ingest-job';
 export { parseSrJobData, runSrJob, srJobOutputFromWire, srTrackInput, type SrJobData, type SrJobOptions, type SrJobOutput, type SrModelSpec, type SrTrackInput } from './sr-job';
 export { QueueClient, QueueJobError, type JobReceipt } from './queue-client';
 export { startQueueWorker, type QueueWorkerHandle, type QueueWorkerOptions, type WorkerEvent } from './start-queue-worker';
-export { processSourcesViaQueue, type ProcessViaQueueOptions, type ProcessViaQueueSummary, type QueuedSrSpec } from './process-via-queue';
+export { enhanceTrackViaQueue, queuedSrSpec, type QueuedEnhanceResult, type QueuedSrSpec } from './enhance-track-via-queue';
+export { finishSourceViaQueue, type QueuedSourceContext, type TimedReceipt } from './finish-source-via-queue';
+export { processSourcesViaQueue, type ProcessViaQueueOptions, type ProcessViaQueueSummary } from './process-via-queue';
+export { queueTrackEnhancer, type QueuedEnhanceChoice } from './queue-track-enhancer';
+export { queueSourceProcessor } from './queue-source-processor';

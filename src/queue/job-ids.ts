@@ -32,25 +32,13 @@ export function ingestJobId(sha256: string, config: unknown): string {
   return `ingest-${digest(canonicalJson({ v: JOB_FORMAT_VERSION, sha256, config }))}`;
 }
 
-/** What makes two SR jobs the same work. */
-export interface SrJobKey {
-  /** The ingest job whose results hold the track (content + config), so the id survives re-writes that renumber tracks. */
-  readonly ingestJobId: string;
-  readonly trackKey: number;
-  /** sha256 of the model's weights file. */
-  readonly modelSha256: string;
-  /** The sampler's canonical label (parseSrSamplingConfig(...).label). */
-  readonly sampler: string;
-  /** Fixed steps, or null for adaptive samplers. */
-  readonly steps: number | null;
-  readonly seed: number;
-  readonly conditioning: string;
-  /** Other enhanceTrack options that change the image (lrScale, embedderId). */
-  readonly extra: Readonly<Record<string, string | number>>;
-}
-
-/** The idempotent BullMQ job id of an SR job (the store's sr_outputs key plus the track's content identity). */
-export function srJobId(key: SrJobKey): string {
-  if (!SHA256.test(key.modelSha256)) throw new InputError(`srJobId: expected a lower-case hex model sha256, received ${JSON.stringify(key.modelSha256)}`, { option: 'modelSha256' });
-  return `sr-${digest(canonicalJson({ v: JOB_FORMAT_VERSION, ...key }))}`;
+/**
+ * The idempotent BullMQ job id of an SR job: a hash of exactly what the worker receives (model
+ * sha256, sampler options, seed, conditioning, and the track: its id and source path, which the
+ * PNG's provenance records, its LR_0 crops and F_M). The same data gives the same image bit for
+ * bit, so a finished job's result is reused; a track rewritten under a new id is new work.
+ * @param data the SR job data as it goes on the wire (encodeWire).
+ */
+export function srJobId(data: unknown): string {
+  return `sr-${digest(canonicalJson({ v: JOB_FORMAT_VERSION, data }))}`;
 }

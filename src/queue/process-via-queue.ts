@@ -1,25 +1,11 @@
 import * as path from 'node:path';
-import { registerSource, writeSourceResults, type ProcessConfig, type ProcessSummary, type SourceOutcome } from '../../pipelines';
+import { registerSource, type ProcessConfig, type ProcessSummary, type RegisteredSource, type SourceOutcome } from '../../pipelines';
 import { InputError } from '../contracts';
 import type { FfmpegBinaries } from '../ingest';
 import type { JsonValue, Store } from '../store';
-import { ingestJobId, srJobId } from './job-ids';
-import { sourceComputationFromWire, type IngestJobData } from './ingest-job';
-import { QueueJobError, type JobReceipt, type QueueClient } from './queue-client';
-import { srJobOutputFromWire, srTrackInput, type SrJobOptions, type SrModelSpec } from './sr-job';
-import { encodeWire } from './wire-codec';
-
-/** The SR step of a queued run: which model (as workers load it) and how to sample. */
-export interface QueuedSrSpec {
-  readonly model: SrModelSpec;
-  /** sha256 of the model's weights (the coordinator loaded it once); workers must have the same file. */
-  readonly modelSha256: string;
-  /** The sampler's canonical label (parseSrSamplingConfig(...).label), as sr_outputs stores it. */
-  readonly samplerLabel: string;
-  /** Steps fixed by the sampler config; null for adaptive samplers. */
-  readonly fixedSteps: number | null;
-  readonly options: SrJobOptions;
-}
+import type { QueuedSrSpec } from './enhance-track-via-queue';
+import { finishSourceViaQueue, type QueuedSourceContext, type TimedReceipt } from './finish-source-via-queue';
+import type { JobReceipt, QueueClient } from './queue-client';
 
 /** Options of {@link processSourcesViaQueue}. */
 export interface ProcessViaQueueOptions {
@@ -46,7 +32,7 @@ export interface ProcessViaQueueSummary extends ProcessSummary {
   readonly pending: number;
   readonly stopped: boolean;
   /** Every job this run waited for (ingest and SR), in completion order. */
-  readonly receipts: readonly (JobReceipt & { readonly kind: 'ingest' | 'sr'; readonly writeMs: number })[];
+  readonly receipts: readonly (TimedReceipt & { readonly kind: 'ingest' | 'sr' })[];
 }
 
 const OPTION_KEYS = ['command', 'versions', 'sr', 'signal', 'onSource', 'onSr'];
@@ -86,101 +72,38 @@ export async function processSourcesViaQueue(
   const run = store.startRun({ command: opts.command ?? 'process --queue', config: configJson, versions: { ...(opts.versions ?? {}), executor: 'bullmq' } });
   const runId = run.id;
   const outcomes: (SourceOutcome | null)[] = paths.map(() => null);
-  const receipts: (JobReceipt & { kind: 'ingest' | 'sr'; writeMs: number })[] = [];
+  const receipts: (TimedReceipt & { kind: 'ingest' | 'sr' })[] = [];
   const srFailed: { trackId: number; reason: string }[] = [];
   let srEnhanced = 0;
   let srReused = 0;
   let stopped = false;
-  const interval = 1000 / config.decode.fps;
 
-  const enhance = async (trackId: number, jobOfSource: string, sr: QueuedSrSpec): Promise<void> => {
-    try {
-      const detail = store.getTrack(trackId);
-      const o = sr.options;
-      const existing = detail.srOutputs.find(
-        (x) => x.modelSha256 === sr.modelSha256 && x.sampler === sr.samplerLabel && (sr.fixedSteps === null || x.steps === sr.fixedSteps) && x.seed === o.seed && x.conditioning === o.conditioning,
-      );
-      if (existing !== undefined) {
-        srReused += 1;
-        opts.onSr?.(trackId, 'reused', null);
-        return;
-      }
-      const extra: Record<string, string | number> = {};
-      if (o.lrScale !== undefined) extra.lrScale = o.lrScale;
-      if (o.embedderId !== undefined) extra.embedderId = o.embedderId;
-      if (o.snr !== undefined) extra.snr = o.snr;
-      const jobId = srJobId({ ingestJobId: jobOfSource, trackKey: detail.track.trackKey, modelSha256: sr.modelSha256, sampler: sr.samplerLabel, steps: sr.fixedSteps, seed: o.seed, conditioning: o.conditioning, extra });
-      // One encoding pass over the whole job: the track's crops and F_M become base64 inside it (SrJobData.track).
-      const data = encodeWire({ v: 1, model: sr.model, modelSha256: sr.modelSha256, options: o, track: srTrackInput(detail) });
-      const receipt = await client.run('sr', jobId, data, opts.signal);
-      const w0 = Date.now();
-      const out = srJobOutputFromWire(receipt.result);
-      const res = store.insertSrOutput({ ...out, trackId, runId });
-      receipts.push({ ...receipt, kind: 'sr', writeMs: Date.now() - w0 });
-      if (res.inserted) srEnhanced += 1;
-      else srReused += 1;
-      opts.onSr?.(trackId, res.inserted ? 'enhanced' : 'reused', receipt);
-    } catch (err) {
-      if (err instanceof QueueJobError && err.code === 'E_QUEUE_STOPPED') {
-        stopped = true;
-        return;
-      }
-      srFailed.push({ trackId, reason: messageOf(err) });
-      opts.onSr?.(trackId, 'failed', messageOf(err));
-    }
+  const ctx: QueuedSourceContext = {
+    store,
+    client,
+    config,
+    configJson,
+    runId,
+    sr: opts.sr ?? null,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    onSr: (trackId, how, detail) => {
+      if (how === 'enhanced') srEnhanced += 1;
+      else if (how === 'reused') srReused += 1;
+      else srFailed.push({ trackId, reason: typeof detail === 'string' ? detail : 'unknown reason' });
+      if (typeof detail === 'object' && detail !== null) receipts.push({ ...detail, kind: 'sr' });
+      opts.onSr?.(trackId, how, detail);
+    },
   };
-
-  const processOne = async (index: number, p: string, reg: Awaited<ReturnType<typeof registerSource>>): Promise<void> => {
-    const s0 = Date.now();
-    const sourceId = reg.source.id;
-    const base = { path: p, sourceId, frames: 0, faces: 0, tracks: 0, droppedNoPose: 0, droppedDegenerate: 0, videoMs: 0 };
-    const done = (o: SourceOutcome, receipt: JobReceipt | null): void => {
-      outcomes[index] = o;
-      opts.onSource?.(index, o, receipt);
-    };
-    if (reg.problem !== null || reg.source.sha256 === null) {
-      const reason = reg.problem !== null ? messageOf(reg.problem) : `${p}: no content hash`;
-      store.markSourceFailed(sourceId, reason);
-      done({ ...base, status: 'failed', reason, resultsStored: false, elapsedMs: Date.now() - s0 }, null);
+  const processOne = async (index: number, p: string, reg: RegisteredSource): Promise<void> => {
+    const r = await finishSourceViaQueue(ctx, p, reg);
+    if (r === null) {
+      stopped = true; // the source stays 'running'; a re-run finds its job by id
       return;
     }
-    const jobId = ingestJobId(reg.source.sha256, configJson);
-    const data: IngestJobData = { v: 1, path: reg.source.path, sizeBytes: reg.source.sizeBytes, sourceId, config: configJson };
-    let receipt: JobReceipt;
-    try {
-      receipt = await client.run('ingest', jobId, encodeWire(data), opts.signal);
-    } catch (err) {
-      if (err instanceof QueueJobError && err.code === 'E_QUEUE_STOPPED') {
-        stopped = true; // the source stays 'running'; a re-run finds the job by id
-        return;
-      }
-      const reason = `queue: ${messageOf(err)}`;
-      store.markSourceFailed(sourceId, reason);
-      done({ ...base, status: 'failed', reason, resultsStored: false, elapsedMs: Date.now() - s0 }, null);
-      return;
-    }
-    const w0 = Date.now();
-    let c;
-    try {
-      c = sourceComputationFromWire(receipt.result);
-    } catch (err) {
-      const reason = `queue: ${messageOf(err)}`;
-      store.markSourceFailed(sourceId, reason);
-      done({ ...base, status: 'failed', reason, resultsStored: false, elapsedMs: Date.now() - s0 }, receipt);
-      return;
-    }
-    const w = writeSourceResults(store, sourceId, c, runId);
-    receipts.push({ ...receipt, kind: 'ingest', writeMs: Date.now() - w0 });
-    const videoMs = c.firstPtsMs === null || c.lastPtsMs === null ? 0 : c.lastPtsMs - c.firstPtsMs + interval;
-    done(
-      { ...base, status: w.status, reason: w.reason, resultsStored: w.resultsStored, frames: c.frames, faces: c.faces, tracks: w.tracks, droppedNoPose: c.droppedNoPose, droppedDegenerate: c.droppedDegenerate, videoMs, elapsedMs: Date.now() - s0 },
-      receipt,
-    );
-    const sr = opts.sr ?? null;
-    if (sr !== null && w.resultsStored) {
-      const ok = w.trackIds.filter((id) => store.getTrackItem(id).status === 'ok');
-      await Promise.all(ok.map((id) => enhance(id, jobId, sr)));
-    }
+    if (r.receipt !== null) receipts.push({ ...r.receipt, kind: 'ingest' });
+    outcomes[index] = r.outcome;
+    opts.onSource?.(index, r.outcome, r.receipt);
+    if (r.srStopped) stopped = true;
   };
 
   const tasks: Promise<void>[] = [];

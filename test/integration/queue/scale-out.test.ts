@@ -5,7 +5,7 @@
  * SR on the tiny reference checkpoint; one worker is SIGKILLed in the middle of an ingest job,
  * which BullMQ's stalled-job check hands to the other worker. The final store equals, row by row,
  * that of an in-process run of the same clips (`processSources` + `enhanceTracks`); a restarted
- * coordinator with no worker left collects every result from Redis again.
+ * coordinator with no worker left collects the ingest results from Redis again.
  *
  * Equality is exact (crops, embeddings, F_M and SR PNG bytes) except ids, timestamps and run
  * bookkeeping, and the track id that enhanceTrack writes into each SR PNG (see queue-test-helpers).
@@ -134,21 +134,26 @@ describe('fasr worker + process --queue on redis-server', () => {
     expect(survivor.out()).toContain('worker stopped');
   }, 300_000);
 
-  test('a restarted coordinator collects the finished results from Redis (no worker left, nothing recomputed)', async () => {
+  test('a restarted coordinator collects the finished ingest results from Redis (no worker left, nothing recomputed)', async () => {
     expect(workers.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)).toBe(true);
     const client = await QueueClient.open(parseQueueSettings({ redisUrl: redis.url }));
     const file = path.join(dir, 'restarted.sqlite');
     const store = openStore(file);
     let summary: ProcessViaQueueSummary;
     try {
-      summary = await processSourcesViaQueue(store, clips, CONFIG, client, await resolveFfmpegBinaries(), { sr: srSpec(), signal: AbortSignal.timeout(60_000) });
+      // A fresh store stands for one whose writes were lost with the coordinator. SR is left out:
+      // an SR job's id covers the track id written into its PNG, and a fresh store may number tracks otherwise.
+      summary = await processSourcesViaQueue(store, clips, CONFIG, client, await resolveFfmpegBinaries(), { signal: AbortSignal.timeout(60_000) });
     } finally {
       store.close();
       await client.close();
     }
     expect(summary.stopped).toBe(false);
-    expect(summary.receipts.length).toBeGreaterThan(4);
+    expect(summary.ok).toBe(4);
+    expect(summary.receipts).toHaveLength(4);
     expect(summary.receipts.every((r) => r.reused)).toBe(true);
-    expect(dumpStore(file)).toEqual(dumpStore(path.join(dir, 'in-process.sqlite')));
+    const withoutSr = (dump: unknown): unknown =>
+      (dump as { tracks: { sr: unknown }[] }[]).map((s) => ({ ...s, tracks: s.tracks.map((t) => ({ ...t, sr: [] })) }));
+    expect(dumpStore(file)).toEqual(withoutSr(dumpStore(path.join(dir, 'in-process.sqlite'))));
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { canonicalJson, ingestJobId, srJobId, type SrJobKey } from '../../../src/queue';
+import { canonicalJson, ingestJobId, srJobId } from '../../../src/queue';
 
 const SHA = 'a'.repeat(64);
 
@@ -17,14 +17,19 @@ describe('idempotent job ids', () => {
     expect(() => ingestJobId('ABC', {})).toThrow('ingestJobId: expected a lower-case hex sha256, received "ABC"');
   });
 
-  test('an SR job id changes with every part of the sr_outputs key', () => {
-    const key: SrJobKey = { ingestJobId: `ingest-${SHA}`, trackKey: 3, modelSha256: SHA, sampler: 'pc(snr=0.16)', steps: 20, seed: 0, conditioning: 'fm', extra: {} };
-    const id = srJobId(key);
+  test('an SR job id is a hash of exactly the data the worker receives', () => {
+    const data = { v: 1, modelSha256: SHA, options: { seed: 0, conditioning: 'fm', steps: 20 }, track: { track: { id: 3, sourcePath: '/a.mp4' }, crops: [{ image: { $bytes: 'iVBO' } }] } };
+    const id = srJobId(data);
     expect(id).toMatch(/^sr-[0-9a-f]{64}$/);
-    expect(srJobId({ ...key })).toBe(id);
-    const variants: Partial<SrJobKey>[] = [{ trackKey: 4 }, { modelSha256: 'c'.repeat(64) }, { sampler: 'heun' }, { steps: 21 }, { steps: null }, { seed: 1 }, { conditioning: 'zero' }, { extra: { lrScale: 4 } }];
-    const ids = variants.map((v) => srJobId({ ...key, ...v }));
-    expect(new Set([id, ...ids]).size).toBe(variants.length + 1);
-    expect(() => srJobId({ ...key, modelSha256: 'x' })).toThrow('srJobId: expected a lower-case hex model sha256, received "x"');
+    expect(srJobId(JSON.parse(JSON.stringify(data)))).toBe(id);
+    const variants = [
+      { ...data, modelSha256: 'c'.repeat(64) },
+      { ...data, options: { ...data.options, seed: 1 } },
+      { ...data, options: { ...data.options, steps: 21 } },
+      { ...data, options: { ...data.options, conditioning: 'zero' } },
+      { ...data, track: { ...data.track, track: { id: 4, sourcePath: '/a.mp4' } } },
+      { ...data, track: { ...data.track, crops: [{ image: { $bytes: 'iVBP' } }] } },
+    ];
+    expect(new Set([id, ...variants.map((v) => srJobId(v))]).size).toBe(variants.length + 1);
   });
 });

@@ -1,0 +1,26 @@
+import type { EnhanceTrackResult } from '../sr';
+import type { Store } from '../store';
+import { enhanceTrackViaQueue, queuedSrSpec } from './enhance-track-via-queue';
+import type { QueueClient } from './queue-client';
+import type { SrModelSpec } from './sr-job';
+
+/** What the review UI lets a user choose per enhance request. */
+export interface QueuedEnhanceChoice {
+  readonly seed?: number;
+  readonly sampler?: string;
+  readonly steps?: number;
+}
+
+/**
+ * The review UI's `Actions.enhanceTrack` with the compute on SR workers (`fasr serve --queue`):
+ * same idempotency and stored provenance as the in-process `createTrackEnhancer`; the result's
+ * `face` is null (the image is in the stored output's PNG).
+ * @param modelSha256 of the model the coordinator loaded; workers must hold the same file.
+ */
+export function queueTrackEnhancer(client: QueueClient, model: SrModelSpec, modelSha256: string): (store: Store, trackId: number, opts?: QueuedEnhanceChoice) => Promise<EnhanceTrackResult> {
+  return async (store, trackId, opts = {}) => {
+    const spec = queuedSrSpec(model, modelSha256, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }), ...(opts.steps === undefined ? {} : { steps: opts.steps }) });
+    const r = await enhanceTrackViaQueue(store, client, trackId, spec, null);
+    return Object.freeze({ trackId, srOutputId: r.srOutputId, inserted: r.inserted, output: store.getSrOutput(r.srOutputId), face: null });
+  };
+}
