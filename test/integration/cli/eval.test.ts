@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { main, type CliIo } from '../../../src/cli/main';
 import { saveModelFile } from '../../../src/sr/checkpoint';
@@ -60,9 +61,12 @@ describe('fasr eval', () => {
   it('writes results.md, results.json, roc.png and samples.png that agree; HR beats bicubic on verification', async () => {
     const out = path.join(dir, 'out');
     const io = capture();
+    const tensorsBefore = tf.memory().numTensors;
     const code = await main(['eval', '--dataset', SAMPLES, '--model', modelFile, '--steps', '2', '--limit', '3', '--max-features', '4', '--backend', 'wasm', '--out', out], io);
     expect(io.stderr()).toBe('');
     expect(code).toBe(0);
+    // The model, the embedders and the detector were disposed: no tensor left behind.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     // Progress while running, then the table.
     expect(io.stdout()).toMatch(/^ {2}prepare 3\/3 crops$/m);
     expect(io.stdout()).toMatch(/^ {2}sr 3\/3 fasr: done$/m);
