@@ -3,9 +3,9 @@
  * turns one video into stored tracks with LR_0 and F_M; `processSources` runs a batch as one
  * store run. Detail: docs/pipeline.md.
  */
-export { parseProcessConfig, DEFAULT_PROCESS_CONFIG, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
-export type { ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, FusionMethod } from './process-config';
-export { createProcessDeps, closeProcessDeps } from './process-deps';
+export { parseProcessConfig, parseProcessDetectorConfig, DEFAULT_PROCESS_CONFIG, DETECTOR_NAMES, DETECTOR_PRESETS, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
+export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, FusionMethod } from './process-config';
+export { createProcessDeps, closeProcessDeps, createNamedDetector } from './process-deps';
 export type { ProcessDeps, CreatedProcessDeps } from './process-deps';
 export { processSource } from './process-source';
 export type { SourceOutcome, SourceProgress, ProcessSourceOptions } from './process-source';
@@ -22,7 +22,5 @@ export { analyseFrame, cutNativeCrop, detectionToFullResolution } from './analys
 export type { PipelineDetection, DetectionCrops, FrameAnalysis } from './analyse-frame';
 export { CropKeeper } from './crop-keeper';
 export type { KeptCrops } from './crop-keeper';
-export { fileFingerprint } from './file-fingerprint';
-export type { FileFingerprint } from './file-fingerprint';
 export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file';
 export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec, PipelineSrSpec } from './pipeline-file';

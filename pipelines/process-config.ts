@@ -3,7 +3,9 @@ import { ConfigError } from '../src/contracts';
 import { EMBEDDER_NAMES, type EmbedderName } from '../src/fuse';
 import { DAMAGE_POLICIES, type DamagePolicy } from '../src/ingest';
 import {
+  parseFaceApiFaceDetectorConfig,
   parseHumanFaceDetectorConfig,
+  type FaceApiFaceDetectorConfig,
   parseQualityConfig,
   parseTrackerConfig,
   type HumanFaceDetectorConfig,
@@ -34,6 +36,42 @@ export interface ProcessDecodeConfig {
   readonly maxBufferedFrames: number;
   /** Damaged input: 'stop' keeps only frames from before the first error (default); 'continue' keeps what ffmpeg still decodes. */
   readonly onDamage: DamagePolicy;
+}
+
+/** The face detectors `processSource` can run, by name (docs/pipeline.md, "Detectors"). */
+export const DETECTOR_NAMES = Object.freeze(['human', 'face-api-ssd', 'face-api-tiny'] as const);
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+/**
+ * The detector section: `name` picks the implementation (default 'human'); the other keys are that
+ * detector's settings, parsed by its own parser ('human': src/track `HumanFaceDetectorConfig`;
+ * 'face-api-ssd' / 'face-api-tiny': `FaceApiFaceDetectorConfig` with `model` fixed by the name).
+ */
+export type ProcessDetectorConfig =
+  | ({ readonly name: 'human' } & Readonly<HumanFaceDetectorConfig>)
+  | ({ readonly name: 'face-api-ssd' | 'face-api-tiny' } & Readonly<FaceApiFaceDetectorConfig>);
+
+/**
+ * Named detector presets (`detectorPreset` of the process config). 'cctv': SSD MobileNet v1 with
+ * minConfidence 0.15, for wide scenes with faces of 15–40 px (docs/pipeline.md, "Detectors").
+ */
+export const DETECTOR_PRESETS = Object.freeze({
+  cctv: Object.freeze({ name: 'face-api-ssd', minConfidence: 0.15 }),
+} as const);
+export type DetectorPresetName = keyof typeof DETECTOR_PRESETS;
+
+/** Splits `name` off a detector section and parses the rest with the named detector's parser. @throws ConfigError */
+export function parseProcessDetectorConfig(input: unknown): ProcessDetectorConfig {
+  const raw = input ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`expected an object, received ${JSON.stringify(raw)}`);
+  const { name = 'human', ...rest } = raw as Record<string, unknown>;
+  if (typeof name !== 'string' || !(DETECTOR_NAMES as readonly string[]).includes(name)) {
+    throw new ConfigError(`name: expected one of ${DETECTOR_NAMES.map((n) => `'${n}'`).join(', ')}, received ${JSON.stringify(name)}`);
+  }
+  if (name === 'human') return { name, ...parseHumanFaceDetectorConfig(rest) };
+  if ('model' in rest) throw new ConfigError(`model: set by the detector name ('${name}'), remove the key`);
+  const model = name === 'face-api-ssd' ? 'ssd' : 'tiny';
+  return { name: name as 'face-api-ssd' | 'face-api-tiny', ...parseFaceApiFaceDetectorConfig({ ...rest, model }) };
 }
 
 /** The canonical alignment and the model's LR_0 (docs/tracking.md, "Alignment" and "LR degradation"). */
@@ -81,8 +119,11 @@ export interface ProcessFusionConfig {
 /** Every setting of `processSource`, parsed once at the edge by {@link parseProcessConfig}. */
 export interface ProcessConfig {
   readonly decode: Readonly<ProcessDecodeConfig>;
-  /** Face detector settings (src/track `HumanFaceDetectorConfig`); used when the deps are created. */
-  readonly detector: Readonly<HumanFaceDetectorConfig>;
+  /**
+   * Face detector by name and its settings ({@link ProcessDetectorConfig}); used when the deps are
+   * created. Default: Human with its defaults.
+   */
+  readonly detector: ProcessDetectorConfig;
   /** Embedder by name (src/fuse `EMBEDDER_NAMES`). Default 'faceres' (`DEFAULT_EMBEDDER_NAME`). */
   readonly embedder: EmbedderName;
   /** Tracker settings (src/track `TrackerConfig`); the pipeline's defaults are tuned for faceres (see DEFAULT_PROCESS_CONFIG). */
@@ -130,6 +171,7 @@ const schema = z
   .object({
     decode: decodeSchema.default({}),
     detector: z.unknown().optional(),
+    detectorPreset: z.enum(Object.keys(DETECTOR_PRESETS) as [DetectorPresetName]).optional(),
     embedder: z.enum(EMBEDDER_NAMES).default('faceres'),
     tracker: z.unknown().optional(),
     quality: z.unknown().optional(),
@@ -156,7 +198,8 @@ function sectionError(section: string, err: unknown): string {
 
 /**
  * Validates a partial pipeline config (every field optional, unknown or misspelled keys rejected
- * at every level) and fills the defaults. The detector, tracker and quality sections are parsed
+ * at every level) and fills the defaults. `detectorPreset` (optional, a {@link DETECTOR_PRESETS}
+ * key) is the base the `detector` section refines. The detector, tracker and quality sections are parsed
  * by their own stage's parser; the tracker section starts from {@link PIPELINE_TRACKER_OVERRIDES}.
  * @throws ConfigError listing every problem with its key path.
  */
@@ -180,7 +223,13 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
       return null;
     }
   };
-  const detector = sub('detector', () => parseHumanFaceDetectorConfig(d.detector ?? {}));
+  const detector = sub('detector', () => {
+    if (d.detectorPreset === undefined) return parseProcessDetectorConfig(d.detector ?? {});
+    // A preset is a base the detector section refines (same name or no name).
+    const own = d.detector ?? {};
+    if (typeof own !== 'object' || own === null || Array.isArray(own)) throw new ConfigError(`expected an object, received ${JSON.stringify(own)}`);
+    return parseProcessDetectorConfig({ ...DETECTOR_PRESETS[d.detectorPreset], ...own });
+  });
   const trackerInput = d.tracker ?? {};
   const tracker = sub('tracker', () => {
     if (typeof trackerInput !== 'object' || trackerInput === null || Array.isArray(trackerInput)) {

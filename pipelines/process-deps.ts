@@ -2,8 +2,14 @@ import type { FaceEmbedder } from '../src/fuse';
 import { createFaceEmbedder } from '../src/fuse';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../src/ingest';
 import { initBackend, type BackendInfo } from '../src/runtime/backend';
-import { createHumanFaceDetector, type FaceDetector } from '../src/track';
-import type { ProcessConfig } from './process-config';
+import { createFaceApiFaceDetector, createHumanFaceDetector, type FaceDetector } from '../src/track';
+import type { ProcessConfig, ProcessDetectorConfig } from './process-config';
+
+/** Creates the detector a process config names (its settings already parsed). */
+export async function createNamedDetector(config: ProcessDetectorConfig): Promise<FaceDetector> {
+  const { name, ...settings } = config;
+  return name === 'human' ? createHumanFaceDetector(settings) : createFaceApiFaceDetector(settings);
+}
 
 /** What `processSource` runs with: created once per run, passed in, closed by the caller. */
 export interface ProcessDeps {
@@ -27,7 +33,7 @@ export interface CreatedProcessDeps extends ProcessDeps {
 export async function createProcessDeps(config: Readonly<ProcessConfig>, backend: string = 'auto'): Promise<CreatedProcessDeps> {
   const backendInfo = await initBackend(backend);
   const binaries = await resolveFfmpegBinaries();
-  const detector = await createHumanFaceDetector(config.detector);
+  const detector = await createNamedDetector(config.detector);
   let embedder: FaceEmbedder;
   try {
     embedder = await createFaceEmbedder(config.embedder);

@@ -1,6 +1,6 @@
-import { DEFAULT_PROCESS_CONFIG, PIPELINE_TRACKER_OVERRIDES, parseProcessConfig } from '../../../pipelines';
+import { DEFAULT_PROCESS_CONFIG, DETECTOR_PRESETS, PIPELINE_TRACKER_OVERRIDES, parseProcessConfig } from '../../../pipelines';
 import { ConfigError } from '../../../src/contracts';
-import { DEFAULT_QUALITY_CONFIG, DEFAULT_TRACKER_CONFIG } from '../../../src/track';
+import { DEFAULT_FACE_API_FACE_DETECTOR_CONFIG, DEFAULT_HUMAN_FACE_DETECTOR_CONFIG, DEFAULT_QUALITY_CONFIG, DEFAULT_TRACKER_CONFIG } from '../../../src/track';
 
 describe('parseProcessConfig', () => {
   it('fills documented defaults and freezes every level', () => {
@@ -47,5 +47,38 @@ describe('parseProcessConfig', () => {
     expect(() => parseProcessConfig({ retention: { cropsPerTrack: 0 } })).toThrow(/retention\.cropsPerTrack/);
     expect(() => parseProcessConfig({ tracker: 5 })).toThrow('invalid process config: tracker: expected an object, received 5');
     expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(ConfigError);
+  });
+
+  describe('detector choice', () => {
+    it("defaults to Human with its defaults, name 'human'", () => {
+      expect(DEFAULT_PROCESS_CONFIG.detector).toEqual({ name: 'human', ...DEFAULT_HUMAN_FACE_DETECTOR_CONFIG });
+    });
+
+    it('face-api-ssd / face-api-tiny: face-api settings with the model fixed by the name', () => {
+      expect(parseProcessConfig({ detector: { name: 'face-api-ssd', minConfidence: 0.2 } }).detector).toEqual({
+        ...DEFAULT_FACE_API_FACE_DETECTOR_CONFIG,
+        name: 'face-api-ssd',
+        model: 'ssd',
+        minConfidence: 0.2,
+      });
+      expect(parseProcessConfig({ detector: { name: 'face-api-tiny', tinyInputSizePx: 608 } }).detector).toMatchObject({ name: 'face-api-tiny', model: 'tiny', tinyInputSizePx: 608 });
+    });
+
+    it("the 'cctv' preset is SSD at minConfidence 0.15, refined by the detector section", () => {
+      expect(DETECTOR_PRESETS.cctv).toEqual({ name: 'face-api-ssd', minConfidence: 0.15 });
+      expect(parseProcessConfig({ detectorPreset: 'cctv' }).detector).toMatchObject({ name: 'face-api-ssd', model: 'ssd', minConfidence: 0.15, tileSizePx: null });
+      expect(parseProcessConfig({ detectorPreset: 'cctv', detector: { tileSizePx: 640 } }).detector).toMatchObject({ name: 'face-api-ssd', minConfidence: 0.15, tileSizePx: 640 });
+    });
+
+    it('rejects an unknown name, a model key, settings of the other detector and an unknown preset', () => {
+      expect(() => parseProcessConfig({ detector: { name: 'yolo' } })).toThrow(
+        `invalid process config: detector: name: expected one of 'human', 'face-api-ssd', 'face-api-tiny', received "yolo"`,
+      );
+      expect(() => parseProcessConfig({ detector: { name: 'face-api-ssd', model: 'tiny' } })).toThrow("detector: model: set by the detector name ('face-api-ssd'), remove the key");
+      expect(() => parseProcessConfig({ detector: { name: 'face-api-ssd', upscale: 2 } })).toThrow(/detector: invalid FaceApiFaceDetector config: unknown key\(s\) "upscale"/);
+      expect(() => parseProcessConfig({ detector: { tinyInputSizePx: 608 } })).toThrow(/detector: invalid HumanFaceDetector config: unknown key\(s\) "tinyInputSizePx"/);
+      expect(() => parseProcessConfig({ detectorPreset: 'night' })).toThrow(/detectorPreset: Invalid enum value. Expected 'cctv', received 'night'/);
+      expect(() => parseProcessConfig({ detector: 'human' })).toThrow('invalid process config: detector: expected an object, received "human"');
+    });
   });
 });
