@@ -1,7 +1,39 @@
 import type { FfmpegBinaries, SourceProbe } from '../src/ingest';
-import { probeSource } from '../src/ingest';
+import { InputError } from '../src/contracts';
+import { hashFile, probeSource } from '../src/ingest';
 import type { JsonValue, SourceProbeInput, SourceRow, Store } from '../src/store';
-import { fileFingerprint, type FileFingerprint } from './file-fingerprint';
+
+/** Size, mtime and content hash as the store keys a source. */
+interface StoredFingerprint {
+  readonly sizeBytes: number;
+  /**
+   * Unix epoch ms, floored to an integer: the key every writer of sources uses (src/batch's
+   * source step floors hashFile's fractional mtime the same way), so a re-run finds the same row.
+   */
+  readonly mtimeMs: number;
+  readonly sha256: string;
+}
+
+/**
+ * hashFile (src/ingest: one streamed pass, size/mtime from the open descriptor, 'changed while
+ * hashing' detected) plus the pipeline's own rule: an empty file is not a video.
+ * @throws InputError with `path` and `reason`.
+ */
+async function fingerprint(filePath: string): Promise<StoredFingerprint> {
+  let fp;
+  try {
+    fp = await hashFile(filePath);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    // The reasons as the pipeline has always stored them (docs/pipeline.md, "Failure policy").
+    const reason = typeof err.context['reason'] === 'string' ? err.context['reason'] : 'unreadable';
+    if (reason === 'not found') throw new InputError(`${filePath}: no such file`, { path: filePath, reason: 'missing' });
+    if (reason === 'not a regular file') throw new InputError(`${filePath}: not a regular file (a video file was expected)`, { path: filePath, reason: 'not a file' });
+    throw new InputError(`${filePath}: ${reason}`, { path: filePath, reason });
+  }
+  if (fp.sizeBytes === 0) throw new InputError(`${filePath}: the file is empty (0 bytes)`, { path: filePath, reason: 'empty' });
+  return { sizeBytes: fp.sizeBytes, mtimeMs: Math.floor(fp.mtimeMs), sha256: fp.sha256 };
+}
 
 /** What {@link registerSource} recorded. */
 export interface RegisteredSource {
@@ -35,11 +67,11 @@ function probeInput(probe: SourceProbe): SourceProbeInput {
  * @throws StoreError when the store refuses the source.
  */
 export async function registerSource(store: Store, storePath: string, filePath: string, binaries: FfmpegBinaries, runId: number | null): Promise<RegisteredSource> {
-  let fp: FileFingerprint | null = null;
+  let fp: StoredFingerprint | null = null;
   let probe: SourceProbe | null = null;
   let problem: unknown = null;
   try {
-    fp = await fileFingerprint(filePath);
+    fp = await fingerprint(filePath);
     probe = await probeSource(filePath, binaries);
   } catch (err) {
     problem = err;
