@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../contracts';
-import { WORKER_ROLES, parsePathMap, parseQueueSettings, redactRedisUrl, startQueueWorker, type WorkerRole } from '../queue';
+import { QueueClient, WORKER_ROLES, parsePathMap, parseQueueSettings, redactRedisUrl, startQueueWorker, type WorkerRole } from '../queue';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import type { CliIo } from './main';
 import { positiveInt } from './pipeline-cli-options';
@@ -15,6 +15,8 @@ interface WorkerCliOptions {
   readonly pathMap?: string[];
   readonly lockMs: string;
   readonly stalledMs: string;
+  readonly ingestSlots?: string;
+  readonly srSlots?: string;
 }
 
 /**
@@ -35,11 +37,22 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
     .option('--path-map <from=to...>', "rewrite the coordinator's footage paths to this machine's, e.g. /srv/nvr=/mnt/nvr")
     .option('--lock-ms <ms>', 'job lock; a dead worker loses its job after about this long plus --stalled-ms', '30000')
     .option('--stalled-ms <ms>', 'how often to look for jobs of dead workers', '30000')
+    .option('--ingest-slots <n>', 'set the global limit of ingest jobs running at once over all workers (kept in Redis)')
+    .option('--sr-slots <n>', 'set the global limit of SR jobs running at once over all workers, e.g. the GPU count (kept in Redis)')
     .action(async (opts: WorkerCliOptions) => {
       if (!(WORKER_ROLES as readonly string[]).includes(opts.role)) {
         throw new InputError(`--role: expected one of ${WORKER_ROLES.join(', ')}, received ${JSON.stringify(opts.role)}`, { option: 'role' });
       }
-      const settings = parseQueueSettings({ redisUrl: opts.redis, prefix: opts.prefix });
+      const settings = parseQueueSettings({
+        redisUrl: opts.redis,
+        prefix: opts.prefix,
+        ...(opts.ingestSlots === undefined ? {} : { ingestSlots: positiveInt('--ingest-slots', opts.ingestSlots) }),
+        ...(opts.srSlots === undefined ? {} : { srSlots: positiveInt('--sr-slots', opts.srSlots) }),
+      });
+      if (settings.ingestSlots !== null || settings.srSlots !== null) {
+        // Global concurrency is a property of the queue in Redis; opening a client sets it.
+        await (await QueueClient.open(settings)).close();
+      }
       const handle = await startQueueWorker(settings, {
         role: opts.role as WorkerRole,
         concurrency: positiveInt('--concurrency', opts.concurrency),

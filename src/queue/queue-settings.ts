@@ -53,7 +53,7 @@ const KEYS = Object.keys(schema.shape).join(', ');
 
 /** The password of a Redis URL replaced by '***', for logs and messages. */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0] ?? ''}:***` : '***'}@`);
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0] ?? ''}:***` : '***'}@`);
 }
 
 /**

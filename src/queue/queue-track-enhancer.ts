@@ -1,4 +1,4 @@
-import type { EnhanceTrackResult } from '../sr';
+import type { EnhanceTrackResult, SrConditioning } from '../sr';
 import type { Store } from '../store';
 import { enhanceTrackViaQueue, queuedSrSpec } from './enhance-track-via-queue';
 import type { QueueClient } from './queue-client';
@@ -16,10 +16,16 @@ export interface QueuedEnhanceChoice {
  * same idempotency and stored provenance as the in-process `createTrackEnhancer`; the result's
  * `face` is null (the image is in the stored output's PNG).
  * @param modelSha256 of the model the coordinator loaded; workers must hold the same file.
+ * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer).
  */
-export function queueTrackEnhancer(client: QueueClient, model: SrModelSpec, modelSha256: string): (store: Store, trackId: number, opts?: QueuedEnhanceChoice) => Promise<EnhanceTrackResult> {
+export function queueTrackEnhancer(
+  client: QueueClient,
+  model: SrModelSpec,
+  modelSha256: string,
+  defaults: { readonly conditioning?: SrConditioning } = {},
+): (store: Store, trackId: number, opts?: QueuedEnhanceChoice) => Promise<EnhanceTrackResult> {
   return async (store, trackId, opts = {}) => {
-    const spec = queuedSrSpec(model, modelSha256, { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }), ...(opts.steps === undefined ? {} : { steps: opts.steps }) });
+    const spec = queuedSrSpec(model, modelSha256, { ...defaults, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }), ...(opts.steps === undefined ? {} : { steps: opts.steps }) });
     const r = await enhanceTrackViaQueue(store, client, trackId, spec, null);
     return Object.freeze({ trackId, srOutputId: r.srOutputId, inserted: r.inserted, output: store.getSrOutput(r.srOutputId), face: null });
   };

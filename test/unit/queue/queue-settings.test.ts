@@ -10,7 +10,7 @@ describe('parseQueueSettings', () => {
 
   test('rejects bad URLs (password redacted), unknown keys and out-of-range numbers', () => {
     expect(() => parseQueueSettings({ redisUrl: 'http://user:secret@host:1' })).toThrow(
-      'invalid queue settings: redisUrl: expected redis://host:port[/db] or rediss://host:port[/db] (TLS), optionally with user:password@, received "http://user:secret@host:1"',
+      'invalid queue settings: redisUrl: expected redis://host:port[/db] or rediss://host:port[/db] (TLS), optionally with user:password@, received "http://user:***@host:1"',
     );
     expect(() => parseQueueSettings({ redisUrl: 'redis://user:secret@host:1/x' })).toThrow('received "redis://user:***@host:1/x"');
     expect(() => parseQueueSettings({ redisUrl: 'redis://h:1', atempts: 2 })).toThrow('unknown key(s) "atempts"; valid: redisUrl, prefix, attempts, backoffMs');
