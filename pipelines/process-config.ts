@@ -24,8 +24,9 @@ export interface ProcessDecodeConfig {
   /**
    * Width, px (integer >= 16), of the downscaled copy the detector sees; crops are cut from the
    * full-resolution frame. null: detect on the full frame. Default 640: Human's blazeface looks at
-   * 256x256 anyway, so a wider analysis copy only costs upload time; faces that are too small at
-   * this width need `detector.tileSizePx` (tiles of the analysis copy), not a wider copy.
+   * 256x256 and face-api's SSD at 512x512 (a 16:9 frame padded to a square) anyway, so a wider
+   * analysis copy only costs upload time; faces that are too small at this width need
+   * `detector.tileSizePx` (tiles of the analysis copy), not a wider copy.
    */
   readonly analysisMaxWidth: number | null;
   /** First presentation time to process, ms, >= 0 (stream timeline, as Frame.ptsMs). Default 0. */

@@ -42,7 +42,7 @@ describe('processSource with the cctv detector preset on the openpose crowd', ()
     expect(outcome.faces).toBeGreaterThanOrEqual(60);
   });
 
-  it('gives several tracks of small faces (the crowd), each a distinct person over consecutive frames', () => {
+  it('gives several tracks of small faces (the crowd), one detection per frame each, no detection in two tracks', () => {
     expect(tracks.length).toBeGreaterThanOrEqual(3);
     for (const t of tracks) {
       expect(t.detections.length).toBeGreaterThanOrEqual(config.tracker.minHits);
