@@ -109,7 +109,7 @@ describe('fasr worker + process --queue on redis-server', () => {
       await waitFor(() => workers.some((w) => started(w) !== null), 120_000, () => `a worker to start an ingest job; outputs: ${workers.map((w) => w.out() + w.err()).join('\n---\n')}`);
       const victim = workers.find((w) => started(w) !== null) as CliChild;
       victimJob = started(victim) as string;
-      await new Promise((r) => setTimeout(r, 1500)); // well inside the job (model loading + decoding)
+      await new Promise((r) => setTimeout(r, 500)); // inside the job: its first job also loads the models (seconds)
       expect(victim.out()).not.toContain(`done ingest job ${victimJob}`);
       victim.child.kill('SIGKILL');
       expect((await victim.exit).signal).toBe('SIGKILL');
