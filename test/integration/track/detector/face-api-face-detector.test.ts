@@ -109,11 +109,14 @@ describe('FaceApiFaceDetector (wasm, SSD MobileNet v1 + 68 landmarks)', () => {
     }
   });
 
-  it('rejects a malformed frame, and detect after close()', async () => {
+  it('rejects a malformed frame, and detect after close(); close() releases every weight tensor', async () => {
     await expect(ssd.detect({ sourceId: 1, index: 0, ptsMs: 0, width: 4, height: 4, rgb: new Uint8Array(10) })).rejects.toThrow(InputError);
+    const before = tf.memory().numTensors;
     const other = await createFaceApiFaceDetector({ landmarks: '68-tiny' });
     expect(other.id).toContain('+face_landmark_68_tiny;');
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
     await other.close();
+    expect(tf.memory().numTensors).toBe(before);
     await other.close(); // idempotent
     await expect(other.detect(await imageFrame(path.join(FACES, 'fasr-samples/gallery/000001.jpg')))).rejects.toThrow(FasrError);
   });
