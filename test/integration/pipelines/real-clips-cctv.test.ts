@@ -10,8 +10,9 @@ jest.setTimeout(240000); // loaded 2-core CI machine: ~10 faces per frame to ali
 
 /**
  * The openpose street crowd (1280x720, 50 fps, 4.1 s; faces 15–30 px) with the 'cctv' detector
- * preset (face-api SSD MobileNet v1, minConfidence 0.15: docs/pipeline.md, "Detectors"), 2.4 s
- * from 0.5 s at the default 5 fps (12 frames); one run, shared by the assertions.
+ * preset (face-api SSD MobileNet v1, minConfidence 0.15: docs/pipeline.md, "Detectors"), the whole
+ * clip at the default 5 fps (21 frames: 215 detections, 10 tracks when measured; 0.5–2.9 s alone
+ * gave only 4 tracks, too thin a margin over 3); one run, shared by the assertions.
  */
 describe('processSource with the cctv detector preset on the openpose crowd', () => {
   let deps: CreatedProcessDeps;
@@ -19,7 +20,7 @@ describe('processSource with the cctv detector preset on the openpose crowd', ()
   let store: Store;
   let outcome: SourceOutcome;
   let tracks: TrackDetail[] = [];
-  const config = parseProcessConfig({ detectorPreset: 'cctv', decode: { startMs: 500, durationMs: 2400 } });
+  const config = parseProcessConfig({ detectorPreset: 'cctv' });
 
   beforeAll(async () => {
     deps = await createProcessDeps(config, 'wasm');
@@ -36,10 +37,10 @@ describe('processSource with the cctv detector preset on the openpose crowd', ()
   });
 
   it('analyses every frame of the range with the SSD detector and finishes the source', () => {
-    expect(outcome).toMatchObject({ status: 'done', frames: 12, reason: null });
+    expect(outcome).toMatchObject({ status: 'done', frames: 21, reason: null });
     expect(deps.detector.id).toMatch(/^face-api@1\.7\.15\/ssd_mobilenetv1\+face_landmark_68;minConfidence=0\.15;/);
-    // Human's blazeface found 3 faces in all 21 frames of the clip; SSD finds ~9–16 per frame.
-    expect(outcome.faces).toBeGreaterThanOrEqual(60);
+    // Human's blazeface finds 3 faces in these 21 frames; SSD at 0.15 finds ~9–16 per frame (215 measured).
+    expect(outcome.faces).toBeGreaterThanOrEqual(150);
   });
 
   it('gives several tracks of small faces (the crowd), one detection per frame each, no detection in two tracks', () => {
