@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSources, type ProcessSummary, type SourceProgress } from '../../pipelines';
+import { DETECTOR_NAMES, DETECTOR_PRESETS, closeProcessDeps, createProcessDeps, parseProcessConfig, processSources, type ProcessSummary, type SourceProgress } from '../../pipelines';
 import { FasrError, InputError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
 import { installedPackageVersion } from '../runtime/package-info';
@@ -22,6 +22,7 @@ interface ProcessCliOptions {
   readonly fps?: string;
   readonly backend: string;
   readonly embedder?: string;
+  readonly detector?: string;
   readonly config?: string;
   readonly sr?: boolean;
   readonly srModel?: string;
@@ -84,6 +85,18 @@ function configFromOptions(opts: ProcessCliOptions): ReturnType<typeof parseProc
     input.decode = { ...(typeof decode === 'object' && decode !== null ? decode : {}), fps };
   }
   if (opts.embedder !== undefined) input.embedder = opts.embedder;
+  if (opts.detector !== undefined) {
+    const presets = Object.keys(DETECTOR_PRESETS);
+    if (presets.includes(opts.detector)) {
+      input.detectorPreset = opts.detector;
+      delete input.detector;
+    } else if ((DETECTOR_NAMES as readonly string[]).includes(opts.detector)) {
+      input.detector = { name: opts.detector };
+      delete input.detectorPreset;
+    } else {
+      throw new InputError(`--detector: expected one of ${[...DETECTOR_NAMES, ...presets].join(', ')}, received ${JSON.stringify(opts.detector)}`, { option: 'detector' });
+    }
+  }
   return parseProcessConfig(input);
 }
 
@@ -101,7 +114,8 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--fps <n>', 'analysis frames per second of video, in (0, 240] (default 5)')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--embedder <name>', `face embedder: ${EMBEDDER_NAMES.join(' | ')} (default faceres)`)
-    .option('--config <file.json>', 'pipeline config (JSON, see docs/pipeline.md); --fps and --embedder override it')
+    .option('--detector <name>', `face detector: ${[...DETECTOR_NAMES, ...Object.keys(DETECTOR_PRESETS)].join(' | ')} (default human; cctv = SSD tuned for 15–40 px faces, docs/pipeline.md)`)
+    .option('--config <file.json>', 'pipeline config (JSON, see docs/pipeline.md); --fps, --embedder and --detector override it')
     .option('--sr', 'then enhance every stored track with the SR model (as fasr sr --track; see docs/sr-usage.md)')
     .option('--sr-model <file>', 'SR model for --sr (default: the bundled one)')
     .option('--sr-steps <n>', 'sampler steps for --sr (default: the sampler\'s)')

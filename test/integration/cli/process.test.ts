@@ -84,6 +84,9 @@ describe('fasr process', () => {
     const io4 = capture();
     expect(await main(['process', '--db', db], io4)).toBe(2);
     expect(io4.stderr()).toMatch(/missing required argument 'video'/);
+    const io5 = capture();
+    expect(await main(['process', clip, '--db', db, '--detector', 'yolo'], io5)).toBe(1);
+    expect(io5.stderr()).toBe('fasr: --detector: expected one of human, face-api-ssd, face-api-tiny, cctv, received "yolo"\n');
     expect(fs.existsSync(db)).toBe(false);
   });
 });
