@@ -5,6 +5,7 @@ import { buildDecodePlan, type DecodePlan } from './decode-args';
 import { resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './decode-options';
 import { assertFfmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries';
 import { damageKindOf, isDamageLine, parseFfmpegLogLine } from './ffmpeg-log-line';
+import { killProcessGroup, SPAWN_IN_OWN_GROUP } from './kill-process-group';
 import { probeSource, type SourceProbe } from './probe-source';
 import { StderrTail } from './stderr-tail';
 
@@ -214,8 +215,13 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
     if (this.stopReason !== null) return; // closed while probing
     const plan = buildDecodePlan(this.filePath, probe, this.opts);
     this.plan = plan;
+    // A process group of its own: a terminal's Ctrl-C (SIGINT to the foreground group) reaches
+    // fasr only, which decides whether this file is finished. Not unref'd: we read its pipes, and
+    // they keep the event loop alive exactly as long as the decode runs. If fasr dies (kill -9),
+    // ffmpeg's next write into the reader-less pipe fails with EPIPE and ffmpeg exits.
     const child = spawn(this.binaries.ffmpeg.path, [...plan.args], {
       stdio: ['ignore', 'pipe', 'pipe', plan.analysis !== null ? 'pipe' : 'ignore'],
+      detached: SPAWN_IN_OWN_GROUP,
     });
     this.child = child;
     this.lastPid = child.pid ?? null;
@@ -223,7 +229,7 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
     const stderr = child.stderr;
     const ana = plan.analysis !== null ? child.stdio[3] : null;
     if (full === null || stderr === null || (plan.analysis !== null && (ana === null || ana === undefined || !('read' in ana)))) {
-      child.kill('SIGKILL');
+      killProcessGroup(child, 'SIGKILL');
       throw new FfmpegError('decodeFrames: ffmpeg was started without the expected pipes', null, '', { path: this.filePath });
     }
     full.on('readable', () => this.pump());
@@ -413,7 +419,8 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
     const child = this.child;
     if (child !== null && !this.exited) {
       // SIGKILL: ffmpeg may be blocked writing to a pipe nobody reads; SIGTERM would not end it.
-      child.kill('SIGKILL');
+      // To its group: ffmpeg runs in a group of its own (see start()).
+      killProcessGroup(child, 'SIGKILL');
     }
   }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { killProcessGroup, SPAWN_IN_OWN_GROUP } from './kill-process-group';
 import { StderrTail } from './stderr-tail';
 
 /** What a short-lived child process produced. */
@@ -16,7 +17,9 @@ export interface ProcessResult {
 
 /**
  * Runs a binary to completion and collects stdout (whole) and the end of stderr. Never rejects:
- * callers turn the result into the error that fits their context.
+ * callers turn the result into the error that fits their context. The binary runs in a process
+ * group of its own (POSIX), so a terminal's SIGINT to fasr's group does not reach it; on timeout
+ * the group is SIGKILLed.
  */
 export function runProcess(file: string, args: readonly string[], timeoutMs: number): Promise<ProcessResult> {
   return new Promise((resolve) => {
@@ -25,10 +28,12 @@ export function runProcess(file: string, args: readonly string[], timeoutMs: num
     let startError: Error | null = null;
     let timedOut = false;
     let settled = false;
-    const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a terminal Ctrl-C meant for fasr does not kill it (see SPAWN_IN_OWN_GROUP).
+    // Not unref'd: we wait for its output.
+    const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: SPAWN_IN_OWN_GROUP });
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killProcessGroup(child, 'SIGKILL');
     }, timeoutMs);
     child.stdout.on('data', (b: Buffer) => stdoutChunks.push(b));
     child.stderr.setEncoding('utf8');

@@ -26,11 +26,14 @@ export function spawnCli(
   args: readonly string[],
   cwd: string = REPO,
   as?: { readonly uid: number; readonly gid: number; readonly home: string },
+  /** Start it as the leader of a new process group, as a shell starts a job (for SIGINT to the group). */
+  ownGroup = false,
 ): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI_ENTRY, ...args], {
     cwd,
     env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.json'), ...(as !== undefined ? { HOME: as.home } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
     ...(as !== undefined ? { uid: as.uid, gid: as.gid } : {}),
   });
   let out = '';
@@ -39,6 +42,24 @@ export function spawnCli(
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return { child, out: () => out, err: () => err, exit };
+}
+
+/** Pids of the running `comm` processes (e.g. 'ffmpeg') whose parent is `parentPid` (Linux: /proc). */
+export function childPids(parentPid: number, comm: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    const [state = '', ppid = ''] = stat.slice(close + 2).split(' ');
+    if (stat.slice(stat.indexOf('(') + 1, close) === comm && Number(ppid) === parentPid && state !== 'Z') pids.push(Number(name));
+  }
+  return pids;
 }
 
 function hex(bytes: Uint8Array): string {

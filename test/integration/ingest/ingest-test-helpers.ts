@@ -72,6 +72,40 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a process still runs: false once it is gone or a zombie (it has ended; reaping it is its
+ * parent's job, which for an orphan is init's). Linux: reads /proc/<pid>/stat.
+ */
+export function processRunning(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return state !== 'Z' && state !== 'X';
+}
+
+/** Fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session (Linux). */
+export function processStat(pid: number): { state: string; ppid: number; pgrp: number; session: number; comm: string } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const close = stat.lastIndexOf(')');
+  const [state = '', ppid = '', pgrp = '', session = ''] = stat.slice(close + 2).split(' ');
+  return { state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session), comm: stat.slice(stat.indexOf('(') + 1, close) };
+}
+
+/** Polls until `pid` no longer runs (see processRunning); false if it still runs after timeoutMs. */
+export async function waitUntilEnded(pid: number, timeoutMs: number): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (!processRunning(pid)) return true;
+    await sleep(20);
+  }
+  return !processRunning(pid);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
