@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { CheckpointError } from '../../contracts';
 import type { HostDType, HostTensor } from './host-tensor';
 import { numel } from './host-tensor';
+import { ELEMENT_BYTES, typedFromBytes } from './torch-tensor';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
@@ -26,44 +27,6 @@ const DTYPE_TO_DESCR: Readonly<Partial<Record<HostDType, string>>> = {
   int16: '<i2',
 };
 
-function copyTyped(dtype: HostDType, bytes: Buffer, count: number): HostTensor['data'] {
-  // Copy into an aligned buffer: the data offset inside the file need not be aligned.
-  const aligned = new Uint8Array(bytes.byteLength);
-  aligned.set(bytes);
-  const ab = aligned.buffer;
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(ab, 0, count);
-    case 'float64':
-      return new Float64Array(ab, 0, count);
-    case 'int32':
-      return new Int32Array(ab, 0, count);
-    case 'int64':
-      return new BigInt64Array(ab, 0, count);
-    case 'int16':
-      return new Int16Array(ab, 0, count);
-    case 'int8':
-      return new Int8Array(ab, 0, count);
-    case 'uint8':
-    case 'bool':
-      return new Uint8Array(ab, 0, count);
-    default:
-      throw new CheckpointError(`npy: unsupported dtype ${dtype}`);
-  }
-}
-
-const BYTES: Readonly<Record<HostDType, number>> = {
-  float16: 2,
-  bfloat16: 2,
-  float32: 4,
-  float64: 8,
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  int32: 4,
-  int64: 8,
-  bool: 1,
-};
 
 /**
  * Parses a NumPy `.npy` file (format 1.0/2.0/3.0, little-endian, C order).
@@ -108,11 +71,12 @@ export function parseNpy(buf: Buffer, name = '<buffer>'): HostTensor {
     .map((s) => Number.parseInt(s, 10));
   const count = numel(shape);
   const dataStart = headerStart + headerLen;
-  const byteLength = count * BYTES[dtype];
+  const byteLength = count * ELEMENT_BYTES[dtype];
   if (dataStart + byteLength > buf.length) {
     throw new CheckpointError(`${name}: truncated data: expected ${byteLength} bytes, found ${buf.length - dataStart}`, { path: name });
   }
-  return { dtype, shape, data: copyTyped(dtype, buf.subarray(dataStart, dataStart + byteLength), count) };
+  // A copy: the result never aliases the caller's buffer (and is 8-byte aligned).
+  return { dtype, shape, data: typedFromBytes(dtype, new Uint8Array(buf.subarray(dataStart, dataStart + byteLength)), count) };
 }
 
 /** Reads a `.npy` file. @throws CheckpointError (missing file, bad format). */
