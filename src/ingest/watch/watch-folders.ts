@@ -59,6 +59,8 @@ interface Settling {
   sizeBytes: number;
   mtimeMs: number;
   lastChangeMs: number;
+  /** Changes seen while settling (the first stat counts as one): more means it is being written. */
+  observedChanges: number;
 }
 
 interface Checking extends Settling {
@@ -142,6 +144,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     this.watcher.on('ready', () => {
       this.scanning = false;
       this.resolveReady();
+      this.wakeConsumers();
     });
     if (opts.signal !== null) {
       if (opts.signal.aborted) queueMicrotask(this.onAbort);
@@ -205,7 +208,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
 
   private next(): Promise<IteratorResult<ReadyFile>> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    const item = this.takeNext();
+    const item = this.holdingInitialFiles() ? undefined : this.takeNext();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -225,7 +228,20 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     return item;
   }
 
+  /**
+   * True while the initial scan runs, or a file it found is still in its first stability window:
+   * the files there at the start are then handed on oldest mtime first as a whole, not in the
+   * order they happened to settle. A file seen changing again (still being written, e.g. an NVR's
+   * current segment) no longer holds the others back, so the hold lasts about one window.
+   */
+  private holdingInitialFiles(): boolean {
+    if (this.scanning) return true;
+    for (const e of this.settling.values()) if (e.event === 'existing' && e.observedChanges <= 1) return true;
+    return false;
+  }
+
   private wakeConsumers(): void {
+    if (this.holdingInitialFiles()) return;
     while (this.waiters.length > 0 && this.queue.size > 0) {
       const w = this.waiters.shift();
       const item = this.takeNext();
@@ -261,6 +277,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     const current = this.settling.get(p);
     if (current !== undefined) {
       current.lastChangeMs = now;
+      current.observedChanges++;
       return;
     }
     let event: ReadyFile['event'];
@@ -279,7 +296,9 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       else if (kind === 'change') event = 'changed';
       else event = this.scanning ? 'existing' : 'added';
     }
-    this.settling.set(p, { path: p, root, rel: path.relative(root, p).split(path.sep).join('/'), event, sizeBytes: -1, mtimeMs: -1, lastChangeMs: now });
+    this.settling.set(p, { path: p, root, rel: path.relative(root, p).split(path.sep).join('/'), event, sizeBytes: -1, mtimeMs: -1, lastChangeMs: now,
+      // An initial file entering settling again after the scan is being rewritten: it holds nothing back.
+      observedChanges: event === 'existing' && !this.scanning ? 2 : 0 });
     this.scheduleTick();
   }
 
@@ -287,6 +306,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     const removed = this.settling.delete(p) || this.checking.delete(p) || this.queue.remove(p);
     if (removed) this.counts.vanished++;
     this.taken.delete(p);
+    this.wakeConsumers();
   }
 
   private fail(err: unknown): void {
@@ -344,6 +364,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       if (errnoCode(err) === 'ENOENT') {
         this.settling.delete(e.path);
         this.counts.vanished++;
+        this.wakeConsumers();
         return;
       }
       // Unreadable metadata: hand it on once the window has passed, with the reason, so the
@@ -361,12 +382,17 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       e.mtimeMs = st.mtimeMs;
       // The window restarts at each observed change (the first stat counts as one).
       e.lastChangeMs = now;
+      e.observedChanges++;
+      if (e.observedChanges === 2) this.wakeConsumers(); // no longer holds the initial files back
       return;
     }
     if (now - e.lastChangeMs < this.opts.stabilityMs) return;
     this.settling.delete(e.path);
     if (this.opts.readyCheck === null) this.enqueue(e, null);
-    else this.checking.set(e.path, { ...e, settledAtMs: now, dueMs: now, running: false });
+    else {
+      this.checking.set(e.path, { ...e, settledAtMs: now, dueMs: now, running: false });
+      this.wakeConsumers();
+    }
   }
 
   /** Starts due ready checks, at most `readyCheckConcurrency` at once. */
