@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkBoolean, checkOptionKeys, checkTensorShape, perSample } from '../sde';
+import { perSample } from '../sde';
+import { checkPredictorCall } from './check-predictor-call';
 import type { ScoreFn } from '../sde';
 import type { PredictorOptions } from './reverse-diffusion-predictor';
-import { checkUpdateContext, countingScoreFn } from './update-fn';
+import { countingScoreFn } from './update-fn';
 import type { UpdateResult } from './update-fn';
-
-const KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
 
 /**
  * Euler–Maruyama predictor for the reverse-time SDE (Song et al. 2021, Eq. 6; score_sde
@@ -14,11 +13,7 @@ const KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
  */
 export function eulerMaruyamaPredictor(scoreFn: ScoreFn, xNHWC: tf.Tensor4D, t: tf.Tensor1D, opts: PredictorOptions): UpdateResult {
   const where = 'eulerMaruyamaPredictor';
-  const raw = checkOptionKeys(where, opts, KEYS);
-  const { sde, noise } = checkUpdateContext(where, raw);
-  const probabilityFlow = checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? false);
-  checkTensorShape(where, 'x', xNHWC, 'BHWC', [null, null, null, null]);
-  checkTensorShape(where, 't', t, 'B', [xNHWC.shape[0]]);
+  const { sde, noise, probabilityFlow } = checkPredictorCall(where, opts, xNHWC, t);
   const counted = countingScoreFn(where, scoreFn);
   const out = tf.tidy(() => {
     const dt = -1 / sde.N;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkBoolean, checkOptionKeys, checkTensorShape, perSample } from '../sde';
+import { perSample } from '../sde';
+import { checkPredictorCall } from './check-predictor-call';
 import type { ScoreFn } from '../sde';
-import { checkUpdateContext, countingScoreFn } from './update-fn';
+import { countingScoreFn } from './update-fn';
 import type { UpdateContext, UpdateResult } from './update-fn';
 
 /** Options of the predictors. */
@@ -9,8 +10,6 @@ export interface PredictorOptions extends UpdateContext {
   /** Follow the probability-flow ODE instead of the reverse SDE (no noise term). Default false. */
   readonly probabilityFlow?: boolean;
 }
-
-const KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
 
 /**
  * Reverse-diffusion predictor (Song et al. 2021, Eq. 46; score_sde `ReverseDiffusionPredictor`):
@@ -20,11 +19,7 @@ const KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
  */
 export function reverseDiffusionPredictor(scoreFn: ScoreFn, xNHWC: tf.Tensor4D, t: tf.Tensor1D, opts: PredictorOptions): UpdateResult {
   const where = 'reverseDiffusionPredictor';
-  const raw = checkOptionKeys(where, opts, KEYS);
-  const { sde, noise } = checkUpdateContext(where, raw);
-  const probabilityFlow = checkBoolean(where, 'probabilityFlow', raw.probabilityFlow ?? false);
-  checkTensorShape(where, 'x', xNHWC, 'BHWC', [null, null, null, null]);
-  checkTensorShape(where, 't', t, 'B', [xNHWC.shape[0]]);
+  const { sde, noise, probabilityFlow } = checkPredictorCall(where, opts, xNHWC, t);
   const counted = countingScoreFn(where, scoreFn);
   const out = tf.tidy(() => {
     const { f, G } = sde.reverse(counted.fn, probabilityFlow).discretize(xNHWC, t);
