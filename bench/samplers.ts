@@ -22,9 +22,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { FaceEmbedder } from '../src/fuse';
-import { createFaceEmbedder, fuseMean, cosineSimilarity } from '../src/fuse';
-import { floatToUint8, psnr, readImageRgb, resizeAntialiased, ssim, uint8ToFloat } from '../src/image';
+import { createFaceEmbedder, cosineSimilarity } from '../src/fuse';
+import { loadFasrSampleSrFaces, loadValidationSrFaces } from '../src/eval';
+import type { HeldOutSrFaceSet } from '../src/eval';
+import { floatToUint8, psnr, ssim } from '../src/image';
 import { initBackend } from '../src/runtime/backend';
 import { loadModelFile, loadTorchStateDict } from '../src/sr/checkpoint';
 import type { StateDict } from '../src/sr/checkpoint';
@@ -42,7 +43,6 @@ import {
 import type { SamplerConfig, SamplerQualityRow } from '../src/sr/samplers';
 import { makeScoreFn } from '../src/sr/score-fn';
 import { VeSde } from '../src/sr/sde';
-import { loadTrainingData } from '../src/sr/train';
 
 const SHARED = path.resolve(__dirname, '../../shared');
 const TINY_CHECKPOINT = path.join(SHARED, 'fixtures/fasr-reference/tiny/checkpoint.pth');
@@ -119,11 +119,7 @@ async function loadWeights(model: string | undefined, config: string | undefined
   return { config: loaded.config, stateDict: loaded.stateDict, id: `${loaded.card.name} (${path.relative(process.cwd(), loaded.sidecarPath)}, sha256 ${loaded.sha256.slice(0, 12)})` };
 }
 
-function toSize(img: Float32Array, from: number, to: number): Float32Array {
-  return from === to ? img : resizeAntialiased(img, from, from, 3, to, to, 'keys-cubic').map((v) => Math.min(1, Math.max(0, v)));
-}
-
-/** Held-out faces: a prepared set's validation rows, or the authors' probes. */
+/** Held-out faces: a prepared set's validation rows, or the authors' probes (src/eval loaders); face i gets seed seed0 + i. */
 async function loadFaces(
   dataDir: string | undefined,
   count: number,
@@ -132,44 +128,21 @@ async function loadFaces(
   featDim: number,
   condEmbedder: string,
 ): Promise<{ faces: Face[]; source: string; conditioning: string }> {
-  if (dataDir !== undefined) {
-    const data = loadTrainingData(dataDir);
-    const s = data.manifest.hrSizePx;
-    if (s !== size) throw new Error(`--data ${dataDir}: faces are ${s}px, the model is ${size}px`);
-    if (data.manifest.embedder.dim !== featDim) throw new Error(`--data ${dataDir}: descriptors have ${data.manifest.embedder.dim} values, the model expects ${featDim}`);
-    const rows = data.manifest.split.validation.slice(0, count);
-    const n = s * s * 3;
-    const faces = rows.map((r, i) => ({
-      name: data.manifest.files[r] ?? String(r),
-      seed: seed0 + i,
-      hrHWC: uint8ToFloat(data.hr.subarray(r * n, (r + 1) * n)),
-      lrHWC: uint8ToFloat(data.lr.subarray(r * n, (r + 1) * n)),
-      feat: data.features.slice(r * featDim, (r + 1) * featDim),
-    }));
-    return { faces, source: `${dataDir}: validation rows ${rows.join(', ')}`, conditioning: `${data.manifest.embedder.id} of the HR face (as in training)` };
-  }
-  const names = fs.readdirSync(path.join(PROBES, 'probe_HR')).filter((f) => f.endsWith('.jpg')).sort().slice(0, count);
-  let embedder: FaceEmbedder | null = await createFaceEmbedder(condEmbedder);
-  let conditioning = `${embedder.id}: mean of the identity's LR_imgs`;
-  if (embedder.dim !== featDim) {
-    conditioning = `zero F_M (the model's featDim ${featDim} matches no ${condEmbedder} descriptor of ${embedder.dim})`;
+  const withSeeds = (set: HeldOutSrFaceSet): { faces: Face[]; source: string; conditioning: string } => ({
+    faces: set.faces.map((f, i) => ({ name: f.name, seed: seed0 + i, hrHWC: f.hrHWC, lrHWC: f.lrHWC, feat: f.featureVector })),
+    source: set.source,
+    conditioning: set.conditioning,
+  });
+  if (dataDir !== undefined) return withSeeds(loadValidationSrFaces(dataDir, { sizePx: size, featDim, count }));
+  const embedder = await createFaceEmbedder(condEmbedder);
+  const fits = embedder.dim === featDim;
+  try {
+    const set = await loadFasrSampleSrFaces(PROBES, { sizePx: size, featDim, embedder: fits ? embedder : null, count });
+    // the tiny fixture model (featDim 128) fits no shipped embedder: its probes run with a zero F_M
+    return fits ? withSeeds(set) : { ...withSeeds(set), conditioning: `zero F_M (the model's featDim ${featDim} matches no ${condEmbedder} descriptor of ${embedder.dim})` };
+  } finally {
     await embedder.close();
-    embedder = null;
   }
-  const faces: Face[] = [];
-  for (const [i, file] of names.entries()) {
-    const hr = await readImageRgb(path.join(PROBES, 'probe_HR', file));
-    const lr = await readImageRgb(path.join(PROBES, 'probe_LR', file));
-    let feat: Float32Array = new Float32Array(featDim);
-    if (embedder !== null) {
-      const dir = path.join(PROBES, 'LR_imgs', file.replace(/^0*(\d{3})\.jpg$/, '$1').padStart(3, '0'));
-      const imgs = await Promise.all(fs.readdirSync(dir).sort().map((f) => readImageRgb(path.join(dir, f))));
-      feat = fuseMean(await embedder.embed(imgs), embedder.id).featureVector;
-    }
-    faces.push({ name: file, seed: seed0 + i, hrHWC: toSize(uint8ToFloat(hr.rgb), hr.width, size), lrHWC: toSize(uint8ToFloat(lr.rgb), lr.width, size), feat });
-  }
-  await embedder?.close();
-  return { faces, source: `shared fasr-samples probes ${names.join(', ')} (probe_HR/probe_LR, resized to ${size}px)`, conditioning };
 }
 
 function mean(v: readonly number[]): number {
