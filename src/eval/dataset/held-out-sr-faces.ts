@@ -55,7 +55,7 @@ export function loadValidationSrFaces(dataDir: string, opts: { readonly sizePx: 
   return {
     faces,
     sizePx: s,
-    source: `${dataDir}: ${rows.length} of ${data.manifest.split.validation.length} validation faces (rows ${rows[0]}..${rows[rows.length - 1]})`,
+    source: `${dataDir}: the first ${rows.length} of its ${data.manifest.split.validation.length} validation faces (random split, seed ${data.manifest.split.seed})`,
     conditioning: `${data.manifest.embedder.id} of the HR face (as in training)`,
   };
 }

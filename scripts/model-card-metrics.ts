@@ -1,0 +1,110 @@
+/**
+ * The model card's figures (issue 10): on held-out faces, PSNR and SSIM to HR and identity cosine
+ * to HR with an embedder that did not condition the model (dlib-resnet), for bicubic, the model
+ * with the true F_M, with a shuffled F_M (another person's) and with a zero F_M
+ * (src/eval runConditioningAblation). Two face sets:
+ * - `val`: the validation split of the prepared training set (`--data`; F_M = the HR face's
+ *   descriptor, as in training);
+ * - `samples`: the FASR authors' fasr-samples probes (LR_0 = probe_LR, F_M = mean faceres of the
+ *   identity's LR_imgs, HR = probe_HR; CelebA-framed, tighter than our FFHQ framing).
+ *
+ * Run: node -r ts-node/register/transpile-only scripts/model-card-metrics.ts --model <dir|model.json>
+ *        --data <prepared dir> [--faces 64] [--sampler heun --steps 18] [--seed 0]
+ *        [--engine tfjs|onnx] [--out metrics.json] [--write-card]
+ * `--write-card` puts the means into the model's card (`card.metrics`, keys `<set>.<condition>.<metric>`)
+ * and the protocol into `card.notes`; the weights and their sha256 do not change.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadFasrSampleSrFaces, loadValidationSrFaces, runConditioningAblation } from '../src/eval';
+import type { AblationConditionResult, HeldOutSrFaceSet } from '../src/eval';
+import { createFaceEmbedder } from '../src/fuse';
+import { initBackend } from '../src/runtime/backend';
+import { loadModelFile, saveModelFile } from '../src/sr/checkpoint';
+import type { JsonObject } from '../src/sr/checkpoint';
+import { loadSrModel } from '../src/sr/enhance';
+import { parseSrEngineName } from '../src/sr/engines';
+
+const SAMPLES = path.resolve(__dirname, '../../shared/data/faces/fasr-samples');
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function table(results: readonly AblationConditionResult[]): string {
+  const label = { bicubic: 'bicubic (LR input)', fm: 'model, true F_M', shuffled: "model, shuffled F_M (another person's)", zero: 'model, zero F_M' } as const;
+  const lines = ['| condition | PSNR dB | SSIM | identity cosine (dlib-resnet) |', '|---|---:|---:|---:|'];
+  for (const r of results) lines.push(`| ${label[r.condition]} | ${r.psnrDb.toFixed(2)} | ${r.ssim.toFixed(4)} | ${r.identityCosine.toFixed(4)} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const modelArg = arg('model');
+  const dataDir = arg('data');
+  if (modelArg === undefined || dataDir === undefined) throw new Error('usage: model-card-metrics.ts --model <dir|model.json> --data <prepared dir> [--faces 64] [--sampler heun --steps 18] [--seed 0] [--engine tfjs|onnx] [--out file.json] [--write-card]');
+  const count = Number(arg('faces') ?? 64);
+  const seed = Number(arg('seed') ?? 0);
+  const sampling = { sampler: arg('sampler') ?? 'heun', ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), batchSize: 8 };
+  const info = await initBackend('auto');
+  const model = await loadSrModel({ model: modelArg, engine: parseSrEngineName(arg('engine') ?? 'tfjs') });
+  const { imageSize: sizePx, featDim } = model.config;
+  const idEmbedder = await createFaceEmbedder('dlib-resnet');
+  const condEmbedder = await createFaceEmbedder('faceres');
+  const sets: [string, HeldOutSrFaceSet][] = [
+    ['val', loadValidationSrFaces(dataDir, { sizePx, featDim, count })],
+    ['samples', await loadFasrSampleSrFaces(SAMPLES, { sizePx, featDim, embedder: condEmbedder })],
+  ];
+  await condEmbedder.close();
+  const started = new Date().toISOString();
+  const out: Record<string, { source: string; conditioning: string; faces: number; results: AblationConditionResult[] }> = {};
+  for (const [key, set] of sets) {
+    const t0 = performance.now();
+    const results = await runConditioningAblation(set.faces, {
+      model,
+      sampling,
+      identityEmbedder: idEmbedder,
+      seed,
+      onProgress: (p) => process.stderr.write(p.steps === 0 ? `\r${key} ${p.condition}...   ` : `\r${key} ${p.condition}: faces ${p.facesDone}/${p.facesTotal} step ${p.step + 1}/${p.steps}   `),
+    });
+    process.stderr.write(`\r${key}: ${set.faces.length} faces in ${((performance.now() - t0) / 1000).toFixed(0)} s${' '.repeat(30)}\n`);
+    out[key] = { source: set.source, conditioning: set.conditioning, faces: set.faces.length, results };
+    console.log(`\n${key}: ${set.source}\nF_M: ${set.conditioning}\n\n${table(results)}\n`);
+  }
+  const sha = model.sha256;
+  const id = model.id;
+  const samplerLabel = `${sampling.sampler}${sampling.steps === undefined ? '' : ` steps=${sampling.steps}`}`;
+  console.log(`model ${id} (sha256 ${sha.slice(0, 12)}), engine ${model.engine} on ${model.backend} (tfjs ${info.name}), sampler ${samplerLabel}, seeds ${seed}+i`);
+  await model.dispose();
+  await idEmbedder.close();
+  const report = { format: 'fasr-model-card-metrics', version: 1, started, model: id, sha256: sha, sampler: sampling, seed, identityEmbedder: 'dlib-resnet', sets: out };
+  const outFile = arg('out');
+  if (outFile !== undefined) {
+    fs.writeFileSync(outFile, `${JSON.stringify(report, null, 1)}\n`);
+    console.log(`written ${outFile}`);
+  }
+  if (process.argv.includes('--write-card')) {
+    const loaded = await loadModelFile(modelArg);
+    const metrics: Record<string, number> = {};
+    for (const [key, set] of Object.entries(out)) {
+      for (const r of set.results) {
+        metrics[`${key}.${r.condition}.psnrDb`] = Number(r.psnrDb.toFixed(4));
+        metrics[`${key}.${r.condition}.ssim`] = Number(r.ssim.toFixed(5));
+        metrics[`${key}.${r.condition}.identityCosine`] = Number(r.identityCosine.toFixed(5));
+      }
+      metrics[`${key}.faces`] = set.faces;
+    }
+    const notes =
+      `Metrics (scripts/model-card-metrics.ts, ${started}): sampler ${samplerLabel}, seed ${seed}+i per face, identity cosine with dlib-resnet (did not condition the model). ` +
+      `val = ${out.val?.source}; F_M ${out.val?.conditioning}. samples = ${out.samples?.source}; F_M ${out.samples?.conditioning}. ` +
+      'Conditions: bicubic = the LR input; fm = own F_M; shuffled = the next face\'s F_M; zero = all-zero F_M.';
+    const saved = await saveModelFile(path.dirname(loaded.weightsPath), loaded.stateDict, loaded.config as JsonObject, { ...loaded.card, metrics, notes }, { overwrite: true });
+    if (saved.sha256 !== loaded.sha256) throw new Error(`rewriting the card changed the weights' sha256 (${loaded.sha256} -> ${saved.sha256})`);
+    console.log(`card metrics written to ${saved.sidecarPath}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
