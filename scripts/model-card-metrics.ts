@@ -10,7 +10,7 @@
  *
  * Run: node -r ts-node/register/transpile-only scripts/model-card-metrics.ts --model <dir|model.json>
  *        --data <prepared dir> [--faces 64] [--sampler heun --steps 18] [--seed 0]
- *        [--engine tfjs|onnx] [--out metrics.json] [--write-card]
+ *        [--engine tfjs|onnx] [--out metrics.json] [--markdown tables.md] [--write-card]
  * `--write-card` puts the means into the model's card (`card.metrics`, keys `<set>.<condition>.<metric>`)
  * and the protocol into `card.notes`; the weights and their sha256 do not change.
  */
@@ -78,6 +78,17 @@ async function main(): Promise<void> {
   await model.dispose();
   await idEmbedder.close();
   const report = { format: 'fasr-model-card-metrics', version: 1, started, model: id, sha256: sha, sampler: sampling, seed, identityEmbedder: 'dlib-resnet', sets: out };
+  const mdFile = arg('markdown');
+  if (mdFile !== undefined) {
+    const sections = Object.entries(out).map(
+      ([key, set]) => `### ${key === 'val' ? 'Validation split (held out from training)' : 'fasr-samples (the FASR authors\' 10 CelebA probes)'}\n\n${set.faces} faces: ${set.source}.\nF_M: ${set.conditioning}.\n\n${table(set.results)}\n`,
+    );
+    const head =
+      `Measured ${started} by \`scripts/model-card-metrics.ts\` on model ${id} (weights sha256 ${sha}), engine ${model.engine} on ${model.backend}, ` +
+      `sampler ${samplerLabel}, face i with seed ${seed} + i under every condition; identity cosine = cosine of dlib-resnet embeddings (not the conditioning embedder) of the output and the HR face.\n`;
+    fs.writeFileSync(mdFile, `${head}\n${sections.join('\n')}`);
+    console.log(`written ${mdFile}`);
+  }
   const outFile = arg('out');
   if (outFile !== undefined) {
     fs.writeFileSync(outFile, `${JSON.stringify(report, null, 1)}\n`);
