@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FasrError, InputError, StoreError } from '../contracts';
-import { SR_CONDITIONINGS, SR_ENGINE_NAMES, enhanceTrack, type SrConditioning, type SrEngineName, type SrModel } from '../sr';
-import type { CropRow, FusedIdentityRow, InsertSrOutputResult, SrOutputInput, SrOutputRow, Store, TrackDetail, TrackListItem } from '../store';
+import { SR_CONDITIONINGS, SR_ENGINE_NAMES, enhanceTrack, type SrConditioning, type SrEngineName, type SrModel, type SrTrackStore } from '../sr';
+import type { CropRow, FusedIdentityRow, InsertSrOutputResult, SrOutputInput, SrOutputRow, TrackDetail, TrackListItem } from '../store';
 import { decodeWire, encodeWire, type WireValue } from './wire-codec';
 
 /** Which model an SR worker loads (`loadSrModel` options; the path must be visible on the worker). */
@@ -81,14 +81,13 @@ export function srTrackInput(detail: TrackDetail): SrTrackInput {
 }
 
 /**
- * A Store that holds one track and records the one SR output written to it: the worker runs the
+ * A store that holds one track and records the one SR output written to it: the worker runs the
  * very `enhanceTrack` an in-process run uses against it, and returns what was recorded.
- * Any other store call is a bug and throws.
  */
-function captureStore(input: SrTrackInput): { store: Store; written: () => SrOutputInput | null } {
+function captureStore(input: SrTrackInput): { store: SrTrackStore; written: () => SrOutputInput | null } {
   let written: SrOutputInput | null = null;
   const detail: TrackDetail = { track: input.track, detections: [], crops: input.crops, embeddings: [], fused: input.fused, srOutputs: [] };
-  const methods: Partial<Record<keyof Store, unknown>> = {
+  const store: SrTrackStore = {
     getTrack: (trackId: number): TrackDetail => {
       if (trackId !== input.track.id) throw new StoreError(`sr worker: track ${trackId} was not sent with the job (it holds track ${input.track.id})`);
       return detail;
@@ -103,15 +102,6 @@ function captureStore(input: SrTrackInput): { store: Store; written: () => SrOut
       return { ...w, id: 1, runId: null, conditioning: w.conditioning ?? 'fm', createdAtMs: 0 };
     },
   };
-  // Only the three methods above exist; the Proxy turns any other call into a clear error.
-  const store = new Proxy(methods, {
-    get(target, prop) {
-      if (typeof prop === 'string' && prop in target) return target[prop as keyof Store];
-      return () => {
-        throw new FasrError('E_QUEUE', `sr worker: enhanceTrack called store.${String(prop)}, which a worker's one-track store does not have`);
-      };
-    },
-  }) as unknown as Store;
   return { store, written: () => written };
 }
 

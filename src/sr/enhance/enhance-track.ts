@@ -100,6 +100,12 @@ function pickFused(detail: TrackDetail, featDim: number, embedderId: string | un
   return f;
 }
 
+/**
+ * What enhancing a track needs of a store: read the track, write the output, read it back. The
+ * project's `Store` is one; the queue worker's one-track store (src/queue/sr-job.ts) is another.
+ */
+export type SrTrackStore = Pick<Store, 'getTrack' | 'insertSrOutput' | 'getSrOutput'>;
+
 /** Options of {@link enhanceTracks}: those of {@link enhanceTrack}; progress counts faces over all tracks. */
 export type EnhanceTracksOptions = EnhanceTrackOptions;
 
@@ -119,7 +125,7 @@ export type EnhanceTracksOptions = EnhanceTrackOptions;
  * @throws StoreError for a missing track; InputError for a track without LR_0 crop or F_M, or an
  *   F_M whose length is not the model's featDim; ConfigError for bad options.
  */
-export async function enhanceTracks(store: Store, trackIds: readonly number[], opts: EnhanceTracksOptions): Promise<EnhanceTrackResult[]> {
+export async function enhanceTracks(store: SrTrackStore, trackIds: readonly number[], opts: EnhanceTracksOptions): Promise<EnhanceTrackResult[]> {
   const where = 'enhanceTracks';
   const raw = checkOptionKeys(where, opts, KEYS);
   const model = raw.model as SrModel;
@@ -209,7 +215,7 @@ export async function enhanceTracks(store: Store, trackIds: readonly number[], o
  * This is the review UI's `Actions.enhanceTrack` with a model bound by {@link createTrackEnhancer}.
  * @throws as {@link enhanceTracks}.
  */
-export async function enhanceTrack(store: Store, trackId: number, opts: EnhanceTrackOptions): Promise<EnhanceTrackResult> {
+export async function enhanceTrack(store: SrTrackStore, trackId: number, opts: EnhanceTrackOptions): Promise<EnhanceTrackResult> {
   const [result] = await enhanceTracks(store, [trackId], opts);
   if (result === undefined) throw new Error('enhanceTrack: internal error: no result');
   return result;

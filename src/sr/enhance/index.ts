@@ -13,6 +13,6 @@ export type { EnhanceFacesOptions, EnhanceProgress, EnhancedFace, SrConditioning
 export { SYNTHESIZED_LABEL, encodeSrPng } from './encode-sr-png';
 export { modelLrFromCrop } from './model-lr-from-crop';
 export { LR0_MODEL_CROP_KIND, SR_CONDITIONINGS, createTrackEnhancer, enhanceTrack, enhanceTracks } from './enhance-track';
-export type { EnhanceTrackOptions, EnhanceTrackResult, EnhanceTracksOptions } from './enhance-track';
+export type { EnhanceTrackOptions, EnhanceTrackResult, EnhanceTracksOptions, SrTrackStore } from './enhance-track';
 export { enhanceImageFiles } from './enhance-image-files';
 export type { EnhanceImageFilesOptions, EnhanceImageFilesResult, FoundFace } from './enhance-image-files';
