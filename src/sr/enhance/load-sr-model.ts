@@ -12,13 +12,14 @@ import type { OnnxEngineConfig, SrEngine, SrEngineName } from '../engines';
 import { checkOptionKeys, describeValue } from '../sde';
 import { probeBatchMode } from './batch-mode';
 import type { BatchMode } from './batch-mode';
+import { projectRoot } from '../../runtime/package-info';
 
 
 /** Extensions read as the authors' PyTorch checkpoints (`torch.save`, zip or legacy). */
 export const TORCH_CHECKPOINT_EXTENSIONS = Object.freeze(['.pth', '.pt', '.ckpt'] as const);
 
-/** Where bundled models live: `<repo>/models/<name>/model.json` + `model.safetensors`. */
-export const BUNDLED_MODELS_DIR = path.resolve(__dirname, '../../../models');
+/** Where bundled models live: `<package root>/models/<name>/model.json` + `model.safetensors` (the same from src/ and from the built dist/). */
+export const BUNDLED_MODELS_DIR = path.join(projectRoot(), 'models');
 
 /** How to get a model, for the "no model" error. */
 const HOW_TO_GET_A_MODEL =
