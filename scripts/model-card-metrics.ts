@@ -9,7 +9,7 @@
  *   identity's LR_imgs, HR = probe_HR; CelebA-framed, tighter than our FFHQ framing).
  *
  * Run: node -r ts-node/register/transpile-only scripts/model-card-metrics.ts --model <dir|model.json>
- *        --data <prepared dir> [--faces 64] [--sampler heun --steps 18] [--seed 0]
+ *        --data <prepared dir> [--faces 64] [--sampler <name> --steps N (default: the library's)] [--seed 0]
  *        [--engine tfjs|onnx] [--out metrics.json] [--markdown tables.md] [--write-card]
  * `--write-card` puts the means into the model's card (`card.metrics`, keys `<set>.<condition>.<metric>`)
  * and the protocol into `card.notes`; the weights and their sha256 do not change.
@@ -22,7 +22,7 @@ import { createFaceEmbedder } from '../src/fuse';
 import { initBackend } from '../src/runtime/backend';
 import { loadModelFile, saveModelFile } from '../src/sr/checkpoint';
 import type { JsonObject } from '../src/sr/checkpoint';
-import { loadSrModel } from '../src/sr/enhance';
+import { loadSrModel, parseSrSamplingConfig } from '../src/sr/enhance';
 import { parseSrEngineName } from '../src/sr/engines';
 
 const SAMPLES = path.resolve(__dirname, '../../shared/data/faces/fasr-samples');
@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   if (modelArg === undefined || dataDir === undefined) throw new Error('usage: model-card-metrics.ts --model <dir|model.json> --data <prepared dir> [--faces 64] [--sampler heun --steps 18] [--seed 0] [--engine tfjs|onnx] [--out file.json] [--write-card]');
   const count = Number(arg('faces') ?? 64);
   const seed = Number(arg('seed') ?? 0);
-  const sampling = { sampler: arg('sampler') ?? 'heun', ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), batchSize: 8 };
+  // no --sampler/--steps: the library's default (DEFAULT_SR_SAMPLER), as fasr sr uses it
+  const sampling = { ...(arg('sampler') === undefined ? {} : { sampler: arg('sampler') }), ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), batchSize: 8 };
   const info = await initBackend('auto');
   const model = await loadSrModel({ model: modelArg, engine: parseSrEngineName(arg('engine') ?? 'tfjs') });
   const { imageSize: sizePx, featDim } = model.config;
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   }
   const sha = model.sha256;
   const id = model.id;
-  const samplerLabel = `${sampling.sampler}${sampling.steps === undefined ? '' : ` steps=${sampling.steps}`}`;
+  const samplerLabel = parseSrSamplingConfig(sampling).label;
   console.log(`model ${id} (sha256 ${sha.slice(0, 12)}), engine ${model.engine} on ${model.backend} (tfjs ${info.name}), sampler ${samplerLabel}, seeds ${seed}+i`);
   await model.dispose();
   await idEmbedder.close();

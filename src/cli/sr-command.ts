@@ -5,7 +5,7 @@ import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
+import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
 import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr/enhance';
 import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr/samplers';
 import { SR_ENGINE_NAMES } from '../sr/engines';
@@ -87,8 +87,8 @@ export function registerSrCommand(program: Command, io: CliIo): void {
     .option('--model <file>', "model: fasr model (model.json/.safetensors) or the authors' .pth checkpoint (EMA weights); default: the bundled one")
     .option('--config <preset|file.json>', "config of a .pth checkpoint: paper | tiny | the authors' config.json (default paper)")
     .option('--engine <name>', `inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
-    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default pc, the paper's; see docs/sr-usage.md)`)
-    .option('--steps <n>', 'sampler steps (default: the sampler\'s; 2000 for pc, the paper\'s, NFE 2x steps)')
+    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with no --sampler/--steps/--snr/--sampler-option: ${JSON.stringify(DEFAULT_SR_SAMPLER)}, measured in docs/samplers.md; pc is the paper's)`)
+    .option('--steps <n>', "sampler steps (default: the sampler's; 2000 for pc, the paper's; --steps alone means pc)")
     .option('--snr <r>', 'Langevin signal-to-noise ratio of pc (default 0.16)')
     .option('--sampler-option <key=value...>', 'further options of the chosen sampler, e.g. rho=7 for heun')
     .option('--seed <n>', 'noise seed: same seed, inputs and model give the same image bit for bit', '0')

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
+import { SR_ENGINE_NAMES } from '../sr/engines';
 import { EVAL_ALIGN_MODES } from './dataset/prepare-eval-faces';
 
 /**
@@ -29,9 +30,11 @@ const schema = z
     model: z.string().min(1).optional(),
     /** Config of a .pth checkpoint (paper | tiny | a JSON file). */
     modelConfig: z.string().min(1).optional(),
-    /** Sampler name (src/sr registry); default the library's. */
+    /** SR inference engine: 'tfjs' (the active backend) or 'onnx' (onnxruntime-node). Default tfjs. Results agree within float tolerance, not bit for bit. */
+    engine: z.enum(SR_ENGINE_NAMES).default('tfjs'),
+    /** Sampler name (src/sr registry); default the library's (DEFAULT_SR_SAMPLER). */
     sampler: z.string().min(1).optional(),
-    /** Sampler steps; default the sampler's. */
+    /** Sampler steps; default the sampler's (steps without a sampler: pc). */
     steps: z.number().int().min(1).max(100000).optional(),
     /** Base noise seed; probe i uses seed + i for both SR methods. Default 0. */
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),

@@ -136,7 +136,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
   let condEmbedderInfo: EvalReport['conditioningEmbedder'] = null;
   try {
     if (useSr) {
-      model = await timed('loadModel', () => loadSrModel({ ...(config.model === undefined ? {} : { model: config.model }), ...(config.modelConfig === undefined ? {} : { config: config.modelConfig }) }));
+      model = await timed('loadModel', () => loadSrModel({ engine: config.engine, ...(config.model === undefined ? {} : { model: config.model }), ...(config.modelConfig === undefined ? {} : { config: config.modelConfig }) }));
     }
     const sizePx = model === null ? config.sizePx : model.config.imageSize;
     if (sizePx % config.lrScale !== 0) throw new InputError(`eval: lrScale ${config.lrScale} must divide the face size ${sizePx}`, { option: 'lrScale' });

@@ -8,6 +8,7 @@ import { makeScoreFn } from '../score-fn';
 import type { ScoreNetwork } from '../score-fn';
 import type { BatchMode } from './batch-mode';
 import type { SrModel } from './load-sr-model';
+import { DEFAULT_SR_SAMPLER } from './default-sr-sampler';
 import { PerFaceNoiseSource } from './per-face-noise-source';
 
 /** What a face was conditioned on: its F_M, or the all-zero descriptor (feature-free ablation). */
@@ -19,7 +20,7 @@ export type SrConditioning = 'fm' | 'zero';
  * probability-flow, heun, euler-ode, adaptive), validated there with exact messages.
  */
 export interface SrSamplingInput {
-  /** Sampler name. Default 'pc' (the paper's; `DEFAULT_SAMPLER_NAME`). */
+  /** Sampler name. With none of sampler, steps, snr, samplerOptions given: {@link DEFAULT_SR_SAMPLER} (measured by bench:samplers; docs/samplers.md); else default 'pc'. */
   readonly sampler?: string;
   /** Steps (not for 'adaptive'). Default: the sampler's (2000 for the PC family, the paper's). */
   readonly steps?: number;
@@ -58,8 +59,10 @@ export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling')
   for (const key of ['sampler', 'steps', 'snr']) {
     if (key in extra) throw new ConfigError(`${where}.samplerOptions: set "${key}" as its own option, not in samplerOptions`, { option: 'samplerOptions' });
   }
+  // Nothing about the sampler given: the measured default (DEFAULT_SR_SAMPLER); otherwise the registry's defaults (pc).
+  const unspecified = raw.sampler === undefined && raw.steps === undefined && raw.snr === undefined && raw.samplerOptions === undefined;
   const sampler = parseSamplerConfig(
-    {
+    unspecified ? DEFAULT_SR_SAMPLER : {
       ...(raw.sampler === undefined ? {} : { sampler: raw.sampler }),
       ...(raw.steps === undefined ? {} : { steps: raw.steps }),
       ...(raw.snr === undefined ? {} : { snr: raw.snr }),

@@ -62,7 +62,7 @@ describe('fasr eval', () => {
     const out = path.join(dir, 'out');
     const io = capture();
     const tensorsBefore = tf.memory().numTensors;
-    const code = await main(['eval', '--dataset', SAMPLES, '--model', modelFile, '--steps', '2', '--limit', '3', '--max-features', '4', '--backend', 'wasm', '--out', out], io);
+    const code = await main(['eval', '--dataset', SAMPLES, '--model', modelFile, '--sampler', 'heun', '--steps', '2', '--limit', '3', '--max-features', '4', '--backend', 'wasm', '--out', out], io);
     expect(io.stderr()).toBe('');
     expect(code).toBe(0);
     // The model, the embedders and the detector were disposed: no tensor left behind.
@@ -75,9 +75,9 @@ describe('fasr eval', () => {
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsJson;
     expect(json.config.methods).toEqual(['bicubic', 'sr-nofeat', 'fasr', 'hr']);
     expect(json.config.recognition).toEqual(['faceres', 'dlib-resnet']);
-    expect(json.model).toMatchObject({ id: 'test-eval-tiny-faceres', featDim: 1024 });
+    expect(json.model).toMatchObject({ id: 'test-eval-tiny-faceres', featDim: 1024, engine: 'tfjs' });
     expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(json.sampler).toMatchObject({ steps: 2, networkEvaluations: 4 });
+    expect(json.sampler).toMatchObject({ steps: 2, networkEvaluations: 3 }); // heun: 2 steps - 1
     expect(json.dataset.counts.identitiesKept).toBe(3);
     // --max-features 4: gallery + probe + 4 feature images read per identity.
     expect(json.dataset.counts).toMatchObject({ imagesListed: 3 * 6, facesFound: 3 * 6 });
@@ -126,6 +126,7 @@ describe('fasr eval', () => {
       [['--dataset', SAMPLES, '--methods', 'bicubic,srgan'], /^fasr: --methods: unknown method "srgan"; valid: bicubic, sr-nofeat, fasr, hr\n$/],
       [['--dataset', SAMPLES, '--embedder', 'arcface'], /^fasr: --embedder: unknown embedder "arcface"; valid: faceres, dlib-resnet, lbp\n$/],
       [['--dataset', SAMPLES, '--methods', 'hr', '--recognition', 'faceres,vgg'], /^fasr: --recognition: unknown embedder "vgg"; valid: faceres, dlib-resnet, lbp\n$/],
+      [['--dataset', SAMPLES, '--engine', 'tensorrt'], /^fasr: --engine: unknown engine "tensorrt"; valid: onnx, tfjs\n$/],
     ];
     for (const [args, message] of cases) {
       const io = capture();

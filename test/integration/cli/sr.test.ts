@@ -32,7 +32,7 @@ describe('fasr sr', () => {
     const outs = [path.join(dir, 'a.png'), path.join(dir, 'b.png')];
     for (const out of outs) {
       const io = capture();
-      const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--steps', '2', '--seed', '5', ...MODEL], io);
+      const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--sampler', 'pc', '--steps', '2', '--seed', '5', ...MODEL], io);
       expect(io.stderr()).toBe('');
       expect(code).toBe(0);
       expect(io.stdout()).toMatch(/^model: authors:checkpoint\.pth#ema \(sha256 [0-9a-f]{12}, 32x32, featDim 64\); engine tfjs on wasm$/m);
@@ -48,7 +48,7 @@ describe('fasr sr', () => {
     const outs = [path.join(dir, 'onnx-a.png'), path.join(dir, 'onnx-b.png')];
     for (const out of outs) {
       const io = capture();
-      const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--steps', '2', '--engine', 'onnx', ...MODEL], io);
+      const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--sampler', 'pc', '--steps', '2', '--engine', 'onnx', ...MODEL], io);
       expect(io.stderr()).toBe('');
       expect(code).toBe(0);
       expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cpu$/m);
@@ -86,7 +86,7 @@ describe('fasr sr', () => {
     }).trackIds;
     store.close();
     const out = path.join(dir, 'track.png');
-    const args = ['sr', '--track', String(trackId), '--db', db, '--steps', '2', '--out', out, ...MODEL];
+    const args = ['sr', '--track', String(trackId), '--db', db, '--sampler', 'pc', '--steps', '2', '--out', out, ...MODEL];
     const first = capture();
     expect(await main(args, first)).toBe(0);
     expect(first.stdout()).toMatch(new RegExp(`^enhanced: track ${trackId} -> sr output \\d+ in ${db.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, written to .*track\\.png$`, 'm'));

@@ -85,9 +85,9 @@ describe('enhanceFaces', () => {
 
   it('gives each face the same bits alone or batched (per-face seeds), in [0,1], without leaking tensors', async () => {
     const before = tf.memory().numTensors;
-    const batched = await enhanceFaces(requests, { model, steps: 3, batchSize: 3 });
-    const split = await enhanceFaces(requests, { model, steps: 3, batchSize: 2 });
-    const alone = await Promise.all(requests.map(async (r) => (await enhanceFaces([r], { model, steps: 3 }))[0]));
+    const batched = await enhanceFaces(requests, { model, sampler: 'pc', steps: 3, batchSize: 3 });
+    const split = await enhanceFaces(requests, { model, sampler: 'pc', steps: 3, batchSize: 2 });
+    const alone = await Promise.all(requests.map(async (r) => (await enhanceFaces([r], { model, sampler: 'pc', steps: 3 }))[0]));
     expect(tf.memory().numTensors).toBe(before);
     batched.forEach((face, i) => {
       expect(Buffer.from(face.imageHWC.buffer).equals(Buffer.from((alone[i]?.imageHWC as Float32Array).buffer))).toBe(true);
@@ -97,7 +97,7 @@ describe('enhanceFaces', () => {
     });
     expect(batched.map((f) => f.conditioning)).toEqual(['fm', 'zero', 'fm']);
     // Another seed is another image.
-    const other = await enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), seed: 5 }], { model, steps: 3 });
+    const other = await enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), seed: 5 }], { model, sampler: 'pc', steps: 3 });
     expect(Buffer.from((other[0]?.imageHWC as Float32Array).buffer).equals(Buffer.from((batched[0]?.imageHWC as Float32Array).buffer))).toBe(false);
   });
 
@@ -119,15 +119,15 @@ describe('enhanceFaces', () => {
       'enhanceFaces.sampler: expected one of "pc", "reverse-diffusion", "euler-maruyama", "probability-flow", "heun", "euler-ode", "adaptive", received "ddim"',
     );
     await expect(enhanceFaces(requests, { model, stepz: 3 } as never)).rejects.toThrow(/unknown option.*stepz/);
-    await expect(enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), featureVector: new Float32Array(512) }], { model, steps: 1 })).rejects.toThrow(
+    await expect(enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), featureVector: new Float32Array(512) }], { model, sampler: 'pc', steps: 1 })).rejects.toThrow(
       'enhanceFaces: request 0: feature dim mismatch: F_M has 512 values, model authors:checkpoint.pth#ema expects featDim 64',
     );
-    await expect(enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), size: 128 }], { model, steps: 1 })).rejects.toThrow(/size 128 does not match the model's image size 32/);
+    await expect(enhanceFaces([{ ...(requests[0] as (typeof requests)[number]), size: 128 }], { model, sampler: 'pc', steps: 1 })).rejects.toThrow(/size 128 does not match the model's image size 32/);
   });
 
   it('stops between steps when aborted', async () => {
     const ac = new AbortController();
-    const run = enhanceFaces(requests.slice(0, 1), { model, steps: 50, onProgress: (p) => p.step === 1 && ac.abort(new Error('stop now')), signal: ac.signal });
+    const run = enhanceFaces(requests.slice(0, 1), { model, sampler: 'pc', steps: 50, onProgress: (p) => p.step === 1 && ac.abort(new Error('stop now')), signal: ac.signal });
     await expect(run).rejects.toThrow('stop now');
   });
 });
@@ -166,7 +166,7 @@ describe('enhanceTrack and enhanceImageFiles', () => {
   afterAll(() => store.close());
 
   it('stores an output with provenance and a synthesized label, idempotently; equal to enhanceFaces on the same inputs', async () => {
-    const first = await enhanceTrack(store, trackId, { model, steps: 3, seed: 42 });
+    const first = await enhanceTrack(store, trackId, { model, sampler: 'pc', steps: 3, seed: 42 });
     expect(first.inserted).toBe(true);
     expect(first.output).toMatchObject({
       trackId, modelId: model.id, modelSha256: model.sha256, sampler: 'pc(steps=3,snr=0.16,nSteps=1,eps=0.00001,langevinStepSize=per-sample)', steps: 3, networkEvaluations: 6, seed: 42,
@@ -176,17 +176,17 @@ describe('enhanceTrack and enhanceImageFiles', () => {
     const text = readPngText(first.output.png);
     expect(text).toMatchObject({ Description: SYNTHESIZED_LABEL, 'fasr:synthesized': 'true', 'fasr:seed': '42', 'fasr:modelSha256': model.sha256, 'fasr:track': String(trackId) });
 
-    const again = await enhanceTrack(store, trackId, { model, steps: 3, seed: 42 });
+    const again = await enhanceTrack(store, trackId, { model, sampler: 'pc', steps: 3, seed: 42 });
     expect(again).toMatchObject({ inserted: false, srOutputId: first.srOutputId, face: null });
 
-    const ablation = await enhanceTrack(store, trackId, { model, steps: 3, seed: 42, conditioning: 'zero' });
+    const ablation = await enhanceTrack(store, trackId, { model, sampler: 'pc', steps: 3, seed: 42, conditioning: 'zero' });
     expect(ablation.inserted).toBe(true);
     expect(ablation.srOutputId).not.toBe(first.srOutputId);
     expect(store.listSrOutputs(trackId).map((o) => o.conditioning)).toEqual(['fm', 'zero']);
 
     // The same LR_0 and F_M through enhanceFaces give the same pixels.
     const lr = modelLrFromCrop(await readImageRgb(PROBE_LR), 32, 8);
-    const [direct] = await enhanceFaces([{ lrImageHWC: lr, size: 32, featureVector: fmVector, seed: 42 }], { model, steps: 3 });
+    const [direct] = await enhanceFaces([{ lrImageHWC: lr, size: 32, featureVector: fmVector, seed: 42 }], { model, sampler: 'pc', steps: 3 });
     expect(Buffer.from((direct?.imageHWC as Float32Array).buffer).equals(Buffer.from((first.face?.imageHWC as Float32Array).buffer))).toBe(true);
   });
 
@@ -215,15 +215,15 @@ describe('enhanceTrack and enhanceImageFiles', () => {
         fused: [{ featureVector: inp.fm, embedderId: 'e@1', method: 'mean', memberIndices: [0], rejectedIndices: [] }],
       })),
     }).trackIds;
-    const batched = await enhanceTracks(store, ids, { model, steps: 2, seed: 77, batchSize: 2 });
+    const batched = await enhanceTracks(store, ids, { model, sampler: 'pc', steps: 2, seed: 77, batchSize: 2 });
     expect(batched.map((r) => r.inserted)).toEqual([true, true]);
     expect(batched.map((r) => r.face?.batchFaces)).toEqual([2, 2]);
     for (const [k, inp] of inputs.entries()) {
-      const [alone] = await enhanceFaces([{ lrImageHWC: uint8ToFloat(inp.lr0), size: 32, featureVector: inp.fm, seed: 77 }], { model, steps: 2 });
+      const [alone] = await enhanceFaces([{ lrImageHWC: uint8ToFloat(inp.lr0), size: 32, featureVector: inp.fm, seed: 77 }], { model, sampler: 'pc', steps: 2 });
       const stored = await decodeImageRgb(batched[k]?.output.png as Uint8Array);
       expect(Buffer.from(stored.rgb).equals(Buffer.from(floatToUint8(alone?.imageHWC as Float32Array)))).toBe(true);
     }
-    const again = await enhanceTracks(store, ids, { model, steps: 2, seed: 77, batchSize: 2 });
+    const again = await enhanceTracks(store, ids, { model, sampler: 'pc', steps: 2, seed: 77, batchSize: 2 });
     expect(again.map((r) => [r.inserted, r.face, r.srOutputId])).toEqual(batched.map((r) => [false, null, r.srOutputId]));
   });
 
@@ -240,10 +240,10 @@ describe('enhanceTrack and enhanceImageFiles', () => {
         },
       ],
     }).trackIds;
-    await expect(enhanceTrack(store, id as number, { model, steps: 1 })).rejects.toThrow(
+    await expect(enhanceTrack(store, id as number, { model, sampler: 'pc', steps: 1 })).rejects.toThrow(
       `track ${id}: feature dim mismatch: F_M of embedder faceres@x has 1024 values, model authors:checkpoint.pth#ema expects featDim 64`,
     );
-    await expect(enhanceTrack(store, 999, { model, steps: 1 })).rejects.toThrow(/no track with id 999/);
+    await expect(enhanceTrack(store, 999, { model, sampler: 'pc', steps: 1 })).rejects.toThrow(/no track with id 999/);
   });
 });
 

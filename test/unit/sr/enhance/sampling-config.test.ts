@@ -1,8 +1,8 @@
 import { parseSrSamplingConfig } from '../../../../src/sr/enhance';
 
 describe('parseSrSamplingConfig', () => {
-  it("defaults to the paper's PC sampler (2000 steps, snr 0.16, per-sample Langevin steps) in batches of 4", () => {
-    const d = parseSrSamplingConfig({});
+  it("names the paper's PC sampler with its defaults (2000 steps, snr 0.16, per-sample Langevin steps), in batches of 4", () => {
+    const d = parseSrSamplingConfig({ sampler: 'pc' });
     expect(d.sampler).toMatchObject({ sampler: 'pc', steps: 2000, snr: 0.16, nSteps: 1, langevinStepSize: 'per-sample' });
     expect(d.label).toBe('pc(steps=2000,snr=0.16,nSteps=1,eps=0.00001,langevinStepSize=per-sample)');
     expect(d.fixedSteps).toBe(2000);
