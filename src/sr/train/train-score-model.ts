@@ -302,7 +302,7 @@ function modelCard(config: TrainConfig, data: TrainingData, step: number, elapse
     architecture: `NCSN++ (VE SDE, sigma ${m.sigmaMin}..${m.sigmaMax}), nf ${m.nf}, chMult [${m.chMult.join(',')}], ${m.numResBlocks} res blocks, attention at [${m.attnResolutions.join(',')}], featDim ${m.featDim}`,
     source: `trainScoreModel: ${step} steps, batch ${config.batchSize}${config.patchSize !== null ? `, random ${config.patchSize}x${config.patchSize} patches` : ''}, seed ${config.seed}, backend ${tf.getBackend()}, ${(elapsedMs / 3.6e6).toFixed(2)} h wall`,
     data: {
-      datasets: [`${path.basename(d.sourceDir)}: ${d.split.train.length} train / ${d.split.validation.length} validation faces of ${d.inputCount} (${d.skipped.length} without a detected face); descriptor ${d.embedder.id}`],
+      datasets: [`${path.basename(path.dirname(d.sourceDir))}/${path.basename(d.sourceDir)}: ${d.split.train.length} train / ${d.split.validation.length} validation faces of ${d.inputCount} (${d.skipped.length} without a detected face); descriptor ${d.embedder.id}`],
       licence: 'research/non-commercial face images (see shared/README.md); demonstration only',
     },
     licence: 'demonstration only: trained on images without an open licence',
