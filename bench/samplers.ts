@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createFaceEmbedder, cosineSimilarity } from '../src/fuse';
 import { loadFasrSampleSrFaces, loadValidationSrFaces } from '../src/eval';
-import type { HeldOutSrFaceSet } from '../src/eval';
+import type { HeldOutSrFace, HeldOutSrFaceSet } from '../src/eval';
 import { floatToUint8, psnr, ssim } from '../src/image';
 import { initBackend } from '../src/runtime/backend';
 import { loadModelFile, loadTorchStateDict } from '../src/sr/checkpoint';
@@ -59,13 +59,8 @@ const DEFAULT_GRID = [
   'adaptive:0.1,0.05,0.02',
 ];
 
-interface Face {
-  readonly name: string;
-  readonly seed: number;
-  readonly hrHWC: Float32Array;
-  readonly lrHWC: Float32Array;
-  readonly feat: Float32Array;
-}
+/** A held-out face (src/eval) with the seed of its noise stream. */
+type Face = HeldOutSrFace & { readonly seed: number };
 
 /** `heun steps=18`, `adaptive epsRel=0.05`: the grid's varied setting only (the JSON keeps the full label). */
 function shortLabel(options: Readonly<Record<string, unknown>>): string {
@@ -129,7 +124,7 @@ async function loadFaces(
   condEmbedder: string,
 ): Promise<{ faces: Face[]; source: string; conditioning: string }> {
   const withSeeds = (set: HeldOutSrFaceSet): { faces: Face[]; source: string; conditioning: string } => ({
-    faces: set.faces.map((f, i) => ({ name: f.name, seed: seed0 + i, hrHWC: f.hrHWC, lrHWC: f.lrHWC, feat: f.featureVector })),
+    faces: set.faces.map((f, i) => ({ ...f, seed: seed0 + i })),
     source: set.source,
     conditioning: set.conditioning,
   });
@@ -192,7 +187,7 @@ async function main(): Promise<void> {
   const hrIds = await idEmbedder.embed(faces.map((f) => crop(f.hrHWC)));
   const B = faces.length;
   const y = tf.tensor4d(Float32Array.from(faces.flatMap((f) => Array.from(f.lrHWC))), [B, size, size, 3]);
-  const feat = tf.tensor2d(Float32Array.from(faces.flatMap((f) => Array.from(f.feat))), [B, featDim]);
+  const feat = tf.tensor2d(Float32Array.from(faces.flatMap((f) => Array.from(f.featureVector))), [B, featDim]);
 
   let referenceImages: Float32Array[] | null = null;
   const run = async (config: SamplerConfig): Promise<Row> => {
