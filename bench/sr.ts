@@ -6,7 +6,10 @@
  * authors' code on CPU (fixtures/fasr-reference/paper/model_stats.json: torch 1.13, 2 threads,
  * 2-vCPU AMD EPYC): 6.85 s per paper-config forward at batch 1.
  *
- * Run: npm run bench:sr  [-- --runs N] [-- --only tiny|paper] [-- --engines tfjs,onnx]
+ * The onnx engine is timed with both exported graph forms: 'fast' (the CPU default: Winograd
+ * F(4x4,3x3) for the wide 32 and 64 px convolutions, InstanceNormalization, Resize) and 'direct' (one Conv per convolution).
+ *
+ * Run: npm run bench:sr  [-- --runs N] [-- --only tiny|paper] [-- --engines tfjs,onnx] [-- --graph-forms fast,direct]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/runtime/backend';
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
   const only = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
   const enginesArg = args.indexOf('--engines');
   const engines = (enginesArg >= 0 ? (args[enginesArg + 1] ?? '') : 'tfjs,onnx').split(',');
+  const formsArg = args.indexOf('--graph-forms');
+  const forms = (formsArg >= 0 ? (args[formsArg + 1] ?? '') : 'fast,direct').split(',') as ('fast' | 'direct')[];
   const info = await initBackend('auto');
   const cases: { name: 'tiny' | 'paper'; batch: number }[] = [
     { name: 'tiny', batch: 1 },
@@ -94,11 +99,14 @@ async function main(): Promise<void> {
     };
     if (engines.includes('tfjs')) timeAll(`tfjs-${info.name}`, model);
     if (engines.includes('onnx')) {
-      const onnx = await OnnxSrEngine.fromStateDict(config, model.toStateDict());
-      try {
-        timeAll('onnx-cpu', onnx);
-      } finally {
-        await onnx.dispose();
+      // The default graph form on the CPU ('auto' = 'fast'), and the reference 'direct' form beside it.
+      for (const graphForm of forms) {
+        const onnx = await OnnxSrEngine.fromStateDict(config, model.toStateDict(), { graphForm });
+        try {
+          timeAll(`onnx-cpu (${graphForm} graph)`, onnx);
+        } finally {
+          await onnx.dispose();
+        }
       }
     }
     model.dispose();

@@ -8,7 +8,7 @@ import { exportNcsnppOnnx, NCSNPP_ONNX_IO } from './onnx/export-ncsnpp-onnx';
 import { OrtWorkerSession } from './onnx/ort-worker-session';
 import type { OrtValueMetadata } from './onnx/ort-worker-session';
 import type { OnnxEngineConfig } from './onnx-engine-config';
-import { parseOnnxEngineConfig, resolveIntraOpThreads } from './onnx-engine-config';
+import { parseOnnxEngineConfig, resolveGraphForm, resolveIntraOpThreads } from './onnx-engine-config';
 import type { SrEngine, SrEngineTiming } from './sr-engine';
 
 /** Folder of onnxruntime-node's native binding for this platform (where the CUDA provider libraries go). */
@@ -87,7 +87,7 @@ export class OnnxSrEngine implements SrEngine {
    */
   static async fromStateDict(config: NcsnppConfig, stateDict: StateDict, engineConfig: unknown = {}): Promise<OnnxSrEngine> {
     const parsed = parseOnnxEngineConfig(engineConfig);
-    return OnnxSrEngine.create(exportNcsnppOnnx(config, stateDict), config, parsed);
+    return OnnxSrEngine.create(exportNcsnppOnnx(config, stateDict, resolveGraphForm(parsed)), config, parsed);
   }
 
   /**

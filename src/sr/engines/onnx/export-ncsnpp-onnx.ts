@@ -7,6 +7,7 @@ import type { NcsnppModuleSpec, NcsnppSpec } from '../../models';
 import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
+import { emitWinogradConv3x3, WINOGRAD_TILE } from './winograd-conv3x3';
 
 /** Opset of the exported graph (onnxruntime 1.30 implements it fully on CPU and CUDA). */
 export const NCSNPP_ONNX_OPSET = 17;
@@ -23,6 +24,29 @@ export const NCSNPP_ONNX_IO = Object.freeze({
   inputs: Object.freeze(['xNHWC', 'yNHWC', 'sigmas', 'feat'] as const),
   output: 'scoreNHWC',
 });
+
+/**
+ * The form of the exported graph (the same function either way):
+ * - 'direct': one ONNX Conv per convolution, GroupNorm as a ReduceMean two-pass decomposition, FIR
+ *   upsampling as a depthwise ConvTranspose; the reference form, closest to the authors' code.
+ * - 'fast' (for CPUs): 3x3 convolutions with at least {@link WINOGRAD_MIN_CHANNELS} input and output
+ *   channels on {@link WINOGRAD_MAP_SIZES} px maps become Winograd F(4x4,3x3) (4x fewer
+ *   multiplications; see winograd-conv3x3.ts), GroupNorm is Reshape + InstanceNormalization, and
+ *   FIR upsampling with the [1,3,3,1] kernel is bilinear Resize times a border mask (exact: the
+ *   same 1/4, 3/4 taps; Resize clamps at the border where upfirdn2d pads zeros, so border rows and
+ *   columns are scaled by 3/4). Other FIR kernels keep the ConvTranspose.
+ */
+export const NCSNPP_ONNX_GRAPH_FORMS = ['direct', 'fast'] as const;
+export type NcsnppOnnxGraphForm = (typeof NCSNPP_ONNX_GRAPH_FORMS)[number];
+
+/**
+ * Where Winograd pays on onnxruntime's CPU provider (measured on the paper config, docs/engines.md):
+ * with fewer channels or on 128 px maps the tile transforms' memory traffic costs more than the
+ * saved multiplications (and at 128 px the timings turned erratic), and on maps of 16 px or less
+ * the small GEMMs run too far below peak to win.
+ */
+export const WINOGRAD_MIN_CHANNELS = 128;
+export const WINOGRAD_MAP_SIZES: readonly number[] = Object.freeze([32, 64]);
 
 /** Largest serialised ModelProto protobuf can represent (2 GiB - 1). */
 const PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1;
@@ -104,7 +128,7 @@ function tile(kernel: readonly number[], times: number): Float32Array {
  * @returns the serialised ModelProto
  * @throws CheckpointError for a missing, extra, misshapen or wrongly typed tensor, or a model over protobuf's 2 GiB.
  */
-export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict): Uint8Array {
+export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, form: NcsnppOnnxGraphForm = 'direct'): Uint8Array {
   const spec = buildNcsnppSpec(config);
   validateStateDict(spec, stateDict);
   const g = new OnnxGraphBuilder();
@@ -132,14 +156,31 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict): Ui
 
   const silu = (x: string): string => g.op('Mul', [x, g.op('Sigmoid', [x])]);
   const linear = (x: string, pre: string): string => g.op('Gemm', [x, weight(`${pre}.weight`), weight(`${pre}.bias`)], { transB: 1 });
+  const fast = form === 'fast';
+  const winogradShared = new Map<string, string>();
   const conv = (x: Fmap, pre: string, outCh: number, kernel: 1 | 3): Fmap => {
+    if (fast && kernel === 3 && x.c >= WINOGRAD_MIN_CHANNELS && outCh >= WINOGRAD_MIN_CHANNELS && WINOGRAD_MAP_SIZES.includes(x.s) && x.s % WINOGRAD_TILE === 0) {
+      const v = emitWinogradConv3x3(g, winogradShared, x, outCh, raw(`${pre}.weight`), raw(`${pre}.bias`), { weight: `${pre}.weight`, bias: `${pre}.bias` });
+      return { v, c: outCh, s: x.s };
+    }
     const p = kernel === 3 ? 1 : 0;
     return { v: g.op('Conv', [x.v, weight(`${pre}.weight`), weight(`${pre}.bias`)], { kernel_shape: [kernel, kernel], pads: [p, p, p, p] }), c: outCh, s: x.s };
   };
+  const groupNormUnit = new Map<number, { ones: string; zeros: string }>();
   // torch.nn.GroupNorm: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance over (C/G, H, W), two passes.
   const groupNorm = (x: Fmap, pre: string): Fmap => {
     const groups = groupNormGroups(x.c);
     const r = g.op('Reshape', [x.v, g.int64s([0, groups, -1])]);
+    if (fast) {
+      let unit = groupNormUnit.get(groups);
+      if (unit === undefined) {
+        unit = { ones: g.floats(`groupnorm/ones/g${groups}`, [groups], new Float32Array(groups).fill(1)), zeros: g.floats(`groupnorm/zeros/g${groups}`, [groups], new Float32Array(groups)) };
+        groupNormUnit.set(groups, unit);
+      }
+      const { ones, zeros } = unit;
+      const n = g.op('Reshape', [g.op('InstanceNormalization', [r, ones, zeros], { epsilon: eps }), g.int64s([0, x.c, x.s, x.s])]);
+      return { v: g.op('Add', [g.op('Mul', [n, channelVector(`${pre}.weight`, x.c)]), channelVector(`${pre}.bias`, x.c)]), c: x.c, s: x.s };
+    }
     const mean = g.op('ReduceMean', [r], { axes: [2], keepdims: 1 });
     const d = g.op('Sub', [r, mean]);
     const variance = g.op('ReduceMean', [g.op('Mul', [d, d])], { axes: [2], keepdims: 1 });
@@ -164,7 +205,22 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict): Ui
   };
   // upfirdn2d(up=2, pad=(lo, hi)) with lo = (p+1)//2+1, gain 4 == depthwise ConvTranspose, stride 2,
   // pads (K-1-lo, lo-1): out[j] = sum_i x[i] k[j + K-1-lo - 2i].
+  const bilinearFir = k.length === 4 && k[0] === 1 && k[1] === 3 && k[2] === 3 && k[3] === 1;
+  const borderMasks = new Map<number, string>();
   const upsample = (x: Fmap): Fmap => {
+    if (fast && bilinearFir) {
+      const s2 = x.s * 2;
+      let mask = borderMasks.get(s2);
+      if (mask === undefined) {
+        const edge = (i: number): number => (i === 0 || i === s2 - 1 ? 0.75 : 1);
+        const values = new Float32Array(s2 * s2);
+        for (let i = 0; i < s2; i++) for (let j = 0; j < s2; j++) values[i * s2 + j] = edge(i) * edge(j);
+        mask = g.floats(`fir/up/border-mask/${s2}`, [s2, s2], values);
+        borderMasks.set(s2, mask);
+      }
+      const up = g.op('Resize', [x.v, '', g.floats1d('resize/scales/x2', [1, 1, 2, 2])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+      return { v: g.op('Mul', [up, mask]), c: x.c, s: s2 };
+    }
     let w = firUp.get(x.c);
     if (w === undefined) {
       w = g.floats(`fir/up/c${x.c}`, [x.c, 1, K, K], tile(firKernelUnflipped(k, 4), x.c));

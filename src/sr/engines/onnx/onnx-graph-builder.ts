@@ -74,6 +74,16 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** float32 1-D constant, shared between nodes with the same name. */
+  floats1d(name: string, values: readonly number[]): string {
+    const key = `f32[]:${name}`;
+    const cached = this.scalarCache.get(key);
+    if (cached !== undefined) return cached;
+    const v = this.floats(name, [values.length], values);
+    this.scalarCache.set(key, v);
+    return v;
+  }
+
   /** float32 scalar constant (rank 0, broadcasts), shared between nodes with the same value. */
   scalar(value: number): string {
     const f = Math.fround(value);

@@ -1,12 +1,12 @@
 import * as os from 'node:os';
 import { ConfigError } from '../../../../src/contracts';
 import { DEFAULT_ONNX_ENGINE_CONFIG, parseOnnxEngineConfig, parseSrEngineName } from '../../../../src/sr/engines';
-import { resolveIntraOpThreads } from '../../../../src/sr/engines/onnx-engine-config';
+import { resolveGraphForm, resolveIntraOpThreads } from '../../../../src/sr/engines/onnx-engine-config';
 
 describe('OnnxEngineConfig', () => {
   it('fills in frozen defaults: cpu, one thread per core, all graph optimisations', () => {
     const c = parseOnnxEngineConfig();
-    expect(c).toEqual({ executionProvider: 'cpu', intraOpThreads: 0, graphOptimization: 'all', cudaDeviceId: 0 });
+    expect(c).toEqual({ executionProvider: 'cpu', intraOpThreads: 0, graphOptimization: 'all', cudaDeviceId: 0, graphForm: 'auto' });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(DEFAULT_ONNX_ENGINE_CONFIG)).toBe(true);
     expect(resolveIntraOpThreads(c)).toBe(os.availableParallelism());
@@ -15,14 +15,24 @@ describe('OnnxEngineConfig', () => {
 
   it('rejects unknown keys and bad values with messages naming the key and the choices', () => {
     expect(() => parseOnnxEngineConfig({ threads: 2 })).toThrow(
-      new ConfigError('OnnxEngineConfig: unknown option "threads"; valid options: executionProvider, intraOpThreads, graphOptimization, cudaDeviceId'),
+      new ConfigError('OnnxEngineConfig: unknown option "threads"; valid options: executionProvider, intraOpThreads, graphOptimization, cudaDeviceId, graphForm'),
     );
     expect(() => parseOnnxEngineConfig({ executionProvider: 'gpu' })).toThrow(
       new ConfigError('OnnxEngineConfig.executionProvider: expected one of "cpu", "cuda", received "gpu"'),
     );
     expect(() => parseOnnxEngineConfig({ intraOpThreads: -1 })).toThrow(/OnnxEngineConfig.intraOpThreads: expected an integer >= 0 and <= 1024, received -1/);
     expect(() => parseOnnxEngineConfig({ graphOptimization: 'max' })).toThrow(/expected one of "disabled", "basic", "extended", "all"/);
+    expect(() => parseOnnxEngineConfig({ graphForm: 'winograd' })).toThrow(
+      new ConfigError('OnnxEngineConfig.graphForm: expected one of "auto", "direct", "fast", received "winograd"'),
+    );
     expect(() => parseOnnxEngineConfig('cpu')).toThrow(ConfigError);
+  });
+
+  it("resolves graphForm 'auto' to the fast graph on the CPU and the direct one on CUDA; explicit forms stay", () => {
+    expect(resolveGraphForm(parseOnnxEngineConfig())).toBe('fast');
+    expect(resolveGraphForm(parseOnnxEngineConfig({ executionProvider: 'cuda' }))).toBe('direct');
+    expect(resolveGraphForm(parseOnnxEngineConfig({ executionProvider: 'cuda', graphForm: 'fast' }))).toBe('fast');
+    expect(resolveGraphForm(parseOnnxEngineConfig({ graphForm: 'direct' }))).toBe('direct');
   });
 
   it('parses the --engine choice', () => {
