@@ -7,7 +7,7 @@ import { loadModelFile, loadTorchStateDict } from '../checkpoint';
 import type { ModelCard, StateDict } from '../checkpoint';
 import { NCSNPP_PRESETS, ncsnppConfigFromAuthors, parseNcsnppConfig } from '../model-config';
 import type { NcsnppConfig } from '../model-config';
-import { SR_ENGINE_NAMES, createSrEngine } from '../engines';
+import { SR_ENGINE_NAMES, createSrEngine, parseOnnxEngineConfig, resolveGraphForm } from '../engines';
 import type { OnnxEngineConfig, SrEngine, SrEngineName } from '../engines';
 import { checkOptionKeys, describeValue } from '../sde';
 import { probeBatchMode } from './batch-mode';
@@ -212,7 +212,9 @@ export async function loadSrModel(options: LoadSrModelOptions = {}): Promise<SrM
     stateDict: w.stateDict,
     ...(raw.onnx === undefined ? {} : { onnx: raw.onnx as Partial<OnnxEngineConfig> }),
   });
-  const backend = engine === 'tfjs' ? tf.getBackend() : `onnxruntime-${(raw.onnx as Partial<OnnxEngineConfig> | undefined)?.executionProvider ?? 'cpu'}`;
+  // The onnx backend names the provider and the exported graph form (they give different float32 rounding).
+  const onnxConfig = engine === 'onnx' ? parseOnnxEngineConfig(raw.onnx ?? {}) : undefined;
+  const backend = onnxConfig === undefined ? tf.getBackend() : `onnxruntime-${onnxConfig.executionProvider}/${resolveGraphForm(onnxConfig)}`;
   let disposed = false;
   let mode: BatchMode | null = null;
   return Object.freeze({

@@ -51,11 +51,11 @@ describe('fasr sr', () => {
       const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--sampler', 'pc', '--steps', '2', '--engine', 'onnx', ...MODEL], io);
       expect(io.stderr()).toBe('');
       expect(code).toBe(0);
-      expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cpu$/m);
+      expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cpu\/fast$/m);
     }
     const [a, b] = outs.map((f) => fs.readFileSync(f));
     expect((a as Buffer).equals(b as Buffer)).toBe(true);
-    expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:engine': 'onnx', 'fasr:backend': 'onnxruntime-cpu' });
+    expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:engine': 'onnx', 'fasr:backend': 'onnxruntime-cpu/fast' });
   });
 
   it('enhances a stored track once and reuses the stored output after', async () => {
