@@ -125,6 +125,7 @@ function tile(kernel: readonly number[], times: number): Float32Array {
  * Build the state dict with `NcsnppModel#toStateDict()` or `loadTorchStateDict` (names without
  * `module.`, the float64 `sigmas` buffer included; it is checked but not exported).
  *
+ * @param form 'direct' (default; the reference form) or 'fast' (see {@link NCSNPP_ONNX_GRAPH_FORMS})
  * @returns the serialised ModelProto
  * @throws CheckpointError for a missing, extra, misshapen or wrongly typed tensor, or a model over protobuf's 2 GiB.
  */
