@@ -158,27 +158,21 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   const silu = (x: string): string => g.op('Mul', [x, g.op('Sigmoid', [x])]);
   const linear = (x: string, pre: string): string => g.op('Gemm', [x, weight(`${pre}.weight`), weight(`${pre}.bias`)], { transB: 1 });
   const fast = form === 'fast';
-  const winogradShared = new Map<string, string>();
   const conv = (x: Fmap, pre: string, outCh: number, kernel: 1 | 3): Fmap => {
     if (fast && kernel === 3 && x.c >= WINOGRAD_MIN_CHANNELS && outCh >= WINOGRAD_MIN_CHANNELS && WINOGRAD_MAP_SIZES.includes(x.s) && x.s % WINOGRAD_TILE === 0) {
-      const v = emitWinogradConv3x3(g, winogradShared, x, outCh, raw(`${pre}.weight`), raw(`${pre}.bias`), { weight: `${pre}.weight`, bias: `${pre}.bias` });
+      const v = emitWinogradConv3x3(g, x, outCh, raw(`${pre}.weight`), raw(`${pre}.bias`), { weight: `${pre}.weight`, bias: `${pre}.bias` });
       return { v, c: outCh, s: x.s };
     }
     const p = kernel === 3 ? 1 : 0;
     return { v: g.op('Conv', [x.v, weight(`${pre}.weight`), weight(`${pre}.bias`)], { kernel_shape: [kernel, kernel], pads: [p, p, p, p] }), c: outCh, s: x.s };
   };
-  const groupNormUnit = new Map<number, { ones: string; zeros: string }>();
   // torch.nn.GroupNorm: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance over (C/G, H, W), two passes.
   const groupNorm = (x: Fmap, pre: string): Fmap => {
     const groups = groupNormGroups(x.c);
     const r = g.op('Reshape', [x.v, g.int64s([0, groups, -1])]);
     if (fast) {
-      let unit = groupNormUnit.get(groups);
-      if (unit === undefined) {
-        unit = { ones: g.floats(`groupnorm/ones/g${groups}`, [groups], new Float32Array(groups).fill(1)), zeros: g.floats(`groupnorm/zeros/g${groups}`, [groups], new Float32Array(groups)) };
-        groupNormUnit.set(groups, unit);
-      }
-      const { ones, zeros } = unit;
+      const ones = g.sharedFloats(`groupnorm/ones/g${groups}`, [groups], () => new Float32Array(groups).fill(1));
+      const zeros = g.sharedFloats(`groupnorm/zeros/g${groups}`, [groups], () => new Float32Array(groups));
       const n = g.op('Reshape', [g.op('InstanceNormalization', [r, ones, zeros], { epsilon: eps }), g.int64s([0, x.c, x.s, x.s])]);
       return { v: g.op('Add', [g.op('Mul', [n, channelVector(`${pre}.weight`, x.c)]), channelVector(`${pre}.bias`, x.c)]), c: x.c, s: x.s };
     }
@@ -191,15 +185,9 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   };
   const k = config.firKernel;
   const K = k.length;
-  const firDown = new Map<number, string>();
-  const firUp = new Map<number, string>();
   // upfirdn2d(down=2, pad=((p+1)//2, p//2)), p = K-2: depthwise Conv (correlation: flipped taps), stride 2.
   const downsample = (x: Fmap): Fmap => {
-    let w = firDown.get(x.c);
-    if (w === undefined) {
-      w = g.floats(`fir/down/c${x.c}`, [x.c, 1, K, K], tile(firKernel2d(k, 1), x.c));
-      firDown.set(x.c, w);
-    }
+    const w = g.sharedFloats(`fir/down/c${x.c}`, [x.c, 1, K, K], () => tile(firKernel2d(k, 1), x.c));
     const lo = Math.floor((K - 1) / 2);
     const hi = Math.floor((K - 2) / 2);
     return { v: g.op('Conv', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [lo, lo, hi, hi] }), c: x.c, s: x.s / 2 };
@@ -207,26 +195,19 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   // upfirdn2d(up=2, pad=(lo, hi)) with lo = (p+1)//2+1, gain 4 == depthwise ConvTranspose, stride 2,
   // pads (K-1-lo, lo-1): out[j] = sum_i x[i] k[j + K-1-lo - 2i].
   const bilinearFir = k.length === 4 && k[0] === 1 && k[1] === 3 && k[2] === 3 && k[3] === 1;
-  const borderMasks = new Map<number, string>();
   const upsample = (x: Fmap): Fmap => {
     if (fast && bilinearFir) {
       const s2 = x.s * 2;
-      let mask = borderMasks.get(s2);
-      if (mask === undefined) {
+      const mask = g.sharedFloats(`fir/up/border-mask/${s2}`, [s2, s2], () => {
         const edge = (i: number): number => (i === 0 || i === s2 - 1 ? 0.75 : 1);
         const values = new Float32Array(s2 * s2);
         for (let i = 0; i < s2; i++) for (let j = 0; j < s2; j++) values[i * s2 + j] = edge(i) * edge(j);
-        mask = g.floats(`fir/up/border-mask/${s2}`, [s2, s2], values);
-        borderMasks.set(s2, mask);
-      }
-      const up = g.op('Resize', [x.v, '', g.floats1d('resize/scales/x2', [1, 1, 2, 2])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+        return values;
+      });
+      const up = g.op('Resize', [x.v, '', g.sharedFloats('resize/scales/x2', [4], () => [1, 1, 2, 2])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
       return { v: g.op('Mul', [up, mask]), c: x.c, s: s2 };
     }
-    let w = firUp.get(x.c);
-    if (w === undefined) {
-      w = g.floats(`fir/up/c${x.c}`, [x.c, 1, K, K], tile(firKernelUnflipped(k, 4), x.c));
-      firUp.set(x.c, w);
-    }
+    const w = g.sharedFloats(`fir/up/c${x.c}`, [x.c, 1, K, K], () => tile(firKernelUnflipped(k, 4), x.c));
     const lo = Math.floor((K - 1) / 2) + 1;
     const b = K - 1 - lo;
     const e = lo - 1;

@@ -74,12 +74,16 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** float32 1-D constant, shared between nodes with the same name. */
-  floats1d(name: string, values: readonly number[]): string {
-    const key = `f32[]:${name}`;
+  /**
+   * float32 constant shared by name: the first call adds the initializer, later calls with the same
+   * name return it (for constants that depend only on their name, e.g. a transform matrix).
+   * `data` is only read on the first call.
+   */
+  sharedFloats(name: string, dims: readonly number[], data: () => Float32Array | readonly number[]): string {
+    const key = `f32:${name}`;
     const cached = this.scalarCache.get(key);
     if (cached !== undefined) return cached;
-    const v = this.floats(name, [values.length], values);
+    const v = this.floats(name, dims, data());
     this.scalarCache.set(key, v);
     return v;
   }

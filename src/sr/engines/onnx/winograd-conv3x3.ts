@@ -103,14 +103,12 @@ export interface WinogradConvInput {
  * of the output's largest value for one layer (the interpolation points ±2 amplify rounding; the
  * test bounds it at 1e-5), about 2e-7 at the paper-config network's output.
  *
- * @param shared the transform constants already in this graph (filled on first use)
  * @param weightOIHW the conv weight, torch layout [O, C, 3, 3]
  * @param names initializer names to use for the transformed weight and the bias
  * @returns the output value, NCHW [B, O, s, s]
  */
 export function emitWinogradConv3x3(
   g: OnnxGraphBuilder,
-  shared: Map<string, string>,
   x: WinogradConvInput,
   outCh: number,
   weightOIHW: Float32Array,
@@ -140,22 +138,16 @@ export function emitWinogradConv3x3(
     }
   }
   const tiles = g.op('Concat', groups, { axis: 1 }); // [B, K, C*T*T]
-  const btFull = kron(BT, BT); // [K (component), K (tile position)]
-  const inputTransform = new Float32Array(K * K);
-  for (let k = 0; k < K; k++) for (let r = 0; r < K; r++) inputTransform[k * K + r] = btFull[k]?.[gatherOrder[r] ?? 0] ?? 0;
-  const constant = (name: string, dims: readonly number[], data: Float32Array): string => {
-    let value = shared.get(name);
-    if (value === undefined) {
-      value = g.floats(name, dims, data);
-      shared.set(name, value);
-    }
-    return value;
-  };
-  const v = g.op('Reshape', [g.op('MatMul', [constant(`winograd/f${m}/input-transform`, [K, K], inputTransform), tiles]), g.int64s([0, K, c, T * T])]);
+  const inputTransform = g.sharedFloats(`winograd/f${m}/input-transform`, [K, K], () => {
+    const btFull = kron(BT, BT); // [K (component), K (tile position)]
+    const values = new Float32Array(K * K);
+    for (let k = 0; k < K; k++) for (let r = 0; r < K; r++) values[k * K + r] = btFull[k]?.[gatherOrder[r] ?? 0] ?? 0;
+    return values;
+  });
+  const v = g.op('Reshape', [g.op('MatMul', [inputTransform, tiles]), g.int64s([0, K, c, T * T])]);
   const u = g.floats(names.weight, [K, outCh, c], winogradFilters(weightOIHW, outCh, c));
   const prod = g.op('Reshape', [g.op('MatMul', [u, v]), g.int64s([0, K, outCh * T * T])]); // [B, K, O*T*T]
-  const atFull = kron(AT, AT); // [m*m, K]
-  const outputTransform = constant(`winograd/f${m}/output-transform`, [m * m, K], Float32Array.from(atFull.flat()));
+  const outputTransform = g.sharedFloats(`winograd/f${m}/output-transform`, [m * m, K], () => kron(AT, AT).flat()); // [m*m, K]
   const phasesOut = g.op('Reshape', [g.op('MatMul', [outputTransform, prod]), g.int64s([0, m * m * outCh, T, T])]);
   const y = g.op('DepthToSpace', [phasesOut], { blocksize: m, mode: 'DCR' });
   return g.op('Add', [y, g.floats(names.bias, [outCh, 1, 1], bias)]);

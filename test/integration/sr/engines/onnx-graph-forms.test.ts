@@ -32,7 +32,7 @@ function convModel(c: number, o: number, s: number, w: Float32Array, bias: Float
   const g = new OnnxGraphBuilder();
   let y: string;
   if (winograd) {
-    y = emitWinogradConv3x3(g, new Map(), { v: 'x', c, s }, o, w, bias, { weight: 'w', bias: 'b' });
+    y = emitWinogradConv3x3(g, { v: 'x', c, s }, o, w, bias, { weight: 'w', bias: 'b' });
   } else {
     y = g.op('Conv', ['x', g.floats('w', [o, c, 3, 3], w), g.floats('b', [o], bias)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
   }
@@ -91,7 +91,7 @@ describe('Winograd F(4x4,3x3) as emitted into the graph', () => {
 
   it('rejects a map size that is not a multiple of the tile', () => {
     const g = new OnnxGraphBuilder();
-    expect(() => emitWinogradConv3x3(g, new Map(), { v: 'x', c: 1, s: 6 }, 1, new Float32Array(9), new Float32Array(1), { weight: 'w', bias: 'b' })).toThrow(/map size 6 is not a multiple of 4/);
+    expect(() => emitWinogradConv3x3(g, { v: 'x', c: 1, s: 6 }, 1, new Float32Array(9), new Float32Array(1), { weight: 'w', bias: 'b' })).toThrow(/map size 6 is not a multiple of 4/);
   });
 });
 
