@@ -9,7 +9,16 @@ export { createSrEngine, parseSrEngineName } from './create-sr-engine';
 export type { CreateSrEngineOptions } from './create-sr-engine';
 export { TfjsSrEngine } from './tfjs-sr-engine';
 export { OnnxSrEngine } from './onnx-sr-engine';
-export { DEFAULT_ONNX_ENGINE_CONFIG, ONNX_EXECUTION_PROVIDERS, ONNX_GRAPH_FORMS, ONNX_GRAPH_OPTIMIZATION_LEVELS, parseOnnxEngineConfig, resolveGraphForm } from './onnx-engine-config';
+export {
+  DEFAULT_ONNX_ENGINE_CONFIG,
+  ONNX_ENGINE_ENV,
+  ONNX_EXECUTION_PROVIDERS,
+  ONNX_GRAPH_FORMS,
+  ONNX_GRAPH_OPTIMIZATION_LEVELS,
+  onnxEngineConfigFromEnv,
+  parseOnnxEngineConfig,
+  resolveGraphForm,
+} from './onnx-engine-config';
 export type { OnnxEngineConfig, OnnxExecutionProvider, OnnxGraphFormChoice, OnnxGraphOptimizationLevel } from './onnx-engine-config';
 export { forwardBatched } from './forward-batched';
 export type { ScoreRequest } from './forward-batched';

@@ -71,3 +71,23 @@ export function resolveGraphForm(config: Readonly<OnnxEngineConfig>): NcsnppOnnx
   if (config.graphForm !== 'auto') return config.graphForm;
   return config.executionProvider === 'cpu' ? 'fast' : 'direct';
 }
+
+/**
+ * Environment variables that set ONNX engine options for every command that loads an SR model
+ * (`fasr sr`, `run`, `eval`, `serve`, queue workers): the one switch a user on a GPU machine needs,
+ * e.g. `FASR_ONNX_PROVIDER=cuda fasr sr --engine onnx ...`. Options given in code or a config win.
+ */
+export const ONNX_ENGINE_ENV = Object.freeze({ executionProvider: 'FASR_ONNX_PROVIDER', graphForm: 'FASR_ONNX_GRAPH' });
+
+/**
+ * The ONNX engine options set in `env` (unset or empty variables set nothing).
+ * @throws ConfigError naming the variable and the valid values for a value that is not one of them.
+ */
+export function onnxEngineConfigFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<OnnxEngineConfig> {
+  const provider = env[ONNX_ENGINE_ENV.executionProvider];
+  const form = env[ONNX_ENGINE_ENV.graphForm];
+  return {
+    ...(provider === undefined || provider === '' ? {} : { executionProvider: checkChoice('environment', ONNX_ENGINE_ENV.executionProvider, provider, ONNX_EXECUTION_PROVIDERS) }),
+    ...(form === undefined || form === '' ? {} : { graphForm: checkChoice('environment', ONNX_ENGINE_ENV.graphForm, form, ONNX_GRAPH_FORMS) }),
+  };
+}

@@ -7,7 +7,7 @@ import { loadModelFile, loadTorchStateDict } from '../checkpoint';
 import type { ModelCard, StateDict } from '../checkpoint';
 import { NCSNPP_PRESETS, ncsnppConfigFromAuthors, parseNcsnppConfig } from '../model-config';
 import type { NcsnppConfig } from '../model-config';
-import { SR_ENGINE_NAMES, createSrEngine, parseOnnxEngineConfig, resolveGraphForm } from '../engines';
+import { SR_ENGINE_NAMES, createSrEngine, onnxEngineConfigFromEnv, parseOnnxEngineConfig, resolveGraphForm } from '../engines';
 import type { OnnxEngineConfig, SrEngine, SrEngineName } from '../engines';
 import { checkOptionKeys, describeValue } from '../sde';
 import { probeBatchMode } from './batch-mode';
@@ -45,7 +45,10 @@ export interface LoadSrModelOptions {
    * or 'onnx' (onnxruntime-node). Default 'tfjs'.
    */
   readonly engine?: SrEngineName;
-  /** ONNX Runtime settings (engine 'onnx' only). */
+  /**
+   * ONNX Runtime settings (engine 'onnx' only), over those of the environment
+   * (`FASR_ONNX_PROVIDER`, `FASR_ONNX_GRAPH`: {@link onnxEngineConfigFromEnv}).
+   */
   readonly onnx?: Partial<OnnxEngineConfig>;
   /** Where to look for a bundled model when `model` is absent. Default {@link BUNDLED_MODELS_DIR}. */
   readonly modelsDir?: string;
@@ -203,6 +206,8 @@ export async function loadSrModel(options: LoadSrModelOptions = {}): Promise<SrM
   if (raw.config !== undefined && typeof raw.config !== 'string') {
     throw new ConfigError(`loadSrModel.config: expected a preset name or a .json path, received ${describeValue(raw.config)}`, { option: 'config' });
   }
+  // The environment's ONNX options (the GPU switch), under those given here; checked before any file is read.
+  const onnxConfig = engine === 'onnx' ? parseOnnxEngineConfig({ ...onnxEngineConfigFromEnv(process.env), ...((raw.onnx as Partial<OnnxEngineConfig> | undefined) ?? {}) }) : undefined;
   const modelsDir = raw.modelsDir === undefined ? BUNDLED_MODELS_DIR : String(raw.modelsDir);
   const file = resolveModelPath(raw.model as string | undefined, modelsDir);
   const w = await readWeights(file, raw.config as string | undefined);
@@ -210,10 +215,9 @@ export async function loadSrModel(options: LoadSrModelOptions = {}): Promise<SrM
     engine: engine as SrEngineName,
     config: w.config,
     stateDict: w.stateDict,
-    ...(raw.onnx === undefined ? {} : { onnx: raw.onnx as Partial<OnnxEngineConfig> }),
+    ...(onnxConfig === undefined ? {} : { onnx: onnxConfig }),
   });
   // The onnx backend names the provider and the exported graph form (they give different float32 rounding).
-  const onnxConfig = engine === 'onnx' ? parseOnnxEngineConfig(raw.onnx ?? {}) : undefined;
   const backend = onnxConfig === undefined ? tf.getBackend() : `onnxruntime-${onnxConfig.executionProvider}/${resolveGraphForm(onnxConfig)}`;
   let disposed = false;
   let mode: BatchMode | null = null;

@@ -58,6 +58,45 @@ describe('fasr sr', () => {
     expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:engine': 'onnx', 'fasr:backend': 'onnxruntime-cpu/fast' });
   });
 
+  it('takes the ONNX provider and graph form from FASR_ONNX_PROVIDER / FASR_ONNX_GRAPH (the GPU switch)', async () => {
+    const saved = { provider: process.env.FASR_ONNX_PROVIDER, graph: process.env.FASR_ONNX_GRAPH };
+    const restore = (name: string, value: string | undefined): void => {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    };
+    const args = (out: string): string[] => ['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--sampler', 'pc', '--steps', '2', '--engine', 'onnx', ...MODEL];
+    try {
+      process.env.FASR_ONNX_GRAPH = 'direct';
+      const out = path.join(dir, 'onnx-direct.png');
+      let io = capture();
+      expect(await main(args(out), io)).toBe(0);
+      expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cpu\/direct$/m);
+      expect(readPngText(fs.readFileSync(out))).toMatchObject({ 'fasr:backend': 'onnxruntime-cpu/direct' });
+      // The CUDA provider is requested from the engine: without its library (this machine) that fails
+      // clearly; with it, the run uses it (direct graph) or fails to start with onnxruntime's reason.
+      process.env.FASR_ONNX_PROVIDER = 'cuda';
+      io = capture();
+      const code = await main(args(path.join(dir, 'cuda.png')), io);
+      const ortBin = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+      if (!fs.existsSync(path.join(ortBin, 'libonnxruntime_providers_cuda.so'))) {
+        expect(code).not.toBe(0);
+        expect(io.stderr()).toMatch(/the CUDA execution provider is not installed .*onnxruntime-node-install=cuda12/);
+      } else if (code === 0) {
+        expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cuda\/direct$/m);
+      } else {
+        expect(io.stderr()).toMatch(/the CUDA execution provider failed to start/);
+      }
+      process.env.FASR_ONNX_PROVIDER = 'gpu';
+      io = capture();
+      expect(await main(args(path.join(dir, 'gpu.png')), io)).not.toBe(0);
+      expect(io.stderr()).toContain('environment.FASR_ONNX_PROVIDER: expected one of "cpu", "cuda", received "gpu"');
+      expect(fs.existsSync(path.join(dir, 'gpu.png'))).toBe(false);
+    } finally {
+      restore('FASR_ONNX_PROVIDER', saved.provider);
+      restore('FASR_ONNX_GRAPH', saved.graph);
+    }
+  });
+
   it('enhances a stored track once and reuses the stored output after', async () => {
     const db = path.join(dir, 'store.db');
     const store = openStore(db);

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { ConfigError } from '../../../../src/contracts';
 import { DEFAULT_ONNX_ENGINE_CONFIG, parseOnnxEngineConfig, parseSrEngineName } from '../../../../src/sr/engines';
-import { resolveGraphForm, resolveIntraOpThreads } from '../../../../src/sr/engines/onnx-engine-config';
+import { onnxEngineConfigFromEnv, resolveGraphForm, resolveIntraOpThreads } from '../../../../src/sr/engines/onnx-engine-config';
 
 describe('OnnxEngineConfig', () => {
   it('fills in frozen defaults: cpu, one thread per core, all graph optimisations', () => {
@@ -33,6 +33,15 @@ describe('OnnxEngineConfig', () => {
     expect(resolveGraphForm(parseOnnxEngineConfig({ executionProvider: 'cuda' }))).toBe('direct');
     expect(resolveGraphForm(parseOnnxEngineConfig({ executionProvider: 'cuda', graphForm: 'fast' }))).toBe('fast');
     expect(resolveGraphForm(parseOnnxEngineConfig({ graphForm: 'direct' }))).toBe('direct');
+  });
+
+  it('reads the provider and graph form from FASR_ONNX_PROVIDER / FASR_ONNX_GRAPH; unset or empty set nothing', () => {
+    expect(onnxEngineConfigFromEnv({})).toEqual({});
+    expect(onnxEngineConfigFromEnv({ FASR_ONNX_PROVIDER: '', FASR_ONNX_GRAPH: '' })).toEqual({});
+    expect(onnxEngineConfigFromEnv({ FASR_ONNX_PROVIDER: 'cuda', FASR_ONNX_GRAPH: 'fast' })).toEqual({ executionProvider: 'cuda', graphForm: 'fast' });
+    expect(() => onnxEngineConfigFromEnv({ FASR_ONNX_GRAPH: 'Fast' })).toThrow(
+      new ConfigError('environment.FASR_ONNX_GRAPH: expected one of "auto", "direct", "fast", received "Fast"'),
+    );
   });
 
   it('parses the --engine choice', () => {
