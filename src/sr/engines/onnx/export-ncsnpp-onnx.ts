@@ -8,6 +8,7 @@ import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
 import { emitWinogradConv3x3, WINOGRAD_TILE } from './winograd-conv3x3';
+import type { OnnxFeatureMap as Fmap } from './winograd-conv3x3';
 
 /** Opset of the exported graph (onnxruntime 1.30 implements it fully on CPU and CUDA). */
 export const NCSNPP_ONNX_OPSET = 17;
@@ -84,13 +85,6 @@ function validateStateDict(spec: NcsnppSpec, sd: StateDict): void {
       });
     }
   }
-}
-
-/** A feature map in the graph: value name, channels and spatial size (square maps). */
-interface Fmap {
-  readonly v: string;
-  readonly c: number;
-  readonly s: number;
 }
 
 /** upfirdn2d's FIR kernel for ConvTranspose (not flipped): outer(k,k)/sum(k)^2 * gain. */

@@ -78,8 +78,8 @@ export function winogradFilters(weightOIHW: Float32Array, outCh: number, inCh: n
   return u;
 }
 
-/** Feature map of the exported graph: NCHW value name, channels, square spatial size. */
-export interface WinogradConvInput {
+/** A feature map in the exported graph: NCHW value name, channels, square spatial size. */
+export interface OnnxFeatureMap {
   readonly v: string;
   readonly c: number;
   readonly s: number;
@@ -109,7 +109,7 @@ export interface WinogradConvInput {
  */
 export function emitWinogradConv3x3(
   g: OnnxGraphBuilder,
-  x: WinogradConvInput,
+  x: OnnxFeatureMap,
   outCh: number,
   weightOIHW: Float32Array,
   bias: Float32Array,
