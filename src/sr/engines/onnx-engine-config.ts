@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { checkChoice, checkNumber, checkOptionKeys } from '../sde';
+import { NCSNPP_ONNX_GRAPH_FORMS } from './onnx/export-ncsnpp-onnx';
 import type { NcsnppOnnxGraphForm } from './onnx/export-ncsnpp-onnx';
 
 export const ONNX_EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
@@ -7,7 +8,8 @@ export type OnnxExecutionProvider = (typeof ONNX_EXECUTION_PROVIDERS)[number];
 export const ONNX_GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
 export type OnnxGraphOptimizationLevel = (typeof ONNX_GRAPH_OPTIMIZATION_LEVELS)[number];
 
-export const ONNX_GRAPH_FORMS = ['auto', 'direct', 'fast'] as const;
+/** The engine's graph-form choices: the exporter's forms, or 'auto' (see {@link resolveGraphForm}). */
+export const ONNX_GRAPH_FORMS = ['auto', ...NCSNPP_ONNX_GRAPH_FORMS] as const;
 export type OnnxGraphFormChoice = (typeof ONNX_GRAPH_FORMS)[number];
 
 /** Settings of the ONNX Runtime engine (what the CLI or a pipeline file configures). */

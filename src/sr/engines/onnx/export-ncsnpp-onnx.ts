@@ -7,7 +7,7 @@ import type { NcsnppModuleSpec, NcsnppSpec } from '../../models';
 import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
-import { emitWinogradConv3x3, WINOGRAD_TILE } from './winograd-conv3x3';
+import { emitWinogradConv3x3 } from './winograd-conv3x3';
 import type { OnnxFeatureMap as Fmap } from './winograd-conv3x3';
 
 /** Opset of the exported graph (onnxruntime 1.30 implements it fully on CPU and CUDA). */
@@ -153,8 +153,9 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   const linear = (x: string, pre: string): string => g.op('Gemm', [x, weight(`${pre}.weight`), weight(`${pre}.bias`)], { transB: 1 });
   const fast = form === 'fast';
   const conv = (x: Fmap, pre: string, outCh: number, kernel: 1 | 3): Fmap => {
-    if (fast && kernel === 3 && x.c >= WINOGRAD_MIN_CHANNELS && outCh >= WINOGRAD_MIN_CHANNELS && WINOGRAD_MAP_SIZES.includes(x.s) && x.s % WINOGRAD_TILE === 0) {
-      const v = emitWinogradConv3x3(g, x, outCh, raw(`${pre}.weight`), raw(`${pre}.bias`), { weight: `${pre}.weight`, bias: `${pre}.bias` });
+    if (fast && kernel === 3 && x.c >= WINOGRAD_MIN_CHANNELS && outCh >= WINOGRAD_MIN_CHANNELS && WINOGRAD_MAP_SIZES.includes(x.s)) {
+      // The initializer holds G g G^T [36, O, C], not the state_dict tensor: it gets its own name.
+      const v = emitWinogradConv3x3(g, x, outCh, raw(`${pre}.weight`), raw(`${pre}.bias`), { weight: `${pre}.weight/winograd-f4`, bias: `${pre}.bias` });
       return { v, c: outCh, s: x.s };
     }
     const p = kernel === 3 ? 1 : 0;

@@ -50,7 +50,6 @@ function kron(a: readonly (readonly number[])[], b: readonly (readonly number[])
  * @param weightOIHW torch layout [O, C, 3, 3]
  */
 export function winogradFilters(weightOIHW: Float32Array, outCh: number, inCh: number): Float32Array {
-  const g = G;
   const n = WINOGRAD_TILE + 2;
   const u = new Float32Array(n * n * outCh * inCh);
   const tmp = new Float64Array(3 * n); // G g for one (o, c): [n, 3]
@@ -58,7 +57,7 @@ export function winogradFilters(weightOIHW: Float32Array, outCh: number, inCh: n
     for (let c = 0; c < inCh; c++) {
       const base = (o * inCh + c) * 9;
       for (let i = 0; i < n; i++) {
-        const gi = g[i] ?? [];
+        const gi = G[i] ?? [];
         for (let l = 0; l < 3; l++) {
           let s = 0;
           for (let k = 0; k < 3; k++) s += (gi[k] ?? 0) * (weightOIHW[base + k * 3 + l] ?? 0);
@@ -67,7 +66,7 @@ export function winogradFilters(weightOIHW: Float32Array, outCh: number, inCh: n
       }
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
-          const gj = g[j] ?? [];
+          const gj = G[j] ?? [];
           let s = 0;
           for (let l = 0; l < 3; l++) s += (tmp[i * 3 + l] ?? 0) * (gj[l] ?? 0);
           u[((i * n + j) * outCh + o) * inCh + c] = s;
