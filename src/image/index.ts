@@ -4,6 +4,8 @@ export { resizeAntialiased, RESIZE_KERNELS } from './resize-antialiased';
 export type { ResizeKernel, ResizeOptions } from './resize-antialiased';
 export { degradeLikeAuthors } from './degrade-like-authors';
 export type { DegradeOptions } from './degrade-like-authors';
+export { CCTV_DEGRADATION_RANGES, degradeLikeCctv, drawCctvDegradation, gaussianBlurHWC, upsampleLrFace } from './degrade-like-cctv';
+export type { CctvDegradation, CctvDegradationRanges } from './degrade-like-cctv';
 export { uint8ToFloat } from './uint8-to-float';
 export { floatToUint8 } from './float-to-uint8';
 export { cropRgb } from './crop-rgb';

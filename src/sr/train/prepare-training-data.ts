@@ -3,13 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, InputError } from '../../contracts';
-import type { Frame } from '../../contracts';
 import { createFaceEmbedder } from '../../fuse/embedders';
 import { degradeLikeAuthors, floatToUint8, readImageRgb, uint8ToFloat } from '../../image';
-import { alignFace } from '../../track/align';
 import { createHumanFaceDetector } from '../../track/detector';
 import { formatNpy } from '../checkpoint';
 import { formatConfigIssues } from '../model-config';
+import { alignTrainingFace } from './align-training-face';
 import { flipHorizontalHWC } from './flip-horizontal';
 import { TrainRandom } from './train-random';
 import type { SkippedFace, TrainingDataManifest } from './training-data';
@@ -111,18 +110,6 @@ function listImages(dir: string, limit: number | null): string[] {
   return limit === null ? images : images.slice(0, limit);
 }
 
-/** The image with a mid-grey border of `pad` pixels on every side, as a detector frame. */
-function padFrame(image: { width: number; height: number; rgb: Uint8Array }, pad: number, index: number): Frame {
-  if (pad === 0) return { sourceId: 0, index, ptsMs: 0, width: image.width, height: image.height, rgb: image.rgb };
-  const width = image.width + 2 * pad;
-  const height = image.height + 2 * pad;
-  const rgb = new Uint8Array(width * height * 3).fill(128);
-  for (let y = 0; y < image.height; y++) {
-    rgb.set(image.rgb.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + pad) * width + pad) * 3);
-  }
-  return { sourceId: 0, index, ptsMs: 0, width, height, rgb };
-}
-
 function writeAtomic(file: string, bytes: Uint8Array | string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, bytes);
@@ -189,40 +176,17 @@ export async function prepareTrainingData(input: unknown, onProgress?: (p: Prepa
     for (let i = 0; i < files.length; i++) {
       const file = files[i] as string;
       const image = await readImageRgb(path.join(c.sourceDir, file));
-      const pad = Math.round(c.detectPadFraction * Math.max(image.width, image.height));
-      const detections = await detector.detect(padFrame(image, pad, i));
-      const found = detections[0];
-      const shift = (p: readonly [number, number]): [number, number] => [p[0] - pad, p[1] - pad];
-      const best =
-        found === undefined
-          ? undefined
-          : {
-              landmarks: {
-                leftEye: shift(found.landmarks.leftEye),
-                rightEye: shift(found.landmarks.rightEye),
-                nose: shift(found.landmarks.nose),
-                mouthLeft: shift(found.landmarks.mouthLeft),
-                mouthRight: shift(found.landmarks.mouthRight),
-              },
-            };
-      if (best === undefined) {
-        skipped.push({ file, reason: 'no face detected' });
+      const aligned = await alignTrainingFace(detector, image, i, { sizePx: s, quadScale: c.quadScale, padFraction: c.detectPadFraction });
+      if (!('rgb' in aligned)) {
+        skipped.push({ file, reason: aligned.skipped });
       } else {
-        let hr: Uint8Array | undefined;
-        try {
-          hr = alignFace(image, best.landmarks, { sizePx: s, quadScale: c.quadScale }).crop.rgb;
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          skipped.push({ file, reason: `alignment failed: ${err.message}` });
-        }
-        if (hr !== undefined) {
-          kept.push(file);
-          hrRows.push(hr);
-          // Eq. of the authors' datasets.py: LR = bicubic_up(antialiased_bilinear_down(HR)), quantised once.
-          lrRows.push(floatToUint8(degradeLikeAuthors(uint8ToFloat(hr), s, { scale: c.lrScale })));
-          pending.push(hr);
-          if (pending.length >= c.embedBatch) await flush();
-        }
+        const hr = aligned.rgb;
+        kept.push(file);
+        hrRows.push(hr);
+        // Eq. of the authors' datasets.py: LR = bicubic_up(antialiased_bilinear_down(HR)), quantised once.
+        lrRows.push(floatToUint8(degradeLikeAuthors(uint8ToFloat(hr), s, { scale: c.lrScale })));
+        pending.push(hr);
+        if (pending.length >= c.embedBatch) await flush();
       }
       onProgress?.({ done: i + 1, total: files.length, skipped: skipped.length });
     }
