@@ -56,6 +56,8 @@ const sidecarSchema = z
       })
       .strict(),
     config: z.record(z.string(), z.unknown()),
+    /** What the network computes and how it is sampled (src/sr/formulation.ts); absent = the paper's. */
+    formulation: z.record(z.string(), z.unknown()).optional(),
     card: cardSchema,
   })
   .strict();
@@ -74,6 +76,8 @@ export interface LoadedModelFile<C> {
   readonly stateDict: StateDict;
   readonly config: C;
   readonly card: ModelCard;
+  /** The sidecar's `formulation` (unvalidated JSON object), or null when absent (the paper's). */
+  readonly formulation: JsonObject | null;
   /** sha256 of the weights file (verified against the sidecar), lowercase hex. */
   readonly sha256: string;
   readonly weightsPath: string;
@@ -84,6 +88,8 @@ export interface LoadedModelFile<C> {
 export interface SaveModelFileOptions {
   /** Replace existing files. Default false (an existing file is an error). */
   readonly overwrite?: boolean;
+  /** The model's formulation (src/sr/formulation.ts), stored in the sidecar; omit for the paper's. */
+  readonly formulation?: JsonObject;
 }
 
 /** Options of {@link loadModelFile}. */
@@ -141,8 +147,9 @@ export async function saveModelFile(
   card: ModelCard,
   opts: SaveModelFileOptions = {},
 ): Promise<SavedModelFile> {
-  const unknown = Object.keys(opts).filter((k) => k !== 'overwrite');
-  if (unknown.length > 0) throw new CheckpointError(`saveModelFile: unknown option(s) ${unknown.join(', ')}; valid: overwrite`);
+  const unknown = Object.keys(opts).filter((k) => k !== 'overwrite' && k !== 'formulation');
+  if (unknown.length > 0) throw new CheckpointError(`saveModelFile: unknown option(s) ${unknown.join(', ')}; valid: overwrite, formulation`);
+  if (opts.formulation !== undefined) checkJson(opts.formulation, 'formulation');
   if (typeof target !== 'string' || target.length === 0) throw new CheckpointError('saveModelFile: target must be a non-empty path');
   if (!(stateDict instanceof Map) || stateDict.size === 0) throw new CheckpointError('saveModelFile: stateDict must be a non-empty Map');
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new CheckpointError('saveModelFile: config must be a JSON object');
@@ -159,6 +166,7 @@ export async function saveModelFile(
     formatVersion: FORMAT_VERSION,
     weights: { file: path.basename(weightsPath), sha256, bytes: weights.byteLength, tensors: stateDict.size },
     config,
+    ...(opts.formulation === undefined ? {} : { formulation: opts.formulation }),
     card: parsedCard.data,
   };
   sidecarSchema.parse(sidecar);
@@ -228,5 +236,5 @@ export async function loadModelFile<C = JsonObject>(target: string, opts: LoadMo
   }
   const configRaw = side.config as JsonObject;
   const config = opts.parseConfig === undefined ? (configRaw as unknown as C) : opts.parseConfig(configRaw);
-  return { stateDict: st.tensors, config, card: side.card, sha256, weightsPath, sidecarPath };
+  return { stateDict: st.tensors, config, card: side.card, formulation: (side.formulation as JsonObject | undefined) ?? null, sha256, weightsPath, sidecarPath };
 }

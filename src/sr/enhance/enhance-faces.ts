@@ -4,6 +4,7 @@ import type { SrRequest, SrResult } from '../../contracts';
 import { parseSamplerConfig, runSamplerConditional, samplerLabel } from '../samplers';
 import type { SamplerConfig, SamplerName } from '../samplers';
 import { VeSde, checkNumber, checkOptionKeys, describeValue } from '../sde';
+import { formulationOutput, formulationScoreNetwork } from '../formulation';
 import { makeScoreFn } from '../score-fn';
 import type { ScoreNetwork } from '../score-fn';
 import type { BatchMode } from './batch-mode';
@@ -235,7 +236,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
       if (r.featureVector !== null) feat.set(r.featureVector, i * featDim);
     });
     const timed = timedNetwork(model.network);
-    const scoreFn = makeScoreFn(timed.network, sde.sigma);
+    const scoreFn = makeScoreFn(formulationScoreNetwork(timed.network, model.formulation), sde.sigma);
     const y = tf.tensor4d(lr, [rows.length, s, s, 3]);
     const f = tf.tensor2d(feat, [rows.length, featDim]);
     const t0 = performance.now();
@@ -266,12 +267,15 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
       sample = out.xNHWC;
       nfe = out.nfe;
       steps = out.steps;
-    } finally {
+    } catch (err) {
       y.dispose();
+      throw err;
+    } finally {
       f.dispose();
     }
-    const clipped = tf.tidy(() => tf.clipByValue(sample, 0, 1));
+    const clipped = tf.tidy(() => tf.clipByValue(formulationOutput(model.formulation, sample, y), 0, 1));
     sample.dispose();
+    y.dispose();
     const data = (await clipped.data()) as Float32Array;
     clipped.dispose();
     const totalMs = performance.now() - t0;

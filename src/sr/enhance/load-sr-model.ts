@@ -9,6 +9,8 @@ import { NCSNPP_PRESETS, ncsnppConfigFromAuthors, parseNcsnppConfig } from '../m
 import type { NcsnppConfig } from '../model-config';
 import { SR_ENGINE_NAMES, createSrEngine, onnxEngineConfigFromEnv, parseOnnxEngineConfig, resolveGraphForm } from '../engines';
 import type { OnnxEngineConfig, SrEngine, SrEngineName } from '../engines';
+import { PAPER_FORMULATION, parseSrFormulation } from '../formulation';
+import type { SrFormulation } from '../formulation';
 import { checkOptionKeys, describeValue } from '../sde';
 import { probeBatchMode } from './batch-mode';
 import type { BatchMode } from './batch-mode';
@@ -64,6 +66,8 @@ export interface SrModel {
   readonly weightsPath: string;
   readonly format: 'fasr-model' | 'torch';
   readonly config: NcsnppConfig;
+  /** What the network computes and how it is sampled (src/sr/formulation.ts): the paper's for checkpoints and older model files. */
+  readonly formulation: SrFormulation;
   /** The model card (fasr models), null for the authors' checkpoints. */
   readonly card: ModelCard | null;
   /** Where the config came from: 'sidecar', a preset name, or the config file's path. */
@@ -149,6 +153,7 @@ function resolveModelPath(model: string | undefined, modelsDir: string): string 
 interface ReadWeights {
   readonly stateDict: StateDict;
   readonly config: NcsnppConfig;
+  readonly formulation: SrFormulation;
   readonly card: ModelCard | null;
   readonly sha256: string;
   readonly weightsPath: string;
@@ -157,13 +162,27 @@ interface ReadWeights {
   readonly id: string;
 }
 
+/** The sidecar's formulation, checked against the network config (a residual-EDM network must output F raw). */
+function parseFormulationOf(raw: unknown, config: NcsnppConfig, sidecarPath: string): SrFormulation {
+  let f: SrFormulation;
+  try {
+    f = parseSrFormulation(raw ?? undefined);
+  } catch (err) {
+    throw new CheckpointError(`${sidecarPath}: ${(err as Error).message}`, { path: sidecarPath });
+  }
+  if (f.kind === 'residual-edm' && config.scaleBySigma) {
+    throw new CheckpointError(`${sidecarPath}: formulation residual-edm needs config.scaleBySigma false (the network output is the raw F of the denoiser)`, { path: sidecarPath });
+  }
+  return f;
+}
+
 async function readWeights(file: string, configOption: string | undefined): Promise<ReadWeights> {
   const lower = file.toLowerCase();
   if (TORCH_CHECKPOINT_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
     const { config, source } = resolveSrModelConfig(configOption ?? 'paper');
     const sha256 = await sha256OfFile(file);
     const stateDict = await loadTorchStateDict(file, { weights: 'ema' });
-    return { stateDict, config, card: null, sha256, weightsPath: path.resolve(file), format: 'torch', configSource: source, id: `authors:${path.basename(file)}#ema` };
+    return { stateDict, config, formulation: PAPER_FORMULATION, card: null, sha256, weightsPath: path.resolve(file), format: 'torch', configSource: source, id: `authors:${path.basename(file)}#ema` };
   }
   const isDir = fs.statSync(file).isDirectory();
   if (!isDir && !lower.endsWith('.json') && !lower.endsWith('.safetensors')) {
@@ -179,6 +198,7 @@ async function readWeights(file: string, configOption: string | undefined): Prom
   return {
     stateDict: loaded.stateDict,
     config: loaded.config,
+    formulation: parseFormulationOf(loaded.formulation, loaded.config, loaded.sidecarPath),
     card: loaded.card,
     sha256: loaded.sha256,
     weightsPath: path.resolve(loaded.weightsPath),
@@ -227,6 +247,7 @@ export async function loadSrModel(options: LoadSrModelOptions = {}): Promise<SrM
     weightsPath: w.weightsPath,
     format: w.format,
     config: w.config,
+    formulation: w.formulation,
     card: w.card,
     configSource: w.configSource,
     engine: engine as SrEngineName,
