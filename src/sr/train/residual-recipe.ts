@@ -42,10 +42,10 @@ export interface ResidualRecipeConfig {
 
 const schema = z
   .object({
-    sigmaData: z.number().positive().finite().default(0.1),
+    sigmaData: z.number().positive().finite().default(0.07),
     sigmaMin: z.number().positive().finite().default(0.002),
     sigmaMax: z.number().positive().finite().default(1),
-    pMean: z.number().finite().default(-2.4),
+    pMean: z.number().finite().default(-2.8),
     pStd: z.number().positive().finite().default(1.2),
     pSigmaMax: z.number().min(0).max(1).default(0.1),
     pNullFeatures: z.number().min(0).max(1).default(0.15),

@@ -1,0 +1,116 @@
+/**
+ * Issue 16's training data and batches on real CelebA photos (../shared/data/faces/celeba-train-ids,
+ * training identities only): prepareIdentityData (detector, alignment, identity labels, descriptors
+ * of degraded copies, split by identity, cache reuse); F_M of a labelled face fused from *other*
+ * photos of the person only; batches that are a pure function of (seed, step), equal whether made
+ * here or in the prefetching worker thread.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../../../../src/runtime/backend';
+import { loadIdentityData, prepareIdentityData } from '../../../../src/sr/train/prepare-identity-data';
+import type { IdentityData } from '../../../../src/sr/train/prepare-identity-data';
+import { RecipeBatchPrefetcher } from '../../../../src/sr/train/recipe-batch-worker';
+import { fuseTrainingFeatures, makeRecipeBatch, parseResidualRecipeConfig, recipeSplit, residualRecipeLossTerms } from '../../../../src/sr/train/residual-recipe';
+
+const CELEBA = path.resolve(__dirname, '../../../../../shared/data/faces/celeba-train-ids');
+let tmp: string;
+let data: IdentityData;
+let dataDir: string;
+let photos = 0;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-identity-'));
+  // The first three identities' photos (labels.csv order), as their own labelled folder.
+  const rows = fs.readFileSync(path.join(CELEBA, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const ids = [...new Set(rows.map((r) => r[1]))].slice(0, 3);
+  const chosen = rows.filter((r) => ids.includes(r[1])).slice(0, 14);
+  photos = chosen.length;
+  const src = path.join(tmp, 'src');
+  for (const [file] of chosen) {
+    fs.mkdirSync(path.dirname(path.join(src, file as string)), { recursive: true });
+    fs.copyFileSync(path.join(CELEBA, file as string), path.join(src, file as string));
+  }
+  fs.writeFileSync(path.join(src, 'labels.csv'), `filename,celeba_identity\n${chosen.map((r) => r.join(',')).join('\n')}\n`);
+  dataDir = path.join(tmp, 'cache');
+  const cfg = { sourceDir: src, labels: 'labels.csv', outDir: dataDir, embedder: 'lbp', copies: 2, validationFraction: 0.34 };
+  const first = await prepareIdentityData(cfg);
+  expect(first.reused).toBe(false);
+  expect((await prepareIdentityData(cfg)).reused).toBe(true);
+  data = loadIdentityData(dataDir);
+}, 300_000);
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('identity training data', () => {
+  it('keeps detected faces with their identity, two descriptors of degraded copies each, split by identity', () => {
+    const m = data.manifest;
+    expect(m.labelled).toBe(true);
+    expect(photos).toBeGreaterThanOrEqual(8);
+    expect(m.files.length + m.skipped.length).toBe(photos);
+    expect(m.files.length).toBeGreaterThanOrEqual(photos - 2);
+    expect(m.identities.length).toBe(3);
+    expect(data.hr.length).toBe(m.files.length * 128 * 128 * 3);
+    expect(data.copyFeatures.length).toBe(m.files.length * 2 * m.embedder.dim);
+    // The two copies of a face are degraded differently: their descriptors differ.
+    const d = m.embedder.dim;
+    const a = data.copyFeatures.subarray(0, d);
+    const b = data.copyFeatures.subarray(d, 2 * d);
+    expect(a.some((v, i) => v !== b[i])).toBe(true);
+    const valIds = new Set(m.split.validation.map((r) => data.identity[r]));
+    const trainIds = new Set(m.split.train.map((r) => data.identity[r]));
+    expect([...valIds].filter((id) => trainIds.has(id))).toEqual([]);
+    expect(m.split.train.length + m.split.validation.length).toBe(m.files.length);
+  });
+
+  it('F_M of a labelled face fuses other photos of the person, never its own', () => {
+    // Replace the descriptors: own copies along e0, every other face along e1.
+    const d = data.manifest.embedder.dim;
+    const copies = new Float32Array(data.copyFeatures.length);
+    const row = data.manifest.split.train[0] as number;
+    for (let r = 0; r < data.manifest.files.length; r++) for (let k = 0; k < 2; k++) copies[(r * 2 + k) * d + (r === row ? 0 : 1)] = 1;
+    const probe = { ...data, copyFeatures: copies };
+    const same = data.manifest.split.train.filter((r) => data.identity[r] === data.identity[row]);
+    expect(same.length).toBeGreaterThan(1);
+    let k = 0;
+    const u = (): number => ((k++ * 0.618) % 1);
+    for (let t = 0; t < 10; t++) {
+      const f = fuseTrainingFeatures(probe, row, same, 8, u);
+      expect(f.feat[0]).toBe(0);
+      expect(f.feat[1]).toBeGreaterThan(0.99);
+    }
+    // Alone in its identity: its own degraded copies.
+    const alone = fuseTrainingFeatures(probe, row, [row], 8, u);
+    expect(alone.feat[0]).toBeGreaterThan(0.99);
+  });
+
+  it('batches are a function of (seed, step), the same from the worker thread; the loss terms rebuild the residual', async () => {
+    const recipe = parseResidualRecipeConfig({ pNullFeatures: 0.5 });
+    const split = recipeSplit([data], 'train');
+    const a = await makeRecipeBatch([data], split, recipe, 7, 3, 4);
+    const again = await makeRecipeBatch([data], split, recipe, 7, 3, 4);
+    const other = await makeRecipeBatch([data], split, recipe, 7, 4, 4);
+    expect(Buffer.from(again.y.buffer).equals(Buffer.from(a.y.buffer))).toBe(true);
+    expect(Buffer.from(other.y.buffer).equals(Buffer.from(a.y.buffer))).toBe(false);
+    for (const r of a.rows) expect(r.lrSide).toBeGreaterThanOrEqual(12);
+    const pf = new RecipeBatchPrefetcher({ dataDirs: [dataDir], recipe, seed: 7, batchSize: 4 }, 2);
+    try {
+      const w = await pf.next(3);
+      for (const key of ['hr', 'y', 'feat', 'sigma', 'noise'] as const) expect(Buffer.from(w[key].buffer).equals(Buffer.from(a[key].buffer))).toBe(true);
+      expect(w.rows).toEqual(a.rows);
+      const w4 = await pf.next(4);
+      expect(Buffer.from(w4.noise.buffer).equals(Buffer.from(other.noise.buffer))).toBe(true);
+    } finally {
+      await pf.close();
+    }
+    const t = residualRecipeLossTerms(a, recipe.sigmaData);
+    const px = 128 * 128 * 3;
+    for (const i of [0, 12345, px + 7]) {
+      const b = Math.floor(i / px);
+      expect(t.target[i]).toBeCloseTo((a.hr[i] ?? 0) - (a.y[i] ?? 0), 6);
+      expect(t.skip[i]).toBeCloseTo((t.target[i] ?? 0) + (a.sigma[b] ?? 0) * (a.noise[i] ?? 0), 5);
+    }
+  });
+});
