@@ -98,3 +98,21 @@ export function formulationScoreNetwork(network: ScoreNetwork, formulation: SrFo
 export function formulationOutput(formulation: SrFormulation, sampleNHWC: tf.Tensor4D, yNHWC: tf.Tensor4D): tf.Tensor4D {
   return formulation.kind === 'vesde-score' ? tf.clone(sampleNHWC) : (tf.add(sampleNHWC, yNHWC) as tf.Tensor4D);
 }
+
+/**
+ * Classifier-free guidance over a network whose null condition is the all-zero descriptor:
+ * out = N(∅) + w (N(F_M) − N(∅)), both rows in one network call. Linear in the network output, so
+ * guiding F guides D and the score alike. w = 1 returns N(F_M) (up to rounding).
+ */
+export function guidedNetwork(network: ScoreNetwork, w: number): ScoreNetwork {
+  return {
+    forward: (x, y, sigmas, feat) =>
+      tf.tidy(() => {
+        const b = x.shape[0];
+        const both = network.forward(tf.concat([x, x]), tf.concat([y, y]), tf.concat([sigmas, sigmas]), tf.concat([feat, tf.zerosLike(feat)]));
+        const cond = tf.slice(both, [0, 0, 0, 0], [b, -1, -1, -1]);
+        const uncond = tf.slice(both, [b, 0, 0, 0], [b, -1, -1, -1]);
+        return tf.add(uncond, tf.mul(tf.sub(cond, uncond), w)) as tf.Tensor4D;
+      }),
+  };
+}

@@ -4,7 +4,7 @@ import type { SrRequest, SrResult } from '../../contracts';
 import { parseSamplerConfig, runSamplerConditional, samplerLabel } from '../samplers';
 import type { SamplerConfig, SamplerName } from '../samplers';
 import { VeSde, checkNumber, checkOptionKeys, describeValue } from '../sde';
-import { formulationOutput, formulationScoreNetwork } from '../formulation';
+import { formulationOutput, formulationScoreNetwork, guidedNetwork } from '../formulation';
 import { makeScoreFn } from '../score-fn';
 import type { ScoreNetwork } from '../score-fn';
 import type { BatchMode } from './batch-mode';
@@ -31,6 +31,13 @@ export interface SrSamplingInput {
   readonly samplerOptions?: Readonly<Record<string, unknown>>;
   /** Most faces per network call, integer 1–64. Default 4. Results do not depend on it. */
   readonly batchSize?: number;
+  /**
+   * Classifier-free guidance weight w (Ho & Salimans 2022): D = D(∅) + w (D(F_M) − D(∅)), the null
+   * descriptor ∅ being the all-zero F_M the residual-EDM recipe trains on. 1 = none (default); > 1
+   * pushes the face towards F_M, at two network rows per face. Models of the residual-EDM
+   * formulation only (a paper-recipe model never saw the null descriptor). Part of the label.
+   */
+  readonly guidance?: number;
 }
 
 /** {@link SrSamplingInput}, validated. */
@@ -42,9 +49,13 @@ export interface SrSamplingConfig {
   /** Steps fixed by the config; null for 'adaptive' (it chooses its own). */
   readonly fixedSteps: number | null;
   readonly batchSize: number;
+  /** Classifier-free guidance weight (1 = none). */
+  readonly guidance: number;
 }
 
-const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const;
+/** The keys of {@link SrSamplingInput}: every SR entry point takes them as they are. */
+export const SR_SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize', 'guidance'] as const;
+const SAMPLING_KEYS = SR_SAMPLING_KEYS;
 
 /**
  * Validates sampling settings and fills in the defaults.
@@ -71,11 +82,13 @@ export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling')
     },
     where,
   );
+  const guidance = checkNumber(where, 'guidance', raw.guidance ?? 1, { min: 0, max: 20 });
   return Object.freeze({
     sampler,
-    label: samplerLabel(sampler),
+    label: guidance === 1 ? samplerLabel(sampler) : `${samplerLabel(sampler)}+cfg(w=${guidance})`,
     fixedSteps: sampler.sampler === 'adaptive' ? null : sampler.steps,
     batchSize: checkNumber(where, 'batchSize', raw.batchSize ?? 4, { integer: true, min: 1, max: 64 }),
+    guidance,
   });
 }
 
@@ -215,6 +228,9 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   if (reqs.length === 0) return [];
   signal?.throwIfAborted();
 
+  if (cfg.guidance !== 1 && model.formulation.kind !== 'residual-edm') {
+    throw new ConfigError(`${where}.guidance: classifier-free guidance needs a model trained with a null F_M (formulation residual-edm); ${model.id} is ${model.formulation.kind}`, { option: 'guidance' });
+  }
   const setupStart = performance.now();
   const mode = model.batchMode();
   const setupMs = performance.now() - setupStart;
@@ -236,7 +252,8 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
       if (r.featureVector !== null) feat.set(r.featureVector, i * featDim);
     });
     const timed = timedNetwork(model.network);
-    const scoreFn = makeScoreFn(formulationScoreNetwork(timed.network, model.formulation), sde.sigma);
+    const network = cfg.guidance === 1 ? timed.network : guidedNetwork(timed.network, cfg.guidance);
+    const scoreFn = makeScoreFn(formulationScoreNetwork(network, model.formulation), sde.sigma);
     const y = tf.tensor4d(lr, [rows.length, s, s, 3]);
     const f = tf.tensor2d(feat, [rows.length, featDim]);
     const t0 = performance.now();

@@ -8,7 +8,7 @@ import type { RgbImage } from '../../image';
 import { alignFace } from '../../track';
 import type { FaceDetector } from '../../track';
 import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
-import { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
+import { enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
 import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';
 import type { SrModel } from './load-sr-model';
@@ -64,7 +64,7 @@ export interface EnhanceImageFilesResult {
   readonly fused: FusedIdentity | null;
 }
 
-const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const;
+const SAMPLING_KEYS = SR_SAMPLING_KEYS;
 const KEYS = [
   ...SAMPLING_KEYS, 'model', 'lrPath', 'featurePaths', 'outPath', 'aligned', 'detector', 'embedder', 'seed',
   'conditioning', 'lrScale', 'quadScale', 'featureCropPx', 'onProgress', 'signal',
@@ -145,7 +145,7 @@ export async function enhanceImageFiles(opts: EnhanceImageFilesOptions): Promise
   const size = model.config.imageSize;
   const lrImage = await readImageRgb(lrPath);
   const lrFace = await faceCrop(lrPath, lrImage, size, aligned, detector, quadScale);
-  const lr = modelLrFromCrop(lrFace.crop, size, lrScale);
+  const lr = modelLrFromCrop(lrFace.crop, size, lrScale, model.formulation);
 
   let fused: FusedIdentity | null = null;
   const features: FoundFace[] = [];

@@ -3,11 +3,12 @@ import type { FaceCrop } from '../../contracts';
 import { decodeImageRgb, uint8ToFloat } from '../../image';
 import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../../store';
 import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
-import { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
+import { enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
 import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';
 import type { SrModel } from './load-sr-model';
-import { modelLrFromCrop } from './model-lr-from-crop';
+import { modelLrFromCrop, nativeModelLr } from './model-lr-from-crop';
+import type { SrFormulation } from '../formulation';
 
 /** The crop kind the process pipeline stores for the model's LR_0 (pipelines CROP_KINDS.lr0Model). */
 export const LR0_MODEL_CROP_KIND = 'lr0-model';
@@ -43,7 +44,7 @@ export interface EnhanceTrackResult {
   readonly face: EnhancedFace | null;
 }
 
-const SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const;
+const SAMPLING_KEYS = SR_SAMPLING_KEYS;
 const KEYS = [...SAMPLING_KEYS, 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
 
 async function cropImage(row: CropRow): Promise<FaceCrop> {
@@ -53,9 +54,14 @@ async function cropImage(row: CropRow): Promise<FaceCrop> {
 }
 
 /** LR_0 at the model size: the stored 'lr0-model' crop when it has that size, else re-made from the LR_0 detection's largest aligned crop. */
-async function lr0Input(detail: TrackDetail, size: number, lrScale: number): Promise<{ lr: Float32Array; source: string }> {
+async function lr0Input(detail: TrackDetail, size: number, lrScale: number, formulation: SrFormulation): Promise<{ lr: Float32Array; source: string }> {
   const lr0Id = detail.track.lr0DetectionId;
   const crops = detail.crops.filter((c) => c.detectionId === lr0Id);
+  if (formulation.kind === 'residual-edm') {
+    // A model trained on LR faces at their native size takes the aligned crop at the face's own resolution.
+    const native = crops.find((c) => c.kind === 'aligned-full' && c.widthPx === c.heightPx);
+    if (native !== undefined) return { lr: nativeModelLr(await cropImage(native), size), source: `crop ${native.id} (${native.kind}, ${native.widthPx} px native)` };
+  }
   const stored = crops.find((c) => c.kind === LR0_MODEL_CROP_KIND && c.widthPx === size && c.heightPx === size);
   if (stored !== undefined) {
     const img = await cropImage(stored);
@@ -70,7 +76,7 @@ async function lr0Input(detail: TrackDetail, size: number, lrScale: number): Pro
       { reason: 'no LR_0 crop' },
     );
   }
-  return { lr: modelLrFromCrop(await cropImage(aligned), size, lrScale), source: `crop ${aligned.id} (${aligned.kind}, degraded x${lrScale})` };
+  return { lr: modelLrFromCrop(await cropImage(aligned), size, lrScale, formulation), source: `crop ${aligned.id} (${aligned.kind}, degraded x${lrScale})` };
 }
 
 function pickFused(detail: TrackDetail, featDim: number, embedderId: string | undefined, modelId: string): FusedIdentityRow {
@@ -162,7 +168,7 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
       continue;
     }
     const fused = conditioning === 'fm' ? pickFused(detail, featDim, raw.embedderId as string | undefined, model.id) : null;
-    const { lr } = await lr0Input(detail, size, lrScale);
+    const { lr } = await lr0Input(detail, size, lrScale, model.formulation);
     results.push(null);
     todo.push({ index, trackId, detail, fused, lr });
   }

@@ -1,6 +1,7 @@
 import { InputError } from '../../contracts';
 import type { FaceCrop } from '../../contracts';
-import { degradeLikeAuthors, floatToUint8, resizeAntialiased, uint8ToFloat } from '../../image';
+import { degradeLikeAuthors, floatToUint8, resizeAntialiased, uint8ToFloat, upsampleLrFace } from '../../image';
+import type { SrFormulation } from '../formulation';
 
 /**
  * LR_0 as the model takes it, from an aligned face crop (RGB 8-bit, square), quantised once to 8
@@ -12,10 +13,11 @@ import { degradeLikeAuthors, floatToUint8, resizeAntialiased, uint8ToFloat } fro
  * @returns size*size*3 floats in [0, 1] (multiples of 1/255).
  * @throws InputError for a non-square crop or an lrScale that does not divide size.
  */
-export function modelLrFromCrop(crop: FaceCrop, size: number, lrScale: number): Float32Array {
+export function modelLrFromCrop(crop: FaceCrop, size: number, lrScale: number, formulation?: SrFormulation): Float32Array {
   if (crop.width !== crop.height) {
     throw new InputError(`LR_0: expected a square aligned face crop, received ${crop.width}x${crop.height}`, { reason: 'not square' });
   }
+  if (formulation !== undefined && formulation.kind === 'residual-edm' && formulation.lrInput === 'native') return nativeModelLr(crop, size);
   if (!Number.isInteger(lrScale) || lrScale < 1 || size % lrScale !== 0) {
     throw new InputError(`LR_0: lrScale must be a positive integer dividing the model size ${size}, received ${String(lrScale)}`, { option: 'lrScale' });
   }
@@ -28,4 +30,19 @@ export function modelLrFromCrop(crop: FaceCrop, size: number, lrScale: number): 
     degraded = degradeLikeAuthors(atSize, size, { scale: lrScale });
   }
   return uint8ToFloat(floatToUint8(degraded));
+}
+
+/**
+ * LR_0 of a model trained on native-size LR faces (formulation `lrInput: 'native'`): the aligned
+ * crop at the face's own resolution, brought to the model size once — the authors' antialiased
+ * Keys-cubic up-resize for a smaller crop (the training's LR path), their triangle down-resize for
+ * a larger one — and quantised to 8 bits. Never degraded further.
+ * @returns size*size*3 floats in [0, 1].
+ */
+export function nativeModelLr(crop: FaceCrop, size: number): Float32Array {
+  if (crop.width !== crop.height) {
+    throw new InputError(`LR_0: expected a square aligned face crop, received ${crop.width}x${crop.height}`, { reason: 'not square' });
+  }
+  const f = crop.width <= size ? upsampleLrFace(crop.rgb, crop.width, size) : resizeAntialiased(uint8ToFloat(crop.rgb), crop.height, crop.width, 3, size, size, 'triangle');
+  return uint8ToFloat(floatToUint8(f));
 }

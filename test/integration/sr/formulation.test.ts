@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/runtime/backend';
 import { enhanceFaces, loadSrModel, NcsnppModel, NCSNPP_PRESETS, saveModelFile } from '../../../src/sr';
-import { edmPreconditioning, formulationOutput, formulationScoreNetwork, parseSrFormulation, residualEdmDenoise } from '../../../src/sr/formulation';
+import { edmPreconditioning, formulationOutput, formulationScoreNetwork, guidedNetwork, parseSrFormulation, residualEdmDenoise } from '../../../src/sr/formulation';
+import { modelLrFromCrop, nativeModelLr } from '../../../src/sr/enhance/model-lr-from-crop';
+import { upsampleLrFace } from '../../../src/image';
 
 const config = { ...NCSNPP_PRESETS.tiny, scaleBySigma: false, sigmaMin: 0.002, sigmaMax: 1 };
 const formulation = { kind: 'residual-edm', sigmaData: 0.1, lrInput: 'native' } as const;
@@ -97,6 +99,53 @@ describe('residual-EDM formulation', () => {
       let err = 0;
       face?.imageHWC.forEach((v, i) => (err += Math.abs(v - (lr[i] ?? 0))));
       expect(err / lr.length).toBeLessThan(0.2);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('guidance: w = 1 is the conditional network, w = 0 the null descriptor, and w = 2 extrapolates', () => {
+    // initScale 1: the blocks' last convolutions are not ~0, so F_M reaches the output.
+    const net = NcsnppModel.random({ ...config, initScale: 1 }, 9);
+    try {
+      const s = config.imageSize;
+      const x = tf.randomNormal([2, s, s, 3], 0, 0.1, 'float32', 1) as tf.Tensor4D;
+      const y = tf.randomUniform([2, s, s, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const sig = tf.tensor1d([0.1, 0.5]);
+      const feat = tf.randomNormal([2, config.featDim], 0, 3, 'float32', 4) as tf.Tensor2D;
+      const cond = net.forward(x, y, sig, feat);
+      const nul = net.forward(x, y, sig, tf.zerosLike(feat));
+      const maxDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? NaN;
+      expect(maxDiff(cond, nul)).toBeGreaterThan(1e-4);
+      expect(maxDiff(guidedNetwork(net, 1).forward(x, y, sig, feat), cond)).toBeLessThan(1e-4);
+      expect(maxDiff(guidedNetwork(net, 0).forward(x, y, sig, feat), nul)).toBeLessThan(1e-4);
+      expect(maxDiff(guidedNetwork(net, 2).forward(x, y, sig, feat), tf.sub(tf.mul(cond, 2), nul))).toBeLessThan(1e-4);
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it('native LR_0: a small crop is upsampled once (no ×8 degradation), a large one resized down', () => {
+    const small = { width: 16, height: 16, rgb: new Uint8Array(16 * 16 * 3).map((_, i) => 60 + Math.round(40 * Math.sin(i / 50))) };
+    const lr = nativeModelLr(small, 32);
+    const up = upsampleLrFace(small.rgb, 16, 32);
+    lr.forEach((v, i) => expect(Math.abs(v - (up[i] ?? 0))).toBeLessThanOrEqual(0.5 / 255 + 1e-7));
+    expect(modelLrFromCrop(small, 32, 8, formulation)).toEqual(lr);
+    // The paper's rule degrades the same crop further (to 4 px): a different, blurrier input.
+    expect(modelLrFromCrop(small, 32, 8)).not.toEqual(lr);
+    const big = { width: 64, height: 64, rgb: new Uint8Array(64 * 64 * 3).fill(200) };
+    expect(nativeModelLr(big, 32).every((v) => Math.abs(v - 200 / 255) < 1e-6)).toBe(true);
+  });
+
+  it('refuses guidance for a paper-recipe model (it never saw the null F_M)', async () => {
+    const net = NcsnppModel.random(NCSNPP_PRESETS.tiny, 5);
+    const dir = path.join(tmp, 'paper');
+    await saveModelFile(dir, net.toStateDict(), NCSNPP_PRESETS.tiny as never, card('tiny-paper'));
+    net.dispose();
+    const model = await loadSrModel({ model: dir, engine: 'tfjs' });
+    try {
+      const s = NCSNPP_PRESETS.tiny.imageSize;
+      await expect(enhanceFaces([{ lrImageHWC: new Float32Array(s * s * 3), size: s, featureVector: null, seed: 0 }], { model, sampler: 'heun', steps: 1, guidance: 2 })).rejects.toThrow(/guidance/);
     } finally {
       await model.dispose();
     }
