@@ -3,6 +3,8 @@ import type { NcsnppConfig } from '../model-config';
 import { parseNcsnppConfig } from '../model-config';
 import { exportNcsnppTrainOnnx } from './onnx/export-ncsnpp-train-onnx';
 import type { NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';
+import { OrtWorkerSession } from './onnx/ort-worker-session';
+import type { OrtFeed } from './onnx/ort-worker-session';
 
 /**
  * One batch for {@link OnnxTrainStep.run}, flat float32 arrays (images NHWC, B = batchSize,
@@ -76,9 +78,12 @@ type Ort = typeof import('onnxruntime-node');
  * Loads onnxruntime-node, or explains why it cannot.
  * @throws BackendError when the package or its native binding does not load.
  */
-export async function loadOnnxRuntime(): Promise<Ort> {
+export function loadOnnxRuntime(): Ort {
   try {
-    return await import('onnxruntime-node');
+    // require, not import(): a dynamic import would load a second copy outside jest's module
+    // registry, whose Tensor rejects this realm's Float32Arrays.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('onnxruntime-node') as Ort;
   } catch (err) {
     throw new BackendError(`onnxruntime-node does not load here: ${(err as Error).message}`, { reason: (err as Error).message });
   }
@@ -98,10 +103,12 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
   if (!Number.isInteger(threads) || threads < 1) throw new InputError(`createOnnxTrainStep: intraOpNumThreads must be an integer >= 1, received ${String(threads)}`, { option: 'intraOpNumThreads' });
   const net = parseNcsnppConfig({ ...config, imageSize: options.imageSize ?? config.imageSize });
   const graph = exportNcsnppTrainOnnx(net, batchSize);
-  const ort = await loadOnnxRuntime();
-  let session: Awaited<ReturnType<Ort['InferenceSession']['create']>> | null;
+  loadOnnxRuntime(); // a clear error here when the package or its binding does not load
+  // The session lives in a worker thread (OrtWorkerSession): it keeps onnxruntime's tensors in
+  // one realm (jest runs tests in a vm context whose typed arrays onnxruntime would reject).
+  let session: OrtWorkerSession | null;
   try {
-    session = await ort.InferenceSession.create(graph.bytes, {
+    session = await OrtWorkerSession.create(graph.bytes, {
       executionProviders: ['cpu'],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
@@ -143,13 +150,13 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
     params: graph.params,
     async run(inputs, params) {
       if (session === null) throw new BackendError('onnx training step used after release()');
-      const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
+      const feeds: OrtFeed[] = [];
       for (const key of Object.keys(sizes) as (keyof OnnxTrainInputs)[]) {
         const data = (inputs as unknown as Record<string, unknown>)[key];
         if (!(data instanceof Float32Array) || data.length !== sizes[key]) {
           throw new InputError(`onnx training step: input ${key} must be a Float32Array of ${sizes[key]} values ([${dims[key].join(',')}]), received ${data instanceof Float32Array ? `${data.length} values` : typeof data}`, { option: key });
         }
-        feeds[key] = new ort.Tensor('float32', data, dims[key]);
+        feeds.push({ name: key, data: data.slice(), dims: dims[key] });
       }
       for (const p of graph.params) {
         const data = params.get(p.name);
@@ -157,18 +164,13 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
         if (data === undefined || data.length !== n) {
           throw new InputError(`onnx training step: parameter ${p.name} must be ${n} float32 values ([${p.shape.join(',')}]), received ${data === undefined ? 'nothing' : `${data.length} values`}`, { option: p.name });
         }
-        feeds[p.name] = new ort.Tensor('float32', data, [...p.shape]);
+        feeds.push({ name: p.name, data: data.slice(), dims: p.shape });
       }
-      let out: Record<string, InstanceType<Ort['Tensor']>>;
-      try {
-        out = await session.run(feeds, outputNames);
-      } catch (err) {
-        throw new BackendError(`onnxruntime training step failed: ${(err as Error).message}`, { reason: (err as Error).message });
-      }
+      const { outputs } = session.runManySync(feeds, outputNames);
       const get = (name: string): Float32Array => {
-        const t = out[name];
+        const t = outputs.get(name);
         if (t === undefined) throw new BackendError(`onnxruntime training step: no output ${name}`);
-        return new Float32Array(t.data as Float32Array);
+        return t.data;
       };
       const grads = new Map<string, Float32Array>();
       for (const [name, value] of graph.gradOutputs) grads.set(name, get(value));

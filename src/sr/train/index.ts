@@ -21,3 +21,5 @@ export { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpo
 export type { CheckpointGroup, LoadedTrainingCheckpoint, TrainingCheckpointState } from './training-checkpoint';
 export { TRAIN_PRESETS, resolveTrainPreset } from './train-presets';
 export type { TrainPreset } from './train-presets';
+export { DSM_LOSS, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf } from './train-loss';
+export type { RegressionLossInputs, TrainLossContext, TrainLossSpec } from './train-loss';
