@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { InputError } from '../contracts';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
 import { registerWasmTrainingKernels } from '../runtime/wasm-kernels';
-import { prepareTrainingData, resolveTrainPreset, trainScoreModel } from '../sr/train';
+import { prepareTrainingData, resolveTrainEngine, resolveTrainPreset, TRAIN_ENGINES, trainScoreModel } from '../sr/train';
+import type { TrainEngineChoice } from '../sr/train';
 import type { CliIo } from './main';
 import { stopOnSignals } from './stop-signals';
 
@@ -13,6 +14,7 @@ interface TrainOptions {
   readonly out: string;
   readonly resume: boolean;
   readonly backend: string;
+  readonly engine: string;
   readonly steps?: string;
 }
 
@@ -30,16 +32,22 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--resume', 'continue from the newest checkpoint in --out', false)
     .option('--steps <n>', 'override the total step count')
-    .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
+    .option('--backend <name>', `tfjs backend (data, optimiser; gradients on --engine tfjs): ${BACKEND_CHOICES.join(' | ')}`, 'auto')
+    .option('--engine <name>', `gradient engine: ${TRAIN_ENGINES.join(' | ')} (auto: onnx where onnxruntime-node loads)`, 'auto')
     .action(async (opts: TrainOptions) => {
       const preset = resolveTrainPreset(opts.config);
       const steps = opts.steps === undefined ? undefined : Number(opts.steps);
       if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) {
         throw new InputError(`--steps: expected an integer >= 1, received ${JSON.stringify(opts.steps)}`, { option: 'steps' });
       }
+      if (!(TRAIN_ENGINES as readonly string[]).includes(opts.engine)) {
+        throw new InputError(`--engine: expected one of ${TRAIN_ENGINES.join(', ')}, received ${JSON.stringify(opts.engine)}`, { option: 'engine' });
+      }
+      const engineChoice = opts.engine as TrainEngineChoice;
+      const engine = resolveTrainEngine(engineChoice);
       registerWasmTrainingKernels();
       const info = await initBackend(opts.backend);
-      io.out(`backend: ${info.name}\n`);
+      io.out(`backend: ${info.name}; gradient engine: ${engine === 'onnx' ? 'onnxruntime-node' : `tfjs-${info.name}`}\n`);
       const outDir = path.resolve(opts.out);
       const dataDir = path.join(outDir, 'data');
       let last = 0;
@@ -54,7 +62,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
       const stop = stopOnSignals(() => io.err('stopping after this step (a checkpoint follows)...\n'));
       try {
         const r = await trainScoreModel(
-          { ...preset.train, ...(steps !== undefined ? { steps } : {}), dataDir, outDir, resume: opts.resume },
+          { ...preset.train, ...(steps !== undefined ? { steps } : {}), dataDir, outDir, resume: opts.resume, engine },
           {
             signal: stop.signal,
             onResume: (x) => io.out(`resuming from step ${x.step}${x.rejected.length > 0 ? ` (skipped incomplete: ${x.rejected.map((j) => path.basename(j.file)).join(', ')})` : ''}\n`),

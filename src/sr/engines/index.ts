@@ -24,3 +24,7 @@ export { forwardBatched } from './forward-batched';
 export type { ScoreRequest } from './forward-batched';
 export { exportNcsnppOnnx, NCSNPP_ONNX_GRAPH_FORMS, NCSNPP_ONNX_IO, NCSNPP_ONNX_OPSET, WINOGRAD_MAP_SIZES, WINOGRAD_MIN_CHANNELS } from './onnx/export-ncsnpp-onnx';
 export type { NcsnppOnnxGraphForm } from './onnx/export-ncsnpp-onnx';
+export { createOnnxTrainStep, loadOnnxRuntime } from './onnx-train-step';
+export type { OnnxTrainInputs, OnnxTrainResult, OnnxTrainStep, OnnxTrainStepOptions } from './onnx-train-step';
+export { exportNcsnppTrainOnnx, ncsnppTrainParams, NCSNPP_TRAIN_IO } from './onnx/export-ncsnpp-train-onnx';
+export type { NcsnppTrainGraph, NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';

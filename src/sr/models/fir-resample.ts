@@ -51,12 +51,43 @@ function borderMask(n: number): number[] {
  */
 export function upsampleFir2d(imgNHWC: tf.Tensor4D, k: readonly number[]): tf.Tensor4D {
   if (!isBinomial4(k)) return upsampleFir2dDirect(imgNHWC, k);
+  // tfjs' ResizeBilinearGrad (cpu and wasm, 4.22) ignores halfPixelCenters, so autodiff through
+  // the resize would give a wrong gradient: supply the exact adjoint (see upsampleFir2dAdjoint).
+  const up = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    return {
+      value: tf.tidy(() => {
+        const [, h, w] = x.shape;
+        const mh = borderMask(2 * h);
+        const mw = borderMask(2 * w);
+        const mask = tf.tensor4d(mh.flatMap((u) => mw.map((v) => u * v)), [1, 2 * h, 2 * w, 1], 'float32');
+        return tf.mul(tf.image.resizeBilinear(x, [2 * h, 2 * w], false, true), mask) as tf.Tensor4D;
+      }),
+      gradFunc: (dy: tf.Tensor4D) => upsampleFir2dAdjoint(dy, k),
+    };
+  });
+  return up(imgNHWC) as tf.Tensor4D;
+}
+
+/**
+ * The adjoint (vector-Jacobian product) of {@link upsampleFir2d}: with g = outer(k,k)/sum^2 * 4
+ * (not flipped), dx[i] = sum_j dy[j] g[j - 2i + K-1-lo] per axis (lo = (p+1)//2 + 1), i.e. a
+ * stride-2 depthwise correlation of dy padded (K-1-lo, lo-1) with g.
+ *
+ * @param dyNHWC [B,2H,2W,C] @returns [B,H,W,C]
+ */
+export function upsampleFir2dAdjoint(dyNHWC: tf.Tensor4D, k: readonly number[]): tf.Tensor4D {
   return tf.tidy(() => {
-    const [, h, w] = imgNHWC.shape;
-    const mh = borderMask(2 * h);
-    const mw = borderMask(2 * w);
-    const mask = tf.tensor4d(mh.flatMap((u) => mw.map((v) => u * v)), [1, 2 * h, 2 * w, 1], 'float32');
-    return tf.mul(tf.image.resizeBilinear(imgNHWC, [2 * h, 2 * w], false, true), mask);
+    const n = k.length;
+    const c = dyNHWC.shape[3];
+    const sum = k.reduce((a, b) => a + b, 0);
+    const g = k.flatMap((a) => k.map((b) => ((a * b) / (sum * sum)) * 4));
+    const filter = tf.tile(tf.tensor4d(g, [n, n, 1, 1], 'float32'), [1, 1, c, 1]) as tf.Tensor4D;
+    const lo = Math.floor((n - 1) / 2) + 1;
+    const before = n - 1 - lo;
+    const after = lo - 1;
+    const padded = tf.pad(dyNHWC, [[0, 0], [before, after], [before, after], [0, 0]]);
+    return tf.depthwiseConv2d<tf.Tensor4D>(padded as tf.Tensor4D, filter, 2, 'valid');
   });
 }
 

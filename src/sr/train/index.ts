@@ -1,8 +1,8 @@
 /** Training of the SR score model: data preparation, optimiser, EMA, checkpoints and the loop. */
-export { trainScoreModel } from './train-score-model';
-export type { TrainCallbacks, TrainProgress, TrainResult, TrainValidation } from './train-score-model';
-export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, parseTrainConfig, trainingNetworkConfig } from './train-config';
-export type { TrainConfig } from './train-config';
+export { resolveTrainEngine, trainScoreModel } from './train-score-model';
+export type { TrainCallbacks, TrainEngine, TrainOptions, TrainProgress, TrainResult, TrainValidation } from './train-score-model';
+export { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_KEYS, TRAIN_ENGINES, parseTrainConfig, trainingNetworkConfig } from './train-config';
+export type { TrainConfig, TrainEngineChoice } from './train-config';
 export { prepareTrainingData, parsePrepareDataConfig } from './prepare-training-data';
 export type { PrepareDataConfig, PrepareDataProgress, PreparedTrainingData } from './prepare-training-data';
 export { loadTrainingData, readTrainingDataManifest, TRAINING_DATA_FILES } from './training-data';
@@ -21,3 +21,5 @@ export { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpo
 export type { CheckpointGroup, LoadedTrainingCheckpoint, TrainingCheckpointState } from './training-checkpoint';
 export { TRAIN_PRESETS, resolveTrainPreset } from './train-presets';
 export type { TrainPreset } from './train-presets';
+export { DSM_LOSS, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf } from './train-loss';
+export type { RegressionLossInputs, TrainLossContext, TrainLossSpec } from './train-loss';

@@ -58,7 +58,18 @@ export interface TrainConfig {
   readonly validationSamples: number;
   /** Continue from the newest valid checkpoint in outDir (required to exist). Default false: outDir must hold none. */
   readonly resume: boolean;
+  /**
+   * What computes the loss and its gradients: 'onnx' (forward + loss + backward as one ONNX graph
+   * on onnxruntime-node, docs/onnx-training.md), 'tfjs' (tfjs autodiff on the active backend), or
+   * 'auto' = onnx where onnxruntime-node loads, else tfjs. Adam, clipping, EMA and checkpoints are
+   * the same either way (a run may resume on the other engine). Default 'auto'.
+   */
+  readonly engine: TrainEngineChoice;
 }
+
+/** Training engines (see {@link TrainConfig.engine}). */
+export const TRAIN_ENGINES = Object.freeze(['auto', 'onnx', 'tfjs'] as const);
+export type TrainEngineChoice = (typeof TRAIN_ENGINES)[number];
 
 /** The defaults of every optional {@link TrainConfig} field. */
 export const DEFAULT_TRAIN_CONFIG = Object.freeze({
@@ -80,6 +91,7 @@ export const DEFAULT_TRAIN_CONFIG = Object.freeze({
   validateEvery: 0,
   validationSamples: 32,
   resume: false,
+  engine: 'auto',
 } as const);
 
 const int = (min: number) => z.number({ invalid_type_error: 'expected a number' }).int('expected an integer').min(min, `expected an integer >= ${min}`);
@@ -111,6 +123,7 @@ const schema = z
     validateEvery: int(0).default(DEFAULT_TRAIN_CONFIG.validateEvery),
     validationSamples: int(1).default(DEFAULT_TRAIN_CONFIG.validationSamples),
     resume: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resume),
+    engine: z.enum(TRAIN_ENGINES, { errorMap: () => ({ message: `expected one of ${TRAIN_ENGINES.join(', ')}` }) }).default(DEFAULT_TRAIN_CONFIG.engine),
   })
   .strict();
 

@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError } from '../../contracts';
+import { BackendError, ConfigError, InputError } from '../../contracts';
 import { registerWasmTrainingKernels } from '../../runtime/wasm-kernels';
 import type { JsonObject, ModelCard } from '../checkpoint';
 import { saveModelFile } from '../checkpoint';
-import { denoisingScoreMatchingLoss } from '../losses';
+import { createOnnxTrainStep, loadOnnxRuntime } from '../engines';
+import type { OnnxTrainStep } from '../engines';
 import { NcsnppModel } from '../models';
 import { SeededNoiseSource } from '../noise';
-import { makeScoreFn } from '../score-fn';
 import { VeSde } from '../sde';
 import { AdamOptimizer } from './adam-optimizer';
 import type { SampleSpec } from './assemble-batch';
@@ -17,6 +17,8 @@ import { assembleBatch } from './assemble-batch';
 import { clipGradsByGlobalNorm } from './clip-grad-norm';
 import { ExponentialMovingAverage } from './exponential-moving-average';
 import type { TrainConfig } from './train-config';
+import { DSM_LOSS, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf } from './train-loss';
+import type { TrainLossSpec } from './train-loss';
 import { parseTrainConfig, trainingNetworkConfig } from './train-config';
 import { TrainRandom } from './train-random';
 import type { TrainingCheckpointState } from './training-checkpoint';
@@ -66,6 +68,33 @@ export interface TrainCallbacks {
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link trainScoreModel} that are code, not configuration. */
+export interface TrainOptions {
+  /**
+   * The objective, as an instance of the generic regression loss (train-loss.ts); both engines
+   * compute it. Default {@link DSM_LOSS} (the paper's Eq. 3).
+   */
+  readonly loss?: TrainLossSpec;
+}
+
+/** The engine a run uses: 'auto' resolved. */
+export type TrainEngine = 'onnx' | 'tfjs';
+
+/**
+ * Resolves {@link TrainConfig.engine}: 'auto' is onnx where onnxruntime-node loads, else tfjs.
+ * @throws BackendError for 'onnx' when onnxruntime-node does not load.
+ */
+export function resolveTrainEngine(choice: TrainConfig['engine']): TrainEngine {
+  if (choice === 'tfjs') return 'tfjs';
+  try {
+    loadOnnxRuntime();
+    return 'onnx';
+  } catch (err) {
+    if (choice === 'onnx' || !(err instanceof BackendError)) throw err;
+    return 'tfjs';
+  }
+}
+
 /** What {@link trainScoreModel} did. */
 export interface TrainResult {
   readonly step: number;
@@ -78,6 +107,8 @@ export interface TrainResult {
   readonly checkpointPath: string;
   /** The EMA model file (`saveModelFile` sidecar path). */
   readonly modelPath: string;
+  /** The engine that computed the gradients. */
+  readonly engine: TrainEngine;
 }
 
 /** Settings a resumed run must share with its checkpoint (the others may change between runs). */
@@ -123,15 +154,20 @@ function withWeights<T>(vars: ReadonlyMap<string, tf.Variable>, weights: Readonl
  * report. With `resume` it continues from the newest complete checkpoint exactly as the
  * uninterrupted run would have (bit for bit on a deterministic backend).
  *
- * The backend is the active tfjs backend; on 'wasm' the missing gradient kernels are registered
- * (`registerWasmTrainingKernels`).
+ * The loss is `options.loss` (default {@link DSM_LOSS}, the paper's Eq. 3), an instance of the
+ * generic regression loss (train-loss.ts). `config.engine` picks what computes it and its
+ * gradients: 'onnx' (one ONNX graph on onnxruntime-node, docs/onnx-training.md) or 'tfjs' (autodiff
+ * on the active tfjs backend; on 'wasm' the missing gradient kernels are registered with
+ * `registerWasmTrainingKernels`). Adam, clipping, EMA, validation (tfjs) and checkpoints are shared.
  *
  * @param input a {@link TrainConfig} (validated by `parseTrainConfig`).
  * @throws ConfigError for a bad config, data that do not fit the model, checkpoints in outDir
  *   without `resume`, or none with it; InputError / CheckpointError for bad data or checkpoints.
  */
-export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks = {}, options: TrainOptions = {}): Promise<TrainResult> {
   const config = parseTrainConfig(input);
+  const lossSpec = options.loss ?? DSM_LOSS;
+  const engine = resolveTrainEngine(config.engine);
   const data = loadTrainingData(config.dataDir);
   checkData(config, data);
   const existing = listCheckpointSteps(config.outDir);
@@ -145,6 +181,7 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
   const model = NcsnppModel.random(netConfig, config.seed);
   const adam = new AdamOptimizer({ beta1: config.beta1, beta2: config.beta2, eps: config.adamEps });
   let ema: ExponentialMovingAverage | undefined;
+  let onnxStep: OnnxTrainStep | undefined;
   try {
     const vars = model.trainableVariables();
     ema = new ExponentialMovingAverage(vars, config.emaDecay);
@@ -185,7 +222,9 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
     const startStep = step;
     const rnd = new TrainRandom(config.seed);
     const sde = new VeSde({ sigmaMin: config.model.sigmaMin, sigmaMax: config.model.sigmaMax, N: config.model.numScales });
-    const scoreFn = makeScoreFn(model, (t) => sde.sigma(t));
+    if (engine === 'onnx') onnxStep = await createOnnxTrainStep(netConfig, { batchSize: config.batchSize });
+    // The frozen Fourier weights: an input of the onnx graph, never updated.
+    const fourierW = engine === 'onnx' ? (model.toStateDict().get('all_modules.0.W')?.data as Float32Array) : new Float32Array(0);
     const varNames = [...vars.keys()];
     const varList = [...vars.values()];
     const patchPx = netConfig.imageSize;
@@ -216,7 +255,7 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       const { m, v } = adam.moments();
       checkpointPath = writeTrainingCheckpoint(config.outDir, state, { param: vars, ema: e.shadow, adam_m: m, adam_v: v }, config.keepCheckpoints);
       const stateDict = withWeights(vars, e.shadow, () => model.toStateDict());
-      await saveModelFile(modelPath, stateDict, configJson(config).model as JsonObject, modelCard(config, data, step, elapsedMs()), { overwrite: true });
+      await saveModelFile(modelPath, stateDict, configJson(config).model as JsonObject, modelCard(config, data, step, elapsedMs(), engine, lossSpec.name), { overwrite: true });
       lastCheckpointStep = step;
       callbacks.onCheckpoint?.({ step, path: checkpointPath, modelPath });
     };
@@ -230,9 +269,11 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         for (let i = 0; i < rows.length; i += config.batchSize) {
           const chunk = rows.slice(i, i + config.batchSize).map((row): SampleSpec => ({ row, flip: false, top: off, left: off }));
           const batch = assembleBatch(data, chunk, patchPx);
-          const loss = denoisingScoreMatchingLoss(scoreFn, batch, { sde, noise, eps: config.lossEps });
+          const inputs = lossSpec.prepare(batch, { sde, noise, eps: config.lossEps });
+          const { loss, perSample } = regressionLossTf(model, batch, inputs);
           sum += ((loss.dataSync() as Float32Array)[0] ?? NaN) * chunk.length;
-          tf.dispose([loss, batch.x0NHWC, batch.yNHWC, batch.feat]);
+          disposeRegressionLossInputs(inputs);
+          tf.dispose([loss, perSample, batch.x0NHWC, batch.yNHWC, batch.feat]);
         }
       });
       callbacks.onValidation?.({ step, loss: sum / rows.length, samples: rows.length });
@@ -255,19 +296,35 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       const batch = assembleBatch(data, samples, patchPx);
       const noise = new SeededNoiseSource(rnd.childSeed('noise', step));
       const lr = warmupLr(config.lr, config.warmupSteps, step);
-      const { value, grads } = tf.variableGrads(() => denoisingScoreMatchingLoss(scoreFn, batch, { sde, noise, eps: config.lossEps }), varList);
+      const lossInputs = lossSpec.prepare(batch, { sde, noise, eps: config.lossEps });
       const byName = new Map<string, tf.Tensor>();
-      varList.forEach((v, i) => {
-        const g = grads[v.name];
-        if (g === undefined) throw new InputError(`training: no gradient for variable ${varNames[i] ?? v.name}`);
-        byName.set(varNames[i] as string, g);
-      });
-      const loss = (value.dataSync() as Float32Array)[0] ?? NaN;
+      let loss: number;
+      if (onnxStep !== undefined) {
+        const params = new Map<string, Float32Array>([['all_modules.0.W', fourierW]]);
+        for (const [name, v] of vars) params.set(name, v.dataSync() as Float32Array);
+        const res = await onnxStep.run(onnxTrainInputs(batch, lossInputs), params);
+        for (const [name, v] of vars) {
+          const g = res.grads.get(name);
+          if (g === undefined) throw new InputError(`training: no gradient for variable ${name}`);
+          byName.set(name, tf.tensor(g, v.shape, 'float32'));
+        }
+        loss = res.loss;
+      } else {
+        const { value, grads } = tf.variableGrads(() => regressionLossTf(model, batch, lossInputs).loss, varList);
+        varList.forEach((v, i) => {
+          const g = grads[v.name];
+          if (g === undefined) throw new InputError(`training: no gradient for variable ${varNames[i] ?? v.name}`);
+          byName.set(varNames[i] as string, g);
+        });
+        loss = (value.dataSync() as Float32Array)[0] ?? NaN;
+        value.dispose();
+      }
+      disposeRegressionLossInputs(lossInputs);
       if (!Number.isFinite(loss)) throw new InputError(`training: the loss is ${loss} at step ${step}`);
       const clipped = clipGradsByGlobalNorm(byName, config.gradClipNorm);
       adam.apply(vars, clipped.grads, lr);
       ema.update(vars);
-      tf.dispose([value, ...Object.values(grads), ...clipped.grads.values(), batch.x0NHWC, batch.yNHWC, batch.feat]);
+      tf.dispose([...byName.values(), ...clipped.grads.values(), batch.x0NHWC, batch.yNHWC, batch.feat]);
       step++;
       lossEma = lossEma === null ? loss : 0.99 * lossEma + 0.01 * loss;
       if (step % config.progressEvery === 0 || step === config.steps) {
@@ -285,22 +342,23 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (step !== lastCheckpointStep) await checkpoint();
-    return { step, stopped: aborted ? 'aborted' : 'done', startStep, lossEma, elapsedMs: elapsedMs(), checkpointPath, modelPath };
+    return { step, stopped: aborted ? 'aborted' : 'done', startStep, lossEma, elapsedMs: elapsedMs(), checkpointPath, modelPath, engine };
   } finally {
+    await onnxStep?.release();
     ema?.dispose();
     adam.dispose();
     model.dispose();
   }
 }
 
-function modelCard(config: TrainConfig, data: TrainingData, step: number, elapsedMs: number): ModelCard {
+function modelCard(config: TrainConfig, data: TrainingData, step: number, elapsedMs: number, engine: TrainEngine, lossName: string): ModelCard {
   const m = config.model;
   const d = data.manifest;
   return {
     name: `fasr-ncsnpp-nf${m.nf}-${m.imageSize}`,
     description: 'FASR score model (NCSN++, VE SDE) conditioned on the bicubic LR face and a face descriptor; EMA weights of a training run of this project.',
     architecture: `NCSN++ (VE SDE, sigma ${m.sigmaMin}..${m.sigmaMax}), nf ${m.nf}, chMult [${m.chMult.join(',')}], ${m.numResBlocks} res blocks, attention at [${m.attnResolutions.join(',')}], featDim ${m.featDim}`,
-    source: `trainScoreModel: ${step} steps, batch ${config.batchSize}${config.patchSize !== null ? `, random ${config.patchSize}x${config.patchSize} patches` : ''}, seed ${config.seed}, backend ${tf.getBackend()}, ${(elapsedMs / 3.6e6).toFixed(2)} h wall`,
+    source: `trainScoreModel: ${step} steps, batch ${config.batchSize}${config.patchSize !== null ? `, random ${config.patchSize}x${config.patchSize} patches` : ''}, seed ${config.seed}, loss ${lossName}, engine ${engine === 'onnx' ? 'onnxruntime-node' : `tfjs-${tf.getBackend()}`}, ${(elapsedMs / 3.6e6).toFixed(2)} h wall`,
     data: {
       datasets: [`${path.basename(path.dirname(d.sourceDir))}/${path.basename(d.sourceDir)}: ${d.split.train.length} train / ${d.split.validation.length} validation faces of ${d.inputCount} (${d.skipped.length} without a detected face); descriptor ${d.embedder.id}`],
       licence: 'research/non-commercial face images (see shared/README.md); demonstration only',

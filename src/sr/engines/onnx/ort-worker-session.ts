@@ -34,6 +34,15 @@ parentPort.on('message', async (req) => {
       const t = out[req.output];
       const data = new Float32Array(t.data);
       send({ id: req.id, ok: true, data, dims: Array.from(t.dims), runMs }, [data.buffer]);
+    } else if (req.kind === 'runMany') {
+      if (session === null) throw new Error('no session loaded');
+      const feeds = {};
+      for (const f of req.feeds) feeds[f.name] = new ort.Tensor('float32', f.data, f.dims);
+      const t0 = performance.now();
+      const out = await session.run(feeds, req.outputs);
+      const runMs = performance.now() - t0;
+      const results = req.outputs.map((name) => ({ name, data: new Float32Array(out[name].data), dims: Array.from(out[name].dims) }));
+      send({ id: req.id, ok: true, results, runMs }, results.map((r) => r.data.buffer));
     } else if (req.kind === 'release') {
       if (session !== null) await session.release();
       session = null;
@@ -71,7 +80,16 @@ export interface OrtRunResult {
 
 type Reply =
   | { readonly id: number; readonly ok: false; readonly message: string }
-  | { readonly id: number; readonly ok: true; readonly inputs?: OrtValueMetadata[]; readonly outputs?: OrtValueMetadata[]; readonly data?: Float32Array; readonly dims?: number[]; readonly runMs?: number };
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly inputs?: OrtValueMetadata[];
+      readonly outputs?: OrtValueMetadata[];
+      readonly data?: Float32Array;
+      readonly dims?: number[];
+      readonly runMs?: number;
+      readonly results?: { name: string; data: Float32Array; dims: number[] }[];
+    };
 
 /** Session options passed to onnxruntime-node unchanged (structured-cloneable). */
 export type OrtSessionOptions = Readonly<Record<string, unknown>>;
@@ -194,6 +212,19 @@ export class OrtWorkerSession {
     const reply = this.requestSync({ kind: 'run', feeds, output: outputName }, feeds.map((f) => f.data.buffer as ArrayBuffer));
     if (reply.data === undefined || reply.dims === undefined || reply.runMs === undefined) throw new BackendError('onnxruntime worker: run reply without data');
     return { data: reply.data, dims: reply.dims, runMs: reply.runMs };
+  }
+
+  /**
+   * Runs the session and returns the named outputs (blocks this thread), like {@link runSync}
+   * (the feeds' buffers are transferred to the worker: pass arrays you own).
+   * @throws BackendError with onnxruntime's message on failure.
+   */
+  runManySync(feeds: readonly OrtFeed[], outputNames: readonly string[]): { readonly outputs: Map<string, { data: Float32Array; dims: readonly number[] }>; readonly runMs: number } {
+    const reply = this.requestSync({ kind: 'runMany', feeds, outputs: [...outputNames] }, feeds.map((f) => f.data.buffer as ArrayBuffer));
+    if (reply.results === undefined || reply.runMs === undefined) throw new BackendError('onnxruntime worker: run reply without results');
+    const outputs = new Map<string, { data: Float32Array; dims: readonly number[] }>();
+    for (const r of reply.results) outputs.set(r.name, { data: r.data, dims: r.dims });
+    return { outputs, runMs: reply.runMs };
   }
 
   /** Releases the session and stops the worker. Idempotent. */

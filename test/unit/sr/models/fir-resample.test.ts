@@ -112,6 +112,15 @@ describe('upsampleFir2d (upfirdn2d_native, up=2, kernel*4, pad (2,1))', () => {
     fast.forEach((v, i) => expect(Math.abs(v - (direct[i] ?? NaN))).toBeLessThan(1e-6));
   });
 
+  it('the fast path has the gradient of the direct path (tfjs ResizeBilinearGrad ignores halfPixelCenters)', () => {
+    const x = tf.randomNormal([2, 5, 6, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const w = tf.randomNormal([2, 10, 12, 3], 0, 1, 'float32', 13);
+    const gFast = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(upsampleFir2d(v as tf.Tensor4D, K), w)))(x).dataSync();
+    const gDirect = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(upsampleFir2dDirect(v as tf.Tensor4D, K), w)))(x).dataSync();
+    // Without the custom gradient the resize's gradient differs by O(1) here.
+    gFast.forEach((v, i) => expect(Math.abs(v - (gDirect[i] ?? NaN))).toBeLessThan(1e-5));
+  });
+
   it('creates no lasting tensors', () => {
     const x = tf.ones([1, 4, 4, 3]) as tf.Tensor4D;
     const before = tf.memory().numTensors;

@@ -1,0 +1,320 @@
+import type { NcsnppConfig } from '../../model-config';
+import { buildNcsnppSpec, firKernel2d, groupNormGroups } from '../../models';
+import type { NcsnppModuleSpec } from '../../models';
+import { emitGradients } from './onnx-autodiff';
+import { encodeOnnxModel } from './onnx-proto';
+import type { OnnxValueInfo } from './onnx-proto';
+import { OnnxTape } from './onnx-tape';
+import { NCSNPP_ONNX_IR_VERSION, NCSNPP_ONNX_OPSET } from './export-ncsnpp-onnx';
+
+/**
+ * A tensor the training graph takes as input, in the trainer's (tfjs) layout: conv filters HWIO,
+ * Linear and NIN weights (in,out), vectors; each attention block's q/k/v projections as one
+ * concatenated `qkv.W` (C,3C) / `qkv.b` (3C), exactly as `NcsnppModel#trainableVariables()`.
+ */
+export interface NcsnppTrainParam {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** False only for the frozen Fourier weights `all_modules.0.W` (an input without a gradient). */
+  readonly trainable: boolean;
+}
+
+/**
+ * The training graph's parameters in the order and layout of `NcsnppModel#trainableVariables()`,
+ * followed by the frozen `all_modules.0.W`.
+ */
+export function ncsnppTrainParams(config: NcsnppConfig): NcsnppTrainParam[] {
+  const spec = buildNcsnppSpec(config);
+  const attn = new Map<string, number>();
+  for (const m of spec.modules) if (m.className === 'AttnBlockpp') attn.set(`all_modules.${m.index}`, m.channels);
+  const out: NcsnppTrainParam[] = [];
+  const derived: NcsnppTrainParam[] = [];
+  let fourier: NcsnppTrainParam | undefined;
+  for (const p of spec.params) {
+    if (p.buffer) continue;
+    if (!p.trainable) {
+      fourier = { name: p.name, shape: [...p.shape], trainable: false };
+      continue;
+    }
+    const nin = /^(all_modules\.\d+)\.NIN_([012])\.([Wb])$/.exec(p.name);
+    if (nin !== null) {
+      const c = attn.get(nin[1] ?? '') ?? 0;
+      if (nin[2] === '0') derived.push({ name: `${nin[1]}.qkv.${nin[3]}`, shape: nin[3] === 'W' ? [c, 3 * c] : [3 * c], trainable: true });
+      continue;
+    }
+    const s = p.shape;
+    const shape = p.layout === 'conv' ? [s[2] ?? 0, s[3] ?? 0, s[1] ?? 0, s[0] ?? 0] : p.layout === 'linear' ? [s[1] ?? 0, s[0] ?? 0] : [...s];
+    out.push({ name: p.name, shape, trainable: true });
+  }
+  // trainableVariables() lists the derived qkv tensors after all others, W then b per block.
+  const byBlock = [...attn.keys()].flatMap((pre) => [`${pre}.qkv.W`, `${pre}.qkv.b`]);
+  for (const name of byBlock) {
+    const d = derived.find((x) => x.name === name);
+    if (d !== undefined) out.push(d);
+  }
+  if (fourier !== undefined) out.push(fourier);
+  return out;
+}
+
+/** Names of the training graph's data inputs and outputs (images NHWC like the trainer's tensors). */
+export const NCSNPP_TRAIN_IO = Object.freeze({
+  /** x (network input, [B,S,S,3]), y (LR, [B,S,S,3]), sigmas [B], feat [B,featDim]. */
+  network: Object.freeze(['xNHWC', 'yNHWC', 'sigmas', 'feat'] as const),
+  /** Per-sample a_b, c_b, w_b [B] and the skip s_b and target y_b images [B,S,S,3] of the generic loss. */
+  loss: Object.freeze(['lossA', 'lossC', 'lossW', 'lossSkipNHWC', 'lossTargetNHWC'] as const),
+});
+
+/** The serialised training graph and the names of its gradient outputs. */
+export interface NcsnppTrainGraph {
+  readonly bytes: Uint8Array;
+  readonly params: readonly NcsnppTrainParam[];
+  /** Graph output holding d loss / d param, by trainable parameter name. */
+  readonly gradOutputs: ReadonlyMap<string, string>;
+  /** Graph output of the scalar loss. */
+  readonly lossOutput: string;
+  /** Graph output of the per-sample sums sum_pixels (pred_b - target_b)^2, [B]. */
+  readonly perSampleOutput: string;
+}
+
+function tile(kernel: readonly number[], times: number): Float32Array {
+  const out = new Float32Array(kernel.length * times);
+  for (let i = 0; i < times; i++) out.set(kernel, i * kernel.length);
+  return out;
+}
+
+function firKernelUnflipped(k: readonly number[], gain: number): number[] {
+  const sum = k.reduce((a, b) => a + b, 0);
+  return k.flatMap((a) => k.map((b) => ((a * b) / (sum * sum)) * gain));
+}
+
+interface Fm {
+  readonly v: string;
+  readonly c: number;
+  readonly s: number;
+}
+
+/**
+ * Builds the NCSN++ training graph (docs/onnx-training.md): the network's forward pass in the
+ * exporter's 'direct' form (the same ops and order as `exportNcsnppOnnx(.., 'direct')`, weights
+ * as graph inputs in the trainer's layout), the generic regression loss
+ *
+ *   F_b    = NCSNpp(merge_xy(x_b, y_b), sigma_b, feat_b)   (divided by sigma_b when scaleBySigma)
+ *   pred_b = a_b * s_b + c_b * F_b
+ *   loss   = sum_b w_b * sum_{h,w,ch} (pred_b - target_b)^2
+ *
+ * and its reverse-mode gradient with respect to every trainable parameter (onnx-autodiff.ts).
+ * Shapes are static: batch `batchSize`, side `config.imageSize`.
+ *
+ * @throws Error if an op on the differentiated path has no gradient rule (a bug, not bad input).
+ */
+export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): NcsnppTrainGraph {
+  const spec = buildNcsnppSpec(config);
+  const params = ncsnppTrainParams(config);
+  const t = new OnnxTape();
+  const B = batchSize;
+  const S = config.imageSize;
+  const nf = config.nf;
+  const eps = 1e-6;
+  const inputs: OnnxValueInfo[] = [];
+  const input = (name: string, shape: readonly number[]): string => {
+    inputs.push({ name, dtype: 'float32', shape: [...shape] });
+    return t.declare(name, shape);
+  };
+  input('xNHWC', [B, S, S, 3]);
+  input('yNHWC', [B, S, S, 3]);
+  input('sigmas', [B]);
+  input('feat', [B, config.featDim]);
+  for (const n of NCSNPP_TRAIN_IO.loss) input(n, n.endsWith('NHWC') ? [B, S, S, 3] : [B]);
+  const paramShape = new Map<string, readonly number[]>();
+  for (const p of params) {
+    input(p.name, p.shape);
+    paramShape.set(p.name, p.shape);
+  }
+  const param = (name: string): string => {
+    if (!paramShape.has(name)) throw new Error(`ONNX training graph: no parameter "${name}"`);
+    return name;
+  };
+  const vec = (name: string, c: number): string => t.op('Reshape', [param(name), t.int64s([c, 1, 1])]);
+
+  const silu = (x: string): string => t.op('Mul', [x, t.op('Sigmoid', [x])]);
+  // Weights (in,out) as tfjs holds them: y = x W + b.
+  const linear = (x: string, pre: string): string => t.op('Gemm', [x, param(`${pre}.weight`), param(`${pre}.bias`)]);
+  const conv = (x: Fm, pre: string, outCh: number, kernel: 1 | 3): Fm => {
+    const p = kernel === 3 ? 1 : 0;
+    const w = t.op('Transpose', [param(`${pre}.weight`)], { perm: [3, 2, 0, 1] }); // HWIO -> OIHW
+    return { v: t.op('Conv', [x.v, w, param(`${pre}.bias`)], { kernel_shape: [kernel, kernel], pads: [p, p, p, p] }), c: outCh, s: x.s };
+  };
+  const groupNorm = (x: Fm, pre: string): Fm => {
+    const groups = groupNormGroups(x.c);
+    const r = t.op('Reshape', [x.v, t.int64s([0, groups, -1])]);
+    const mean = t.op('ReduceMean', [r], { axes: [2], keepdims: 1 });
+    const d = t.op('Sub', [r, mean]);
+    const variance = t.op('ReduceMean', [t.op('Mul', [d, d])], { axes: [2], keepdims: 1 });
+    const inv = t.op('Reciprocal', [t.op('Sqrt', [t.op('Add', [variance, t.scalar(eps)])])]);
+    const n = t.op('Reshape', [t.op('Mul', [d, inv]), t.int64s([0, x.c, x.s, x.s])]);
+    return { v: t.op('Add', [t.op('Mul', [n, vec(`${pre}.weight`, x.c)]), vec(`${pre}.bias`, x.c)]), c: x.c, s: x.s };
+  };
+  const k = config.firKernel;
+  const K = k.length;
+  const downsample = (x: Fm): Fm => {
+    const w = t.sharedFloats(`fir/down/c${x.c}`, [x.c, 1, K, K], () => tile(firKernel2d(k, 1), x.c));
+    const lo = Math.floor((K - 1) / 2);
+    const hi = Math.floor((K - 2) / 2);
+    return { v: t.op('Conv', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [lo, lo, hi, hi] }), c: x.c, s: x.s / 2 };
+  };
+  const upsample = (x: Fm): Fm => {
+    const w = t.sharedFloats(`fir/up/c${x.c}`, [x.c, 1, K, K], () => tile(firKernelUnflipped(k, 4), x.c));
+    const lo = Math.floor((K - 1) / 2) + 1;
+    const b = K - 1 - lo;
+    const e = lo - 1;
+    return { v: t.op('ConvTranspose', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [b, b, e, e] }), c: x.c, s: x.s * 2 };
+  };
+  const rescale = (v: string): string => (config.skipRescale ? t.op('Div', [v, t.scalar(Math.SQRT2)]) : v);
+  const mods = spec.modules;
+  const mod = (i: number): NcsnppModuleSpec => {
+    const m = mods[i];
+    if (m === undefined) throw new Error(`ONNX training graph: module index ${i} out of range (${mods.length} modules)`);
+    return m;
+  };
+
+  let m = 0;
+  const logSigma = t.op('Reshape', [t.op('Log', ['sigmas']), t.int64s([-1, 1])]);
+  const xProj = t.op('Mul', [t.op('Mul', [t.op('Mul', [logSigma, param('all_modules.0.W')]), t.scalar(2)]), t.scalar(Math.PI)]);
+  let temb = t.op('Concat', [t.op('Sin', [xProj]), t.op('Cos', [xProj])], { axis: -1 });
+  m++;
+  temb = linear(temb, `all_modules.${m}`);
+  m++;
+  temb = linear(silu(temb), `all_modules.${m}`);
+  const fMin = t.op('ReduceMin', ['feat'], { axes: [1], keepdims: 1 });
+  const range = t.op('Sub', [t.op('ReduceMax', ['feat'], { axes: [1], keepdims: 1 }), fMin]);
+  const safeRange = t.op('Where', [t.op('Greater', [range, t.scalar(0)]), range, t.scalar(1)]);
+  let featN = t.op('Div', [t.op('Sub', ['feat', fMin]), safeRange]);
+  if (paramShape.has('feature_proj.weight')) featN = linear(featN, 'feature_proj');
+  const featEmb = linear(silu(featN), `all_modules.${m}`);
+  m++;
+  const tembAct = silu(temb);
+  const featAct = silu(featEmb);
+
+  const resBlock = (i: number, x: Fm): Fm => {
+    const md = mod(i);
+    if (md.className !== 'ResnetBlockBigGANpp') throw new Error(`ONNX training graph: module ${i} is ${md.className}, expected ResnetBlockBigGANpp`);
+    const pre = `all_modules.${i}`;
+    return t.withScope(pre, () => {
+      let xs = x;
+      let h = groupNorm(xs, `${pre}.GroupNorm_0`);
+      h = { ...h, v: silu(h.v) };
+      if (md.up) {
+        h = upsample(h);
+        xs = upsample(xs);
+      } else if (md.down) {
+        h = downsample(h);
+        xs = downsample(xs);
+      }
+      h = conv(h, `${pre}.Conv_0`, md.outCh, 3);
+      const bias = t.op('Add', [linear(tembAct, `${pre}.Dense_0`), linear(featAct, `${pre}.Dense_1`)]);
+      h = { ...h, v: t.op('Add', [h.v, t.op('Reshape', [bias, t.int64s([0, md.outCh, 1, 1])])]) };
+      h = groupNorm(h, `${pre}.GroupNorm_1`);
+      h = conv({ ...h, v: silu(h.v) }, `${pre}.Conv_1`, md.outCh, 3);
+      if (md.inCh !== md.outCh || md.up || md.down) xs = conv(xs, `${pre}.Conv_2`, md.outCh, 1);
+      return { v: rescale(t.op('Add', [xs.v, h.v])), c: md.outCh, s: h.s };
+    });
+  };
+  const attn = (i: number, x: Fm): Fm => {
+    const md = mod(i);
+    if (md.className !== 'AttnBlockpp') throw new Error(`ONNX training graph: module ${i} is ${md.className}, expected AttnBlockpp`);
+    const pre = `all_modules.${i}`;
+    return t.withScope(pre, () => {
+      const { c, s } = x;
+      const h = groupNorm(x, `${pre}.GroupNorm_0`);
+      const tokens = t.op('Transpose', [t.op('Reshape', [h.v, t.int64s([0, c, s * s])])], { perm: [0, 2, 1] }); // [B,HW,C]
+      const qkv = t.op('Add', [t.op('MatMul', [tokens, param(`${pre}.qkv.W`)]), param(`${pre}.qkv.b`)]); // [B,HW,3C]
+      const part = (j: number): string => t.op('Slice', [qkv, t.int64s([j * c]), t.int64s([(j + 1) * c]), t.int64s([2])]);
+      const q = part(0);
+      const kk = part(1);
+      const v = part(2);
+      const logits = t.op('Mul', [t.op('MatMul', [q, t.op('Transpose', [kk], { perm: [0, 2, 1] })]), t.scalar(c ** -0.5)]);
+      const o = t.op('MatMul', [t.op('Softmax', [logits], { axis: -1 }), v]);
+      const nin3 = t.op('Add', [t.op('MatMul', [o, param(`${pre}.NIN_3.W`)]), param(`${pre}.NIN_3.b`)]);
+      const out = t.op('Reshape', [t.op('Transpose', [nin3], { perm: [0, 2, 1] }), t.int64s([0, c, s, s])]);
+      return { v: rescale(t.op('Add', [x.v, out])), c, s };
+    });
+  };
+
+  const toNchw = (v: string): string => t.op('Reshape', [t.op('Transpose', [v], { perm: [0, 3, 1, 2] }), t.int64s([0, 3, 1, S, S])]);
+  let x6 = t.op('Reshape', [t.op('Concat', [toNchw('xNHWC'), toNchw('yNHWC')], { axis: 2 }), t.int64s([0, 6, S, S])]);
+  if (!config.centered) x6 = t.op('Sub', [t.op('Mul', [x6, t.scalar(2)]), t.scalar(1)]);
+  let pyramid: Fm = { v: x6, c: 6, s: S };
+  const hs: Fm[] = [conv(pyramid, `all_modules.${m}`, nf, 3)];
+  m++;
+  const last = (): Fm => {
+    const h = hs[hs.length - 1];
+    if (h === undefined) throw new Error('ONNX training graph: skip-connection stack exhausted');
+    return h;
+  };
+  const levels = config.chMult.length;
+  for (let level = 0; level < levels; level++) {
+    for (let b = 0; b < config.numResBlocks; b++) {
+      let h = resBlock(m++, last());
+      if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
+      hs.push(h);
+    }
+    if (level !== levels - 1) {
+      const h = resBlock(m++, last());
+      pyramid = downsample(pyramid);
+      const combined = conv(pyramid, `all_modules.${m}.Conv_0`, h.c, 1);
+      m++;
+      hs.push({ v: t.op('Add', [combined.v, h.v]), c: h.c, s: h.s });
+    }
+  }
+  let h = last();
+  h = resBlock(m++, h);
+  h = attn(m++, h);
+  h = resBlock(m++, h);
+  for (let level = levels - 1; level >= 0; level--) {
+    for (let b = 0; b <= config.numResBlocks; b++) {
+      const skip = hs.pop();
+      if (skip === undefined) throw new Error('ONNX training graph: skip-connection stack exhausted');
+      h = resBlock(m++, { v: t.op('Concat', [h.v, skip.v], { axis: 1 }), c: h.c + skip.c, s: h.s });
+    }
+    if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
+    if (level !== 0) h = resBlock(m++, h);
+  }
+  h = groupNorm(h, `all_modules.${m}`);
+  h = { ...h, v: silu(h.v) };
+  m++;
+  h = conv(h, `all_modules.${m}`, config.numChannels / 2, 3);
+  m++;
+  if (m !== mods.length) throw new Error(`ONNX training graph: used ${m} modules, the spec has ${mods.length}`);
+  let net = h.v;
+  if (config.scaleBySigma) net = t.op('Div', [net, t.op('Reshape', ['sigmas', t.int64s([-1, 1, 1, 1])])]);
+  const fNHWC = t.op('Transpose', [net], { perm: [0, 2, 3, 1] });
+
+  // Generic loss: sum_b w_b sum (a_b s_b + c_b F_b - target_b)^2.
+  const perB = (n: string): string => t.op('Reshape', [n, t.int64s([-1, 1, 1, 1])]);
+  const pred = t.op('Add', [t.op('Mul', [perB('lossA'), 'lossSkipNHWC']), t.op('Mul', [perB('lossC'), fNHWC])]);
+  const diff = t.op('Sub', [pred, 'lossTargetNHWC']);
+  const perSample = t.op('ReduceSum', [t.op('Mul', [diff, diff]), t.int64s([1, 2, 3])], { keepdims: 1 }); // [B,1,1,1]
+  const loss = t.op('ReduceSum', [t.op('Mul', [perSample, perB('lossW')]), t.int64s([0, 1, 2, 3])], { keepdims: 0 });
+  const perSampleOut = t.op('Reshape', [perSample, t.int64s([B])]);
+
+  const trainable = params.filter((p) => p.trainable).map((p) => p.name);
+  const grads = emitGradients(t, loss, trainable);
+  const gradOutputs = new Map<string, string>();
+  trainable.forEach((name, i) => gradOutputs.set(name, grads[i] as string));
+  if (new Set(grads).size !== grads.length) throw new Error('ONNX training graph: two parameters share a gradient value');
+  const outputs: OnnxValueInfo[] = [
+    { name: loss, dtype: 'float32', shape: [] },
+    { name: perSampleOut, dtype: 'float32', shape: [B] },
+    ...trainable.map((name, i) => ({ name: grads[i] as string, dtype: 'float32' as const, shape: [...(paramShape.get(name) ?? [])] })),
+  ];
+  const bytes = encodeOnnxModel({
+    irVersion: NCSNPP_ONNX_IR_VERSION,
+    opsetVersion: NCSNPP_ONNX_OPSET,
+    producerName: 'fasr',
+    producerVersion: '1',
+    docString: 'FASR NCSN++ training step: forward, generic regression loss and reverse-mode gradients (docs/onnx-training.md)',
+    metadata: { 'fasr.format': 'fasr-ncsnpp-train/1', 'fasr.ncsnpp.config': JSON.stringify(config), 'fasr.train.outputs': JSON.stringify({ loss, perSample: perSampleOut }) },
+    graph: t.g.build('ncsnpp_train', inputs, outputs),
+  });
+  return { bytes, params, gradOutputs, lossOutput: loss, perSampleOutput: perSampleOut };
+}
