@@ -20,6 +20,12 @@ import { TrainRandom } from './train-random';
  * one-step regression the sampler starts from.
  */
 export interface ResidualRecipeConfig {
+  /**
+   * The objective on this recipe's data: 'residual-edm' (the variant, src/sr/formulation.ts) or
+   * 'dsm' (the paper's Eq. 3 over the HR face, VE SDE of the model config; for comparing recipes on
+   * the same data). Default 'residual-edm'.
+   */
+  readonly objective: 'residual-edm' | 'dsm';
   /** σ_d: rms of the residual HR − up(LR_0) over the training degradations. */
   readonly sigmaData: number;
   readonly sigmaMin: number;
@@ -42,6 +48,7 @@ export interface ResidualRecipeConfig {
 
 const schema = z
   .object({
+    objective: z.enum(['residual-edm', 'dsm']).default('residual-edm'),
     sigmaData: z.number().positive().finite().default(0.07),
     sigmaMin: z.number().positive().finite().default(0.002),
     sigmaMax: z.number().positive().finite().default(1),

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from '../../contracts';
 import type { NcsnppConfig } from '../model-config';
 import { formatConfigIssues, parseNcsnppConfig } from '../model-config';
+import { parseResidualRecipeConfig } from './residual-recipe';
+import type { ResidualRecipeConfig } from './residual-recipe';
 
 /**
  * Configuration of {@link trainScoreModel}. Optimisation follows the authors' score_sde setup
@@ -65,6 +67,14 @@ export interface TrainConfig {
    * the same either way (a run may resume on the other engine). Default 'auto'.
    */
   readonly engine: TrainEngineChoice;
+  /**
+   * The residual-EDM recipe of issue 16 (src/sr/train/residual-recipe.ts, docs/training.md), or
+   * null for the paper's (DSM on a prepareTrainingData cache). With a recipe, `dataDir` is the
+   * folder of identity data caches (scripts/prepare-identity-data.ts), the model needs
+   * scaleBySigma false, whole faces (patchSize null), and the saved model carries the
+   * residual-edm formulation. Default null.
+   */
+  readonly recipe: ResidualRecipeConfig | null;
 }
 
 /** Training engines (see {@link TrainConfig.engine}). */
@@ -92,6 +102,7 @@ export const DEFAULT_TRAIN_CONFIG = Object.freeze({
   validationSamples: 32,
   resume: false,
   engine: 'auto',
+  recipe: null,
 } as const);
 
 const int = (min: number) => z.number({ invalid_type_error: 'expected a number' }).int('expected an integer').min(min, `expected an integer >= ${min}`);
@@ -124,6 +135,7 @@ const schema = z
     validationSamples: int(1).default(DEFAULT_TRAIN_CONFIG.validationSamples),
     resume: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resume),
     engine: z.enum(TRAIN_ENGINES, { errorMap: () => ({ message: `expected one of ${TRAIN_ENGINES.join(', ')}` }) }).default(DEFAULT_TRAIN_CONFIG.engine),
+    recipe: z.unknown().default(null),
   })
   .strict();
 
@@ -159,7 +171,16 @@ export function parseTrainConfig(input: unknown): TrainConfig {
       );
     }
   }
-  return Object.freeze({ ...v, model });
+  let recipe: ResidualRecipeConfig | null = null;
+  if (v.recipe !== null) {
+    try {
+      recipe = parseResidualRecipeConfig(v.recipe);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(`invalid training config: recipe: ${err.message}`, { option: 'recipe' });
+      throw err;
+    }
+  }
+  return Object.freeze({ ...v, model, recipe });
 }
 
 /**

@@ -9,22 +9,19 @@ import { saveModelFile } from '../checkpoint';
 import { createOnnxTrainStep, loadOnnxRuntime } from '../engines';
 import type { OnnxTrainStep } from '../engines';
 import { NcsnppModel } from '../models';
-import { SeededNoiseSource } from '../noise';
 import { VeSde } from '../sde';
 import { AdamOptimizer } from './adam-optimizer';
-import type { SampleSpec } from './assemble-batch';
-import { assembleBatch } from './assemble-batch';
 import { clipGradsByGlobalNorm } from './clip-grad-norm';
 import { ExponentialMovingAverage } from './exponential-moving-average';
 import type { TrainConfig } from './train-config';
-import { DSM_LOSS, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf } from './train-loss';
+import { DSM_LOSS, onnxTrainInputs, regressionLossTf } from './train-loss';
+import { disposeTrainStepBatch, pairedBatchSource, recipeBatchSource } from './train-batch-source';
+import type { TrainBatchSource, TrainStepBatch } from './train-batch-source';
 import type { TrainLossSpec } from './train-loss';
 import { parseTrainConfig, trainingNetworkConfig } from './train-config';
 import { TrainRandom } from './train-random';
 import type { TrainingCheckpointState } from './training-checkpoint';
 import { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpoint } from './training-checkpoint';
-import type { TrainingData } from './training-data';
-import { loadTrainingData } from './training-data';
 import { warmupLr } from './warmup-lr';
 
 /** Progress of a run, reported every `progressEvery` steps and at the end. */
@@ -118,17 +115,6 @@ function configJson(c: TrainConfig): JsonObject {
   return JSON.parse(JSON.stringify(c)) as JsonObject;
 }
 
-function checkData(config: TrainConfig, data: TrainingData): void {
-  const m = data.manifest;
-  if (m.hrSizePx !== config.model.imageSize) {
-    throw new ConfigError(`training config: model.imageSize ${config.model.imageSize} differs from the data's HR size ${m.hrSizePx} (${config.dataDir})`, { option: 'model.imageSize' });
-  }
-  if (m.embedder.dim !== config.model.featDim) {
-    throw new ConfigError(`training config: model.featDim ${config.model.featDim} differs from the data's descriptor length ${m.embedder.dim} (${m.embedder.id})`, { option: 'model.featDim' });
-  }
-  if (m.split.train.length === 0) throw new InputError(`training data ${config.dataDir}: the training split is empty`, { path: config.dataDir });
-}
-
 /** Runs `fn` with the variables temporarily holding `weights` (e.g. the EMA), then restores them. */
 function withWeights<T>(vars: ReadonlyMap<string, tf.Variable>, weights: ReadonlyMap<string, tf.Tensor>, fn: () => T): T {
   const saved = new Map<string, tf.Tensor>();
@@ -168,20 +154,23 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
   const config = parseTrainConfig(input);
   const lossSpec = options.loss ?? DSM_LOSS;
   const engine = resolveTrainEngine(config.engine);
-  const data = loadTrainingData(config.dataDir);
-  checkData(config, data);
+  const netConfig = trainingNetworkConfig(config);
+  const sde = new VeSde({ sigmaMin: config.model.sigmaMin, sigmaMax: config.model.sigmaMax, N: config.model.numScales });
+  const source = config.recipe === null ? pairedBatchSource(config, netConfig.imageSize, lossSpec, sde) : recipeBatchSource(config, sde);
   const existing = listCheckpointSteps(config.outDir);
   if (!config.resume && existing.length > 0) {
+    await source.close();
     throw new ConfigError(`training: ${config.outDir} already holds checkpoints (newest step ${existing[0]}); pass resume to continue, or choose another outDir`, { option: 'outDir' });
   }
   if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();
   fs.mkdirSync(config.outDir, { recursive: true });
 
-  const netConfig = trainingNetworkConfig(config);
   const model = NcsnppModel.random(netConfig, config.seed);
   const adam = new AdamOptimizer({ beta1: config.beta1, beta2: config.beta2, eps: config.adamEps });
   let ema: ExponentialMovingAverage | undefined;
   let onnxStep: OnnxTrainStep | undefined;
+  // The fixed validation batches, made at the first validation and kept for the run.
+  const validationBatches: TrainStepBatch[] = [];
   try {
     const vars = model.trainableVariables();
     ema = new ExponentialMovingAverage(vars, config.emaDecay);
@@ -199,8 +188,8 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         if (diff.length > 0) {
           throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(saved[k])).join(', ')})`, { option: diff[0] });
         }
-        if (ckpt.state.dataset.inputsHash !== data.manifest.inputsHash) {
-          throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${data.manifest.inputsHash})`, { option: 'dataDir' });
+        if (ckpt.state.dataset.inputsHash !== source.inputsHash) {
+          throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${source.inputsHash})`, { option: 'dataDir' });
         }
         for (const [name, v] of vars) {
           const t = ckpt.tensors.param.get(name);
@@ -220,17 +209,11 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       callbacks.onResume?.({ step, path: ckpt.jsonPath, rejected: ckpt.rejected });
     }
     const startStep = step;
-    const rnd = new TrainRandom(config.seed);
-    const sde = new VeSde({ sigmaMin: config.model.sigmaMin, sigmaMax: config.model.sigmaMax, N: config.model.numScales });
     if (engine === 'onnx') onnxStep = await createOnnxTrainStep(netConfig, { batchSize: config.batchSize });
     // The frozen Fourier weights: an input of the onnx graph, never updated.
     const fourierW = engine === 'onnx' ? (model.toStateDict().get('all_modules.0.W')?.data as Float32Array) : new Float32Array(0);
     const varNames = [...vars.keys()];
     const varList = [...vars.values()];
-    const patchPx = netConfig.imageSize;
-    const s = config.model.imageSize;
-    const train = data.manifest.split.train;
-    const permCache = new Map<number, Uint32Array>();
     const logPath = path.join(config.outDir, 'train-log.jsonl');
     const modelPath = path.join(config.outDir, 'model.json');
     let checkpointPath = '';
@@ -250,34 +233,33 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         elapsedMs: elapsedMs(),
         rng: { scheme: 'philox4x32-counter', seed: config.seed },
         config: configJson(config),
-        dataset: { inputsHash: data.manifest.inputsHash, faces: data.manifest.files.length },
+        dataset: { inputsHash: source.inputsHash, faces: source.faces },
       };
       const { m, v } = adam.moments();
       checkpointPath = writeTrainingCheckpoint(config.outDir, state, { param: vars, ema: e.shadow, adam_m: m, adam_v: v }, config.keepCheckpoints);
       const stateDict = withWeights(vars, e.shadow, () => model.toStateDict());
-      await saveModelFile(modelPath, stateDict, configJson(config).model as JsonObject, modelCard(config, data, step, elapsedMs(), engine, lossSpec.name), { overwrite: true });
+      await saveModelFile(modelPath, stateDict, configJson(config).model as JsonObject, modelCard(config, source, step, elapsedMs(), engine), {
+        overwrite: true,
+        ...(config.recipe === null || config.recipe.objective !== 'residual-edm' ? {} : { formulation: { kind: 'residual-edm', sigmaData: config.recipe.sigmaData, lrInput: 'native' } }),
+      });
       lastCheckpointStep = step;
       callbacks.onCheckpoint?.({ step, path: checkpointPath, modelPath });
     };
-    const validate = (): void => {
-      const rows = data.manifest.split.validation.slice(0, config.validationSamples);
-      if (rows.length === 0) return;
-      const noise = new SeededNoiseSource(rnd.childSeed('validation', 0));
-      const off = Math.floor((s - patchPx) / 2);
+    const validate = async (): Promise<void> => {
+      if (validationBatches.length === 0) validationBatches.push(...(await source.validation()));
+      if (validationBatches.length === 0) return;
       let sum = 0;
+      let n = 0;
       withWeights(vars, (ema as ExponentialMovingAverage).shadow, () => {
-        for (let i = 0; i < rows.length; i += config.batchSize) {
-          const chunk = rows.slice(i, i + config.batchSize).map((row): SampleSpec => ({ row, flip: false, top: off, left: off }));
-          const batch = assembleBatch(data, chunk, patchPx);
-          const inputs = lossSpec.prepare(batch, { sde, noise, eps: config.lossEps });
-          const { loss, perSample } = regressionLossTf(model, batch, inputs);
-          sum += ((loss.dataSync() as Float32Array)[0] ?? NaN) * chunk.length;
-          disposeRegressionLossInputs(inputs);
-          tf.dispose([loss, perSample, batch.x0NHWC, batch.yNHWC, batch.feat]);
+        for (const vb of validationBatches) {
+          const { loss, perSample } = regressionLossTf(model, vb.batch, vb.inputs);
+          sum += ((loss.dataSync() as Float32Array)[0] ?? NaN) * vb.faces;
+          n += vb.faces;
+          tf.dispose([loss, perSample]);
         }
       });
-      callbacks.onValidation?.({ step, loss: sum / rows.length, samples: rows.length });
-      fs.appendFileSync(logPath, `${JSON.stringify({ kind: 'validation', step, loss: sum / rows.length, samples: rows.length })}\n`);
+      callbacks.onValidation?.({ step, loss: sum / n, samples: n });
+      fs.appendFileSync(logPath, `${JSON.stringify({ kind: 'validation', step, loss: sum / n, samples: n })}\n`);
     };
 
     let aborted = false;
@@ -286,17 +268,9 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         aborted = true;
         break;
       }
-      const positions = rnd.batchPositions(step, config.batchSize, train.length, permCache);
-      const samples = positions.map((pos, k): SampleSpec => ({
-        row: train[pos] as number,
-        flip: config.randomFlip && rnd.uniform('flip', step, k) < 0.5,
-        top: patchPx < s ? rnd.below(s - patchPx + 1, 'patch', step, 2 * k) : 0,
-        left: patchPx < s ? rnd.below(s - patchPx + 1, 'patch', step, 2 * k + 1) : 0,
-      }));
-      const batch = assembleBatch(data, samples, patchPx);
-      const noise = new SeededNoiseSource(rnd.childSeed('noise', step));
+      const stepBatch = await source.next(step);
+      const { batch, inputs: lossInputs } = stepBatch;
       const lr = warmupLr(config.lr, config.warmupSteps, step);
-      const lossInputs = lossSpec.prepare(batch, { sde, noise, eps: config.lossEps });
       const byName = new Map<string, tf.Tensor>();
       let loss: number;
       if (onnxStep !== undefined) {
@@ -319,12 +293,12 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         loss = (value.dataSync() as Float32Array)[0] ?? NaN;
         value.dispose();
       }
-      disposeRegressionLossInputs(lossInputs);
+      disposeTrainStepBatch(stepBatch);
       if (!Number.isFinite(loss)) throw new InputError(`training: the loss is ${loss} at step ${step}`);
       const clipped = clipGradsByGlobalNorm(byName, config.gradClipNorm);
       adam.apply(vars, clipped.grads, lr);
       ema.update(vars);
-      tf.dispose([...byName.values(), ...clipped.grads.values(), batch.x0NHWC, batch.yNHWC, batch.feat]);
+      tf.dispose([...byName.values(), ...clipped.grads.values()]);
       step++;
       lossEma = lossEma === null ? loss : 0.99 * lossEma + 0.01 * loss;
       if (step % config.progressEvery === 0 || step === config.steps) {
@@ -336,7 +310,7 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         fs.appendFileSync(logPath, `${JSON.stringify({ kind: 'progress', ...p })}\n`);
         callbacks.onProgress?.(p);
       }
-      if (config.validateEvery > 0 && step % config.validateEvery === 0) validate();
+      if (config.validateEvery > 0 && step % config.validateEvery === 0) await validate();
       if (step % config.checkpointEvery === 0 || step === config.steps) await checkpoint();
       // Let timers and signal handlers run (an AbortSignal from SIGINT, say).
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -345,22 +319,27 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
     return { step, stopped: aborted ? 'aborted' : 'done', startStep, lossEma, elapsedMs: elapsedMs(), checkpointPath, modelPath, engine };
   } finally {
     await onnxStep?.release();
+    await source.close();
+    for (const vb of validationBatches) disposeTrainStepBatch(vb);
     ema?.dispose();
     adam.dispose();
     model.dispose();
   }
 }
 
-function modelCard(config: TrainConfig, data: TrainingData, step: number, elapsedMs: number, engine: TrainEngine, lossName: string): ModelCard {
+function modelCard(config: TrainConfig, source: TrainBatchSource, step: number, elapsedMs: number, engine: TrainEngine): ModelCard {
+  const lossName = source.lossName;
   const m = config.model;
-  const d = data.manifest;
+  const residual = config.recipe !== null && config.recipe.objective === 'residual-edm';
   return {
-    name: `fasr-ncsnpp-nf${m.nf}-${m.imageSize}`,
-    description: 'FASR score model (NCSN++, VE SDE) conditioned on the bicubic LR face and a face descriptor; EMA weights of a training run of this project.',
-    architecture: `NCSN++ (VE SDE, sigma ${m.sigmaMin}..${m.sigmaMax}), nf ${m.nf}, chMult [${m.chMult.join(',')}], ${m.numResBlocks} res blocks, attention at [${m.attnResolutions.join(',')}], featDim ${m.featDim}`,
+    name: `fasr-ncsnpp-nf${m.nf}-${m.imageSize}${residual ? '-residual' : ''}`,
+    description: residual
+      ? 'FASR variant (residual-EDM, docs/training.md): an EMA-weighted NCSN++ denoiser of HR − up(LR_0) conditioned on LR_0 at its native size and a fused face descriptor F_M (or the null F_M); trained by this project.'
+      : 'FASR score model (NCSN++, VE SDE) conditioned on the bicubic LR face and a face descriptor; EMA weights of a training run of this project.',
+    architecture: `NCSN++ (${residual ? `residual-EDM denoiser, sigma_data ${config.recipe?.sigmaData}, sigma ${m.sigmaMin}..${m.sigmaMax}` : `VE SDE, sigma ${m.sigmaMin}..${m.sigmaMax}`}), nf ${m.nf}, chMult [${m.chMult.join(',')}], ${m.numResBlocks} res blocks, attention at [${m.attnResolutions.join(',')}], featDim ${m.featDim}`,
     source: `trainScoreModel: ${step} steps, batch ${config.batchSize}${config.patchSize !== null ? `, random ${config.patchSize}x${config.patchSize} patches` : ''}, seed ${config.seed}, loss ${lossName}, engine ${engine === 'onnx' ? 'onnxruntime-node' : `tfjs-${tf.getBackend()}`}, ${(elapsedMs / 3.6e6).toFixed(2)} h wall`,
     data: {
-      datasets: [`${path.basename(path.dirname(d.sourceDir))}/${path.basename(d.sourceDir)}: ${d.split.train.length} train / ${d.split.validation.length} validation faces of ${d.inputCount} (${d.skipped.length} without a detected face); descriptor ${d.embedder.id}`],
+      datasets: [...source.datasets],
       licence: 'research/non-commercial face images (see shared/README.md); demonstration only',
     },
     licence: 'demonstration only: trained on images without an open licence',

@@ -12,6 +12,8 @@ import { initBackend } from '../../../../src/runtime/backend';
 import { loadIdentityData, prepareIdentityData } from '../../../../src/sr/train/prepare-identity-data';
 import type { IdentityData } from '../../../../src/sr/train/prepare-identity-data';
 import { RecipeBatchPrefetcher } from '../../../../src/sr/train/recipe-batch-worker';
+import { loadSrModel, NCSNPP_PRESETS } from '../../../../src/sr';
+import { listCheckpointSteps, readLatestTrainingCheckpoint, trainScoreModel } from '../../../../src/sr/train';
 import { fuseTrainingFeatures, makeRecipeBatch, parseResidualRecipeConfig, recipeSplit, residualRecipeLossTerms } from '../../../../src/sr/train/residual-recipe';
 
 const CELEBA = path.resolve(__dirname, '../../../../../shared/data/faces/celeba-train-ids');
@@ -112,5 +114,58 @@ describe('identity training data', () => {
       expect(t.target[i]).toBeCloseTo((a.hr[i] ?? 0) - (a.y[i] ?? 0), 6);
       expect(t.skip[i]).toBeCloseTo((t.target[i] ?? 0) + (a.sigma[b] ?? 0) * (a.noise[i] ?? 0), 5);
     }
+  });
+});
+
+describe('training the residual-EDM recipe', () => {
+  const model = { ...NCSNPP_PRESETS.tiny, imageSize: 128, nf: 8, chMult: [1, 2], attnResolutions: [], featDim: 0, scaleBySigma: false, sigmaMin: 0.002, sigmaMax: 1 };
+  const base = (outDir: string, steps: number) => ({
+    dataDir: path.dirname(dataDir),
+    outDir,
+    model: { ...model, featDim: data.manifest.embedder.dim },
+    steps,
+    batchSize: 2,
+    warmupSteps: 2,
+    checkpointEvery: 2,
+    validateEvery: 2,
+    validationSamples: 2,
+    engine: 'onnx',
+    recipe: { sigmaData: 0.07 },
+  });
+
+  it('trains on the onnx engine from the identity caches, resumes bit for bit, and saves a residual-edm model', async () => {
+    const straight = path.join(tmp, 'run-straight');
+    const split = path.join(tmp, 'run-split');
+    const validations: number[] = [];
+    const a = await trainScoreModel(base(straight, 3), { onValidation: (v) => validations.push(v.loss) });
+    expect(a.engine).toBe('onnx');
+    expect(validations.length).toBe(1);
+    expect(Number.isFinite(validations[0])).toBe(true);
+    await trainScoreModel(base(split, 2));
+    expect(listCheckpointSteps(split)[0]).toBe(2);
+    await trainScoreModel({ ...base(split, 3), resume: true });
+    const x = readLatestTrainingCheckpoint(straight);
+    const y = readLatestTrainingCheckpoint(split);
+    expect(x?.state.step).toBe(3);
+    expect(y?.state.step).toBe(3);
+    for (const kind of ['param', 'ema', 'adam_m', 'adam_v'] as const) {
+      for (const [name, t] of x?.tensors[kind] ?? new Map()) {
+        const u = y?.tensors[kind].get(name);
+        expect(Buffer.from((await u!.data()).buffer).equals(Buffer.from((await t.data()).buffer))).toBe(true);
+      }
+    }
+    const loaded = await loadSrModel({ model: straight, engine: 'onnx' });
+    try {
+      expect(loaded.formulation).toEqual({ kind: 'residual-edm', sigmaData: 0.07, lrInput: 'native' });
+      expect(loaded.card?.source).toMatch(/loss residual-edm, engine onnxruntime-node/);
+      expect(loaded.card?.data.datasets[0]).toMatch(/other photos of the person/);
+    } finally {
+      await loaded.dispose();
+    }
+  }, 600_000);
+
+  it('refuses a network that divides by σ for the residual objective, and one that does not for DSM', async () => {
+    await expect(trainScoreModel({ ...base(path.join(tmp, 'bad1'), 1), model: { ...base('', 1).model, scaleBySigma: true } })).rejects.toThrow(/scaleBySigma/);
+    await expect(trainScoreModel({ ...base(path.join(tmp, 'bad2'), 1), recipe: { objective: 'dsm' } })).rejects.toThrow(/scaleBySigma/);
   });
 });
