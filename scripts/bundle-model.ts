@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   if (others.length > 0) throw new Error(`${to} already bundles ${others.join(', ')}: one bundled model only (loadSrModel picks the single one)`);
   const dataset = arg('dataset');
   const card = { ...trained.card, limitations, ...(dataset === undefined ? {} : { data: { ...trained.card.data, datasets: [dataset] } }) };
-  const saved = await saveModelFile(dir, trained.stateDict, trained.config as JsonObject, card, { overwrite: true });
+  const saved = await saveModelFile(dir, trained.stateDict, trained.config as JsonObject, card, { overwrite: true, ...(trained.formulation === null ? {} : { formulation: trained.formulation }) });
   if (saved.sha256 !== trained.sha256) throw new Error(`bundling changed the weights' sha256 (${trained.sha256} -> ${saved.sha256})`);
   const bytes = fs.readdirSync(dir).reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
   if (bytes > MAX_BYTES) throw new Error(`${dir} is ${bytes} bytes, over the 25 MB limit`);

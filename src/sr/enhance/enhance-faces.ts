@@ -5,11 +5,12 @@ import { parseSamplerConfig, runSamplerConditional, samplerLabel } from '../samp
 import type { SamplerConfig, SamplerName } from '../samplers';
 import { VeSde, checkNumber, checkOptionKeys, describeValue } from '../sde';
 import { formulationOutput, formulationScoreNetwork, guidedNetwork } from '../formulation';
+import type { SrFormulation } from '../formulation';
 import { makeScoreFn } from '../score-fn';
 import type { ScoreNetwork } from '../score-fn';
 import type { BatchMode } from './batch-mode';
 import type { SrModel } from './load-sr-model';
-import { DEFAULT_SR_SAMPLER } from './default-sr-sampler';
+import { defaultSrSampler } from './default-sr-sampler';
 import { PerFaceNoiseSource } from './per-face-noise-source';
 
 /** What a face was conditioned on: its F_M, or the all-zero descriptor (feature-free ablation). */
@@ -21,7 +22,7 @@ export type SrConditioning = 'fm' | 'zero';
  * probability-flow, heun, euler-ode, adaptive), validated there with exact messages.
  */
 export interface SrSamplingInput {
-  /** Sampler name. With none of sampler, steps, snr, samplerOptions given: {@link DEFAULT_SR_SAMPLER} (measured by bench:samplers; docs/samplers.md); else default 'pc'. */
+  /** Sampler name. With none of sampler, steps, snr, samplerOptions given: the model's measured default (`defaultSrSampler(formulation)`: DEFAULT_SR_SAMPLER for paper-recipe models, DEFAULT_RESIDUAL_SR_SAMPLER for residual-EDM ones); else default 'pc'. */
   readonly sampler?: string;
   /** Steps (not for 'adaptive'). Default: the sampler's (2000 for the PC family, the paper's). */
   readonly steps?: number;
@@ -62,7 +63,7 @@ const SAMPLING_KEYS = SR_SAMPLING_KEYS;
  * @throws ConfigError for unknown keys, an unknown sampler (listing the valid ones), an option the
  *   sampler does not take, an out-of-range number.
  */
-export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling'): Readonly<SrSamplingConfig> {
+export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling', formulation?: SrFormulation): Readonly<SrSamplingConfig> {
   const raw = checkOptionKeys(where, input, SAMPLING_KEYS);
   const extra = raw.samplerOptions ?? {};
   if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) {
@@ -71,10 +72,10 @@ export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling')
   for (const key of ['sampler', 'steps', 'snr']) {
     if (key in extra) throw new ConfigError(`${where}.samplerOptions: set "${key}" as its own option, not in samplerOptions`, { option: 'samplerOptions' });
   }
-  // Nothing about the sampler given: the measured default (DEFAULT_SR_SAMPLER); otherwise the registry's defaults (pc).
+  // Nothing about the sampler given: the model's measured default (defaultSrSampler); otherwise the registry's defaults (pc).
   const unspecified = raw.sampler === undefined && raw.steps === undefined && raw.snr === undefined && raw.samplerOptions === undefined;
   const sampler = parseSamplerConfig(
-    unspecified ? DEFAULT_SR_SAMPLER : {
+    unspecified ? defaultSrSampler(formulation) : {
       ...(raw.sampler === undefined ? {} : { sampler: raw.sampler }),
       ...(raw.steps === undefined ? {} : { steps: raw.steps }),
       ...(raw.snr === undefined ? {} : { snr: raw.snr }),
@@ -213,7 +214,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   const where = 'enhanceFaces';
   const raw = checkOptionKeys(where, opts, OPTION_KEYS);
   const model = checkModel(raw.model);
-  const cfg = parseSrSamplingConfig(Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])), where);
+  const cfg = parseSrSamplingConfig(Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])), where, model.formulation);
   const samplerConfig = cfg.sampler;
   const onProgress = raw.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {

@@ -113,7 +113,7 @@ export async function enhanceImageFiles(opts: EnhanceImageFilesOptions): Promise
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
   const sampling = Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])) as SrSamplingInput;
-  parseSrSamplingConfig(sampling, where); // validated before any file is read
+  parseSrSamplingConfig(sampling, where, model.formulation); // validated before any file is read
   const str = (name: string, v: unknown): string => {
     if (typeof v !== 'string' || v.length === 0) throw new ConfigError(`${where}.${name}: expected a file path, received ${describeValue(v)}`, { option: name });
     return v;

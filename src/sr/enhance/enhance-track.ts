@@ -139,7 +139,7 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
   const sampling = Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
-  const cfg = parseSrSamplingConfig(sampling, where);
+  const cfg = parseSrSamplingConfig(sampling, where, model.formulation);
   const seed = checkNumber(where, 'seed', raw.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   const conditioning = checkChoice(where, 'conditioning', raw.conditioning ?? 'fm', SR_CONDITIONINGS);
   const lrScale = checkNumber(where, 'lrScale', raw.lrScale ?? 8, { integer: true, min: 1 });

@@ -9,7 +9,7 @@ export type { BatchMode } from './batch-mode';
 export { BUNDLED_MODELS_DIR, TORCH_CHECKPOINT_EXTENSIONS, listBundledModels, loadSrModel, resolveSrModelConfig } from './load-sr-model';
 export type { LoadSrModelOptions, SrModel } from './load-sr-model';
 export { enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
-export { DEFAULT_SR_SAMPLER } from './default-sr-sampler';
+export { DEFAULT_RESIDUAL_SR_SAMPLER, DEFAULT_SR_SAMPLER, defaultSrSampler } from './default-sr-sampler';
 export type { EnhanceFacesOptions, EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig, SrSamplingInput } from './enhance-faces';
 export { SYNTHESIZED_LABEL, encodeSrPng } from './encode-sr-png';
 export { modelLrFromCrop } from './model-lr-from-crop';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/runtime/backend';
-import { enhanceFaces, loadSrModel, NcsnppModel, NCSNPP_PRESETS, saveModelFile } from '../../../src/sr';
+import { DEFAULT_RESIDUAL_SR_SAMPLER, enhanceFaces, loadSrModel, NcsnppModel, NCSNPP_PRESETS, saveModelFile } from '../../../src/sr';
 import { edmPreconditioning, formulationOutput, formulationScoreNetwork, guidedNetwork, parseSrFormulation, residualEdmDenoise } from '../../../src/sr/formulation';
 import { modelLrFromCrop, nativeModelLr } from '../../../src/sr/enhance/model-lr-from-crop';
 import { upsampleLrFace } from '../../../src/image';
@@ -99,6 +99,10 @@ describe('residual-EDM formulation', () => {
       let err = 0;
       face?.imageHWC.forEach((v, i) => (err += Math.abs(v - (lr[i] ?? 0))));
       expect(err / lr.length).toBeLessThan(0.2);
+      // No sampler named: the residual formulation's measured default (Heun, DEFAULT_RESIDUAL_SR_SAMPLER), not the paper models' adaptive solver.
+      const [byDefault] = await enhanceFaces([{ lrImageHWC: lr, size: s, featureVector: null, seed: 0 }], { model });
+      expect(byDefault?.samplerName).toBe(DEFAULT_RESIDUAL_SR_SAMPLER.sampler);
+      expect(byDefault?.networkEvaluations).toBe(2 * Number(DEFAULT_RESIDUAL_SR_SAMPLER.steps) - 1);
     } finally {
       await model.dispose();
     }
