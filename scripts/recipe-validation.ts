@@ -14,8 +14,7 @@ import { psnr, ssim } from '../src/image';
 import { initBackend } from '../src/runtime/backend';
 import { enhanceFaces, loadSrModel } from '../src/sr';
 import type { SrEngineName } from '../src/sr';
-import { loadIdentityData } from '../src/sr/train/prepare-identity-data';
-import { AUTHORS_X8_RANGES, makeRecipeBatch, parseResidualRecipeConfig, recipeSplit } from '../src/sr/train/residual-recipe';
+import { recipeValidationBatches } from '../src/sr/train/recipe-validation-faces';
 import type { RecipeBatch } from '../src/sr/train/residual-recipe';
 
 interface Row {
@@ -77,15 +76,7 @@ async function main(): Promise<void> {
   const samplers = (a.samplers?.[0] ?? 'heun:1,heun:4,heun:10').split(',');
   const engine = (a.engine?.[0] ?? 'onnx') as SrEngineName;
   await initBackend('auto');
-  const dirs = fs.readdirSync(dataRoot).filter((d) => fs.existsSync(path.join(dataRoot, d, 'dataset.json'))).sort();
-  const datas = dirs.map((d) => loadIdentityData(path.join(dataRoot, d)));
-  const split = recipeSplit(datas, 'validation');
-  // Every cache weighted by its validation faces' count; no flips; F_M always present.
-  const recipe = parseResidualRecipeConfig({ pNullFeatures: 0, randomFlip: false, sourceWeights: split.rows.map((r) => r.length) });
-  const batches: Record<string, RecipeBatch> = {
-    'authors-x8': await makeRecipeBatch(datas, split, recipe, 12345, 0, faces, { validation: true, ranges: AUTHORS_X8_RANGES }),
-    cctv: await makeRecipeBatch(datas, split, recipe, 12345, 1, faces, { validation: true }),
-  };
+  const { caches: dirs, batches } = await recipeValidationBatches(dataRoot, faces);
   const rows: Row[] = [];
   for (const [degradation, batch] of Object.entries(batches)) {
     const px = batch.size * batch.size * 3;
