@@ -27,7 +27,7 @@ function residualModel(nf: number): Record<string, unknown> {
 /** Training settings shared by the issue-16 recipes (whole faces, batch 8, warmup 200, Adam 2e-4). */
 const RECIPE_TRAIN = Object.freeze({ batchSize: 8, patchSize: null, warmupSteps: 200, checkpointEvery: 250, keepCheckpoints: 2, progressEvery: 25, validateEvery: 500, validationSamples: 32, seed: 0 });
 
-export const TRAIN_PRESETS: Readonly<Record<'bundled' | 'residual' | 'residual-nf16' | 'recipe-dsm-nf16', TrainPreset>> = Object.freeze({
+export const TRAIN_PRESETS: Readonly<Record<'bundled' | 'residual' | 'residual-nf32' | 'recipe-dsm', TrainPreset>> = Object.freeze({
   bundled: Object.freeze({
     train: Object.freeze({
       model: { ...NCSNPP_PRESETS.paper, nf: 16, chMult: [1, 2, 2, 2], numResBlocks: 1, attnResolutions: [16], featDim: 1024 },
@@ -45,21 +45,22 @@ export const TRAIN_PRESETS: Readonly<Record<'bundled' | 'residual' | 'residual-n
     prepare: Object.freeze({ embedder: 'faceres', hrSizePx: 128, lrScale: 8, quadScale: 1, validationFraction: 0.05, splitSeed: 0 }),
   }),
   /**
-   * `residual`: issue 16's recipe (docs/training.md): the residual-EDM variant, NCSN++ nf 32 on
-   * whole 128 px faces, batch 8, the identity data of scripts/prepare-identity-data.ts (CelebA
-   * training identities weighted 1:1 with all UTKFace faces), F_M as inference sees it, 15 % null F_M.
+   * `residual`: issue 16's recipe (docs/training.md): the residual-EDM variant, NCSN++ nf 16 on
+   * whole 128 px faces, batch 8, the identity data of scripts/prepare-identity-data.ts (each cache —
+   * CelebA training identities, UTKFace — weighted alike), F_M as inference sees it, 15 % null F_M.
+   * nf 16 because a step of nf 32 costs about four times as much here (docs/training.md).
    */
   residual: Object.freeze({
-    train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(32), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1] } }),
-    prepare: Object.freeze({}),
-  }),
-  /** The short recipe comparison (docs/training.md): the residual-EDM recipe at nf 16 ... */
-  'residual-nf16': Object.freeze({
     train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(16), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1] } }),
     prepare: Object.freeze({}),
   }),
-  /** ... against the paper's DSM objective (VE SDE to σ 348, score output) on the same data, model and budget. */
-  'recipe-dsm-nf16': Object.freeze({
+  /** The same recipe at nf 32 (2.2 M parameters), for a machine with the compute to train it. */
+  'residual-nf32': Object.freeze({
+    train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(32), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1] } }),
+    prepare: Object.freeze({}),
+  }),
+  /** The short recipe comparison's other arm: the paper's DSM objective (VE SDE to σ 348, score output) on the same data, model size and budget as `residual`. */
+  'recipe-dsm': Object.freeze({
     train: Object.freeze({
       ...RECIPE_TRAIN,
       model: { ...residualModel(16), scaleBySigma: true, sigmaMin: 0.001, sigmaMax: 348 },
