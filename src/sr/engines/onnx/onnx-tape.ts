@@ -117,6 +117,11 @@ export class OnnxTape {
     switch (op) {
       case 'Sum':
         return inputs.reduce<number[]>((acc, _, i) => broadcastShapes(acc, s(i), op), []);
+      case 'Gather': {
+        const x = s(0);
+        const axis = rankAxis(intAttr(attrs.axis, 0), x.length);
+        return [...x.slice(0, axis), ...s(1), ...x.slice(axis + 1)];
+      }
       case 'Where':
         return broadcastShapes(broadcastShapes(s(0), s(1), op), s(2), op);
       case 'Reshape': {
