@@ -52,6 +52,8 @@ export interface OnnxTrainStep {
   readonly batchSize: number;
   /** The graph's parameters: every trainable tensor (tfjs layout), then the frozen `all_modules.0.W`. */
   readonly params: readonly NcsnppTrainParam[];
+  /** Multiply-adds of one forward pass of the batch (for effective-FLOP/s figures). */
+  readonly forwardMacs: number;
   /**
    * Runs forward, loss and backward.
    * @param params every entry of {@link params} by name (the frozen Fourier W included)
@@ -153,6 +155,7 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
     config: net,
     batchSize,
     params: graph.params,
+    forwardMacs: graph.forwardMacs,
     async run(inputs, params) {
       if (session === null) throw new BackendError('onnx training step used after release()');
       const feeds: OrtFeed[] = [];

@@ -74,6 +74,29 @@ export interface NcsnppTrainGraph {
   readonly lossOutput: string;
   /** Graph output of the per-sample sums sum_pixels (pred_b - target_b)^2, [B]. */
   readonly perSampleOutput: string;
+  /** Multiply-adds of the network's forward pass for the whole batch (Conv, ConvTranspose, Gemm, MatMul). */
+  readonly forwardMacs: number;
+}
+
+/** Multiply-adds of the Conv/ConvTranspose/Gemm/MatMul nodes recorded so far on `t`. */
+function countMacs(t: OnnxTape): number {
+  let macs = 0;
+  const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  for (const n of t.nodes) {
+    const out = t.shape(n.output);
+    if (n.opType === 'Conv') {
+      const w = t.shape(n.inputs[1] ?? '');
+      macs += prod(out) * prod(w.slice(1));
+    } else if (n.opType === 'ConvTranspose') {
+      const w = t.shape(n.inputs[1] ?? '');
+      macs += prod(t.shape(n.inputs[0] ?? '')) * prod(w.slice(1));
+    } else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
+      const a = t.shape(n.inputs[0] ?? '');
+      const k = n.opType === 'Gemm' && n.attrs.transA === 1 ? a[a.length - 2] : a[a.length - 1];
+      macs += prod(out) * (k ?? 0);
+    }
+  }
+  return macs;
 }
 
 function tile(kernel: readonly number[], times: number): Float32Array {
@@ -297,6 +320,7 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): 
   const loss = t.op('ReduceSum', [t.op('Mul', [perSample, perB('lossW')]), t.int64s([0, 1, 2, 3])], { keepdims: 0 });
   const perSampleOut = t.op('Reshape', [perSample, t.int64s([B])]);
 
+  const forwardMacs = countMacs(t);
   const trainable = params.filter((p) => p.trainable).map((p) => p.name);
   const grads = emitGradients(t, loss, trainable);
   const gradOutputs = new Map<string, string>();
@@ -316,5 +340,5 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): 
     metadata: { 'fasr.format': 'fasr-ncsnpp-train/1', 'fasr.ncsnpp.config': JSON.stringify(config), 'fasr.train.outputs': JSON.stringify({ loss, perSample: perSampleOut }) },
     graph: t.g.build('ncsnpp_train', inputs, outputs),
   });
-  return { bytes, params, gradOutputs, lossOutput: loss, perSampleOutput: perSampleOut };
+  return { bytes, params, gradOutputs, lossOutput: loss, perSampleOutput: perSampleOut, forwardMacs };
 }
