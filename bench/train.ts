@@ -8,10 +8,12 @@
  * Warm-up step excluded; median of the timed steps. Effective GFLOP/s = 3 x 2 x forward MACs of
  * the batch / s (backward counted as twice the forward; MACs of the graph's Conv, ConvTranspose,
  * Gemm and MatMul nodes). The load average is printed with every row: the machine is shared, the
- * onnx/tfjs ratio within a row is the figure that counts.
+ * onnx/tfjs ratio within a row is the figure that counts. Each measurement runs in its own child
+ * process (a tfjs-wasm heap abort, as at 128 px batch 8, would otherwise poison the later rows).
  *
  * Run: npm run bench:train -- [--steps N] [--only 16x64,16x128,32x128,64x128,paper] [--engines onnx,tfjs]
  */
+import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/runtime/backend';
@@ -19,7 +21,7 @@ import { registerWasmTrainingKernels } from '../src/runtime/wasm-kernels';
 import { createOnnxTrainStep } from '../src/sr/engines';
 import { NCSNPP_PRESETS, parseNcsnppConfig } from '../src/sr/model-config';
 import type { NcsnppConfig } from '../src/sr/model-config';
-import { NcsnppModel } from '../src/sr/models';
+import { buildNcsnppSpec, countNcsnppParameters, NcsnppModel } from '../src/sr/models';
 import { SeededNoiseSource } from '../src/sr/noise';
 import { VeSde } from '../src/sr/sde';
 import { AdamOptimizer, DSM_LOSS, ExponentialMovingAverage, clipGradsByGlobalNorm, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf, TRAIN_PRESETS } from '../src/sr/train';
@@ -45,6 +47,10 @@ const ROWS: readonly Row[] = [
   { key: '64x128', label: 'nf64 128 px', config: bundledAt(128, 64), batch: 4 },
   { key: 'paper', label: 'paper config 128 px (1 step)', config: NCSNPP_PRESETS.paper, batch: 1 },
 ];
+
+function parameterCount(config: NcsnppConfig): number {
+  return countNcsnppParameters(buildNcsnppSpec(config));
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -112,34 +118,56 @@ async function timeSteps(engine: Engine, config: NcsnppConfig, batch: number, st
   }
 }
 
-async function main(): Promise<void> {
+/** Child mode: one measurement, printed as one JSON line. */
+async function measureChild(rowIndex: number, engine: Engine, steps: number): Promise<void> {
   registerWasmTrainingKernels();
-  const info = await initBackend('wasm');
+  await initBackend('wasm');
+  const row = ROWS[rowIndex];
+  if (row === undefined) throw new Error(`no row ${rowIndex}`);
+  const r = await timeSteps(engine, row.config, row.batch, steps);
+  console.log(`RESULT ${JSON.stringify({ sec: median(r.ms) / 1000, macs: r.macs ?? null })}`);
+}
+
+function measure(rowIndex: number, engine: Engine, steps: number): { sec: number; macs: number | null } {
+  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, '--child', String(rowIndex), '--engine', engine, '--steps', String(steps)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error('no result');
+  return JSON.parse(line.slice(7)) as { sec: number; macs: number | null };
+}
+
+async function main(): Promise<void> {
   const steps = Number(arg('steps', '3'));
+  if (process.argv.includes('--child')) {
+    await measureChild(Number(arg('child', '0')), arg('engine', 'onnx') as Engine, steps);
+    return;
+  }
   const only = new Set(arg('only', '16x64,16x128,32x128,64x128,paper').split(','));
   const engines = arg('engines', 'tfjs,onnx').split(',') as Engine[];
-  console.log(`tfjs backend ${info.name}; onnxruntime-node 2 threads; ${steps} timed steps after 1 warm-up (paper: 1); DSM loss; ${os.cpus().length} cores`);
+  console.log(`tfjs-wasm (one thread, training kernels registered) vs onnxruntime-node (2 threads); ${steps} timed steps after 1 warm-up (paper: 1); DSM loss; ${os.cpus().length} cores`);
   console.log('| config | params | px | batch | engine | s/step | steps/s | samples/s | eff. GFLOP/s | onnx/tfjs samples/s | load avg (1 min) |');
   console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
-  for (const row of ROWS) {
+  for (const [index, row] of ROWS.entries()) {
     if (!only.has(row.key)) continue;
     const n = row.key === 'paper' ? 1 : steps;
-    const params = NcsnppModel.random(row.config, 0);
-    const count = params.parameterCount;
-    params.dispose();
+    const count = parameterCount(row.config);
     let macs: number | undefined;
     const perEngine = new Map<Engine, number>();
     const results: { engine: Engine; sec: number | undefined; error?: string; load: number }[] = [];
     // onnx first: it reports the MAC count both rows use.
     for (const engine of [...engines].sort((a) => (a === 'onnx' ? -1 : 1))) {
       try {
-        const r = await timeSteps(engine, row.config, row.batch, n);
-        macs ??= r.macs;
-        const sec = median(r.ms) / 1000;
-        perEngine.set(engine, row.batch / sec);
-        results.push({ engine, sec, load: os.loadavg()[0] ?? NaN });
+        const r = measure(index, engine, n);
+        macs ??= r.macs ?? undefined;
+        perEngine.set(engine, row.batch / r.sec);
+        results.push({ engine, sec: r.sec, load: os.loadavg()[0] ?? NaN });
       } catch (err) {
-        results.push({ engine, sec: undefined, error: (err as Error).message.split('\n')[0]?.slice(0, 80), load: os.loadavg()[0] ?? NaN });
+        const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message);
+        const reason = stderr.split('\n').find((l) => /Error|Aborted|memory/i.test(l)) ?? 'failed';
+        results.push({ engine, sec: undefined, error: reason.trim().slice(0, 80), load: os.loadavg()[0] ?? NaN });
       }
     }
     const ratio = (perEngine.get('onnx') ?? NaN) / (perEngine.get('tfjs') ?? NaN);
