@@ -174,7 +174,15 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): 
     const d = t.op('Sub', [r, mean]);
     const variance = t.op('ReduceMean', [t.op('Mul', [d, d])], { axes: [2], keepdims: 1 });
     const inv = t.op('Reciprocal', [t.op('Sqrt', [t.op('Add', [variance, t.scalar(eps)])])]);
-    const n = t.op('Reshape', [t.op('Mul', [d, inv]), t.int64s([0, x.c, x.s, x.s])]);
+    const nr = t.op('Mul', [d, inv]);
+    // Closed form instead of differentiating the five nodes above (6 full-size passes, not ~12):
+    // dr = inv * (dn - mean(dn) - n * mean(dn * n)) over each group.
+    t.customGradient(nr, [r], (dn) => {
+      const m1 = t.op('ReduceMean', [dn], { axes: [2], keepdims: 1 });
+      const m2 = t.op('ReduceMean', [t.op('Mul', [dn, nr])], { axes: [2], keepdims: 1 });
+      return [t.op('Mul', [t.op('Sub', [t.op('Sub', [dn, m1]), t.op('Mul', [nr, m2])]), inv])];
+    });
+    const n = t.op('Reshape', [nr, t.int64s([0, x.c, x.s, x.s])]);
     return { v: t.op('Add', [t.op('Mul', [n, vec(`${pre}.weight`, x.c)]), vec(`${pre}.bias`, x.c)]), c: x.c, s: x.s };
   };
   const k = config.firKernel;

@@ -68,6 +68,12 @@ export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[])
     if (!live.has(n.output)) continue;
     const dy = total(n.output);
     if (dy === undefined) continue; // does not reach the loss
+    const custom = t.customGradientOf(n.output);
+    if (custom !== undefined) {
+      const gs = t.withScope(`grad/${n.output}`, () => custom.rule(dy));
+      custom.inputs.forEach((v, i) => add(v, gs[i] as string));
+      continue;
+    }
     const needs = n.inputs.map((i) => live.has(i));
     if (!needs.some((b) => b)) continue;
     t.withScope(`grad/${n.output}`, () => emitRule(t, n, dy, needs, add, unbroadcast, expandTo));
