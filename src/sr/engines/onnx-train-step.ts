@@ -52,6 +52,8 @@ export interface OnnxTrainStep {
   readonly batchSize: number;
   /** The graph's parameters: every trainable tensor (tfjs layout), then the frozen `all_modules.0.W`. */
   readonly params: readonly NcsnppTrainParam[];
+  /** Multiply-adds of one forward pass of the batch (for effective-FLOP/s figures). */
+  readonly forwardMacs: number;
   /**
    * Runs forward, loss and backward.
    * @param params every entry of {@link params} by name (the frozen Fourier W included)
@@ -70,6 +72,8 @@ export interface OnnxTrainStepOptions {
   readonly imageSize?: number;
   /** onnxruntime intra-op threads; default 2 (this machine's cores). */
   readonly intraOpNumThreads?: number;
+  /** Let onnxruntime's threads spin between kernels; default false (see docs/onnx-training.md). */
+  readonly spinning?: boolean;
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -114,6 +118,9 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // No busy-waiting between the ~3,000 small kernels of a step: on a loaded machine a spinning
+      // pool waits for its descheduled thread at every barrier (measured: 2-3x slower steps).
+      extra: { session: { intra_op: { allow_spinning: options.spinning === true ? '1' : '0' } } },
     });
   } catch (err) {
     throw new BackendError(`onnxruntime rejected the training graph: ${(err as Error).message}`, { reason: (err as Error).message });
@@ -148,6 +155,7 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
     config: net,
     batchSize,
     params: graph.params,
+    forwardMacs: graph.forwardMacs,
     async run(inputs, params) {
       if (session === null) throw new BackendError('onnx training step used after release()');
       const feeds: OrtFeed[] = [];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../contracts';
-import type { OnnxTrainInputs } from '../engines/onnx-train-step';
+import type { OnnxTrainInputs } from '../engines';
 import type { DsmBatch } from '../losses';
 import type { NoiseSource } from '../noise';
 import type { ScoreNetwork } from '../score-fn';

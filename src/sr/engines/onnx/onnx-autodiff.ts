@@ -68,6 +68,12 @@ export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[])
     if (!live.has(n.output)) continue;
     const dy = total(n.output);
     if (dy === undefined) continue; // does not reach the loss
+    const custom = t.customGradientOf(n.output);
+    if (custom !== undefined) {
+      const gs = t.withScope(`grad/${n.output}`, () => custom.rule(dy));
+      custom.inputs.forEach((v, i) => add(v, gs[i] as string));
+      continue;
+    }
     const needs = n.inputs.map((i) => live.has(i));
     if (!needs.some((b) => b)) continue;
     t.withScope(`grad/${n.output}`, () => emitRule(t, n, dy, needs, add, unbroadcast, expandTo));
@@ -228,26 +234,48 @@ function emitRule(
       const group = int(attrs.group, 1);
       const k = ints(attrs.kernel_shape, w.slice(2));
       if (ints(attrs.dilations, [1, 1]).some((d) => d !== 1)) throw new Error('ONNX autodiff: dilated Conv is not supported');
+      const ys = t.shape(y);
+      const plain = group === 1 && strides.every((v) => v === 1);
+      const [kh = 1, kw = 1] = k;
       if (needs[0]) {
-        // dx = ConvTranspose(dy, w): the adjoint of the convolution, same strides, pads, groups.
-        const ys = t.shape(y);
-        const outPad = [0, 1].map((i) => (x[2 + i] ?? 0) - ((strides[i] ?? 1) * ((ys[2 + i] ?? 0) - 1) + (k[i] ?? 0) - (pads[i] ?? 0) - (pads[i + 2] ?? 0)));
-        const at: Record<string, AttrInput> = { kernel_shape: k, strides, pads, group };
-        if (outPad.some((p) => p !== 0)) at.output_padding = outPad;
-        add(a, t.op('ConvTranspose', [dy, b], at));
+        if (plain) {
+          // Stride 1: dx = Conv(dy padded (k-1-p), w with in/out swapped and flipped in space), a
+          // forward convolution (onnxruntime's ConvTranspose is several times slower here).
+          let wt = t.op('Transpose', [b], { perm: [1, 0, 2, 3] });
+          if (kh > 1) wt = t.op('Gather', [wt, t.int64s([...Array(kh).keys()].reverse())], { axis: 2 });
+          if (kw > 1) wt = t.op('Gather', [wt, t.int64s([...Array(kw).keys()].reverse())], { axis: 3 });
+          const p = [kh - 1 - (pads[0] ?? 0), kw - 1 - (pads[1] ?? 0), kh - 1 - (pads[2] ?? 0), kw - 1 - (pads[3] ?? 0)];
+          add(a, t.op('Conv', [dy, wt], { kernel_shape: k, pads: p }));
+        } else {
+          // dx = ConvTranspose(dy, w): the adjoint of the convolution, same strides, pads, groups.
+          const outPad = [0, 1].map((i) => (x[2 + i] ?? 0) - ((strides[i] ?? 1) * ((ys[2 + i] ?? 0) - 1) + (k[i] ?? 0) - (pads[i] ?? 0) - (pads[i + 2] ?? 0)));
+          const at: Record<string, AttrInput> = { kernel_shape: k, strides, pads, group };
+          if (outPad.some((p) => p !== 0)) at.output_padding = outPad;
+          add(a, t.op('ConvTranspose', [dy, b], at));
+        }
       }
       if (needs[1]) {
-        // dw[o,i,u,v] = sum_{n,p,q} dy[n,o,p,q] xpad[n,i,s p + u,s q + v]: a Conv of x with the
-        // batch and channel axes swapped, dy (swapped) as the filter, dilated by the stride.
-        if (group !== 1) throw new Error('ONNX autodiff: weight gradient of a grouped Conv is not supported');
-        const xt = t.op('Transpose', [a], { perm: [1, 0, 2, 3] });
-        const dyt = t.op('Transpose', [dy], { perm: [1, 0, 2, 3] });
-        let dw = t.op('Conv', [xt, dyt], { pads, dilations: strides });
-        const ds = t.shape(dw);
-        if ((ds[2] ?? 0) !== (w[2] ?? 0) || (ds[3] ?? 0) !== (w[3] ?? 0)) {
-          dw = t.op('Slice', [dw, t.int64s([0, 0]), t.int64s([w[2] ?? 0, w[3] ?? 0]), t.int64s([2, 3])]);
+        // dw[o,i,u,v] = sum_{n,p,q} dy[n,o,p,q] xpad[n,i,p+u,q+v]: one GEMM of dy [O, N*P*Q] with the
+        // k*k shifted copies of x [I*k*k, N*P*Q] (explicit im2col, batch folded into the sum).
+        if (!plain) throw new Error('ONNX autodiff: weight gradient only for stride-1 ungrouped Conv');
+        const [ci = 0] = [x[1]];
+        const [n = 0, co = 0, ho = 0, wo = 0] = ys;
+        const xt = t.op('Transpose', [a], { perm: [1, 0, 2, 3] }); // [I,N,H,W]
+        let cols: string;
+        if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) cols = t.op('Reshape', [xt, t.int64s([ci, n * ho * wo])]);
+        else {
+          const xp = t.op('Pad', [xt, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+          const shifted: string[] = [];
+          for (let u = 0; u < kh; u++) {
+            for (let v = 0; v < kw; v++) {
+              const sl = t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]);
+              shifted.push(t.op('Reshape', [sl, t.int64s([ci, 1, n * ho * wo])]));
+            }
+          }
+          cols = t.op('Reshape', [t.op('Concat', shifted, { axis: 1 }), t.int64s([ci * kh * kw, n * ho * wo])]);
         }
-        add(b, t.op('Transpose', [dw], { perm: [1, 0, 2, 3] }));
+        const dyc = t.op('Reshape', [t.op('Transpose', [dy], { perm: [1, 0, 2, 3] }), t.int64s([co, n * ho * wo])]);
+        add(b, t.op('Reshape', [t.op('Gemm', [dyc, cols], { transB: 1 }), t.int64s([...w])]));
       }
       if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
       return;

@@ -11,6 +11,12 @@ export interface TapeNode {
 
 type Shape = readonly number[];
 
+/** A hand-written gradient rule (see {@link OnnxTape.customGradient}). */
+export interface CustomGradient {
+  readonly inputs: readonly string[];
+  readonly rule: (dy: string) => readonly string[];
+}
+
 function shapeText(s: Shape): string {
   return `[${s.join(',')}]`;
 }
@@ -54,6 +60,7 @@ export class OnnxTape {
   readonly nodes: TapeNode[] = [];
   readonly #shapes = new Map<string, number[]>();
   readonly #int64Values = new Map<string, readonly number[]>();
+  readonly #customGrads = new Map<string, CustomGradient>();
 
   /** Declares a graph input (or any externally provided value) of static shape. */
   declare(name: string, shape: Shape): string {
@@ -98,6 +105,19 @@ export class OnnxTape {
     return out;
   }
 
+  /**
+   * Gives `output` a hand-written gradient (a closed form cheaper than differentiating the nodes
+   * that computed it): reverse mode then calls `rule(dy)` for d loss / d inputs[i] and never
+   * visits the nodes between `inputs` and `output` (they must not be used elsewhere).
+   */
+  customGradient(output: string, inputs: readonly string[], rule: (dy: string) => readonly string[]): void {
+    this.#customGrads.set(output, { inputs: [...inputs], rule });
+  }
+
+  customGradientOf(output: string): CustomGradient | undefined {
+    return this.#customGrads.get(output);
+  }
+
   /** Values of an int64 constant made by {@link int64s}. */
   constValues(v: string): readonly number[] {
     return this.#consts(v);
@@ -117,6 +137,11 @@ export class OnnxTape {
     switch (op) {
       case 'Sum':
         return inputs.reduce<number[]>((acc, _, i) => broadcastShapes(acc, s(i), op), []);
+      case 'Gather': {
+        const x = s(0);
+        const axis = rankAxis(intAttr(attrs.axis, 0), x.length);
+        return [...x.slice(0, axis), ...s(1), ...x.slice(axis + 1)];
+      }
       case 'Where':
         return broadcastShapes(broadcastShapes(s(0), s(1), op), s(2), op);
       case 'Reshape': {

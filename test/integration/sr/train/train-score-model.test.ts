@@ -181,7 +181,9 @@ describe('trainScoreModel (onnx engine; optimiser on tfjs wasm)', () => {
       return seen;
     };
     const a = await losses('tfjs');
+    const before = tf.memory().numTensors;
     const b = await losses('onnx');
+    expect(tf.memory().numTensors).toBe(before);
     expect(b).toHaveLength(4);
     // Step 0 has lr 0 (warmup), so steps 0 and 1 see identical weights; later steps drift by float32 rounding of the gradients only.
     b.forEach((v, i) => expect(Math.abs(v - (a[i] ?? NaN)) / (a[i] ?? NaN)).toBeLessThan(1e-4));
