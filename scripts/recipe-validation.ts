@@ -6,7 +6,8 @@
  * ×8 (16 px, clean) and random CCTV-like LR_0 (12–64 px, blur, noise, JPEG).
  *
  *   node -r ts-node/register/transpile-only scripts/recipe-validation.ts --model <dir> [--model <dir> ...]
- *        [--data out/identity-data] [--faces 24] [--samplers heun:1,heun:4,heun:10] [--engine onnx] [--json out.json]
+ *        [--data out/identity-data] [--faces 24] [--samplers heun:1,heun:4,heun:10] [--samplers-2 adaptive,...]
+ *        [--conditions true,shuffled,null] [--engine onnx] [--json out.json]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
   const faces = Number(a.faces?.[0] ?? 24);
   const samplers = (a.samplers?.[0] ?? 'heun:1,heun:4,heun:10').split(',');
   const engine = (a.engine?.[0] ?? 'onnx') as SrEngineName;
+  const wanted = (a.conditions?.[0] ?? 'true,shuffled,null').split(',');
+  // Per model, its own sampler list: --samplers applies to every model unless --samplers-<n> (1-based) names one.
   await initBackend('auto');
   const { caches: dirs, batches } = await recipeValidationBatches(dataRoot, faces);
   const rows: Row[] = [];
@@ -83,7 +86,8 @@ async function main(): Promise<void> {
     const bic = [...Array(batch.batchSize).keys()].map((b) => batch.y.slice(b * px, (b + 1) * px));
     rows.push({ model: '-', degradation, method: 'bicubic', sampler: '-', nfe: 0, ...scores(batch, bic), faces: batch.batchSize });
   }
-  for (const m of models) {
+  for (const [mi, m] of models.entries()) {
+    const modelSamplers = (a[`samplers-${mi + 1}`]?.[0] ?? samplers.join(',')).split(',');
     const model = await loadSrModel({ model: m, engine });
     try {
       for (const [degradation, batch] of Object.entries(batches)) {
@@ -94,15 +98,15 @@ async function main(): Promise<void> {
           'shuffled F_M': shuffledFeatures(batch),
           'null F_M': [...Array(batch.batchSize).keys()].map(() => new Float32Array(d)),
         };
-        for (const spec of samplers) {
+        for (const spec of modelSamplers) {
           const [name, steps] = spec.split(':');
-          for (const [method, feats] of Object.entries(conds)) {
+          for (const [method, feats] of Object.entries(conds).filter(([k]) => wanted.includes(k.split(' ')[0] ?? ''))) {
             const t0 = Date.now();
             const out = await enhanceFaces(
               feats.map((f, b) => ({ lrImageHWC: batch.y.slice(b * px, (b + 1) * px), size: batch.size, featureVector: f, seed: b })),
-              { model, sampler: name, ...(steps === undefined ? {} : { steps: Number(steps) }), batchSize: 8 },
+              { model, ...(name === 'default' ? {} : { sampler: name }), ...(steps === undefined ? {} : { steps: Number(steps) }), batchSize: 8 },
             );
-            const r: Row = { model: path.basename(m), degradation, method, sampler: spec, nfe: out[0]?.networkEvaluations ?? 0, ...scores(batch, out.map((o) => o.imageHWC)), faces: batch.batchSize };
+            const r: Row = { model: path.basename(m), degradation, method, sampler: name === 'default' ? `default: ${out[0]?.sampler ?? ''}` : spec, nfe: out[0]?.networkEvaluations ?? 0, ...scores(batch, out.map((o) => o.imageHWC)), faces: batch.batchSize };
             rows.push(r);
             console.error(`${r.model} ${degradation} ${method} ${spec}: ${r.psnrDb.toFixed(2)} dB, SSIM ${r.ssim.toFixed(3)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
           }
