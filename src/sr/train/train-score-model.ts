@@ -109,7 +109,7 @@ export interface TrainResult {
 }
 
 /** Settings a resumed run must share with its checkpoint (the others may change between runs). */
-const RESUME_FIXED: readonly (keyof TrainConfig)[] = ['model', 'batchSize', 'lr', 'beta1', 'beta2', 'adamEps', 'warmupSteps', 'gradClipNorm', 'emaDecay', 'lossEps', 'seed', 'randomFlip', 'patchSize'];
+const RESUME_FIXED: readonly (keyof TrainConfig)[] = ['model', 'batchSize', 'lr', 'beta1', 'beta2', 'adamEps', 'warmupSteps', 'gradClipNorm', 'emaDecay', 'lossEps', 'seed', 'randomFlip', 'patchSize', 'recipe'];
 
 function configJson(c: TrainConfig): JsonObject {
   return JSON.parse(JSON.stringify(c)) as JsonObject;
@@ -184,9 +184,11 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       try {
         const saved = ckpt.state.config as Record<string, unknown>;
         const now = configJson(config) as Record<string, unknown>;
-        const diff = RESUME_FIXED.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+        // A checkpoint from before a setting existed has that setting's default (recipe: null, the paper's).
+        const savedValue = (k: keyof TrainConfig): unknown => (k === 'recipe' ? (saved[k] ?? null) : saved[k]);
+        const diff = RESUME_FIXED.filter((k) => JSON.stringify(savedValue(k)) !== JSON.stringify(now[k]));
         if (diff.length > 0) {
-          throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(saved[k])).join(', ')})`, { option: diff[0] });
+          throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(savedValue(k))).join(', ')})`, { option: diff[0] });
         }
         if (ckpt.state.dataset.inputsHash !== source.inputsHash) {
           throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${source.inputsHash})`, { option: 'dataDir' });

@@ -154,6 +154,8 @@ describe('training the residual-EDM recipe', () => {
         expect(Buffer.from((await u!.data()).buffer).equals(Buffer.from((await t.data()).buffer))).toBe(true);
       }
     }
+    // Another recipe (σ_d) cannot continue this run.
+    await expect(trainScoreModel({ ...base(split, 4), resume: true, recipe: { sigmaData: 0.1 } })).rejects.toThrow(/different recipe/);
     const loaded = await loadSrModel({ model: straight, engine: 'onnx' });
     try {
       expect(loaded.formulation).toEqual({ kind: 'residual-edm', sigmaData: 0.07, lrInput: 'native' });
