@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import type { JobRow, JsonValue, Store } from '../store';
+import { isStoreUnwritable, type JobRow, type JsonValue, type Store } from '../store';
 
 export type TaskKind = 'enhance' | 'export';
 export const TASK_KINDS: readonly TaskKind[] = Object.freeze(['enhance', 'export']);
@@ -97,7 +97,7 @@ export class TaskRunner {
   constructor(private readonly store: Store) {
     this.instanceId = randomBytes(6).toString('hex');
     this.workerId = `serve:${os.hostname()}:${process.pid}:${this.instanceId}`;
-    this.interruptedAtStart = Object.freeze(store.info().readonly ? [] : this.interruptOrphans());
+    this.interruptedAtStart = Object.freeze(store.info().readonly ? [] : this.interruptOrphansIfWritable());
   }
 
   /**
@@ -211,6 +211,16 @@ export class TaskRunner {
       startedAtMs: job.startedAtMs,
       finishedAtMs: job.finishedAtMs,
     });
+  }
+
+  /** As interruptOrphans; on a store that cannot be written (disk full) the pages still serve and the rows stay as they are. */
+  private interruptOrphansIfWritable(): number[] {
+    try {
+      return this.interruptOrphans();
+    } catch (err) {
+      if (isStoreUnwritable(err)) return [];
+      throw err;
+    }
   }
 
   /** Marks interrupted the queued and running tasks of server processes on this host that are gone. */
