@@ -142,6 +142,7 @@ export async function computeSourceResults(
       ...(d.analysisMaxWidth !== null ? { analysisMaxWidth: d.analysisMaxWidth } : {}),
       maxBufferedFrames: d.maxBufferedFrames,
       onDamage: d.onDamage,
+      stallTimeoutMs: d.stallTimeoutMs,
     },
     deps.binaries,
     { demand$ },

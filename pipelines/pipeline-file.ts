@@ -78,6 +78,8 @@ export interface WatchPipeline extends PipelineBase {
     readonly includeExisting: boolean;
     readonly depth: number | null;
     readonly videoExtensions: readonly string[] | null;
+    /** Reconciliation scan interval, ms (0: none); see src/ingest `WatchFoldersOptions.rescanIntervalMs`. Default 30000. */
+    readonly rescanIntervalMs: number;
   };
 }
 
@@ -156,6 +158,7 @@ const watchSchema = z
         includeExisting: z.boolean().default(true),
         depth: z.number().int().min(0).max(1000).nullable().default(null),
         videoExtensions,
+        rescanIntervalMs: z.union([z.literal(0), z.number().int().min(100).max(86_400_000)]).default(30000),
       })
       .strict()
       .default({}),

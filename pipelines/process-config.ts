@@ -37,6 +37,12 @@ export interface ProcessDecodeConfig {
   readonly maxBufferedFrames: number;
   /** Damaged input: 'stop' keeps only frames from before the first error (default); 'continue' keeps what ffmpeg still decodes. */
   readonly onDamage: DamagePolicy;
+  /**
+   * Watchdog, ms, integer in [100, 3600000]: ffprobe not finished, or ffmpeg silent (no frame, no
+   * output) while the pipeline waits, for this long → its process group is killed and the source
+   * fails with reason 'stalled'; the run goes on (src/ingest `DecodeOptions.stallTimeoutMs`). Default 60000.
+   */
+  readonly stallTimeoutMs: number;
 }
 
 /** The face detectors `processSource` can run, by name (docs/pipeline.md, "Detectors"). */
@@ -151,6 +157,7 @@ const decodeSchema = z
     durationMs: z.number().finite().gt(0).nullable().default(null),
     maxBufferedFrames: z.number().int().min(1).max(64).default(2),
     onDamage: z.enum(DAMAGE_POLICIES as [DamagePolicy, ...DamagePolicy[]]).default('stop'),
+    stallTimeoutMs: z.number().int().min(100).max(3_600_000).default(60000),
   })
   .strict();
 

@@ -132,7 +132,7 @@ export async function processSource(
   const t0 = Date.now();
   const storePath = path.resolve(filePath);
   const runId = opts.runId ?? null;
-  const { source, probe, problem } = await registerSource(store, storePath, filePath, deps.binaries, runId);
+  const { source, probe, problem } = await registerSource(store, storePath, filePath, deps.binaries, runId, config.decode.stallTimeoutMs);
   const sourceId = source.id;
   const durationMs = probe?.durationMs ?? source.durationMs;
 

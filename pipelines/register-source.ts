@@ -66,13 +66,21 @@ function probeInput(probe: SourceProbe): SourceProbeInput {
  * @param storePath the absolute path the store keys the source by.
  * @throws StoreError when the store refuses the source.
  */
-export async function registerSource(store: Store, storePath: string, filePath: string, binaries: FfmpegBinaries, runId: number | null): Promise<RegisteredSource> {
+export async function registerSource(
+  store: Store,
+  storePath: string,
+  filePath: string,
+  binaries: FfmpegBinaries,
+  runId: number | null,
+  /** ffprobe's watchdog, ms (ProcessDecodeConfig.stallTimeoutMs); default probeSource's 30000. */
+  probeTimeoutMs?: number,
+): Promise<RegisteredSource> {
   let fp: StoredFingerprint | null = null;
   let probe: SourceProbe | null = null;
   let problem: unknown = null;
   try {
     fp = await fingerprint(filePath);
-    probe = await probeSource(filePath, binaries);
+    probe = await probeSource(filePath, binaries, probeTimeoutMs !== undefined ? { timeoutMs: probeTimeoutMs } : {});
   } catch (err) {
     problem = err;
   }

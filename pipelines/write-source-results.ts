@@ -1,4 +1,4 @@
-import type { Store } from '../src/store';
+import { isStoreUnwritable, type Store } from '../src/store';
 import type { SourceComputation } from './compute-source-results';
 
 /** How writing a computation went. */
@@ -27,6 +27,8 @@ function messageOf(err: unknown): string {
  *   ran to the end; after a decode error the tracks from before it are kept and the source fails
  *   with the reason (docs/pipeline.md, "Failures").
  * A store error while writing fails the source with the reason. Never throws for the data.
+ * @throws StoreError when the store cannot be written at all (`isStoreUnwritable`: disk full,
+ *   read-only): the source is left as it was (not done; its earlier results, if any, intact).
  */
 export function writeSourceResults(store: Store, sourceId: number, c: SourceComputation, runId: number | null): SourceWriteOutcome {
   const fail = (reason: string): SourceWriteOutcome => {
@@ -43,6 +45,8 @@ export function writeSourceResults(store: Store, sourceId: number, c: SourceComp
     store.markSourceFailed(sourceId, reason);
     return { status: 'failed', reason, tracks: report.trackIds.length, trackIds: report.trackIds, resultsStored: true };
   } catch (err) {
+    // Disk full, read-only: nothing can be recorded; the source stays not done for the next run.
+    if (isStoreUnwritable(err)) throw err;
     return fail(`storing the results failed: ${messageOf(err)}`);
   }
 }

@@ -5,6 +5,7 @@ import { expandInputs, type InputReport } from '../ingest';
 import type { JsonValue, Store } from '../store';
 import type { BatchOptions } from './batch-options';
 import { closeInterruptedRuns } from './close-interrupted-runs';
+import { finishFailedRun } from './finish-failed-run';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 
@@ -111,7 +112,7 @@ export async function runBatch(
       hooks.onSourceEnd?.(index, files.length, r);
     }
   } catch (err) {
-    store.finishRun(run.id, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+    finishFailedRun(store, run.id, err);
     throw err;
   }
   const outcomes = results.map(outcomeOf).filter((o): o is SourceOutcome => o !== null);

@@ -171,6 +171,7 @@ async function runWatchPipeline(spec: WatchPipeline, hooks: RunPipelineHooks, lo
           usePolling: w.usePolling,
           includeExisting: w.includeExisting,
           depth: w.depth,
+          rescanIntervalMs: w.rescanIntervalMs,
           ...(w.videoExtensions !== null ? { videoExtensions: w.videoExtensions } : {}),
         },
         ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),

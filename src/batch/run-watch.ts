@@ -5,6 +5,7 @@ import type { JsonValue, Store } from '../store';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 import { closeInterruptedRuns } from './close-interrupted-runs';
+import { finishFailedRun } from './finish-failed-run';
 
 /** Options of {@link runWatch}. */
 export interface RunWatchOptions {
@@ -80,7 +81,7 @@ export async function runWatch(store: Store, folders: readonly string[], process
     }
   } catch (err) {
     await watch.close();
-    store.finishRun(run.id, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+    finishFailedRun(store, run.id, err);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -16,6 +16,7 @@ interface WatchCliOptions {
   readonly stabilityMs?: string;
   readonly pollMs?: string;
   readonly polling?: boolean;
+  readonly rescanMs?: string;
   readonly queue?: string;
   readonly queuePrefix: string;
 }
@@ -38,6 +39,7 @@ export function registerWatchCommand(program: Command, io: CliIo): void {
     .option('--stability-ms <ms>', 'a file is complete when unchanged for this long (default 5000)')
     .option('--poll-ms <ms>', 'how often settling files are checked (default 500)')
     .option('--polling', 'poll the folders instead of inotify (NFS/SMB shares)')
+    .option('--rescan-ms <ms>', 'list the folders again this often to take files whose events were missed; 0: never (default 30000)')
     .option('--queue <redis-url>', 'send each file to `fasr worker`s through Redis; this process owns the store (docs/deployment.md)')
     .option('--queue-prefix <name>', "Redis key prefix of the queue (the workers' --prefix)", 'fasr')
     .action(async (folders: string[], opts: WatchCliOptions) => {
@@ -45,6 +47,7 @@ export function registerWatchCommand(program: Command, io: CliIo): void {
       if (opts.stabilityMs !== undefined) watch.stabilityMs = positiveInt('--stability-ms', opts.stabilityMs);
       if (opts.pollMs !== undefined) watch.pollIntervalMs = positiveInt('--poll-ms', opts.pollMs);
       if (opts.polling === true) watch.usePolling = true;
+      if (opts.rescanMs !== undefined) watch.rescanIntervalMs = opts.rescanMs.trim() === '0' ? 0 : positiveInt('--rescan-ms', opts.rescanMs);
       const spec = parsePipeline(
         { kind: 'watch', db: opts.db, folders, force: opts.force === true, backend: opts.backend, process: processSection(opts), watch },
         '(command line)',

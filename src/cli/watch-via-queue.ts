@@ -33,6 +33,7 @@ export async function watchViaQueue(spec: PipelineSpec, queue: { readonly url: s
         usePolling: w.usePolling,
         includeExisting: w.includeExisting,
         depth: w.depth,
+        rescanIntervalMs: w.rescanIntervalMs,
         ...(w.videoExtensions !== null ? { videoExtensions: w.videoExtensions } : {}),
       },
       signal,

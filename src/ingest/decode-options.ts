@@ -46,6 +46,17 @@ export interface DecodeOptions {
    * frames already emitted stay valid.
    */
   readonly onDamage?: DamagePolicy;
+  /**
+   * Watchdog, ms, integer in [100, 3600000]: when ffprobe does not finish, or ffmpeg produces
+   * nothing (no frame bytes, no log line) for this long while the consumer is waiting for frames,
+   * its process group is SIGKILLed and the stream ends with an InputError (reason 'stalled')
+   * after the frames already decoded: a stalled network mount, a FIFO, a live playlist that
+   * never ends. Time the decoder spends paused because the consumer has not taken its frames
+   * does not count. Default 60000: far above any pause of a healthy decode of a local or LAN
+   * file (ffmpeg prints a line per sampled frame), short enough that a stuck input costs a
+   * minute of the night, not the night.
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 /** {@link DecodeOptions} with defaults applied. */
@@ -59,6 +70,7 @@ export interface ResolvedDecodeOptions {
   readonly analysisMaxWidth: number | null;
   readonly maxBufferedFrames: number;
   readonly onDamage: DamagePolicy;
+  readonly stallTimeoutMs: number;
 }
 
 /** Defaults of the optional {@link DecodeOptions} fields. */
@@ -69,9 +81,10 @@ export const DEFAULT_DECODE_OPTIONS = Object.freeze({
   analysisMaxWidth: null,
   maxBufferedFrames: 2,
   onDamage: 'stop',
+  stallTimeoutMs: 60000,
 } as const);
 
-const KEYS: readonly string[] = ['sourceId', 'fps', 'startMs', 'durationMs', 'analysisMaxWidth', 'maxBufferedFrames', 'onDamage'];
+const KEYS: readonly string[] = ['sourceId', 'fps', 'startMs', 'durationMs', 'analysisMaxWidth', 'maxBufferedFrames', 'onDamage', 'stallTimeoutMs'];
 
 function fail(name: string, expected: string, received: unknown): never {
   throw new InputError(`decode option "${name}": expected ${expected}, received ${JSON.stringify(received) ?? String(received)}`, { option: name });
@@ -110,5 +123,9 @@ export function resolveDecodeOptions(opts: DecodeOptions): ResolvedDecodeOptions
   }
   const onDamage = opts.onDamage ?? DEFAULT_DECODE_OPTIONS.onDamage;
   if (!DAMAGE_POLICIES.includes(onDamage)) fail('onDamage', `one of ${DAMAGE_POLICIES.map((p) => `'${p}'`).join(', ')}`, onDamage);
-  return Object.freeze({ sourceId, fps, startMs, durationMs, analysisMaxWidth, maxBufferedFrames, onDamage });
+  const stallTimeoutMs = opts.stallTimeoutMs ?? DEFAULT_DECODE_OPTIONS.stallTimeoutMs;
+  if (typeof stallTimeoutMs !== 'number' || !Number.isInteger(stallTimeoutMs) || stallTimeoutMs < 100 || stallTimeoutMs > 3_600_000) {
+    fail('stallTimeoutMs', 'an integer in [100, 3600000] (ms)', stallTimeoutMs);
+  }
+  return Object.freeze({ sourceId, fps, startMs, durationMs, analysisMaxWidth, maxBufferedFrames, onDamage, stallTimeoutMs });
 }

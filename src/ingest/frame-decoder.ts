@@ -104,6 +104,9 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
   private lastPtsMs: number | null = null;
   private wake: (() => void) | null = null;
   private exitWaiters: (() => void)[] = [];
+  /** Last sign of life from ffmpeg (bytes on a pipe, a log line) or of a consumer-side pause, ms since the epoch. */
+  private lastProgressMs = 0;
+  private watchdog: NodeJS.Timeout | null = null;
 
   /** Use {@link openFrameDecoder}, which validates its arguments. */
   constructor(
@@ -210,7 +213,8 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
   }
 
   private async start(): Promise<void> {
-    const probe = await probeSource(this.filePath, this.binaries);
+    // ffprobe prints nothing before it is done: no answer within the stall window is no progress.
+    const probe = await probeSource(this.filePath, this.binaries, { timeoutMs: this.opts.stallTimeoutMs });
     this.probeResult = probe;
     if (this.stopReason !== null) return; // closed while probing
     const plan = buildDecodePlan(this.filePath, probe, this.opts);
@@ -232,13 +236,21 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
       killProcessGroup(child, 'SIGKILL');
       throw new FfmpegError('decodeFrames: ffmpeg was started without the expected pipes', null, '', { path: this.filePath });
     }
-    full.on('readable', () => this.pump());
+    this.lastProgressMs = Date.now();
+    this.watchdog = setInterval(() => this.checkStall(), Math.max(50, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4))));
+    full.on('readable', () => {
+      this.lastProgressMs = Date.now();
+      this.pump();
+    });
     full.on('end', () => {
       this.fullEnded = true;
       this.notify();
     });
     if (ana !== null && ana !== undefined && 'read' in ana) {
-      ana.on('readable', () => this.pump());
+      ana.on('readable', () => {
+        this.lastProgressMs = Date.now();
+        this.pump();
+      });
       ana.on('end', () => {
         this.analysisEnded = true;
         this.notify();
@@ -247,7 +259,10 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
       this.analysisEnded = true;
     }
     stderr.setEncoding('utf8');
-    stderr.on('data', (chunk: string) => this.onStderr(chunk));
+    stderr.on('data', (chunk: string) => {
+      this.lastProgressMs = Date.now();
+      this.onStderr(chunk);
+    });
     stderr.on('end', () => {
       this.onStderr('\n');
       this.stderrEnded = true;
@@ -269,9 +284,41 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
     child.on('exit', (code, signal) => this.onExit(code, signal));
   }
 
+  /**
+   * The watchdog: ffmpeg has printed nothing and written nothing for `stallTimeoutMs` although
+   * the buffer has room (the consumer is not what holds it back): stop with reason 'stalled'.
+   */
+  private checkStall(): void {
+    if (this.exited || this.stopReason !== null) {
+      this.stopWatchdog();
+      return;
+    }
+    const now = Date.now();
+    // Paused by back-pressure (the consumer has not taken the frames): not ffmpeg's stall.
+    if (this.buffered() >= this.opts.maxBufferedFrames) {
+      this.lastProgressMs = now;
+      return;
+    }
+    const idleMs = now - this.lastProgressMs;
+    if (idleMs < this.opts.stallTimeoutMs) return;
+    this.failure = new InputError(
+      `decodeFrames: ${this.filePath}: no progress (no frame, no output from ffmpeg) for ${idleMs} ms after ${this.emitted + this.ready.length} frames ` +
+        `(stallTimeoutMs ${this.opts.stallTimeoutMs}: a stalled mount, a FIFO or an input that never ends); ffmpeg's process group was killed`,
+      { path: this.filePath, reason: 'stalled', stallTimeoutMs: this.opts.stallTimeoutMs, framesEmitted: this.emitted, lastPtsMs: this.lastPtsMs, stderrTail: this.tail.text() },
+    );
+    this.stopWatchdog();
+    this.beginStop('failed');
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.exited) return;
     this.exited = true;
+    this.stopWatchdog();
     this.exitCode = code;
     this.exitSignal = signal;
     for (const w of this.exitWaiters.splice(0)) w();
@@ -426,6 +473,7 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
 
   private finish(): void {
     this.finished = true;
+    this.stopWatchdog();
     this.fullQueue.length = 0;
     this.analysisQueue.length = 0;
     this.kill();

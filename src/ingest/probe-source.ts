@@ -147,8 +147,9 @@ export function assertReadableFile(filePath: unknown, where: string): fs.Stats {
  * @param binaries from `resolveFfmpegBinaries()`.
  * @throws InputError (context: path, reason, and for ffprobe failures exitCode and stderrTail) for a
  *   missing, unreadable, empty, non-media or truncated file, a file without a video stream, or a video
- *   stream with an unknown codec; FfmpegError when ffprobe itself misbehaves (cannot start, killed,
- *   times out, prints invalid JSON).
+ *   stream with an unknown codec, or (reason 'stalled') an input ffprobe does not finish within
+ *   `timeoutMs` (its process group is then SIGKILLed); FfmpegError when ffprobe itself misbehaves
+ *   (cannot start, killed, prints invalid JSON).
  */
 export async function probeSource(filePath: string, binaries: FfmpegBinaries, opts: ProbeOptions = {}): Promise<SourceProbe> {
   assertFfmpegBinaries(binaries, 'probeSource');
@@ -169,7 +170,12 @@ export async function probeSource(filePath: string, binaries: FfmpegBinaries, op
     throw new FfmpegError(`probeSource: cannot run ffprobe at ${binaries.ffprobe.path}: ${r.startError.message}`, null, r.stderrTail, { path: filePath });
   }
   if (r.timedOut) {
-    throw new FfmpegError(`probeSource: ffprobe did not finish within ${timeoutMs} ms on ${filePath}`, r.exitCode, r.stderrTail, { path: filePath });
+    // ffprobe prints its answer only at the end: no answer in time is no progress. A FIFO or a
+    // stalled mount blocks it in open()/read(); a live playlist never ends.
+    throw new InputError(
+      `probeSource: ${filePath}: no progress: ffprobe did not finish within ${timeoutMs} ms (a stalled mount, a FIFO or an input that never ends); its process group was killed`,
+      { path: filePath, reason: 'stalled', timeoutMs, stderrTail: r.stderrTail },
+    );
   }
   if (r.exitCode !== 0) {
     if (r.exitCode === null) {

@@ -8,6 +8,7 @@ import { HttpError } from './http-error';
 import { idParam } from './query-params';
 import type { ServeContext } from './serve-context';
 import { orNotFound } from './store-lookups';
+import type { TaskView } from './task-runner';
 
 const ENHANCE_KEYS = ['seed', 'sampler', 'steps'] as const;
 const EXPORT_KEYS = ['trackIds'] as const;
@@ -64,41 +65,69 @@ function describeOptions(o: EnhanceTrackOptions): string {
   return parts.length === 0 ? 'defaults' : parts.join(', ');
 }
 
-/**
- * The actions: POST /api/tracks/:id/enhance, POST /api/sources/:id/enhance, POST /api/export.
- * Read-only mode → 403; an action missing from this build → 501 with the reason; otherwise the
- * request is validated (ids must exist) and queued as a task (202 with the task to poll).
- */
-export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): void {
-  const { store, actions } = ctx;
-  const refuse = (what: 'enhance' | 'export'): void => {
-    if (ctx.config.readOnly) throw new HttpError(403, 'E_READ_ONLY', `${what} refused: the server runs in read-only mode`);
-    if ((what === 'enhance' ? actions.enhanceTrack : actions.exportTracks) === null) {
-      throw new HttpError(501, 'E_NOT_AVAILABLE', `${what} is not available: ${actions.unavailableReasons[what]}`);
-    }
-  };
+/** What a task was asked to do, as stored with it; a re-run submits it again. */
+type TaskRequest =
+  | { readonly action: 'enhance-track'; readonly trackId: number; readonly options: EnhanceTrackOptions }
+  | { readonly action: 'enhance-source'; readonly sourceId: number; readonly options: EnhanceTrackOptions }
+  | { readonly action: 'export'; readonly trackIds: readonly number[] };
 
-  app.post('/api/tracks/:id/enhance', async (req, reply) => {
-    refuse('enhance');
+const REQUEST_ACTIONS = ['enhance-track', 'enhance-source', 'export'] as const;
+
+/**
+ * Reads a stored task request back (it comes from the store, so it is checked like a request body).
+ * @throws HttpError 409 when it is not a request this server can run again.
+ */
+function parseTaskRequest(raw: JsonValue, samplers: readonly string[], taskId: number): TaskRequest {
+  const where = `re-run task ${taskId}`;
+  const bad = (why: string): never => {
+    throw new HttpError(409, 'E_NOT_RERUNNABLE', `${where}: its stored request ${why}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('is not an object');
+  const r = raw as Record<string, JsonValue>;
+  const rawAction = r['action'];
+  if (typeof rawAction !== 'string' || !(REQUEST_ACTIONS as readonly string[]).includes(rawAction)) return bad(`has action ${JSON.stringify(rawAction)}, expected one of ${REQUEST_ACTIONS.join(', ')}`);
+  const action = rawAction as TaskRequest['action'];
+  const id = (name: string): number => {
+    const v = r[name];
+    return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : bad(`has ${name} ${JSON.stringify(v)}, expected a positive integer`);
+  };
+  if (action === 'export') return { action, trackIds: parseExportBody({ trackIds: r['trackIds'] }, where) };
+  const options = parseEnhanceBody(r['options'] ?? {}, samplers, where);
+  return action === 'enhance-track' ? { action, trackId: id('trackId'), options } : { action, sourceId: id('sourceId'), options };
+}
+
+/** Refuses an action the server cannot run. @throws HttpError 403 (read-only), 501 (not in this build). */
+function refuseUnavailable(ctx: ServeContext, what: 'enhance' | 'export'): void {
+  if (ctx.config.readOnly) throw new HttpError(403, 'E_READ_ONLY', `${what} refused: the server runs in read-only mode`);
+  if ((what === 'enhance' ? ctx.actions.enhanceTrack : ctx.actions.exportTracks) === null) {
+    throw new HttpError(501, 'E_NOT_AVAILABLE', `${what} is not available: ${ctx.actions.unavailableReasons[what]}`);
+  }
+}
+
+/**
+ * Checks a request against the store (ids must exist) and queues it as a task.
+ * @throws HttpError 403/501 (see refuseUnavailable), 404 (a missing id), 409 (a source without tracks to enhance).
+ */
+function submitTask(ctx: ServeContext, req: TaskRequest): TaskView {
+  const { store, actions } = ctx;
+  const request = req as unknown as JsonValue;
+  if (req.action === 'enhance-track') {
+    refuseUnavailable(ctx, 'enhance');
     const enhance = actions.enhanceTrack;
     if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.enhance);
-    const id = idParam(req.params, 'id');
-    const opts = parseEnhanceBody(req.body, actions.samplers, 'enhance track');
+    const { trackId: id, options: opts } = req;
     orNotFound(() => store.getTrackItem(id));
-    const task = ctx.tasks.submit('enhance', `enhance track ${id} (${describeOptions(opts)})`, 1, async (progress) => {
+    return ctx.tasks.submit('enhance', `enhance track ${id} (${describeOptions(opts)})`, 1, request, async (progress) => {
       const r = await enhance(store, id, opts);
       progress(1);
       return { trackId: id, srOutputId: r.srOutputId, inserted: r.inserted };
     });
-    return reply.code(202).send({ task });
-  });
-
-  app.post('/api/sources/:id/enhance', async (req, reply) => {
-    refuse('enhance');
+  }
+  if (req.action === 'enhance-source') {
+    refuseUnavailable(ctx, 'enhance');
     const enhance = actions.enhanceTrack;
     if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.enhance);
-    const id = idParam(req.params, 'id');
-    const opts = parseEnhanceBody(req.body, actions.samplers, 'enhance source');
+    const { sourceId: id, options: opts } = req;
     orNotFound(() => store.getSource(id));
     const trackIds: number[] = [];
     for (let after = 0; ; ) {
@@ -108,7 +137,7 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): v
       after = page.nextAfterId;
     }
     if (trackIds.length === 0) throw new HttpError(409, 'E_NOTHING', `source ${id} has no tracks with status ok to enhance`);
-    const task = ctx.tasks.submit('enhance', `enhance ${trackIds.length} tracks of source ${id} (${describeOptions(opts)})`, trackIds.length, async (progress) => {
+    return ctx.tasks.submit('enhance', `enhance ${trackIds.length} tracks of source ${id} (${describeOptions(opts)})`, trackIds.length, request, async (progress) => {
       const results: JsonValue[] = [];
       for (const [i, trackId] of trackIds.entries()) {
         const r = await enhance(store, trackId, opts);
@@ -117,25 +146,60 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): v
       }
       return { sourceId: id, results };
     });
-    return reply.code(202).send({ task });
+  }
+  refuseUnavailable(ctx, 'export');
+  const exportTracks = actions.exportTracks;
+  if (exportTracks === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.export);
+  const trackIds = [...req.trackIds];
+  for (const id of trackIds) orNotFound(() => store.getTrackItem(id));
+  return ctx.tasks.submit('export', `export ${trackIds.length} track(s): ${trackIds.slice(0, 10).join(', ')}${trackIds.length > 10 ? ', …' : ''}`, trackIds.length, request, async (progress) => {
+    // The folder is chosen here, never by the request: a fresh, empty one under the export root.
+    fs.mkdirSync(ctx.config.exportDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+    const outDir = path.join(ctx.config.exportDir, `export-${stamp}-${randomBytes(3).toString('hex')}`);
+    fs.mkdirSync(outDir);
+    const r = await exportTracks(store, trackIds, { outDir });
+    progress(trackIds.length);
+    return { outDir: r.outDir, files: [...r.files] };
+  });
+}
+
+/**
+ * The actions: POST /api/tracks/:id/enhance, POST /api/sources/:id/enhance, POST /api/export, and
+ * POST /api/tasks/:id/rerun (a failed or interrupted task's request, submitted again as a new task).
+ * Read-only mode → 403; an action missing from this build → 501 with the reason; otherwise the
+ * request is validated (ids must exist) and queued as a task (202 with the task to poll).
+ */
+export function registerActionRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  app.post('/api/tracks/:id/enhance', async (req, reply) => {
+    refuseUnavailable(ctx, 'enhance');
+    const trackId = idParam(req.params, 'id');
+    const options = parseEnhanceBody(req.body, ctx.actions.samplers, 'enhance track');
+    return reply.code(202).send({ task: submitTask(ctx, { action: 'enhance-track', trackId, options }) });
+  });
+
+  app.post('/api/sources/:id/enhance', async (req, reply) => {
+    refuseUnavailable(ctx, 'enhance');
+    const sourceId = idParam(req.params, 'id');
+    const options = parseEnhanceBody(req.body, ctx.actions.samplers, 'enhance source');
+    return reply.code(202).send({ task: submitTask(ctx, { action: 'enhance-source', sourceId, options }) });
   });
 
   app.post('/api/export', async (req, reply) => {
-    refuse('export');
-    const exportTracks = actions.exportTracks;
-    if (exportTracks === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.export);
+    refuseUnavailable(ctx, 'export');
     const trackIds = parseExportBody(req.body, 'export');
-    for (const id of trackIds) orNotFound(() => store.getTrackItem(id));
-    const task = ctx.tasks.submit('export', `export ${trackIds.length} track(s): ${trackIds.slice(0, 10).join(', ')}${trackIds.length > 10 ? ', …' : ''}`, trackIds.length, async (progress) => {
-      // The folder is chosen here, never by the request: a fresh, empty one under the export root.
-      fs.mkdirSync(ctx.config.exportDir, { recursive: true });
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-      const outDir = path.join(ctx.config.exportDir, `export-${stamp}-${randomBytes(3).toString('hex')}`);
-      fs.mkdirSync(outDir);
-      const r = await exportTracks(store, trackIds, { outDir });
-      progress(trackIds.length);
-      return { outDir: r.outDir, files: [...r.files] };
-    });
-    return reply.code(202).send({ task });
+    return reply.code(202).send({ task: submitTask(ctx, { action: 'export', trackIds }) });
+  });
+
+  app.post('/api/tasks/:id/rerun', async (req, reply) => {
+    if (ctx.config.readOnly) throw new HttpError(403, 'E_READ_ONLY', 're-run refused: the server runs in read-only mode');
+    const id = idParam(req.params, 'id');
+    bodyObject(req.body, [], 're-run task');
+    const task = ctx.tasks.get(id);
+    if (task === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no task with id ${id}`);
+    if (task.status !== 'failed' && task.status !== 'interrupted') {
+      throw new HttpError(409, 'E_NOT_RERUNNABLE', `re-run task ${id}: it is ${task.status}; only failed or interrupted tasks are re-run`);
+    }
+    return reply.code(202).send({ task: submitTask(ctx, parseTaskRequest(task.request, ctx.actions.samplers, id)), rerunOf: id });
   });
 }

@@ -111,7 +111,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServeContext): void
   app.get('/api/tasks/:id', async (req) => {
     const id = idParam(req.params, 'id');
     const task = ctx.tasks.get(id);
-    if (task === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no task with id ${id} (tasks live as long as the server)`);
+    if (task === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no task with id ${id}`);
     return { task };
   });
 }

@@ -53,6 +53,7 @@ a.button, button { background: #1d2b3a; color: #fff; border: 0; padding: .35em .
 button[disabled] { background: #aab2bb; cursor: not-allowed; }
 .task-status { margin-top: .4em; }
 .task-status.failed { color: #b00020; }
+.st-interrupted { background: #fde2c4; }
 .legend { font-size: 12px; }
 .rank { font-weight: 700; }
 `;
@@ -130,6 +131,17 @@ export const APP_JS = `'use strict';
       request('POST', form.getAttribute('data-endpoint'), body).then(function (r) {
         watchTask(r.task, box, function () { location.reload(); });
       }).catch(function (e) { setStatus(box, String(e.message), true); });
+    });
+  });
+
+  // Tasks page: re-run a failed or interrupted task (a new task with the same request).
+  document.querySelectorAll('button.rerun').forEach(function (btn) {
+    btn.addEventListener('click', function () {
+      var box = btn.parentNode.querySelector('.task-status');
+      btn.disabled = true;
+      setStatus(box, 'starting…', false);
+      request('POST', btn.getAttribute('data-endpoint'), {}).then(function () { location.reload(); })
+        .catch(function (e) { btn.disabled = false; setStatus(box, String(e.message), true); });
     });
   });
 

@@ -79,7 +79,7 @@ export function createServeApp(store: Store, config: Readonly<ServeConfig>, acti
   });
   // Only JSON bodies: a cross-site <form> can send text/plain without a CORS preflight.
   app.removeContentTypeParser(['text/plain']);
-  const tasks = new TaskRunner();
+  const tasks = new TaskRunner(store);
   const page: PageContext = Object.freeze({
     readOnly: config.readOnly,
     pollIntervalMs: config.pollIntervalMs,

@@ -9,4 +9,4 @@ export { noActions, type ActionName, type Actions, type EnhanceTrackOptions, typ
 export { HttpError } from './http-error';
 export { CONTENT_SECURITY_POLICY, TOKEN_COOKIE, pathTrickReason, tokensEqual } from './security';
 export { escapeHtml, html, SafeHtml } from './html';
-export { TaskRunner, type TaskView, type TaskKind, type TaskStatus } from './task-runner';
+export { TaskRunner, INTERRUPTED_REASON, TASK_KINDS, type TaskView, type TaskKind, type TaskStatus } from './task-runner';

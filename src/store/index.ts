@@ -3,6 +3,7 @@
  * Schema and transaction contract: docs/store-schema.md.
  */
 export { openStore, DEFAULT_STORE_OPTIONS } from './open-store';
+export { isStoreUnwritable } from './store-unwritable';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 export { float32ToBlob, blobToFloat32 } from './vector-blob';
 export * from './store';

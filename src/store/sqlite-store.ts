@@ -127,6 +127,16 @@ export class SqliteStore implements Store {
     } catch (err) {
       if (err instanceof StoreError) throw err;
       if (isSqliteError(err)) {
+        const unwritable = unwritableReason(err.code);
+        if (unwritable !== null) {
+          throw new StoreError(`${where}: cannot write the store ${this.file}: ${unwritable} (SQLite ${err.code}: ${err.message}); the transaction was rolled back`, {
+            method: where,
+            sqliteCode: err.code,
+            path: this.file,
+            unwritable: true,
+            cause: err,
+          });
+        }
         throw new StoreError(`${where}: SQLite ${err.code}: ${err.message}`, { method: where, sqliteCode: err.code, cause: err });
       }
       throw err;
@@ -1058,6 +1068,15 @@ export class SqliteStore implements Store {
  * package's JS was loaded twice in one process (one jest module registry per test file) because
  * the native addon keeps the first copy's error class.
  */
+/** Why the store cannot be written, for the SQLite codes that mean so; null for other codes. */
+function unwritableReason(code: string): string | null {
+  if (code === 'SQLITE_FULL') return 'the disk is full';
+  if (code.startsWith('SQLITE_READONLY')) return 'the store is read-only (read-only file system or no write permission)';
+  if (code.startsWith('SQLITE_IOERR')) return 'an I/O error (disk full, removed or failing)';
+  if (code.startsWith('SQLITE_CANTOPEN')) return 'cannot open its journal files';
+  return null;
+}
+
 function isSqliteError(err: unknown): err is Error & { code: string } {
   // Not `instanceof Error` either: under jest the first copy's Error is another realm's.
   if (typeof err !== 'object' || err === null) return false;

@@ -103,7 +103,9 @@ export async function hashFile(filePath: string, opts: HashFileOptions = {}): Pr
 
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(filePath, 'r');
+    // O_NONBLOCK: opening a FIFO without a writer would otherwise block a libuv thread for ever
+    // (the fstat below then refuses it); no effect on regular files.
+    handle = await fs.promises.open(filePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const reason = reasonOf(err);
     throw new InputError(`hashFile: ${filePath}: ${reason}`, { path: filePath, reason });

@@ -49,6 +49,10 @@ export interface WatchStats {
   readonly emitted: number;
   /** Files deleted before the consumer took them. */
   readonly vanished: number;
+  /** Files the watcher never reported, found by the reconciliation scan (`rescanIntervalMs`). */
+  readonly reconciled: number;
+  /** Reconciliation scans completed. */
+  readonly rescans: number;
 }
 
 interface Settling {
@@ -103,17 +107,23 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
   private readonly checking = new Map<string, Checking>();
   private readonly queue = new ReadyQueue<ReadyFile>();
   private readonly taken = new Map<string, { sizeBytes: number; mtimeMs: number }>();
+  /**
+   * Every wanted path the watcher (or a rescan) has reported and not seen deleted: what the
+   * reconciliation scan compares a listing with. Of the order of chokidar's own map of watched paths.
+   */
+  private readonly known = new Set<string>();
   private readonly waiters: Waiter[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly onAbort = (): void => void this.close();
   private tickTimer: NodeJS.Timeout | null = null;
+  private rescanTimer: NodeJS.Timeout | null = null;
   private ticking = false;
   private scanning = true;
   private runningChecks = 0;
   private failure: FasrError | null = null;
   private closePromise: Promise<readonly ReadyFile[]> | null = null;
   private resolveReady: () => void = () => undefined;
-  private readonly counts = { emitted: 0, vanished: 0 };
+  private readonly counts = { emitted: 0, vanished: 0, reconciled: 0, rescans: 0 };
 
   /** Use {@link watchFolders}. */
   constructor(roots: readonly string[], opts: ResolvedWatchOptions) {
@@ -145,6 +155,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       this.scanning = false;
       this.resolveReady();
       this.wakeConsumers();
+      this.scheduleRescan();
     });
     if (opts.signal !== null) {
       if (opts.signal.aborted) queueMicrotask(this.onAbort);
@@ -160,6 +171,8 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       pending: this.queue.size,
       emitted: this.counts.emitted,
       vanished: this.counts.vanished,
+      reconciled: this.counts.reconciled,
+      rescans: this.counts.rescans,
     });
   }
 
@@ -182,6 +195,8 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     this.checking.clear();
     if (this.tickTimer !== null) clearTimeout(this.tickTimer);
     this.tickTimer = null;
+    if (this.rescanTimer !== null) clearTimeout(this.rescanTimer);
+    this.rescanTimer = null;
     this.opts.signal?.removeEventListener('abort', this.onAbort);
     for (const w of this.waiters.splice(0)) {
       if (this.failure !== null) w.reject(this.failure);
@@ -273,6 +288,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     const root = this.rootOf(p);
     // chokidar's filter sees some paths before it has their stats: check the name again here.
     if (root === null || !this.isWantedName(path.basename(p)) || this.isIgnoredPath(p)) return;
+    this.known.add(p);
     const now = Date.now();
     const current = this.settling.get(p);
     if (current !== undefined) {
@@ -306,6 +322,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
     const removed = this.settling.delete(p) || this.checking.delete(p) || this.queue.remove(p);
     if (removed) this.counts.vanished++;
     this.taken.delete(p);
+    this.known.delete(p);
     this.wakeConsumers();
   }
 
@@ -323,6 +340,73 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       errno: code,
     });
     void this.close();
+  }
+
+  private scheduleRescan(): void {
+    const every = this.opts.rescanIntervalMs;
+    if (every === 0 || this.closed || this.rescanTimer !== null) return;
+    this.rescanTimer = setTimeout(() => {
+      this.rescanTimer = null;
+      this.track(
+        this.rescan().finally(() => {
+          this.counts.rescans++;
+          this.scheduleRescan();
+        }),
+      );
+    }, every);
+  }
+
+  /**
+   * Reconciliation: lists every watched folder (same depth, hidden, symlink and name rules as
+   * the watcher) and hands each wanted file the watcher never reported to the settle path as
+   * 'added'. A file found this way is taken once: from then on it is known like any other.
+   */
+  private async rescan(): Promise<void> {
+    for (const root of this.roots) {
+      if (this.closed) return;
+      await this.rescanDir(root, 0, new Set<string>());
+    }
+  }
+
+  private async rescanDir(dir: string, depth: number, visited: Set<string>): Promise<void> {
+    let entries: fs.Dirent[];
+    try {
+      // A folder can vanish or be unreadable between listings: the watcher reports what matters.
+      visited.add(await fs.promises.realpath(dir));
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const ent of entries) {
+      if (this.closed) return;
+      if (ent.name.startsWith('.')) continue;
+      const p = path.join(dir, ent.name);
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      if (ent.isSymbolicLink()) {
+        if (!this.opts.followSymlinks) continue;
+        try {
+          const st = await fs.promises.stat(p);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch {
+          continue; // a broken link
+        }
+      }
+      if (isDir) {
+        if (this.opts.depth !== null && depth >= this.opts.depth) continue;
+        let real: string;
+        try {
+          real = await fs.promises.realpath(p);
+        } catch {
+          continue;
+        }
+        if (!visited.has(real)) await this.rescanDir(p, depth + 1, visited);
+      } else if (isFile && !this.known.has(p) && this.isWantedName(ent.name)) {
+        this.counts.reconciled++;
+        this.onWrite(p, 'add');
+      }
+    }
   }
 
   private scheduleTick(): void {
@@ -363,6 +447,7 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
       if (this.settling.get(e.path) !== e) return;
       if (errnoCode(err) === 'ENOENT') {
         this.settling.delete(e.path);
+        this.known.delete(e.path);
         this.counts.vanished++;
         this.wakeConsumers();
         return;

@@ -53,6 +53,15 @@ export interface WatchFoldersOptions {
   readonly followSymlinks?: boolean;
   /** How deep to descend below each folder (0: only its own files); null for no limit. Default null. */
   readonly depth?: number | null;
+  /**
+   * Reconciliation: every this many ms (after the initial scan) each watched folder is listed
+   * again and any wanted file the watcher never reported (a missed event: a file renamed into a
+   * brand-new folder before its watcher was attached, an overflowed inotify queue) enters the
+   * normal settle path. A missed event then costs at most one interval, never the file. Integer
+   * in [100, 86400000], or 0 to turn it off. Default 30000: one `readdir` per folder per
+   * interval, no `stat` of files already known.
+   */
+  readonly rescanIntervalMs?: number;
   /** Aborting it closes the watch, as `close()` does. */
   readonly signal?: AbortSignal;
 }
@@ -72,6 +81,8 @@ export interface ResolvedWatchOptions {
   readonly usePolling: boolean;
   readonly followSymlinks: boolean;
   readonly depth: number | null;
+  /** 0: no reconciliation scan. */
+  readonly rescanIntervalMs: number;
   readonly signal: AbortSignal | null;
 }
 
@@ -86,6 +97,7 @@ export const DEFAULT_WATCH_OPTIONS = Object.freeze({
   usePolling: false,
   followSymlinks: true,
   depth: null,
+  rescanIntervalMs: 30000,
 } as const);
 
 const KEYS: readonly string[] = [
@@ -102,6 +114,7 @@ const KEYS: readonly string[] = [
   'usePolling',
   'followSymlinks',
   'depth',
+  'rescanIntervalMs',
   'signal',
 ];
 const WHERE = 'watchFolders option';
@@ -143,6 +156,8 @@ export function resolveWatchOptions(opts: WatchFoldersOptions = {}): ResolvedWat
   const followSymlinks = bool('followSymlinks', opts.followSymlinks ?? d.followSymlinks);
   const depth = opts.depth === undefined ? d.depth : opts.depth;
   if (depth !== null) intIn('depth', depth, 0, 1000, ' or null');
+  const rescanIntervalMs = opts.rescanIntervalMs ?? d.rescanIntervalMs;
+  if (rescanIntervalMs !== 0) intIn('rescanIntervalMs', rescanIntervalMs, 100, 86_400_000, ' (ms), or 0 for none');
   const signal = opts.signal ?? null;
   if (signal !== null && !(signal instanceof AbortSignal)) failOption(WHERE, 'signal', 'an AbortSignal', signal);
   return Object.freeze({
@@ -159,6 +174,7 @@ export function resolveWatchOptions(opts: WatchFoldersOptions = {}): ResolvedWat
     usePolling,
     followSymlinks,
     depth,
+    rescanIntervalMs,
     signal,
   });
 }

@@ -111,7 +111,7 @@ describe('openStore and migrations', () => {
     openStore(file).close();
     const ro = openStore(file, { readonly: true });
     expect(ro.info().readonly).toBe(true);
-    expect(() => ro.upsertSource({ path: '/x', sizeBytes: 1, mtimeMs: 1 })).toThrow(/^upsertSource: SQLite SQLITE_READONLY/);
+    expect(() => ro.upsertSource({ path: '/x', sizeBytes: 1, mtimeMs: 1 })).toThrow(/^upsertSource: cannot write the store .*ro\.db: the store is read-only .*\(SQLite SQLITE_READONLY: /);
     ro.close();
     expect(() => openStore(path.join(tmp.dir, 'missing.db'), { readonly: true })).toThrow(
       `openStore: expected file to exist when opts.readonly is true, received ${JSON.stringify(path.join(tmp.dir, 'missing.db'))}`,
@@ -133,10 +133,56 @@ describe('openStore and migrations', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
-  it('refuses a file that is not a SQLite database', () => {
+  it('refuses a file that is not a SQLite database, and leaves it as it was', () => {
     const file = path.join(tmp.dir, 'junk.db');
     fs.writeFileSync(file, 'this is not a database, just some text that is long enough to be read as a header'.repeat(20));
-    expect(() => openStore(file)).toThrow(/^openStore: cannot use .*junk\.db" as a store: file is not a database$/);
+    const before = fs.readFileSync(file);
+    expect(() => openStore(file)).toThrow(/^openStore: refusing .*junk\.db": not a fasr store \(not an SQLite database: it starts with "this is not a da"\); the file was not modified$/);
+    expect(() => openStore(file, { readonly: true })).toThrow(/not a fasr store/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.readdirSync(tmp.dir)).toEqual(['junk.db']);
+  });
+
+  it("refuses another application's SQLite database (tables, no fasr schema) without touching it", () => {
+    const file = path.join(tmp.dir, 'other.db');
+    const raw = new Database(file);
+    raw.exec("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('ann');");
+    raw.close();
+    const before = fs.readFileSync(file);
+    expect(() => openStore(file)).toThrow(
+      /^openStore: refusing .*other\.db": not a fasr store \(an SQLite database with schema version 0 and tables contacts\); the file was not modified$/,
+    );
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(new Database(file, { readonly: true }).pragma('journal_mode', { simple: true })).toBe('delete');
+  });
+
+  it('refuses a corrupt store (damaged pages) on open, byte for byte unchanged', () => {
+    const file = path.join(tmp.dir, 'corrupt.db');
+    const s = openStore(file);
+    for (let i = 0; i < 300; i++) s.upsertSource({ path: `/v/clip-${i}.mp4`, sizeBytes: i + 1, mtimeMs: i });
+    s.close();
+    // Switch it back to a rollback journal (WAL writes its header on open), then scribble over
+    // pages 3-4 (the schema on page 1 stays readable, so only the check finds the damage).
+    const raw = new Database(file);
+    raw.pragma('journal_mode = DELETE');
+    const pageSize = Number(raw.pragma('page_size', { simple: true }));
+    raw.close();
+    const bytes = fs.readFileSync(file);
+    expect(bytes.length).toBeGreaterThan(5 * pageSize);
+    bytes.fill(0x5a, 2 * pageSize + 8, 4 * pageSize);
+    fs.writeFileSync(file, bytes);
+    expect(() => openStore(file)).toThrow(StoreError);
+    expect(() => openStore(file)).toThrow(/^openStore: (refusing .*corrupt\.db": the store is corrupt \(SQLite quick_check: .*\); the file was not modified|cannot use .*corrupt\.db" as a store: .*\(corrupt or not a database; the file was not modified\))/);
+    expect(() => openStore(file, { readonly: true })).toThrow(/corrupt/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    expect(fs.readdirSync(tmp.dir).sort()).toEqual(['corrupt.db']);
+  });
+
+  it('a truncated header (a copy cut short) is refused and left alone', () => {
+    const file = path.join(tmp.dir, 'short.db');
+    fs.writeFileSync(file, 'SQLite for');
+    expect(() => openStore(file)).toThrow(/not a fasr store \(not an SQLite database: it starts with "SQLite for"\)/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('SQLite for');
   });
 
   it('throws after close, and close is idempotent', () => {

@@ -5,7 +5,7 @@ import { DEFAULT_FACE_API_FACE_DETECTOR_CONFIG, DEFAULT_HUMAN_FACE_DETECTOR_CONF
 describe('parseProcessConfig', () => {
   it('fills documented defaults and freezes every level', () => {
     const c = DEFAULT_PROCESS_CONFIG;
-    expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop' });
+    expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000 });
     expect(c.align).toEqual({ modelSizePx: 128, quadScale: 1, lrScale: 8, exportMaxPx: 512 });
     expect(c.retention).toEqual({ cropsPerTrack: 8 });
     expect(c.fusion).toEqual({ method: 'mean-3sigma', sigmaThreshold: 3 });

@@ -1,6 +1,5 @@
 import { assignLanes, trackTimeline } from '../../../src/serve/pages/source-page';
 import { formatPtsMs, formatWallMs } from '../../../src/serve/pages/format';
-import { TaskRunner } from '../../../src/serve/task-runner';
 import type { TrackListItem } from '../../../src/store';
 
 function track(id: number, firstPtsMs: number, lastPtsMs: number): TrackListItem {
@@ -31,38 +30,5 @@ describe('formatting', () => {
     expect(formatPtsMs(852)).toBe('0:00.852');
     expect(formatPtsMs(null)).toBe('–');
     expect(formatWallMs(Date.UTC(2024, 4, 1, 12, 0, 5, 123))).toBe('2024-05-01T12:00:05Z');
-  });
-});
-
-describe('TaskRunner', () => {
-  it('runs tasks one at a time in order, with progress, results and failure reasons', async () => {
-    let t = 100;
-    const runner = new TaskRunner(() => t++);
-    const order: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const a = runner.submit('enhance', 'a', 2, async (progress) => {
-      order.push('a start');
-      await gate;
-      progress(2);
-      order.push('a end');
-      return { ok: 1 };
-    });
-    const b = runner.submit('export', 'b', 1, async () => {
-      order.push('b start');
-      throw new Error('disk full');
-    });
-    expect(a.status).toBe('queued');
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(runner.get(a.id)?.status).toBe('running');
-    expect(runner.get(b.id)?.status).toBe('queued');
-    release();
-    await runner.idle();
-    expect(order).toEqual(['a start', 'a end', 'b start']);
-    expect(runner.get(a.id)).toMatchObject({ status: 'done', done: 2, result: { ok: 1 }, error: null });
-    expect(runner.get(b.id)).toMatchObject({ status: 'failed', error: 'disk full', result: null });
-    expect(runner.list().map((x) => x.id)).toEqual([b.id, a.id]);
-    expect(runner.get(99)).toBeUndefined();
   });
 });

@@ -21,7 +21,9 @@ type HarnessEvent =
   | { type: 'file'; atMs: number; file: ReadyFile }
   | { type: 'done'; atMs: number; path: string }
   | { type: 'closed'; left: string[]; stats: Record<string, number> }
-  | { type: 'error'; message: string; code: string | null };
+  | { type: 'error'; message: string; code: string | null }
+  | { type: 'attach-held'; dir: string }
+  | { type: 'attach-released'; dir: string };
 
 interface Harness {
   readonly child: ChildProcess;
@@ -34,7 +36,7 @@ interface Harness {
 
 const running = new Set<ChildProcess>();
 
-function startHarness(cfg: { dirs: string[]; options: WatchFoldersOptions; busyMs?: number; stopAfter?: number; probe?: boolean }): Harness {
+function startHarness(cfg: { dirs: string[]; options: WatchFoldersOptions; busyMs?: number; stopAfter?: number; probe?: boolean; holdAttach?: string }): Harness {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', HARNESS, JSON.stringify(cfg)], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -321,6 +323,57 @@ describe('watchFolders (child process, real filesystem and timers)', () => {
     expect(ev.file.readyCheck).toMatchObject({ reason: expect.any(String) });
     expect(ev.atMs - ev.file.mtimeMs).toBeGreaterThanOrEqual(600);
     h.child.kill('SIGTERM');
+    expect((await h.exited).code).toBe(0);
+  });
+});
+
+describe('watchFolders reconciliation scan (the "Known gap": a missed event costs one interval, never the file)', () => {
+  const isHeld = (e: HarnessEvent): e is Extract<HarnessEvent, { type: 'attach-held' }> => e.type === 'attach-held' && path.basename(e.dir) === 'late-08';
+  const isReleased = (e: HarnessEvent): e is Extract<HarnessEvent, { type: 'attach-released' }> => e.type === 'attach-released';
+
+  /** A brand-new folder whose OS watcher is held back (the harness's holdAttach), then a write-then-rename into it. */
+  async function renameIntoHeldFolder(h: Harness): Promise<string> {
+    await h.waitFor(isReady);
+    fs.mkdirSync(path.join(dir, 'late-08'));
+    // chokidar has listed the (empty) folder and asked for its watcher: from here on nothing in it raises an event.
+    await h.waitFor(isHeld);
+    const final = path.join(dir, 'late-08', '10.00.mp4');
+    fs.writeFileSync(`${final}.tmp`, 'segment');
+    fs.renameSync(`${final}.tmp`, final);
+    return final;
+  }
+
+  test('a file renamed into a new folder before its watcher is attached is taken by the scan, exactly once', async () => {
+    const rescanIntervalMs = 500;
+    const h = startHarness({ dirs: [dir], options: { stabilityMs: 200, pollIntervalMs: 50, rescanIntervalMs }, holdAttach: 'late' });
+    const final = await renameIntoHeldFolder(h);
+    const ev = await h.waitFor(fileNamed('10.00.mp4'), 15000);
+    expect(ev.file).toMatchObject({ path: final, relativePath: 'late-08/10.00.mp4', event: 'added', sizeBytes: 7 });
+    // Found while the folder still had no watcher: the scan, not an event, took it.
+    expect(h.events.some(isReleased)).toBe(false);
+    // The watcher attaches late; the next scans and events must not take it again.
+    h.child.kill('SIGUSR2');
+    await h.waitFor(isReleased);
+    await sleep(4 * rescanIntervalMs + 400);
+    expect(h.files().map((f) => f.path)).toEqual([final]);
+    h.child.kill('SIGTERM');
+    const closed = await h.waitFor(isClosed);
+    expect(closed.stats).toMatchObject({ emitted: 1, reconciled: 1 });
+    expect(closed.stats.rescans).toBeGreaterThanOrEqual(4);
+    expect(await h.exited).toEqual({ code: 0, signal: null });
+  });
+
+  test('control: without the scan (rescanIntervalMs 0) the same file is missed, which is the gap the scan closes', async () => {
+    const h = startHarness({ dirs: [dir], options: { stabilityMs: 200, pollIntervalMs: 50, rescanIntervalMs: 0 }, holdAttach: 'late' });
+    await renameIntoHeldFolder(h);
+    h.child.kill('SIGUSR2');
+    await h.waitFor(isReleased);
+    // Ten stability windows: the file settled long ago had anyone seen it.
+    await sleep(2000);
+    expect(h.files()).toEqual([]);
+    h.child.kill('SIGTERM');
+    const closed = await h.waitFor(isClosed);
+    expect(closed.stats).toMatchObject({ emitted: 0, reconciled: 0, rescans: 0 });
     expect((await h.exited).code).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ describe('resolveWatchOptions', () => {
       usePolling: false,
       followSymlinks: true,
       depth: null,
+      rescanIntervalMs: 30000,
       signal: null,
     });
     expect(o.layoutPatterns).toBe(DEFAULT_LAYOUT_PATTERNS);
@@ -37,7 +38,8 @@ describe('resolveWatchOptions', () => {
     [{ readyCheck: 'ffprobe' as unknown as null }, 'watchFolders option "readyCheck": expected a function (path) => Promise<ReadyCheckResult>, or null, received "ffprobe"'],
     [{ readyCheckConcurrency: 0 }, 'watchFolders option "readyCheckConcurrency": expected an integer in [1, 16], received 0'],
     [{ depth: -1 }, 'watchFolders option "depth": expected an integer in [0, 1000] or null, received -1'],
-    [{ stabilityMS: 100 } as unknown as WatchFoldersOptions, 'unknown watchFolders option "stabilityMS"; valid options: stabilityMs, pollIntervalMs, videoExtensions, ignoreNames, includeExisting, layoutPatterns, readyCheck, readyCheckRetryMs, readyCheckMaxWaitMs, readyCheckConcurrency, usePolling, followSymlinks, depth, signal'],
+    [{ stabilityMS: 100 } as unknown as WatchFoldersOptions, 'unknown watchFolders option "stabilityMS"; valid options: stabilityMs, pollIntervalMs, videoExtensions, ignoreNames, includeExisting, layoutPatterns, readyCheck, readyCheckRetryMs, readyCheckMaxWaitMs, readyCheckConcurrency, usePolling, followSymlinks, depth, rescanIntervalMs, signal'],
+    [{ rescanIntervalMs: 50 }, 'watchFolders option "rescanIntervalMs": expected an integer in [100, 86400000] (ms), or 0 for none, received 50'],
   ])('%j is refused', (opts, message) => {
     expect(() => resolveWatchOptions(opts)).toThrow(InputError);
     expect(() => resolveWatchOptions(opts)).toThrow(message);
