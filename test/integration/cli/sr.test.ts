@@ -72,19 +72,21 @@ describe('fasr sr', () => {
       expect(await main(args(out), io)).toBe(0);
       expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cpu\/direct$/m);
       expect(readPngText(fs.readFileSync(out))).toMatchObject({ 'fasr:backend': 'onnxruntime-cpu/direct' });
-      // The CUDA provider is requested from the engine: without its library (this machine) that fails
-      // clearly; with it, the run uses it (direct graph) or fails to start with onnxruntime's reason.
+      // The CUDA provider is requested from the engine; what happens depends on the machine, so
+      // FASR_TEST_ONNX_CUDA says which one outcome to expect (see onnx-engine-tiny.test.ts):
+      // 'absent' (default), 'no-device' or 'present'.
+      const cudaExpect = process.env.FASR_TEST_ONNX_CUDA ?? 'absent';
+      expect(['absent', 'no-device', 'present']).toContain(cudaExpect);
       process.env.FASR_ONNX_PROVIDER = 'cuda';
       io = capture();
       const code = await main(args(path.join(dir, 'cuda.png')), io);
-      const ortBin = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
-      if (!fs.existsSync(path.join(ortBin, 'libonnxruntime_providers_cuda.so'))) {
-        expect(code).not.toBe(0);
-        expect(io.stderr()).toMatch(/the CUDA execution provider is not installed .*onnxruntime-node-install=cuda12/);
-      } else if (code === 0) {
+      if (cudaExpect === 'present') {
+        expect(code).toBe(0);
         expect(io.stdout()).toMatch(/; engine onnx on onnxruntime-cuda\/direct$/m);
       } else {
-        expect(io.stderr()).toMatch(/the CUDA execution provider failed to start/);
+        expect(code).toBe(1);
+        expect(io.stderr()).toMatch(cudaExpect === 'absent' ? /the CUDA execution provider is not installed .*onnxruntime-node-install=cuda12/ : /the CUDA execution provider failed to start/);
+        expect(fs.existsSync(path.join(dir, 'cuda.png'))).toBe(false);
       }
       process.env.FASR_ONNX_PROVIDER = 'gpu';
       io = capture();
