@@ -187,7 +187,8 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
       fms = await timed('features', async () => {
         const out: Float32Array[] = [];
         for (const [i, p] of ids.entries()) {
-          const crops = p.features.map((c) => toCrop(degradeLikeAuthors(uint8ToFloat(c.rgb), s, { scale: config.lrScale }), s));
+          // One rule (docs/eval.md): HR feature images are degraded like the probe; images that are already low-resolution (the authors' LR_imgs) are used as they are.
+          const crops = p.featuresLowRes ? [...p.features] : p.features.map((c) => toCrop(degradeLikeAuthors(uint8ToFloat(c.rgb), s, { scale: config.lrScale }), s));
           const fused = fuseMean3Sigma(await embedAll(emb, crops), emb.id, { threshold: 3, rule: 'cosine-distance' });
           fmMembers[i] = fused.memberIndices.length;
           out.push(fused.featureVector);

@@ -66,7 +66,7 @@ export function formatResultsMarkdown(report: EvalReport, command: string | null
     '',
     ...(command === null ? [] : ['```sh', command, '```', '']),
     `- dataset: ${report.dataset.layout}, ${c.identitiesKept} identities evaluated (${c.identitiesListed} listed of ${report.dataset.totalIdentities}); faces ${report.sizePx}x${report.sizePx}, LR ${report.sizePx / report.lrScale}x${report.sizePx / report.lrScale} (the authors' degradation, x${report.lrScale}); alignment: ${report.dataset.align}`,
-    `- lost: ${byStage('read')} images unreadable, ${byStage('detect')} images without a detected face (${c.imagesListed} images examined, ${c.facesFound} faces kept), ${byStage('identity')} identities with too few faces`,
+    `- lost: ${byStage('read')} images unreadable, ${byStage('detect')} images without a detected face (${c.imagesListed} images examined, ${c.facesFound} faces kept), ${byStage('identity')} identities with too few faces; ${byStage('duplicate')} feature images not used because they are the gallery or probe image again (same bytes)`,
     `- model: ${model}`,
     `- sampler: ${report.sampler === null ? '—' : `${report.sampler.label}, NFE ${report.sampler.networkEvaluations} per face, seeds ${report.config.seed}…${report.config.seed + c.identitiesKept - 1}`}`,
     `- F_M: ${report.conditioningEmbedder === null ? '—' : `${report.conditioningEmbedder.id} (${report.conditioningEmbedder.dim}-d), degraded feature images, 3-sigma fusion`}; recognition: ${report.recognitionEmbedders.map((e) => e.id).join(', ')}`,

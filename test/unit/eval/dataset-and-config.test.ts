@@ -30,8 +30,8 @@ describe('loadEvalDataset', () => {
     const d = await loadEvalDataset(csv);
     expect(d.layout).toBe('labels-csv');
     expect(d.identities).toEqual([
-      { id: 'Bob, Jr.', files: [path.join(dir, 'csv/img/b1.jpg'), path.join(dir, 'csv/img/b2.jpg')], fixedRoles: false },
-      { id: 'alice', files: [path.join(dir, 'csv/img/a1.jpg')], fixedRoles: false },
+      { id: 'Bob, Jr.', files: [path.join(dir, 'csv/img/b1.jpg'), path.join(dir, 'csv/img/b2.jpg')], fixedRoles: false, probeCopies: [], featuresLowRes: false },
+      { id: 'alice', files: [path.join(dir, 'csv/img/a1.jpg')], fixedRoles: false, probeCopies: [], featuresLowRes: false },
     ]);
     expect((await loadEvalDataset(csv, 1)).identities.map((i) => i.id)).toEqual(['Bob, Jr.']);
     fs.writeFileSync(csv, 'a.jpg,x\nonlyonefield\n');
@@ -53,12 +53,12 @@ describe('loadEvalDataset', () => {
     ]);
   });
 
-  it('the fasr-samples layout: gallery, probe_HR and LR_imgs/NNN as fixed roles', async () => {
+  it('the fasr-samples layout: gallery, probe_HR and LR_imgs/NNN as fixed roles, probe_LR as the probe\'s copy, LR_imgs taken as low-resolution', async () => {
     for (const f of ['gallery/000001.jpg', 'probe_HR/000001.jpg', 'LR_imgs/001/b.jpg', 'LR_imgs/001/a.jpg', 'gallery/000002.jpg', 'probe_LR/000001.jpg']) touch('fs', ...f.split('/'));
     const d = await loadEvalDataset(path.join(dir, 'fs'));
     expect(d.layout).toBe('fasr-samples');
     expect(d.identities).toEqual([
-      { id: '000001', files: ['gallery/000001.jpg', 'probe_HR/000001.jpg', 'LR_imgs/001/a.jpg', 'LR_imgs/001/b.jpg'].map((f) => path.join(dir, 'fs', f)), fixedRoles: true },
+      { id: '000001', files: ['gallery/000001.jpg', 'probe_HR/000001.jpg', 'LR_imgs/001/a.jpg', 'LR_imgs/001/b.jpg'].map((f) => path.join(dir, 'fs', f)), fixedRoles: true, probeCopies: [path.join(dir, 'fs/probe_LR/000001.jpg')], featuresLowRes: true },
     ]);
     expect(d.ignored).toEqual([{ path: path.join(dir, 'fs/gallery/000002.jpg'), reason: 'no probe_HR/000002.jpg' }]);
   });
