@@ -5,8 +5,8 @@ import { EVAL_ALIGN_MODES, EVAL_METHODS, formatResultsTable, runEval, writeEvalO
 import type { EvalProgress } from '../eval';
 import { EMBEDDER_NAMES } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { DEFAULT_SR_SAMPLER, SAMPLER_NAMES, SR_ENGINE_NAMES } from '../sr';
-import type { SrEngineName } from '../sr';
+import { DEFAULT_SR_SAMPLER, SAMPLER_NAMES } from '../sr';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import type { CliIo } from './main';
 
 interface EvalCliOptions {
@@ -100,7 +100,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option('--recognition <list>', 'recognition embedders, the first the headline (default: one that did not condition the model, then --embedder)')
     .option('--model <file>', "SR model (fasr model or the authors' .pth); default the bundled one; needed by sr-nofeat, fasr-shuffled and fasr")
     .option('--config <preset|file.json>', 'config of a .pth checkpoint: paper | tiny | a JSON file')
-    .option('--engine <name>', `SR inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
+    .option('--engine <name>', ENGINE_OPTION_HELP, 'auto')
     .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with neither --sampler nor --steps: ${JSON.stringify(DEFAULT_SR_SAMPLER)}, docs/samplers.md)`)
     .option('--steps <n>', "sampler steps (default the sampler's; --steps alone means pc)")
     .option('--seed <n>', "base seed; probe i uses seed + i for every SR method; also fixes fasr-shuffled's derangement and the bootstrap", '0')
@@ -124,9 +124,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         throw new InputError(`--embedder: unknown embedder ${JSON.stringify(opts.embedder)}; valid: ${EMBEDDER_NAMES.join(', ')}`, { option: 'embedder' });
       }
       const recognition = opts.recognition === undefined ? undefined : list('recognition', opts.recognition, EMBEDDER_NAMES, 'embedder');
-      if (!(SR_ENGINE_NAMES as readonly string[]).includes(opts.engine)) {
-        throw new InputError(`--engine: unknown engine ${JSON.stringify(opts.engine)}; valid: ${SR_ENGINE_NAMES.join(', ')}`, { option: 'engine' });
-      }
+      const { engine } = resolveEngineOption('engine', opts.engine);
       if (opts.sampler !== undefined && !(SAMPLER_NAMES as readonly string[]).includes(opts.sampler)) {
         throw new InputError(`--sampler: unknown sampler ${JSON.stringify(opts.sampler)}; valid: ${SAMPLER_NAMES.join(', ')}`, { option: 'sampler' });
       }
@@ -140,7 +138,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         ...(recognition === undefined ? {} : { recognition }),
         ...(opts.model === undefined ? {} : { model: opts.model }),
         ...(opts.config === undefined ? {} : { modelConfig: opts.config }),
-        engine: opts.engine as SrEngineName,
+        engine,
         ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
         ...(opts.steps === undefined ? {} : { steps: integer('steps', opts.steps, 1, 100000) }),
         seed: integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
-import { SR_ENGINE_NAMES } from '../sr/engines';
+import { SR_ENGINE_NAMES, defaultSrEngine } from '../sr/engines';
 import { EVAL_ALIGN_MODES } from './dataset/prepare-eval-faces';
 
 /**
@@ -39,8 +39,8 @@ const schema = z
     model: z.string().min(1).optional(),
     /** Config of a .pth checkpoint (paper | tiny | a JSON file). */
     modelConfig: z.string().min(1).optional(),
-    /** SR inference engine: 'tfjs' (the active backend) or 'onnx' (onnxruntime-node). Default tfjs. Results agree within float tolerance, not bit for bit. */
-    engine: z.enum(SR_ENGINE_NAMES).default('tfjs'),
+    /** SR inference engine: 'tfjs' (the active backend) or 'onnx' (onnxruntime-node). Default: the fastest installed (defaultSrEngine: onnx). Results agree within float tolerance, not bit for bit; results.json records the one that ran. */
+    engine: z.enum(SR_ENGINE_NAMES).default(() => defaultSrEngine().engine),
     /** Sampler name (src/sr registry); default the library's (DEFAULT_SR_SAMPLER). */
     sampler: z.string().min(1).optional(),
     /** Sampler steps; default the sampler's (steps without a sampler: pc). */

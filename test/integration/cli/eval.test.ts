@@ -93,7 +93,8 @@ describe('fasr eval', () => {
       expect(c.auc.ci[1]).toBeGreaterThanOrEqual(c.auc.difference - 1e-12);
       expect(c.auc.difference).toBeCloseTo((json.results.fasr?.recognition[c.embedder]?.auc ?? NaN) - (json.results[c.b]?.recognition[c.embedder]?.auc ?? NaN), 12);
     }
-    expect(json.model).toMatchObject({ id: 'test-eval-tiny-faceres', featDim: 1024, engine: 'tfjs' });
+    // No --engine: the fastest installed one (onnxruntime-node is a dependency), recorded.
+    expect(json.model).toMatchObject({ id: 'test-eval-tiny-faceres', featDim: 1024, engine: 'onnx' });
     expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(json.sampler).toMatchObject({ steps: 2, networkEvaluations: 3 }); // heun: 2 steps - 1
     expect(json.dataset.counts.identitiesKept).toBe(3);
@@ -146,7 +147,7 @@ describe('fasr eval', () => {
       [['--dataset', SAMPLES, '--methods', 'bicubic,srgan'], /^fasr: --methods: unknown method "srgan"; valid: bicubic, esrgan, sr-nofeat, fasr-shuffled, fasr, hr\n$/],
       [['--dataset', SAMPLES, '--embedder', 'arcface'], /^fasr: --embedder: unknown embedder "arcface"; valid: faceres, dlib-resnet, lbp\n$/],
       [['--dataset', SAMPLES, '--methods', 'hr', '--recognition', 'faceres,vgg'], /^fasr: --recognition: unknown embedder "vgg"; valid: faceres, dlib-resnet, lbp\n$/],
-      [['--dataset', SAMPLES, '--engine', 'tensorrt'], /^fasr: --engine: unknown engine "tensorrt"; valid: onnx, tfjs\n$/],
+      [['--dataset', SAMPLES, '--engine', 'tensorrt'], /^fasr: --engine: expected one of auto, onnx, tfjs, received "tensorrt"\n$/],
     ];
     for (const [args, message] of cases) {
       const io = capture();
