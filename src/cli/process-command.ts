@@ -8,7 +8,7 @@ import { installedPackageVersion } from '../runtime/package-info';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import { openStore } from '../store';
 import type { CliIo } from './main';
-import { ENGINE_OPTION_HELP } from './engine-option';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { enhanceProcessedTracks } from './sr-command';
 import { processViaQueue } from './process-via-queue';
 
@@ -126,6 +126,7 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--queue-prefix <name>', 'Redis key prefix of the queue (the workers\' --prefix)', 'fasr')
     .action(async (videos: string[], opts: ProcessCliOptions) => {
       const config = configFromOptions(opts); // validated before anything is opened
+      resolveEngineOption('sr-engine', opts.srEngine);
       const tty = options.tty ?? process.stdout.isTTY === true;
       const dbPath = path.resolve(opts.db);
       if (opts.queue !== undefined) return processViaQueue(videos, config, opts, dbPath, io, formatProcessSummary);
