@@ -92,6 +92,9 @@ export function parseEvalConfig(input: unknown): EvalConfig {
   }
   const c = r.data;
   if (new Set(c.methods).size !== c.methods.length) throw new ConfigError(`eval.methods: duplicate method in ${c.methods.join(',')}`, { option: 'methods' });
+  if (c.methods.includes('esrgan') && c.lrScale !== 8) {
+    throw new ConfigError(`eval.lrScale: method esrgan is ESRGAN-thick's x8 model, so it needs lrScale 8, received ${c.lrScale}; leave esrgan out of methods for another scale`, { option: 'lrScale' });
+  }
   const recognition = c.recognition ?? [c.embedder === 'dlib-resnet' ? 'faceres' : 'dlib-resnet', c.embedder];
   if (new Set(recognition).size !== recognition.length) throw new ConfigError(`eval.recognition: duplicate embedder in ${recognition.join(',')}`, { option: 'recognition' });
   return Object.freeze({ ...c, recognition: Object.freeze([...recognition]), methods: [...c.methods], farTargets: [...c.farTargets] });

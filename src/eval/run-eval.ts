@@ -243,7 +243,6 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
       else if (method === 'esrgan') {
         // The 16x16 LR of the authors' degradation (its first stage), quantised to 8 bits as an LR image is stored, upscaled x8.
         const lrSize = s / config.lrScale;
-        if (config.lrScale !== 8) throw new InputError(`eval: method esrgan is an x8 model; lrScale is ${config.lrScale}`, { option: 'lrScale' });
         const up = await timed('loadEsrgan', () => loadEsrganX8());
         esrgan = up;
         const lrSmall = hrProbe.map((hr) => uint8ToFloat(floatToUint8(resizeAntialiased(hr, s, s, 3, lrSize, lrSize, 'triangle'))));

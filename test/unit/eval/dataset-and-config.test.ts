@@ -90,6 +90,8 @@ describe('parseEvalConfig', () => {
   it('names the bad field and lists valid choices', () => {
     expect(() => parseEvalConfig({ dataset: 'd', methods: ['bicubic', 'realesrgan'] })).toThrow('eval.methods.1: expected one of bicubic, esrgan, sr-nofeat, fasr-shuffled, fasr, hr, received "realesrgan"');
     expect(() => parseEvalConfig({ dataset: 'd', bootstrapResamples: 10 })).toThrow('eval.bootstrapResamples: Number must be greater than or equal to 100');
+    expect(() => parseEvalConfig({ dataset: 'd', lrScale: 4 })).toThrow("eval.lrScale: method esrgan is ESRGAN-thick's x8 model, so it needs lrScale 8, received 4; leave esrgan out of methods for another scale");
+    expect(parseEvalConfig({ dataset: 'd', lrScale: 4, methods: ['bicubic', 'hr'] }).lrScale).toBe(4);
     expect(() => parseEvalConfig({ dataset: 'd', embedder: 'arcface' })).toThrow('eval.embedder: expected one of faceres, dlib-resnet, lbp, received "arcface"');
     expect(() => parseEvalConfig({ dataset: 'd', method: ['hr'] })).toThrow('eval: unknown option(s) method');
     expect(() => parseEvalConfig({ dataset: 'd', methods: ['hr', 'hr'] })).toThrow('eval.methods: duplicate method in hr,hr');
