@@ -11,7 +11,7 @@
  *
  * Run: node -r ts-node/register/transpile-only scripts/model-card-metrics.ts --model <dir|model.json>
  *        --data <prepared dir> [--faces 64] [--sampler <name> --steps N (default: the library's)] [--seed 0]
- *        [--engine tfjs|onnx] [--out metrics.json] [--markdown tables.md] [--write-card]
+ *        [--engine onnx|tfjs (default: the fastest installed)] [--out metrics.json] [--markdown tables.md] [--write-card]
  * `--write-card` puts the means into the model's card (`card.metrics`, keys `<set>.<condition>.<metric>`)
  * and the protocol into `card.notes`; the weights and their sha256 do not change.
  */
@@ -24,7 +24,7 @@ import { initBackend } from '../src/runtime/backend';
 import { loadModelFile, saveModelFile } from '../src/sr/checkpoint';
 import type { JsonObject } from '../src/sr/checkpoint';
 import { loadSrModel, parseSrSamplingConfig } from '../src/sr/enhance';
-import { parseSrEngineName } from '../src/sr/engines';
+import { defaultSrEngine, parseSrEngineName } from '../src/sr/engines';
 
 const SAMPLES = path.resolve(__dirname, '../../shared/data/faces/fasr-samples');
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   // no --sampler/--steps: the library's default (DEFAULT_SR_SAMPLER), as fasr sr uses it
   const sampling = { ...(arg('sampler') === undefined ? {} : { sampler: arg('sampler') }), ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), batchSize: 8 };
   const info = await initBackend('auto');
-  const model = await loadSrModel({ model: modelArg, engine: parseSrEngineName(arg('engine') ?? 'tfjs') });
+  const model = await loadSrModel({ model: modelArg, engine: arg('engine') === undefined ? defaultSrEngine().engine : parseSrEngineName(arg('engine')) });
   const { imageSize: sizePx, featDim } = model.config;
   const idEmbedder = await createFaceEmbedder('dlib-resnet');
   const condEmbedder = await createFaceEmbedder('faceres');
