@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../src/contracts';
+import { defaultSrEngine } from '../src/sr/engines';
 import { parseProcessConfig, type ProcessConfig } from './process-config';
 
 /** Pipeline file kinds: a night's batch, a watch over NVR folders, an export of stored tracks. */
@@ -29,7 +30,7 @@ export interface PipelineSrSpec {
   readonly model: string | null;
   /** Config of a .pth checkpoint: a preset name or a JSON file (absolute); null: loadSrModel's default. */
   readonly config: string | null;
-  /** Inference engine: 'tfjs' (default) or 'onnx'. */
+  /** Inference engine: 'tfjs' or 'onnx'. Default: the fastest installed (defaultSrEngine: onnx). */
   readonly engine: 'tfjs' | 'onnx';
   /** Sampling options passed to enhanceTrack as they are (sampler, steps, snr, samplerOptions, batchSize); validated there. */
   readonly sampling: Readonly<Record<string, unknown>>;
@@ -127,7 +128,7 @@ const batchSchema = z
       .object({
         model: z.string().min(1).nullable().default(null),
         config: z.string().min(1).nullable().default(null),
-        engine: z.enum(['tfjs', 'onnx']).default('tfjs'),
+        engine: z.enum(['tfjs', 'onnx']).default(() => defaultSrEngine().engine),
         sampler: z.string().min(1).optional(),
         steps: z.number().int().min(1).max(100_000).optional(),
         snr: z.number().finite().gt(0).optional(),

@@ -3,14 +3,15 @@
  * to HR with an embedder that did not condition the model (dlib-resnet), for bicubic, the model
  * with the true F_M, with a shuffled F_M (another person's) and with a zero F_M
  * (src/eval runConditioningAblation). Two face sets:
- * - `val`: the validation split of the prepared training set (`--data`; F_M = the HR face's
- *   descriptor, as in training);
- * - `samples`: the FASR authors' fasr-samples probes (LR_0 = probe_LR, F_M = mean faceres of the
- *   identity's LR_imgs, HR = probe_HR; CelebA-framed, tighter than our FFHQ framing).
+ * - `val`: held-out images, oracle F_M: the validation split of the prepared training set (`--data`;
+ *   F_M = the HR face's own descriptor, as in training, which a deployment never has);
+ * - `samples`: the FASR authors' fasr-samples probes (LR_0 = the authors' degradation of probe_HR,
+ *   F_M = mean faceres of the identity's LR_imgs without the probe's own image, HR = probe_HR;
+ *   CelebA-framed, tighter than our FFHQ framing; docs/eval.md's one LR rule).
  *
  * Run: node -r ts-node/register/transpile-only scripts/model-card-metrics.ts --model <dir|model.json>
  *        --data <prepared dir> [--faces 64] [--sampler <name> --steps N (default: the library's)] [--seed 0]
- *        [--engine tfjs|onnx] [--out metrics.json] [--markdown tables.md] [--write-card]
+ *        [--engine onnx|tfjs (default: the fastest installed)] [--out metrics.json] [--markdown tables.md] [--write-card]
  * `--write-card` puts the means into the model's card (`card.metrics`, keys `<set>.<condition>.<metric>`)
  * and the protocol into `card.notes`; the weights and their sha256 do not change.
  */
@@ -23,7 +24,7 @@ import { initBackend } from '../src/runtime/backend';
 import { loadModelFile, saveModelFile } from '../src/sr/checkpoint';
 import type { JsonObject } from '../src/sr/checkpoint';
 import { loadSrModel, parseSrSamplingConfig } from '../src/sr/enhance';
-import { parseSrEngineName } from '../src/sr/engines';
+import { defaultSrEngine, parseSrEngineName } from '../src/sr/engines';
 
 const SAMPLES = path.resolve(__dirname, '../../shared/data/faces/fasr-samples');
 
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   // no --sampler/--steps: the library's default (DEFAULT_SR_SAMPLER), as fasr sr uses it
   const sampling = { ...(arg('sampler') === undefined ? {} : { sampler: arg('sampler') }), ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), batchSize: 8 };
   const info = await initBackend('auto');
-  const model = await loadSrModel({ model: modelArg, engine: parseSrEngineName(arg('engine') ?? 'tfjs') });
+  const model = await loadSrModel({ model: modelArg, engine: arg('engine') === undefined ? defaultSrEngine().engine : parseSrEngineName(arg('engine')) });
   const { imageSize: sizePx, featDim } = model.config;
   const idEmbedder = await createFaceEmbedder('dlib-resnet');
   const condEmbedder = await createFaceEmbedder('faceres');
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   const mdFile = arg('markdown');
   if (mdFile !== undefined) {
     const sections = Object.entries(out).map(
-      ([key, set]) => `### ${key === 'val' ? 'Validation split (held out from training)' : 'fasr-samples (the FASR authors\' 10 CelebA probes)'}\n\n${set.faces} faces: ${set.source}.\nF_M: ${set.conditioning}.\n\n${table(set.results)}\n`,
+      ([key, set]) => `### ${key === 'val' ? 'Validation split: held-out images, oracle F_M (the HR face\'s own descriptor, as in training; a deployed F_M comes from other, degraded images)' : 'fasr-samples (the FASR authors\' 10 CelebA probes)'}\n\n${set.faces} faces: ${set.source}.\nF_M: ${set.conditioning}.\n\n${table(set.results)}\n`,
     );
     const head =
       `Measured ${started} by \`scripts/model-card-metrics.ts\` on model ${id} (weights sha256 ${sha}), engine ${model.engine} on ${model.backend}, ` +
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     }
     const notes =
       `Metrics (scripts/model-card-metrics.ts, ${started}): sampler ${samplerLabel}, seed ${seed}+i per face, identity cosine with dlib-resnet (did not condition the model). ` +
-      `val = ${out.val?.source}; F_M ${out.val?.conditioning}. samples = ${out.samples?.source}; F_M ${out.samples?.conditioning}. ` +
+      `val = held-out images, oracle F_M: ${out.val?.source}; F_M ${out.val?.conditioning}. samples = ${out.samples?.source}; F_M ${out.samples?.conditioning}. ` +
       'Conditions: bicubic = the LR input; fm = own F_M; shuffled = the next face\'s F_M; zero = all-zero F_M.';
     const saved = await saveModelFile(path.dirname(loaded.weightsPath), loaded.stateDict, loaded.config as JsonObject, { ...loaded.card, metrics, notes }, { overwrite: true });
     if (saved.sha256 !== loaded.sha256) throw new Error(`rewriting the card changed the weights' sha256 (${loaded.sha256} -> ${saved.sha256})`);

@@ -5,6 +5,7 @@ import { FasrError } from '../contracts';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import type { CliIo } from './main';
 import { positiveInt, processSection } from './pipeline-cli-options';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { stopOnSignals } from './stop-signals';
 
 interface BatchCliOptions {
@@ -17,6 +18,7 @@ interface BatchCliOptions {
   readonly sr?: boolean;
   readonly model?: string;
   readonly srSteps?: string;
+  readonly srEngine: string;
   readonly seed?: string;
 }
 
@@ -39,6 +41,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
     .option('--sr', 'enhance every ok track of these sources (the bundled model unless --model)')
     .option('--model <file>', "SR model for --sr: a fasr model (model.json/.safetensors) or the authors' .pth")
     .option('--sr-steps <n>', "sampler steps for --sr (default: the sampler's)")
+    .option('--sr-engine <name>', `${ENGINE_OPTION_HELP}, for --sr`, 'auto')
     .option('--seed <n>', 'noise seed for --sr (default 0)')
     .option('--export <dir>', 'export the tracks of these sources into <dir> afterwards (after --sr)')
     .action(async (inputs: string[], opts: BatchCliOptions) => {
@@ -54,6 +57,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
             opts.sr === true || opts.model !== undefined
               ? {
                   model: opts.model ?? null,
+                  engine: resolveEngineOption('sr-engine', opts.srEngine).engine,
                   ...(opts.srSteps !== undefined ? { steps: positiveInt('--sr-steps', opts.srSteps) } : {}),
                   ...(opts.seed !== undefined ? { seed: /^0+$/.test(opts.seed.trim()) ? 0 : positiveInt('--seed', opts.seed) } : {}),
                 }

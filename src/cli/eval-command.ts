@@ -5,8 +5,8 @@ import { EVAL_ALIGN_MODES, EVAL_METHODS, formatResultsTable, runEval, writeEvalO
 import type { EvalProgress } from '../eval';
 import { EMBEDDER_NAMES } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { DEFAULT_SR_SAMPLER, SAMPLER_NAMES, SR_ENGINE_NAMES } from '../sr';
-import type { SrEngineName } from '../sr';
+import { DEFAULT_SR_SAMPLER, SAMPLER_NAMES } from '../sr';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import type { CliIo } from './main';
 
 interface EvalCliOptions {
@@ -29,6 +29,7 @@ interface EvalCliOptions {
   readonly lrScale: string;
   readonly size: string;
   readonly grid: string;
+  readonly bootstrap: string;
   readonly backend: string;
   readonly out?: string;
 }
@@ -92,17 +93,18 @@ function commandLine(cmd: Command): string {
 export function registerEvalCommand(program: Command, io: CliIo): void {
   program
     .command('eval')
-    .description("evaluate recognisability like the paper's Table I: verification AUC, Rank-1/5/10 and PSNR/SSIM of bicubic, SR without and with F_M, and HR probes")
+    .description("evaluate recognisability like the paper's Table I: verification AUC, Rank-1/5/10 and PSNR/SSIM of bicubic, ESRGAN, SR without F_M, with another identity's F_M and with F_M, and HR probes; paired bootstrap intervals of the differences")
     .option('--dataset <dir|labels.csv>', 'a folder of identity folders, a fasr-samples folder (gallery/, probe_HR/, LR_imgs/), or a labels.csv of file,identity rows')
     .option('--methods <list>', `comma-separated methods: ${EVAL_METHODS.join(', ')}`, EVAL_METHODS.join(','))
     .option('--embedder <name>', `embedder of F_M (the model's conditioning): ${EMBEDDER_NAMES.join(' | ')}`, 'faceres')
-    .option('--recognition <list>', 'recognition embedders (default: --embedder and a different one)')
-    .option('--model <file>', "SR model (fasr model or the authors' .pth); default the bundled one; needed by sr-nofeat and fasr")
+    .option('--recognition <list>', 'recognition embedders, the first the headline (default: one that did not condition the model, then --embedder)')
+    .option('--model <file>', "SR model (fasr model or the authors' .pth); default the bundled one; needed by sr-nofeat, fasr-shuffled and fasr")
     .option('--config <preset|file.json>', 'config of a .pth checkpoint: paper | tiny | a JSON file')
-    .option('--engine <name>', `SR inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
+    .option('--engine <name>', ENGINE_OPTION_HELP, 'auto')
     .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with neither --sampler nor --steps: ${JSON.stringify(DEFAULT_SR_SAMPLER)}, docs/samplers.md)`)
     .option('--steps <n>', "sampler steps (default the sampler's; --steps alone means pc)")
-    .option('--seed <n>', 'base seed; probe i uses seed + i for both SR methods', '0')
+    .option('--seed <n>', "base seed; probe i uses seed + i for every SR method; also fixes fasr-shuffled's derangement and the bootstrap", '0')
+    .option('--bootstrap <n>', 'paired bootstrap resamples for the 95 % intervals of the AUC and Rank-1 differences', '2000')
     .option('--batch-size <n>', 'faces per SR network call', '4')
     .option('--limit <n>', 'evaluate the first N identities only')
     .option('--max-features <n>', 'most feature images per identity for F_M (default all)')
@@ -122,9 +124,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         throw new InputError(`--embedder: unknown embedder ${JSON.stringify(opts.embedder)}; valid: ${EMBEDDER_NAMES.join(', ')}`, { option: 'embedder' });
       }
       const recognition = opts.recognition === undefined ? undefined : list('recognition', opts.recognition, EMBEDDER_NAMES, 'embedder');
-      if (!(SR_ENGINE_NAMES as readonly string[]).includes(opts.engine)) {
-        throw new InputError(`--engine: unknown engine ${JSON.stringify(opts.engine)}; valid: ${SR_ENGINE_NAMES.join(', ')}`, { option: 'engine' });
-      }
+      const { engine } = resolveEngineOption('engine', opts.engine);
       if (opts.sampler !== undefined && !(SAMPLER_NAMES as readonly string[]).includes(opts.sampler)) {
         throw new InputError(`--sampler: unknown sampler ${JSON.stringify(opts.sampler)}; valid: ${SAMPLER_NAMES.join(', ')}`, { option: 'sampler' });
       }
@@ -138,7 +138,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         ...(recognition === undefined ? {} : { recognition }),
         ...(opts.model === undefined ? {} : { model: opts.model }),
         ...(opts.config === undefined ? {} : { modelConfig: opts.config }),
-        engine: opts.engine as SrEngineName,
+        engine,
         ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
         ...(opts.steps === undefined ? {} : { steps: integer('steps', opts.steps, 1, 100000) }),
         seed: integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER),
@@ -151,6 +151,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         lrScale: integer('lr-scale', opts.lrScale, 1, 64),
         sizePx: integer('size', opts.size, 16, 1024),
         gridIdentities: integer('grid', opts.grid, 1, 64),
+        bootstrapResamples: integer('bootstrap', opts.bootstrap, 100, 100000),
       };
       const backend = await initBackend(opts.backend);
       io.out(`eval: ${path.resolve(opts.dataset)}; methods ${methods.join(', ')}; backend ${backend.name}\n`);

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { FasrError } from '../contracts';
-import { installedPackageVersion } from '../runtime/package-info';
+import { fasrVersion } from '../runtime/package-info';
 import { registerInfoCommand } from './info-command';
 import { registerProcessCommand } from './process-command';
 import { registerSrCommand } from './sr-command';
@@ -28,7 +28,7 @@ const DEFAULT_IO: CliIo = {
 export function buildProgram(io: CliIo): Command {
   const program = new Command('fasr')
     .description('Face-aware super-resolution of recorded CCTV footage (FASR): enhanced, identity-preserving faces per person track.')
-    .version(installedPackageVersion('fasr') ?? '0.0.0')
+    .version(fasrVersion())
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();

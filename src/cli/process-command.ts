@@ -8,6 +8,7 @@ import { installedPackageVersion } from '../runtime/package-info';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import { openStore } from '../store';
 import type { CliIo } from './main';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { enhanceProcessedTracks } from './sr-command';
 import { processViaQueue } from './process-via-queue';
 
@@ -27,6 +28,7 @@ interface ProcessCliOptions {
   readonly sr?: boolean;
   readonly srModel?: string;
   readonly srSteps?: string;
+  readonly srEngine: string;
   readonly queue?: string;
   readonly queuePrefix?: string;
 }
@@ -119,10 +121,12 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--sr', 'then enhance every stored track with the SR model (as fasr sr --track; see docs/sr-usage.md)')
     .option('--sr-model <file>', 'SR model for --sr (default: the bundled one)')
     .option('--sr-steps <n>', 'sampler steps for --sr (default: the sampler\'s)')
+    .option('--sr-engine <name>', `${ENGINE_OPTION_HELP}, for --sr`, 'auto')
     .option('--queue <redis-url>', 'coordinate `fasr worker`s through Redis instead of working in-process (docs/deployment.md)')
     .option('--queue-prefix <name>', 'Redis key prefix of the queue (the workers\' --prefix)', 'fasr')
     .action(async (videos: string[], opts: ProcessCliOptions) => {
       const config = configFromOptions(opts); // validated before anything is opened
+      resolveEngineOption('sr-engine', opts.srEngine);
       const tty = options.tty ?? process.stdout.isTTY === true;
       const dbPath = path.resolve(opts.db);
       if (opts.queue !== undefined) return processViaQueue(videos, config, opts, dbPath, io, formatProcessSummary);
@@ -151,7 +155,9 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
             }
           },
         });
-        if (opts.sr === true) await enhanceProcessedTracks(store, summary, { ...(opts.srModel === undefined ? {} : { model: opts.srModel }), ...(opts.srSteps === undefined ? {} : { steps: opts.srSteps }) }, io);
+        if (opts.sr === true) {
+          await enhanceProcessedTracks(store, summary, { ...(opts.srModel === undefined ? {} : { model: opts.srModel }), ...(opts.srSteps === undefined ? {} : { steps: opts.srSteps }), engine: opts.srEngine }, io);
+        }
       } finally {
         if (lineOpen) io.out('\n');
         store.close();

@@ -8,6 +8,7 @@ import { installedPackageVersion } from '../runtime/package-info';
 import { loadSrModel, parseSrSamplingConfig } from '../sr';
 import { openStore } from '../store';
 import type { CliIo } from './main';
+import { resolveEngineOption } from './engine-option';
 import { stopOnSignals } from './stop-signals';
 
 /** The command-line options `fasr process --queue` reads. */
@@ -18,6 +19,8 @@ export interface ProcessViaQueueCliOptions {
   readonly sr?: boolean;
   readonly srModel?: string;
   readonly srSteps?: string;
+  /** --sr-engine: auto (the fastest installed), onnx or tfjs; the workers run the SR jobs with it. */
+  readonly srEngine?: string;
 }
 
 /**
@@ -48,10 +51,12 @@ export async function processViaQueue(
     // The coordinator loads the model once for its sha256 (the SR jobs' identity); workers load their own copy.
     await initBackend(opts.backend);
     const modelPath = opts.srModel === undefined ? null : path.resolve(opts.srModel);
-    const model = await loadSrModel(modelPath === null ? {} : { model: modelPath });
+    const { engine, reason } = resolveEngineOption('sr-engine', opts.srEngine ?? 'auto');
+    const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), engine });
+    io.out(`sr: ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${engine} (${reason}) on the workers\n`);
     const sampling = parseSrSamplingConfig(steps === undefined ? {} : { steps }, '--sr');
     sr = {
-      model: { model: modelPath, config: null, engine: 'tfjs' },
+      model: { model: modelPath, config: null, engine },
       modelSha256: model.sha256,
       samplerLabel: sampling.label,
       fixedSteps: sampling.fixedSteps,

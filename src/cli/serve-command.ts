@@ -6,7 +6,8 @@ import { exportTracks, parseExportOptions } from '../export';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
 import { noActions, parseServeConfig, startServer, type Actions, type RunningServer } from '../serve';
 import { createTrackEnhancer, loadSrModel, type SrModel } from '../sr/enhance';
-import { SR_ENGINE_NAMES, type SrEngineName } from '../sr/engines';
+import type { SrEngineName } from '../sr/engines';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { SAMPLER_NAMES } from '../sr/samplers';
 import { openStore, type Store } from '../store';
 import type { CliIo } from './main';
@@ -145,7 +146,7 @@ export function registerServeCommand(program: Command, io: CliIo, options: Serve
     .option('--page-size <n>', 'rows per list page (1..1000)', '50')
     .option('--model <file>', "SR model for enhance (as fasr sr --model); default: the bundled one; none: enhance unavailable")
     .option('--model-config <preset|file.json>', "config of a .pth checkpoint (as fasr sr --config)")
-    .option('--engine <name>', `SR inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
+    .option('--engine <name>', ENGINE_OPTION_HELP, 'auto')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--queue <redis-url>', 'enhance through `fasr worker`s on Redis instead of in this process (docs/deployment.md)')
     .option('--queue-prefix <name>', "Redis key prefix of the queue (the workers' --prefix)", 'fasr')
@@ -161,10 +162,7 @@ export function registerServeCommand(program: Command, io: CliIo, options: Serve
       });
       const dbPath = path.resolve(opts.db);
       if (!fs.existsSync(dbPath)) throw new InputError(`--db: no store at ${dbPath} (create one with "fasr process")`, { option: 'db', path: dbPath });
-      const engine = opts.engine as SrEngineName;
-      if (!(SR_ENGINE_NAMES as readonly string[]).includes(opts.engine)) {
-        throw new InputError(`--engine: expected one of ${SR_ENGINE_NAMES.join(', ')}, received ${JSON.stringify(opts.engine)}`, { option: 'engine' });
-      }
+      const { engine } = resolveEngineOption('engine', opts.engine);
       // Read-only refuses every action: nothing to load.
       const local: BuiltActions =
         options.actions !== undefined

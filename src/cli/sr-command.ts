@@ -8,8 +8,8 @@ import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
 import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
 import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr/enhance';
 import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr/samplers';
-import { SR_ENGINE_NAMES } from '../sr/engines';
 import type { SrEngineName } from '../sr/engines';
+import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { openStore } from '../store';
 import type { Store } from '../store';
 import { createHumanFaceDetector } from '../track';
@@ -86,22 +86,33 @@ export function registerSrCommand(program: Command, io: CliIo): void {
     .option('--aligned', 'the images are already aligned square face crops (no detection/alignment)')
     .option('--model <file>', "model: fasr model (model.json/.safetensors) or the authors' .pth checkpoint (EMA weights); default: the bundled one")
     .option('--config <preset|file.json>', "config of a .pth checkpoint: paper | tiny | the authors' config.json (default paper)")
-    .option('--engine <name>', `inference engine: ${SR_ENGINE_NAMES.join(' | ')}`, 'tfjs')
+    .option('--engine <name>', ENGINE_OPTION_HELP, 'auto')
     .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with no --sampler/--steps/--snr/--sampler-option: ${JSON.stringify(DEFAULT_SR_SAMPLER)}, measured in docs/samplers.md; pc is the paper's)`)
     .option('--steps <n>', "sampler steps (default: the sampler's; 2000 for pc, the paper's; --steps alone means pc)")
     .option('--snr <r>', 'Langevin signal-to-noise ratio of pc (default 0.16)')
     .option('--sampler-option <key=value...>', 'further options of the chosen sampler, e.g. rho=7 for heun')
     .option('--seed <n>', 'noise seed: same seed, inputs and model give the same image bit for bit', '0')
     .option('--conditioning <what>', `${SR_CONDITIONINGS.join(' | ')}: the F_M, or the feature-free ablation`, 'fm')
-    .option('--embedder <name>', `embedder for --features: ${EMBEDDER_NAMES.join(' | ')}`, 'faceres')
-    .option('--lr-scale <n>', 'down-scaling factor of the authors\' LR degradation', '8')
-    .option('--quad-scale <s>', 'FFHQ quad scale of the alignment (1 = canonical)', '1')
+    .option('--embedder <name>', `embedder for --features (not with --track: its F_M is the stored one): ${EMBEDDER_NAMES.join(' | ')}`, 'faceres')
+    .option('--lr-scale <n>', "down-scaling factor of the authors' LR degradation of --lr (not with --track: its LR_0 is the stored one)", '8')
+    .option('--quad-scale <s>', 'FFHQ quad scale of the alignment of --lr/--features (1 = canonical; not with --track)', '1')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
-    .action(async (opts: SrCliOptions) => {
+    .action(async (opts: SrCliOptions, cmd: Command) => {
       // Validate everything before loading anything.
       const fromTrack = opts.track !== undefined;
       const fromFiles = opts.lr !== undefined || opts.features !== undefined;
       if (fromTrack === fromFiles) throw new InputError('fasr sr: give either --track <id> or --lr <image> with --features <images...> and --out <png>', { option: 'track' });
+      if (fromTrack) {
+        // A track's LR_0 and F_M are the ones `fasr process` stored: these options would be accepted and ignored.
+        const given = (['aligned', 'embedder', 'lrScale', 'quadScale'] as const).filter((k) => cmd.getOptionValueSource(k) === 'cli');
+        if (given.length > 0) {
+          const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+          throw new InputError(
+            `fasr sr --track: ${given.map(flag).join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to --lr/--features images only; a track is enhanced from the LR_0 crop and F_M that \`fasr process\` stored`,
+            { option: given[0] as string },
+          );
+        }
+      }
       const conditioning = choice<SrConditioning>('conditioning', opts.conditioning, SR_CONDITIONINGS);
       if (fromFiles) {
         if (opts.lr === undefined) throw new InputError('--lr: required with --features', { option: 'lr' });
@@ -120,7 +131,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
       const seed = integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
       const lrScale = integer('lr-scale', opts.lrScale, 1, 64);
       const quadScale = positive('quad-scale', opts.quadScale);
-      const engine = choice<SrEngineName>('engine', opts.engine, SR_ENGINE_NAMES);
+      const { engine, reason: engineReason } = resolveEngineOption('engine', opts.engine);
       const embedderName = choice('embedder', opts.embedder, EMBEDDER_NAMES);
       const trackId = fromTrack ? integer('track', opts.track as string, 1, Number.MAX_SAFE_INTEGER) : 0;
 
@@ -131,6 +142,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
         engine,
       });
       io.out(`model: ${model.id} (sha256 ${model.sha256.slice(0, 12)}, ${model.config.imageSize}x${model.config.imageSize}, featDim ${model.config.featDim}); engine ${model.engine} on ${engine === 'tfjs' ? backend.name : model.backend}\n`);
+      io.out(`engine: ${model.engine} (${engineReason})\n`);
       io.out(`sampler: ${parsed.label}, seed ${seed}, conditioning ${conditioning}\n`);
       const onProgress = progressPrinter(io);
       try {
@@ -194,6 +206,8 @@ export interface ProcessSrOptions {
   readonly model?: string;
   /** --sr-steps: sampler steps (text from the command line); default the sampler's. */
   readonly steps?: string;
+  /** --sr-engine: auto (the fastest installed), onnx or tfjs. Default auto. */
+  readonly engine?: string;
 }
 
 /** Tracks enhanced per `enhanceTracks` call (bounds the memory of one call's inputs and PNGs). */
@@ -213,7 +227,8 @@ export async function enhanceProcessedTracks(
   io: CliIo,
 ): Promise<{ enhanced: number; reused: number }> {
   const steps = opts.steps === undefined ? undefined : integer('sr-steps', opts.steps, 1, 100000);
-  const model = await loadSrModel(opts.model === undefined ? {} : { model: opts.model });
+  const { engine, reason } = resolveEngineOption('sr-engine', opts.engine ?? 'auto');
+  const model = await loadSrModel({ ...(opts.model === undefined ? {} : { model: opts.model }), engine });
   let enhanced = 0;
   let reused = 0;
   try {
@@ -228,7 +243,7 @@ export async function enhanceProcessedTracks(
         afterId = page.nextAfterId;
       }
     }
-    io.out(`sr: ${trackIds.length} tracks with ${model.id} (sha256 ${model.sha256.slice(0, 12)})\n`);
+    io.out(`sr: ${trackIds.length} tracks with ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${model.engine} on ${model.backend} (${reason})\n`);
     const t0 = performance.now();
     for (let i = 0; i < trackIds.length; i += PROCESS_SR_CHUNK) {
       const chunk = trackIds.slice(i, i + PROCESS_SR_CHUNK);

@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import { ConfigError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
-import { SR_ENGINE_NAMES } from '../sr/engines';
+import { SR_ENGINE_NAMES, defaultSrEngine } from '../sr/engines';
 import { EVAL_ALIGN_MODES } from './dataset/prepare-eval-faces';
 
 /**
- * The methods of the paper's Table I: `bicubic` (the degraded probe: the LR row), `sr-nofeat`
- * (the SR model with F_M = 0: the feature-free ablation, like SDE-SR), `fasr` (the SR model with
- * F_M), `hr` (the HR probe: the upper bound).
+ * The methods (rows): the paper's Table I — `bicubic` (the degraded probe: the LR row),
+ * `sr-nofeat` (the SR model with F_M = 0: the feature-free ablation, like SDE-SR), `fasr` (the SR
+ * model with F_M), `hr` (the HR probe: the upper bound) — and two controls: `fasr-shuffled` (the SR
+ * model with the F_M of another identity, a derangement fixed by the seed: the control for F_M,
+ * since F_M = 0 is an input the model never saw in training) and `esrgan` (UpscalerJS's
+ * ESRGAN-thick x8 on the 16x16 LR: the off-the-shelf alternative a user would pick).
  */
-export const EVAL_METHODS = Object.freeze(['bicubic', 'sr-nofeat', 'fasr', 'hr'] as const);
+export const EVAL_METHODS = Object.freeze(['bicubic', 'esrgan', 'sr-nofeat', 'fasr-shuffled', 'fasr', 'hr'] as const);
 export type EvalMethod = (typeof EVAL_METHODS)[number];
 /** Methods that run the SR model. */
-export const SR_EVAL_METHODS: readonly EvalMethod[] = Object.freeze(['sr-nofeat', 'fasr']);
+export const SR_EVAL_METHODS: readonly EvalMethod[] = Object.freeze(['sr-nofeat', 'fasr-shuffled', 'fasr']);
+/** Methods that need F_M (the conditioning embedder and feature images). */
+export const FM_EVAL_METHODS: readonly EvalMethod[] = Object.freeze(['fasr-shuffled', 'fasr']);
 
 const embedderName = z.enum(EMBEDDER_NAMES);
 
@@ -20,18 +25,22 @@ const schema = z
   .object({
     /** Dataset: a folder of identity folders, a fasr-samples folder, or a labels.csv (`file,identity`). Required. */
     dataset: z.string().min(1),
-    /** Methods (rows), in the order given; duplicates rejected. Default all four. */
+    /** Methods (rows), in the order given; duplicates rejected. Default all of EVAL_METHODS. */
     methods: z.array(z.enum(EVAL_METHODS)).min(1).default([...EVAL_METHODS]),
     /** The embedder that conditions the SR model (F_M); its dim must equal the model's featDim. Default faceres. */
     embedder: embedderName.default('faceres'),
-    /** Recognition embedders (column groups). Default: `embedder` and a different one (dlib-resnet, or faceres when embedder is dlib-resnet). */
+    /**
+     * Recognition embedders (column groups), the first one the headline. Default: one that did not
+     * condition the model first (dlib-resnet, or faceres when embedder is dlib-resnet), then `embedder`
+     * (shown labelled as the conditioning one).
+     */
     recognition: z.array(embedderName).min(1).optional(),
     /** SR model file (ours or the authors' .pth); default the bundled model. Needed by sr-nofeat and fasr only. */
     model: z.string().min(1).optional(),
     /** Config of a .pth checkpoint (paper | tiny | a JSON file). */
     modelConfig: z.string().min(1).optional(),
-    /** SR inference engine: 'tfjs' (the active backend) or 'onnx' (onnxruntime-node). Default tfjs. Results agree within float tolerance, not bit for bit. */
-    engine: z.enum(SR_ENGINE_NAMES).default('tfjs'),
+    /** SR inference engine: 'tfjs' (the active backend) or 'onnx' (onnxruntime-node). Default: the fastest installed (defaultSrEngine: onnx). Results agree within float tolerance, not bit for bit; results.json records the one that ran. */
+    engine: z.enum(SR_ENGINE_NAMES).default(() => defaultSrEngine().engine),
     /** Sampler name (src/sr registry); default the library's (DEFAULT_SR_SAMPLER). */
     sampler: z.string().min(1).optional(),
     /** Sampler steps; default the sampler's (steps without a sampler: pc). */
@@ -58,6 +67,8 @@ const schema = z
     gridIdentities: z.number().int().min(1).max(64).default(8),
     /** FAR targets reported as TAR@FAR, each in (0, 1]. Default 0.001, 0.01, 0.1. */
     farTargets: z.array(z.number().gt(0).max(1)).min(1).default([0.001, 0.01, 0.1]),
+    /** Paired bootstrap resamples (identities drawn with replacement) for the 95 % intervals of the AUC and Rank-1 differences, 100–100000. Default 2000. */
+    bootstrapResamples: z.number().int().min(100).max(100000).default(2000),
   })
   .strict();
 
@@ -81,7 +92,10 @@ export function parseEvalConfig(input: unknown): EvalConfig {
   }
   const c = r.data;
   if (new Set(c.methods).size !== c.methods.length) throw new ConfigError(`eval.methods: duplicate method in ${c.methods.join(',')}`, { option: 'methods' });
-  const recognition = c.recognition ?? [c.embedder, c.embedder === 'dlib-resnet' ? 'faceres' : 'dlib-resnet'];
+  if (c.methods.includes('esrgan') && c.lrScale !== 8) {
+    throw new ConfigError(`eval.lrScale: method esrgan is ESRGAN-thick's x8 model, so it needs lrScale 8, received ${c.lrScale}; leave esrgan out of methods for another scale`, { option: 'lrScale' });
+  }
+  const recognition = c.recognition ?? [c.embedder === 'dlib-resnet' ? 'faceres' : 'dlib-resnet', c.embedder];
   if (new Set(recognition).size !== recognition.length) throw new ConfigError(`eval.recognition: duplicate embedder in ${recognition.join(',')}`, { option: 'recognition' });
   return Object.freeze({ ...c, recognition: Object.freeze([...recognition]), methods: [...c.methods], farTargets: [...c.farTargets] });
 }

@@ -13,10 +13,13 @@ import { loadEvalDataset } from './dataset/load-eval-dataset';
 import type { EvalDatasetLayout } from './dataset/load-eval-dataset';
 import { prepareEvalFaces } from './dataset/prepare-eval-faces';
 import type { EvalAlignMode, FaceLoss, PreparationCounts, PreparedIdentity } from './dataset/prepare-eval-faces';
-import { SR_EVAL_METHODS, parseEvalConfig } from './eval-config';
+import { FM_EVAL_METHODS, SR_EVAL_METHODS, parseEvalConfig } from './eval-config';
+import { loadEsrganX8 } from './esrgan-upscaler';
+import type { EsrganUpscaler } from './esrgan-upscaler';
+import { seededDerangement } from './seeded-derangement';
 import type { EvalConfig, EvalMethod } from './eval-config';
-import { aucMannWhitney, cosineSimilarityMatrix, identificationRates, imageQuality, pairScores, rocCurve, tarAtFar } from './metrics';
-import type { ImageQuality, RocPoint, TarAtFar } from './metrics';
+import { aucMannWhitney, cosineSimilarityMatrix, identificationRates, imageQuality, pairedBootstrap, pairScores, rocCurve, tarAtFar } from './metrics';
+import type { ImageQuality, PairedBootstrapResult, RocPoint, SimilarityMatrix, TarAtFar } from './metrics';
 
 /** Progress of {@link runEval}: a stage and how far it is. */
 export interface EvalProgress {
@@ -41,10 +44,28 @@ export interface RecognitionResult {
   readonly meanGenuineCosine: number;
 }
 
+/** Method A − method B with a recognition embedder: AUC and Rank-1 differences with paired bootstrap intervals. */
+export interface MethodComparison extends PairedBootstrapResult {
+  readonly a: string;
+  readonly b: string;
+  readonly embedder: string;
+}
+
+/**
+ * The comparisons reported (when both methods ran): FASR − bicubic, FASR − fasr-shuffled (the
+ * control for F_M), FASR − esrgan, FASR − sr-nofeat.
+ */
+export const EVAL_COMPARISONS: readonly (readonly [EvalMethod, EvalMethod])[] = Object.freeze([
+  ['fasr', 'bicubic'],
+  ['fasr', 'fasr-shuffled'],
+  ['fasr', 'esrgan'],
+  ['fasr', 'sr-nofeat'],
+] as const);
+
 /** Everything `fasr eval` measured, with its provenance (written as results.json). */
 export interface EvalReport {
   readonly format: 'fasr-eval';
-  readonly formatVersion: 1;
+  readonly formatVersion: 2;
   readonly config: EvalConfig;
   readonly dataset: {
     readonly path: string;
@@ -66,7 +87,20 @@ export interface EvalReport {
   readonly startedAt: string;
   readonly wallTimeMs: number;
   readonly stageTimesMs: Readonly<Record<string, number>>;
-  readonly probes: readonly { readonly identity: string; readonly gallery: string; readonly probe: string; readonly features: number; readonly fmMembers: number | null; readonly seed: number }[];
+  /** Per probe: files, feature images used, F_M members, the SR seed and whose F_M fasr-shuffled got (null without it). */
+  readonly probes: readonly {
+    readonly identity: string;
+    readonly gallery: string;
+    readonly probe: string;
+    readonly features: number;
+    readonly fmMembers: number | null;
+    readonly seed: number;
+    readonly shuffledFmOf: string | null;
+  }[];
+  /** The esrgan method's model, null when it did not run. */
+  readonly esrgan: null | { readonly id: string; readonly sha256: string };
+  /** Paired bootstrap comparisons ({@link EVAL_COMPARISONS}) per recognition embedder. */
+  readonly comparisons: readonly MethodComparison[];
   /** Per method: image quality to HR and recognition per embedder name. */
   readonly results: Readonly<Record<string, { readonly imageQuality: ImageQuality; readonly recognition: Readonly<Record<string, RecognitionResult>> }>>;
 }
@@ -121,7 +155,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
     }
   };
   const useSr = config.methods.some((m) => SR_EVAL_METHODS.includes(m));
-  const useFm = config.methods.includes('fasr');
+  const useFm = config.methods.some((m) => FM_EVAL_METHODS.includes(m));
   const sampling = parseSrSamplingConfig({
     ...(config.sampler === undefined ? {} : { sampler: config.sampler }),
     ...(config.steps === undefined ? {} : { steps: config.steps }),
@@ -134,6 +168,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
   let detector: FaceDetector | null = null;
   let condEmbedder: FaceEmbedder | null = null;
   let condEmbedderInfo: EvalReport['conditioningEmbedder'] = null;
+  let esrgan: EsrganUpscaler | null = null;
   try {
     if (useSr) {
       model = await timed('loadModel', () => loadSrModel({ engine: config.engine, ...(config.model === undefined ? {} : { model: config.model }), ...(config.modelConfig === undefined ? {} : { config: config.modelConfig }) }));
@@ -146,7 +181,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
       if (condEmbedder.dim !== model.config.featDim) {
         throw new InputError(
           `eval: feature dim mismatch: the conditioning embedder ${condEmbedder.id} gives ${condEmbedder.dim} values, model ${model.id} expects featDim ${model.config.featDim}; ` +
-            `pass --embedder of the model's conditioning, or leave fasr out of --methods`,
+            `pass --embedder of the model's conditioning, or leave ${FM_EVAL_METHODS.join(' and ')} out of --methods`,
           { option: 'embedder', expected: model.config.featDim, actual: condEmbedder.dim },
         );
       }
@@ -178,6 +213,8 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
     // LR_0 as the model takes it: the authors' degradation, quantised once to 8 bits (modelLrFromCrop's rule).
     const lrProbe = hrProbe.map((hr) => uint8ToFloat(floatToUint8(degradeLikeAuthors(hr, s, { scale: config.lrScale }))));
     const seeds = ids.map((_, i) => config.seed + i);
+    // fasr-shuffled: identity i gets the F_M of identity shuffled[i] (a derangement fixed by the seed).
+    const shuffled = config.methods.includes('fasr-shuffled') ? seededDerangement(ids.length, config.seed) : null;
 
     // F_M per identity from its degraded feature images (the pipeline's fusion rule).
     let fms: (Float32Array | null)[] = ids.map(() => null);
@@ -187,7 +224,8 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
       fms = await timed('features', async () => {
         const out: Float32Array[] = [];
         for (const [i, p] of ids.entries()) {
-          const crops = p.features.map((c) => toCrop(degradeLikeAuthors(uint8ToFloat(c.rgb), s, { scale: config.lrScale }), s));
+          // One rule (docs/eval.md): HR feature images are degraded like the probe; images that are already low-resolution (the authors' LR_imgs) are used as they are.
+          const crops = p.featuresLowRes ? [...p.features] : p.features.map((c) => toCrop(degradeLikeAuthors(uint8ToFloat(c.rgb), s, { scale: config.lrScale }), s));
           const fused = fuseMean3Sigma(await embedAll(emb, crops), emb.id, { threshold: 3, rule: 'cosine-distance' });
           fmMembers[i] = fused.memberIndices.length;
           out.push(fused.featureVector);
@@ -202,9 +240,18 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
     for (const method of config.methods) {
       if (method === 'bicubic') outputs[method] = lrProbe;
       else if (method === 'hr') outputs[method] = hrProbe;
-      else {
+      else if (method === 'esrgan') {
+        // The 16x16 LR of the authors' degradation (its first stage), quantised to 8 bits as an LR image is stored, upscaled x8.
+        const lrSize = s / config.lrScale;
+        const up = await timed('loadEsrgan', () => loadEsrganX8());
+        esrgan = up;
+        const lrSmall = hrProbe.map((hr) => uint8ToFloat(floatToUint8(resizeAntialiased(hr, s, s, 3, lrSize, lrSize, 'triangle'))));
+        outputs[method] = await timed('esrgan', async () => up.upscale(lrSmall, lrSize).map((o) => uint8ToFloat(floatToUint8(o))));
+        onProgress({ stage: 'sr', done: ids.length, total: ids.length, detail: 'esrgan: done' });
+      } else {
         const m = model as SrModel;
-        const requests: SrRequest[] = ids.map((_, i) => ({ lrImageHWC: lrProbe[i] as Float32Array, size: s, featureVector: method === 'fasr' ? (fms[i] as Float32Array) : null, seed: seeds[i] as number }));
+        const fmFor = (i: number): Float32Array | null => (method === 'fasr' ? (fms[i] as Float32Array) : method === 'fasr-shuffled' ? (fms[(shuffled as number[])[i] as number] as Float32Array) : null);
+        const requests: SrRequest[] = ids.map((_, i) => ({ lrImageHWC: lrProbe[i] as Float32Array, size: s, featureVector: fmFor(i), seed: seeds[i] as number }));
         const faces = await timed(`sr:${method}`, () =>
           enhanceFaces(requests, {
             model: m,
@@ -223,12 +270,17 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
     }
     await condEmbedder?.close();
     condEmbedder = null;
+    const esrganInfo = esrgan === null ? null : { id: esrgan.id, sha256: esrgan.sha256 };
+    esrgan?.dispose();
+    esrgan = null;
 
     const probeIds = ids.map((p) => p.id);
     const results: Record<string, { imageQuality: ImageQuality; recognition: Record<string, RecognitionResult> }> = {};
     for (const method of config.methods) results[method] = { imageQuality: imageQuality(outputs[method] as Float32Array[], hrProbe, s), recognition: {} };
     const recognitionEmbedders: { name: string; id: string; dim: number }[] = [];
+    const comparisons: MethodComparison[] = [];
     for (const name of config.recognition) {
+      const matrices: Record<string, SimilarityMatrix> = {};
       const emb = await createFaceEmbedder(name);
       try {
         recognitionEmbedders.push({ name, id: emb.id, dim: emb.dim });
@@ -236,6 +288,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
         for (const [mi, method] of config.methods.entries()) {
           const probeEmb = await timed(`recognition:${name}`, () => embedAll(emb, (outputs[method] as Float32Array[]).map((img) => toCrop(img, s))));
           const m = cosineSimilarityMatrix(probeEmb, galleryEmb, probeIds, probeIds);
+          matrices[method] = m;
           const scores = pairScores(m);
           const roc = rocCurve(scores);
           const rates = identificationRates(m, [1, 5, 10]);
@@ -249,6 +302,12 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
             meanGenuineCosine: scores.genuine.reduce((a, b) => a + b, 0) / scores.genuine.length,
           };
           onProgress({ stage: 'recognition', done: mi + 1, total: config.methods.length, detail: `${name}: ${method}` });
+        }
+        for (const [a, b] of EVAL_COMPARISONS) {
+          const ma = matrices[a];
+          const mb = matrices[b];
+          if (ma === undefined || mb === undefined) continue;
+          comparisons.push({ a, b, embedder: name, ...pairedBootstrap(ma, mb, { resamples: config.bootstrapResamples, level: 0.95, seed: config.seed }) });
         }
       } finally {
         await emb.close();
@@ -268,7 +327,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
     };
     const report: EvalReport = {
       format: 'fasr-eval',
-      formatVersion: 1,
+      formatVersion: 2,
       config,
       dataset: { path: source.path, layout: source.layout, align, totalIdentities: source.totalIdentities, counts: prepared.counts, losses: prepared.losses, ignored: source.ignored },
       sizePx: s,
@@ -285,11 +344,22 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
       startedAt,
       wallTimeMs: performance.now() - t0,
       stageTimesMs,
-      probes: ids.map((p: PreparedIdentity, i) => ({ identity: p.id, gallery: p.files.gallery, probe: p.files.probe, features: p.features.length, fmMembers: fmMembers[i] ?? null, seed: seeds[i] as number })),
+      probes: ids.map((p: PreparedIdentity, i) => ({
+        identity: p.id,
+        gallery: p.files.gallery,
+        probe: p.files.probe,
+        features: p.features.length,
+        fmMembers: fmMembers[i] ?? null,
+        seed: seeds[i] as number,
+        shuffledFmOf: shuffled === null ? null : (ids[shuffled[i] as number] as PreparedIdentity).id,
+      })),
       results,
+      esrgan: esrganInfo,
+      comparisons,
     };
     return { report, samples };
   } finally {
+    esrgan?.dispose();
     await detector?.close();
     await condEmbedder?.close();
     await model?.dispose();

@@ -60,7 +60,14 @@ export async function enhanceTrackViaQueue(store: Store, client: QueueClient, tr
   const detail = store.getTrack(trackId);
   const o = sr.options;
   const existing = detail.srOutputs.find(
-    (x) => x.modelSha256 === sr.modelSha256 && x.sampler === sr.samplerLabel && (sr.fixedSteps === null || x.steps === sr.fixedSteps) && x.seed === o.seed && x.conditioning === o.conditioning,
+    (x) =>
+      x.modelSha256 === sr.modelSha256 &&
+      x.sampler === sr.samplerLabel &&
+      (sr.fixedSteps === null || x.steps === sr.fixedSteps) &&
+      x.seed === o.seed &&
+      x.conditioning === o.conditioning &&
+      // the workers' backend is theirs to choose, the engine is the request's
+      x.engine === sr.model.engine,
   );
   if (existing !== undefined) return { srOutputId: existing.id, inserted: false, receipt: null, writeMs: 0 };
   // One encoding pass over the whole job: the track's crops and F_M become base64 inside it (SrJobData.track).

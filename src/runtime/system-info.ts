@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ingest';
 import { humanModelDir } from '../models-runtime';
 import { initBackend, type BackendInfo } from './backend';
-import { installedPackageVersion, projectRoot } from './package-info';
+import { listBundledModels } from '../sr';
+import { fasrVersion, installedPackageVersion } from './package-info';
 
 /** A model file the pipeline can use, and whether it is present. */
 export interface ModelFileInfo {
@@ -54,16 +55,15 @@ function modelFile(role: string, id: string, file: string): ModelFileInfo {
 }
 
 /**
- * Lists the model files fasr knows about: Human's models inside its npm package, and SR models
- * (`*.safetensors`) bundled in the package's `models/` folder.
+ * Lists the model files fasr knows about: Human's models inside its npm package, and the SR models
+ * bundled in the package's `models/` folder as the SR loader finds them (`models/<name>/model.json`
+ * with its weights `model.safetensors`; listBundledModels).
  */
-export function listModels(): ModelFileInfo[] {
+export function listModels(modelsDir?: string): ModelFileInfo[] {
   const models = HUMAN_MODELS.map((m) => modelFile(m.role, m.id, path.join(humanModelDir(), `${m.id}.bin`)));
-  const srDir = path.join(projectRoot(), 'models');
-  if (fs.existsSync(srDir)) {
-    for (const name of fs.readdirSync(srDir).sort()) {
-      if (name.endsWith('.safetensors')) models.push(modelFile('SR score model (bundled)', name.replace(/\.safetensors$/, ''), path.join(srDir, name)));
-    }
+  for (const sidecar of modelsDir === undefined ? listBundledModels() : listBundledModels(modelsDir)) {
+    const dir = path.dirname(sidecar);
+    models.push(modelFile('SR score model (bundled)', path.basename(dir), path.join(dir, 'model.safetensors')));
   }
   return models;
 }
@@ -83,9 +83,8 @@ export async function collectSystemInfo(opts: { readonly backend?: string } = {}
   }
   const packages: Record<string, string | null> = {};
   for (const name of REPORTED_PACKAGES) packages[name] = installedPackageVersion(name);
-  const fasrPkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
   return {
-    fasrVersion: fasrPkg.version,
+    fasrVersion: fasrVersion(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     packages,

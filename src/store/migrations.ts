@@ -162,7 +162,7 @@ CREATE TABLE sr_outputs (
   height_px       INTEGER NOT NULL CHECK (height_px > 0),
   timings_json    TEXT    NOT NULL CHECK (json_valid(timings_json)),
   created_at_ms   INTEGER NOT NULL,
-  UNIQUE (track_id, model_sha256, sampler, steps, seed, conditioning)
+  UNIQUE (track_id, model_sha256, sampler, steps, seed, conditioning, engine, backend)
 );
 CREATE INDEX sr_outputs_run ON sr_outputs (run_id);
 

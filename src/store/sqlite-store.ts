@@ -772,14 +772,14 @@ export class SqliteStore implements Store {
                image, width_px, height_px, timings_json, created_at_ms)
              VALUES (@track_id, @run_id, @model_id, @model_sha256, @sampler, @steps, @nfe, @seed, @conditioning, @engine, @backend,
                @image, @width_px, @height_px, @timings_json, @now)
-             ON CONFLICT (track_id, model_sha256, sampler, steps, seed, conditioning) DO NOTHING
+             ON CONFLICT (track_id, model_sha256, sampler, steps, seed, conditioning, engine, backend) DO NOTHING
              RETURNING id`,
           )
           .get({ ...row, now: this.clock() });
         if (inserted !== undefined) return Object.freeze({ id: inserted.id, inserted: true });
         const existing = this.db
           .prepare<[Record<string, unknown>], { id: number }>(
-            'SELECT id FROM sr_outputs WHERE track_id = @track_id AND model_sha256 = @model_sha256 AND sampler = @sampler AND steps = @steps AND seed = @seed AND conditioning = @conditioning',
+            'SELECT id FROM sr_outputs WHERE track_id = @track_id AND model_sha256 = @model_sha256 AND sampler = @sampler AND steps = @steps AND seed = @seed AND conditioning = @conditioning AND engine = @engine AND backend = @backend',
           )
           .get(row);
         if (existing === undefined) throw new StoreError(`${where}: insert was skipped but no conflicting row was found`);

@@ -255,7 +255,7 @@ export interface FusedIdentityRow {
   readonly rejectedEmbeddingIds: readonly number[];
 }
 
-/** One SR result to store; idempotent on (trackId, modelSha256, sampler, steps, seed, conditioning). */
+/** One SR result to store; idempotent on (trackId, modelSha256, sampler, steps, seed, conditioning, engine, backend): engines agree only within float tolerance. */
 export interface SrOutputInput {
   readonly trackId: number;
   readonly runId?: number | null;

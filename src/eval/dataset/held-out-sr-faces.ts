@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { InputError } from '../../contracts';
 import type { FaceEmbedder } from '../../fuse';
 import { fuseMean } from '../../fuse';
-import { readImageRgb, resizeAntialiased, uint8ToFloat } from '../../image';
+import { degradeLikeAuthors, floatToUint8, readImageRgb, resizeAntialiased, uint8ToFloat } from '../../image';
+import { fileSha256 } from './file-sha256';
 import { loadTrainingData } from '../../sr/train';
 
 /** One held-out face for SR quality measurements: HR, its model LR and its conditioning F_M. */
@@ -65,41 +66,65 @@ function toSize(imgHWC: Float32Array, fromPx: number, toPx: number): Float32Arra
 }
 
 /**
- * The FASR authors' own sample (`fasr-samples`: `probe_HR/NNNNNN.jpg`, `probe_LR/NNNNNN.jpg`,
- * `LR_imgs/NNN/*`): LR_0 = the probe's LR image, F_M = the mean (the paper's fusion) of
- * `embedder` over the identity's LR_imgs (an all-zero F_M when `embedder` is null: for models whose
- * featDim fits no embedder), HR = probe_HR; all resized to `sizePx` when they differ.
- * Their crops are CelebA-framed (tighter than this project's FFHQ framing).
- * @throws InputError for a missing folder or image, an embedder whose length is not `featDim`.
+ * The FASR authors' own sample (`fasr-samples`: `probe_HR/NNNNNN.jpg`, `LR_imgs/NNN/*`), under the
+ * evaluation's one rule (docs/eval.md, as `fasr eval`): LR_0 = the authors' degradation
+ * (degradeLikeAuthors, x`lrScale`, default 8) of probe_HR at `sizePx`, quantised once to 8 bits
+ * (not `probe_LR`, which was not made by that degradation: shared fixtures README §7); F_M = the
+ * mean (the paper's fusion) of `embedder` over the identity's LR_imgs taken as they are (they are
+ * already low-resolution), leaving out any file with the bytes of probe_LR or probe_HR (the probe
+ * must not condition its own SR); an all-zero F_M when `embedder` is null (for models whose featDim
+ * fits no embedder); HR = probe_HR. Images are resized to `sizePx` when they differ. Their crops
+ * are CelebA-framed (tighter than this project's FFHQ framing).
+ * @throws InputError for a missing folder or image, an identity left without feature images, an
+ *   embedder whose length is not `featDim`.
  */
-export async function loadFasrSampleSrFaces(dir: string, opts: { readonly sizePx: number; readonly featDim: number; readonly embedder: FaceEmbedder | null; readonly count?: number }): Promise<HeldOutSrFaceSet> {
+export async function loadFasrSampleSrFaces(
+  dir: string,
+  opts: { readonly sizePx: number; readonly featDim: number; readonly embedder: FaceEmbedder | null; readonly count?: number; readonly lrScale?: number },
+): Promise<HeldOutSrFaceSet> {
   const embedder = opts.embedder;
   if (embedder !== null && embedder.dim !== opts.featDim) {
     throw new InputError(`fasr-samples ${dir}: the embedder ${embedder.id} gives ${embedder.dim} values, the model expects ${opts.featDim}`, { path: dir, reason: 'featDim' });
   }
+  const lrScale = opts.lrScale ?? 8;
   const hrDir = path.join(dir, 'probe_HR');
   if (!fs.existsSync(hrDir)) throw new InputError(`fasr-samples ${dir}: no probe_HR folder`, { path: dir, reason: 'layout' });
   const names = fs.readdirSync(hrDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, opts.count);
   if (names.length === 0) throw new InputError(`fasr-samples ${dir}: probe_HR has no images`, { path: hrDir, reason: 'empty' });
   const faces: HeldOutSrFace[] = [];
+  let excluded = 0;
   for (const file of names) {
-    const hr = await readImageRgb(path.join(hrDir, file));
-    const lr = await readImageRgb(path.join(dir, 'probe_LR', file));
+    const hrFile = path.join(hrDir, file);
+    const hr = await readImageRgb(hrFile);
+    const hrHWC = toSize(uint8ToFloat(hr.rgb), hr.width, opts.sizePx);
+    const lrHWC = uint8ToFloat(floatToUint8(degradeLikeAuthors(hrHWC, opts.sizePx, { scale: lrScale })));
     // probe 000001.jpg belongs to LR_imgs/001
     const id = file.replace(/\.[^.]+$/, '').replace(/^0*/, '').padStart(3, '0');
     const idDir = path.join(dir, 'LR_imgs', id);
     if (!fs.existsSync(idDir)) throw new InputError(`fasr-samples ${dir}: no LR_imgs/${id} for probe ${file}`, { path: idDir, reason: 'layout' });
+    const probeLr = path.join(dir, 'probe_LR', file);
+    const probeHashes = new Set([await fileSha256(hrFile), ...(fs.existsSync(probeLr) ? [await fileSha256(probeLr)] : [])]);
+    const featureFiles: string[] = [];
+    for (const f of fs.readdirSync(idDir).sort()) {
+      const full = path.join(idDir, f);
+      if (probeHashes.has(await fileSha256(full))) excluded += 1;
+      else featureFiles.push(full);
+    }
+    if (featureFiles.length === 0) throw new InputError(`fasr-samples ${dir}: LR_imgs/${id} has no image besides the probe's own`, { path: idDir, reason: 'no features' });
     let featureVector: Float32Array = new Float32Array(opts.featDim);
     if (embedder !== null) {
-      const imgs = await Promise.all(fs.readdirSync(idDir).sort().map((f) => readImageRgb(path.join(idDir, f))));
+      const imgs = await Promise.all(featureFiles.map((f) => readImageRgb(f)));
       featureVector = fuseMean(await embedder.embed(imgs), embedder.id).featureVector;
     }
-    faces.push({ name: file, hrHWC: toSize(uint8ToFloat(hr.rgb), hr.width, opts.sizePx), lrHWC: toSize(uint8ToFloat(lr.rgb), lr.width, opts.sizePx), featureVector });
+    faces.push({ name: file, hrHWC, lrHWC, featureVector });
   }
   return {
     faces,
     sizePx: opts.sizePx,
-    source: `${dir}: probes ${names.join(', ')} (probe_HR/probe_LR${names.length > 0 ? `, resized to ${opts.sizePx}px where needed` : ''})`,
-    conditioning: embedder === null ? 'zero F_M' : `${embedder.id}: mean of the identity's LR_imgs (the paper's F_M)`,
+    source: `${dir}: probes ${names.join(', ')} (HR = probe_HR at ${opts.sizePx}px, LR_0 = the authors' degradation x${lrScale} of it)`,
+    conditioning:
+      embedder === null
+        ? 'zero F_M'
+        : `${embedder.id}: mean of the identity's LR_imgs as they are (the paper's F_M), without the probe's own image (${excluded} file(s) with the bytes of probe_LR/probe_HR left out)`,
   };
 }

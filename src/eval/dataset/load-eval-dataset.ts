@@ -9,12 +9,24 @@ export type EvalDatasetLayout = 'fasr-samples' | 'identity-dirs' | 'labels-csv';
  * One identity's images. With `fixedRoles` (the fasr-samples layout) `files[0]` is the gallery
  * image, `files[1]` the probe and the rest the feature images; otherwise roles are given in file
  * order to the images whose face survives preparation (first = gallery, second = probe, rest =
- * features).
+ * features). An image whose bytes equal the gallery's, the probe's or one of `probeCopies` is
+ * never used again (prepareEvalFaces): the probe must not be inside its own F_M.
  */
 export interface EvalIdentitySource {
   readonly id: string;
   readonly files: readonly string[];
   readonly fixedRoles: boolean;
+  /**
+   * Files that are the probe in another form, not evaluated themselves (fasr-samples:
+   * `probe_LR/0000NN.jpg`, byte-identical to one of the identity's LR_imgs).
+   */
+  readonly probeCopies: readonly string[];
+  /**
+   * The feature images are already low-resolution (fasr-samples: the authors' LR_imgs, made by
+   * their degradation and upsampled back): F_M is made from them as they are, not degraded again.
+   * Otherwise they are HR photos and are degraded like the probe.
+   */
+  readonly featuresLowRes: boolean;
 }
 
 /** A dataset found on disk, before any image is read. */
@@ -115,7 +127,7 @@ export async function loadEvalDataset(datasetPath: string, limit?: number): Prom
   if (st.isFile()) {
     if (path.extname(abs).toLowerCase() !== '.csv') throw new InputError(`--dataset: ${abs} is a file but not a .csv (expected labels.csv with "file,identity" rows, or a folder)`, { path: abs, reason: 'not csv' });
     layout = 'labels-csv';
-    identities = [...(await fromLabelsCsv(abs))].map(([id, files]) => ({ id, files, fixedRoles: false }));
+    identities = [...(await fromLabelsCsv(abs))].map(([id, files]) => ({ id, files, fixedRoles: false, probeCopies: [], featuresLowRes: false }));
   } else {
     const entries = (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) => collator.compare(a.name, b.name));
     const names = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
@@ -132,7 +144,9 @@ export async function loadEvalDataset(datasetPath: string, limit?: number): Prom
           continue;
         }
         const features = (await fs.stat(featureDir).catch(() => null)) ? await listImages(featureDir) : [];
-        identities.push({ id: stem, files: [g, probe, ...features], fixedRoles: true });
+        const probeLr = path.join(abs, 'probe_LR', path.basename(g));
+        const probeCopies = (await fs.stat(probeLr).catch(() => null)) ? [probeLr] : [];
+        identities.push({ id: stem, files: [g, probe, ...features], fixedRoles: true, probeCopies, featuresLowRes: true });
       }
     } else {
       layout = 'identity-dirs';
@@ -148,7 +162,7 @@ export async function loadEvalDataset(datasetPath: string, limit?: number): Prom
           ignored.push({ path: p, reason: `no image files (${EVAL_IMAGE_EXTENSIONS.join(' ')})` });
           continue;
         }
-        identities.push({ id: e.name, files, fixedRoles: false });
+        identities.push({ id: e.name, files, fixedRoles: false, probeCopies: [], featuresLowRes: false });
       }
     }
   }

@@ -4,6 +4,7 @@ import { cropRgb, floatToUint8, readImageRgb, resizeAntialiased, uint8ToFloat } 
 import type { RgbImage } from '../../image';
 import { alignFace } from '../../track';
 import type { FaceDetector } from '../../track';
+import { fileSha256 } from './file-sha256';
 import type { EvalDatasetSource } from './load-eval-dataset';
 
 /** How faces are framed: `detect` = the project's detector + canonical FFHQ alignment; `none` = the images are face crops (centre square, resized). */
@@ -18,6 +19,8 @@ export interface PreparedIdentity {
   /** The remaining images (F_M is made from their degraded versions). */
   readonly features: readonly FaceCrop[];
   readonly files: { readonly gallery: string; readonly probe: string; readonly features: readonly string[] };
+  /** The feature images are already low-resolution (EvalIdentitySource.featuresLowRes): not degraded again for F_M. */
+  readonly featuresLowRes: boolean;
 }
 
 /** An image or identity lost during preparation, and why. */
@@ -25,8 +28,12 @@ export interface FaceLoss {
   readonly identity: string;
   /** The image (or, for stage 'identity', the identity's first image). */
   readonly file: string;
-  /** 'read': undecodable/missing; 'detect': no face found; 'identity': too few faces left for the protocol. */
-  readonly stage: 'read' | 'detect' | 'identity';
+  /**
+   * 'read': undecodable/missing; 'detect': no face found; 'identity': too few faces left for the
+   * protocol; 'duplicate': the same bytes as the identity's gallery or probe image (or the probe's
+   * copy, e.g. probe_LR), so not used again (the probe must not condition its own SR).
+   */
+  readonly stage: 'read' | 'detect' | 'identity' | 'duplicate';
   readonly reason: string;
 }
 
@@ -122,8 +129,19 @@ export async function prepareEvalFaces(
   for (const [i, src] of source.identities.entries()) {
     const kept: { file: string; crop: FaceCrop }[] = [];
     const lostFiles = new Set<string>();
-    for (const file of src.files) {
+    // Content of the gallery and probe (and the probe's copies): a feature image with the same bytes is the probe itself.
+    const roleHashes = new Map<string, string>();
+    for (const copy of src.probeCopies) roleHashes.set(await fileSha256(copy), `the probe's copy ${copy}`);
+    for (const [fi, file] of src.files.entries()) {
       if (opts.maxFaces !== undefined && kept.length >= opts.maxFaces) break;
+      const role = src.fixedRoles ? (fi === 0 ? 'gallery' : fi === 1 ? 'probe' : null) : kept.length === 0 ? 'gallery' : kept.length === 1 ? 'probe' : null;
+      // An unreadable file is reported by faceOf below, with the reader's reason.
+      const sha = await fileSha256(file).catch(() => null);
+      const same = sha === null ? undefined : roleHashes.get(sha);
+      if (same !== undefined && !(src.fixedRoles && role !== null)) {
+        losses.push({ identity: src.id, file, stage: 'duplicate', reason: `same content (sha256 ${(sha as string).slice(0, 12)}) as ${same}` });
+        continue;
+      }
       imagesListed += 1;
       const r = await faceOf(file, opts);
       if ('loss' in r) {
@@ -134,6 +152,7 @@ export async function prepareEvalFaces(
         imagesRead += 1;
         facesFound += 1;
         kept.push({ file, crop: r.crop });
+        if (sha !== null && role !== null) roleHashes.set(sha, `the ${role} ${file}`);
       }
     }
     const first = src.files[0] ?? '';
@@ -150,6 +169,7 @@ export async function prepareEvalFaces(
         probe: p.crop,
         features: f.map((x) => x.crop),
         files: { gallery: g.file, probe: p.file, features: f.map((x) => x.file) },
+        featuresLowRes: src.featuresLowRes,
       });
     }
     opts.onProgress?.(i + 1, source.identities.length);

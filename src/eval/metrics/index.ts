@@ -7,3 +7,6 @@ export { identificationRates, probeRanks } from './identification';
 export type { IdentificationRates, ProbeRank } from './identification';
 export { imageQuality } from './image-quality';
 export type { ImageQuality } from './image-quality';
+export { pairedBootstrap } from './paired-bootstrap';
+export type { PairedBootstrapOptions, PairedBootstrapResult, PairedDifference } from './paired-bootstrap';
+export { psnrY } from './psnr-y';

@@ -6,6 +6,8 @@
 export { SR_ENGINE_NAMES } from './sr-engine';
 export type { SrEngine, SrEngineName, SrEngineTiming } from './sr-engine';
 export { createSrEngine, parseSrEngineName } from './create-sr-engine';
+export { defaultSrEngine } from './default-sr-engine';
+export type { DefaultSrEngine } from './default-sr-engine';
 export type { CreateSrEngineOptions } from './create-sr-engine';
 export { TfjsSrEngine } from './tfjs-sr-engine';
 export { OnnxSrEngine } from './onnx-sr-engine';

@@ -124,7 +124,7 @@ export type EnhanceTracksOptions = EnhanceTrackOptions;
  * image does not depend on the others in its batch.
  *
  * Idempotent: a track that already has an output with the same model sha256, sampler label,
- * steps, seed and conditioning gets that output back and is not computed.
+ * steps, seed, conditioning, engine and backend gets that output back and is not computed.
  * All tracks are read and checked before anything is computed.
  *
  * @returns one result per track id, in order.
@@ -161,7 +161,10 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
         o.sampler === cfg.label &&
         (cfg.fixedSteps === null || o.steps === cfg.fixedSteps) &&
         o.seed === seed &&
-        o.conditioning === conditioning,
+        o.conditioning === conditioning &&
+        // engines (and backends) agree only within float tolerance: an onnx request is not answered with a tfjs image
+        o.engine === model.engine &&
+        o.backend === model.backend,
     );
     if (existing !== undefined) {
       results.push(Object.freeze({ trackId, srOutputId: existing.id, inserted: false, output: existing, face: null }));

@@ -7,7 +7,7 @@ import { loadModelFile, loadTorchStateDict } from '../checkpoint';
 import type { ModelCard, StateDict } from '../checkpoint';
 import { NCSNPP_PRESETS, ncsnppConfigFromAuthors, parseNcsnppConfig } from '../model-config';
 import type { NcsnppConfig } from '../model-config';
-import { SR_ENGINE_NAMES, createSrEngine, onnxEngineConfigFromEnv, parseOnnxEngineConfig, resolveGraphForm } from '../engines';
+import { ONNX_ENGINE_ENV, SR_ENGINE_NAMES, createSrEngine, defaultSrEngine, onnxEngineConfigFromEnv, parseOnnxEngineConfig, resolveGraphForm } from '../engines';
 import type { OnnxEngineConfig, SrEngine, SrEngineName } from '../engines';
 import { PAPER_FORMULATION, parseSrFormulation } from '../formulation';
 import type { SrFormulation } from '../formulation';
@@ -44,7 +44,7 @@ export interface LoadSrModelOptions {
   readonly config?: string;
   /**
    * Inference engine (src/sr/engines): 'tfjs' (the active tfjs backend; call initBackend first)
-   * or 'onnx' (onnxruntime-node). Default 'tfjs'.
+   * or 'onnx' (onnxruntime-node). Default: the fastest installed ({@link defaultSrEngine}: onnx).
    */
   readonly engine?: SrEngineName;
   /**
@@ -217,7 +217,7 @@ async function readWeights(file: string, configOption: string | undefined): Prom
  */
 export async function loadSrModel(options: LoadSrModelOptions = {}): Promise<SrModel> {
   const raw = checkOptionKeys('loadSrModel', options, ['model', 'config', 'engine', 'onnx', 'modelsDir']);
-  const engine = raw.engine ?? 'tfjs';
+  const engine = raw.engine ?? defaultSrEngine().engine;
   if (!SR_ENGINE_NAMES.includes(engine as SrEngineName)) {
     throw new ConfigError(`loadSrModel.engine: expected one of ${SR_ENGINE_NAMES.map((e) => JSON.stringify(e)).join(', ')}, received ${describeValue(engine)}`, {
       option: 'engine',
@@ -225,6 +225,13 @@ export async function loadSrModel(options: LoadSrModelOptions = {}): Promise<SrM
   }
   if (raw.config !== undefined && typeof raw.config !== 'string') {
     throw new ConfigError(`loadSrModel.config: expected a preset name or a .json path, received ${describeValue(raw.config)}`, { option: 'config' });
+  }
+  // The ONNX variables do nothing on tfjs: refuse them rather than let a GPU switch silently not switch.
+  if (engine === 'tfjs') {
+    const set = Object.values(ONNX_ENGINE_ENV).filter((v) => (process.env[v] ?? '') !== '');
+    if (set.length > 0) {
+      throw new ConfigError(`loadSrModel: ${set.map((v) => `${v}=${process.env[v] ?? ''}`).join(', ')} applies only to engine "onnx", and this run asked for engine "tfjs"; unset it or use engine onnx`, { option: 'engine' });
+    }
   }
   // The environment's ONNX options (the GPU switch), under those given here; checked before any file is read.
   const onnxConfig = engine === 'onnx' ? parseOnnxEngineConfig({ ...onnxEngineConfigFromEnv(process.env), ...((raw.onnx as Partial<OnnxEngineConfig> | undefined) ?? {}) }) : undefined;

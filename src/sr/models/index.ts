@@ -6,3 +6,4 @@ export type { NcsnppModuleSpec, NcsnppParamSpec, NcsnppSpec, ParamInit, ParamLay
 export { mergeXY } from './merge-xy';
 export { upsampleFir2d, downsampleFir2d, firKernel2d } from './fir-resample';
 export { groupNorm } from './group-norm';
+export { SeededRandom } from './seeded-random';

@@ -25,16 +25,22 @@ export function cutClip(src: string, out: string, startS: number, durS: number, 
 export function spawnCli(
   args: readonly string[],
   cwd: string = REPO,
-  as?: { readonly uid: number; readonly gid: number; readonly home: string },
+  /**
+   * 'no-file-read-override': as root, run the CLI without the capabilities that let root read any
+   * file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH; util-linux setpriv), so a mode-000 file is
+   * unreadable to it while the clone stays readable wherever it lives (a 0700 home or temp folder).
+   */
+  as?: 'no-file-read-override',
   /** Start it as the leader of a new process group, as a shell starts a job (for SIGINT to the group). */
   ownGroup = false,
 ): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI_ENTRY, ...args], {
+  const nodeArgs = ['-r', 'ts-node/register/transpile-only', CLI_ENTRY, ...args];
+  const [cmd, cmdArgs] = as === 'no-file-read-override' ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const child = spawn(cmd, cmdArgs, {
     cwd,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.json'), ...(as !== undefined ? { HOME: as.home } : {}) },
+    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: ownGroup,
-    ...(as !== undefined ? { uid: as.uid, gid: as.gid } : {}),
   });
   let out = '';
   let err = '';

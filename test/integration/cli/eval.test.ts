@@ -27,12 +27,14 @@ interface ResultsJson {
   config: { methods: string[]; recognition: string[] };
   model: { id: string; sha256: string; featDim: number };
   sampler: { steps: number; networkEvaluations: number };
-  dataset: { counts: { identitiesKept: number }; losses: unknown[] };
-  probes: { features: number; fmMembers: number | null }[];
+  dataset: { counts: { identitiesKept: number }; losses: { stage: string; file: string }[] };
+  probes: { identity: string; features: number; fmMembers: number | null; shuffledFmOf: string | null }[];
+  esrgan: { id: string; sha256: string } | null;
+  comparisons: { a: string; b: string; embedder: string; auc: { difference: number; ci: [number, number] }; rank1: { difference: number; ci: [number, number] } }[];
   versions: Record<string, string>;
   wallTimeMs: number;
   command: string;
-  results: Record<string, { imageQuality: { psnrDb: number | null; ssim: number }; recognition: Record<string, { auc: number; rank: { average: number[] }; roc: { far: number; tar: number }[] }> }>;
+  results: Record<string, { imageQuality: { psnrDb: number | null; psnrYDb: number | null; ssim: number }; recognition: Record<string, { auc: number; rank: { average: number[] }; roc: { far: number; tar: number }[] }> }>;
 }
 
 describe('fasr eval', () => {
@@ -73,9 +75,26 @@ describe('fasr eval', () => {
     expect(io.stdout()).toMatch(/^identities: 3 evaluated of 3; lost: 0 unreadable, 0 without a face/m);
 
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsJson;
-    expect(json.config.methods).toEqual(['bicubic', 'sr-nofeat', 'fasr', 'hr']);
-    expect(json.config.recognition).toEqual(['faceres', 'dlib-resnet']);
-    expect(json.model).toMatchObject({ id: 'test-eval-tiny-faceres', featDim: 1024, engine: 'tfjs' });
+    expect(json.config.methods).toEqual(['bicubic', 'esrgan', 'sr-nofeat', 'fasr-shuffled', 'fasr', 'hr']);
+    // The headline recogniser did not condition the model; the conditioning one comes second.
+    expect(json.config.recognition).toEqual(['dlib-resnet', 'faceres']);
+    expect(json.esrgan?.id).toBe('@upscalerjs/esrgan-thick@1.0.0/x8');
+    // fasr-shuffled: every identity got another identity's F_M.
+    expect(json.probes.every((p) => p.shuffledFmOf !== null && p.shuffledFmOf !== p.identity)).toBe(true);
+    expect(new Set(json.probes.map((p) => p.shuffledFmOf)).size).toBe(3);
+    // The probe's own LR image (probe_LR = the first LR_imgs file) is not among the feature images.
+    expect(json.dataset.losses.filter((l) => l.stage === 'duplicate').map((l) => path.relative(SAMPLES, l.file))).toEqual(['LR_imgs/001/004506.jpg', expect.stringMatching(/^LR_imgs\/002\//), expect.stringMatching(/^LR_imgs\/003\//)]);
+    // Paired comparisons: FASR − bicubic, − shuffled, − esrgan, − sr-nofeat, per recogniser, each interval around its difference.
+    expect(json.comparisons.map((c) => `${c.a}-${c.b}@${c.embedder}`)).toEqual(
+      ['dlib-resnet', 'faceres'].flatMap((e) => ['bicubic', 'fasr-shuffled', 'esrgan', 'sr-nofeat'].map((b) => `fasr-${b}@${e}`)),
+    );
+    for (const c of json.comparisons) {
+      expect(c.auc.ci[0]).toBeLessThanOrEqual(c.auc.difference + 1e-12);
+      expect(c.auc.ci[1]).toBeGreaterThanOrEqual(c.auc.difference - 1e-12);
+      expect(c.auc.difference).toBeCloseTo((json.results.fasr?.recognition[c.embedder]?.auc ?? NaN) - (json.results[c.b]?.recognition[c.embedder]?.auc ?? NaN), 12);
+    }
+    // No --engine: the fastest installed one (onnxruntime-node is a dependency), recorded.
+    expect(json.model).toMatchObject({ id: 'test-eval-tiny-faceres', featDim: 1024, engine: 'onnx' });
     expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(json.sampler).toMatchObject({ steps: 2, networkEvaluations: 3 }); // heun: 2 steps - 1
     expect(json.dataset.counts.identitiesKept).toBe(3);
@@ -88,10 +107,12 @@ describe('fasr eval', () => {
 
     // Every number of the Markdown table is the JSON's, rounded as printed.
     const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
-    // Table I first (4 method rows), then the TAR@FAR table (method x embedder rows).
-    const allRows = md.split('\n').filter((l) => /^\| (Bicubic|SR|FASR|HR)/.test(l));
-    expect(allRows).toHaveLength(4 + 4 * 2);
-    const rows = allRows.slice(0, 4);
+    // Table I first (6 method rows), then the TAR@FAR table (method x embedder rows).
+    const allRows = md.split('\n').filter((l) => /^\| (Bicubic|ESRGAN|SR|FASR|HR)/.test(l));
+    expect(allRows).toHaveLength(6 + 6 * 2);
+    const rows = allRows.slice(0, 6);
+    expect(md).toContain('| Method | dlib-resnet AUC | dlib-resnet Rank-1 % | dlib-resnet Rank-5 % | dlib-resnet Rank-10 % | faceres (cond.) AUC |');
+    expect(md).toMatch(/^\| fasr − fasr-shuffled \| dlib-resnet \| [+−]\d\.\d{3} \[[+−]\d\.\d{3}, [+−]\d\.\d{3}\] \|/m);
     json.config.methods.forEach((method, i) => {
       const cells = (rows[i] as string).split('|').slice(2, -1).map((c) => c.trim());
       const r = json.results[method];
@@ -101,7 +122,7 @@ describe('fasr eval', () => {
         if (g === undefined) throw new Error(`no ${e} results for ${method}`);
         return [g.auc.toFixed(3), ...g.rank.average.map((v) => (100 * v).toFixed(1))];
       });
-      expected.push(r.imageQuality.psnrDb === null ? '∞' : r.imageQuality.psnrDb.toFixed(2), r.imageQuality.ssim.toFixed(3));
+      expected.push(r.imageQuality.psnrDb === null ? '∞' : r.imageQuality.psnrDb.toFixed(2), r.imageQuality.psnrYDb === null ? '∞' : r.imageQuality.psnrYDb.toFixed(2), r.imageQuality.ssim.toFixed(3));
       expect(cells).toEqual(expected);
     });
     // The conditioning embedder tells HR probes from impostors better than bicubic LR ones.
@@ -116,17 +137,17 @@ describe('fasr eval', () => {
     const rocMeta = await sharp(path.join(out, 'roc.png')).metadata();
     expect(rocMeta).toMatchObject({ format: 'png', width: 840 });
     const grid = await sharp(path.join(out, 'samples.png')).metadata();
-    // 3 rows of 96 px cells (32 px faces x3) + gaps + header; columns LR, bicubic, sr-nofeat, fasr, HR.
-    expect(grid).toMatchObject({ format: 'png', height: 40 + 3 * 100, width: 120 + 5 * 100 });
+    // 3 rows of 96 px cells (32 px faces x3) + gaps + header; columns LR, bicubic, esrgan, sr-nofeat, fasr-shuffled, fasr, HR.
+    expect(grid).toMatchObject({ format: 'png', height: 40 + 3 * 100, width: 120 + 7 * 100 });
   });
 
   it('fails clearly on a bad dataset path, an unknown method, an unknown embedder', async () => {
     const cases: [string[], RegExp][] = [
       [['--dataset', path.join(dir, 'nope'), '--methods', 'bicubic,hr'], /^fasr: --dataset: .*nope does not exist \(expected a folder of identity folders, a fasr-samples folder or a labels\.csv\)\n$/],
-      [['--dataset', SAMPLES, '--methods', 'bicubic,srgan'], /^fasr: --methods: unknown method "srgan"; valid: bicubic, sr-nofeat, fasr, hr\n$/],
+      [['--dataset', SAMPLES, '--methods', 'bicubic,srgan'], /^fasr: --methods: unknown method "srgan"; valid: bicubic, esrgan, sr-nofeat, fasr-shuffled, fasr, hr\n$/],
       [['--dataset', SAMPLES, '--embedder', 'arcface'], /^fasr: --embedder: unknown embedder "arcface"; valid: faceres, dlib-resnet, lbp\n$/],
       [['--dataset', SAMPLES, '--methods', 'hr', '--recognition', 'faceres,vgg'], /^fasr: --recognition: unknown embedder "vgg"; valid: faceres, dlib-resnet, lbp\n$/],
-      [['--dataset', SAMPLES, '--engine', 'tensorrt'], /^fasr: --engine: unknown engine "tensorrt"; valid: onnx, tfjs\n$/],
+      [['--dataset', SAMPLES, '--engine', 'tensorrt'], /^fasr: --engine: expected one of auto, onnx, tfjs, received "tensorrt"\n$/],
     ];
     for (const [args, message] of cases) {
       const io = capture();

@@ -92,6 +92,6 @@ describe('fasr serve (command)', () => {
     await expect(program.parseAsync(['serve', '--db', dbFile, '--port', '0', '--model', path.join(tmp.dir, 'none.pth'), '--backend', 'wasm'], { from: 'user' })).rejects.toThrow(
       /none\.pth does not exist; pass --model <file>/,
     );
-    await expect(program.parseAsync(['serve', '--db', dbFile, '--engine', 'torch'], { from: 'user' })).rejects.toThrow(`--engine: expected one of ${SR_ENGINE_NAMES.join(', ')}, received "torch"`);
+    await expect(program.parseAsync(['serve', '--db', dbFile, '--engine', 'torch'], { from: 'user' })).rejects.toThrow(`--engine: expected one of auto, ${SR_ENGINE_NAMES.join(', ')}, received "torch"`);
   });
 });

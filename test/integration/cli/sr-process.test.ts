@@ -58,15 +58,24 @@ describe('fasr process --sr', () => {
     const args = ['process', clip, '--db', db, '--backend', 'wasm', '--sr', '--sr-model', modelFile, '--sr-steps', '2'];
     const io = capture();
     expect(await main(args, io)).toBe(0);
-    expect(io.stdout()).toMatch(/^sr: 1 tracks with test-tiny-faceres \(sha256 [0-9a-f]{12}\)$/m);
+    // No --sr-engine: the fastest installed engine, said and stored.
+    expect(io.stdout()).toMatch(/^sr: 1 tracks with test-tiny-faceres \(sha256 [0-9a-f]{12}\); engine onnx on onnxruntime-cpu\/\w+ \(default: the fastest installed engine \(onnxruntime-node\)\)$/m);
     expect(io.stdout()).toMatch(/^sr: 1 enhanced, 0 already enhanced; outputs in sr_outputs \(run \d+\)$/m);
 
     const store = openStore(db, { readonly: true });
     const [track] = store.listTracks({}).items;
     const outputs = store.listSrOutputs(track?.id as number);
     expect(outputs).toHaveLength(1);
-    expect(outputs[0]).toMatchObject({ runId: track?.runId, modelId: 'test-tiny-faceres', steps: 2, networkEvaluations: 4, seed: 0, conditioning: 'fm', widthPx: 32 });
+    expect(outputs[0]).toMatchObject({ runId: track?.runId, modelId: 'test-tiny-faceres', steps: 2, networkEvaluations: 4, seed: 0, conditioning: 'fm', widthPx: 32, engine: 'onnx' });
     expect(readPngText(outputs[0]?.png as Uint8Array)).toMatchObject({ 'fasr:synthesized': 'true', 'fasr:track': String(track?.id) });
     store.close();
+  });
+
+  it('takes --sr-engine, checked before any video is read', async () => {
+    const io = capture();
+    expect(await main(['process', clip, '--db', path.join(dir, 'bad.sqlite'), '--backend', 'wasm', '--sr', '--sr-engine', 'torch'], io)).toBe(1);
+    expect(io.stderr()).toBe('fasr: --sr-engine: expected one of auto, onnx, tfjs, received "torch"\n');
+    expect(io.stdout()).toBe('');
+    expect(fs.existsSync(path.join(dir, 'bad.sqlite'))).toBe(false);
   });
 });

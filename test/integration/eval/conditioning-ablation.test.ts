@@ -11,7 +11,7 @@ import { loadFasrSampleSrFaces, runConditioningAblation, shuffledFeatureOrder } 
 import type { HeldOutSrFace } from '../../../src/eval';
 import { createFaceEmbedder, cosineSimilarity, fuseMean } from '../../../src/fuse';
 import type { FaceEmbedder } from '../../../src/fuse';
-import { floatToUint8, psnr, readImageRgb, ssim } from '../../../src/image';
+import { degradeLikeAuthors, floatToUint8, psnr, readImageRgb, ssim, uint8ToFloat } from '../../../src/image';
 import { initBackend } from '../../../src/runtime/backend';
 import { enhanceFaces, loadSrModel } from '../../../src/sr/enhance';
 import type { SrModel } from '../../../src/sr/enhance';
@@ -53,12 +53,29 @@ describe('loadFasrSampleSrFaces', () => {
     expect(set.conditioning).toBe('zero F_M');
   });
 
+  it("makes LR_0 by the evaluation's one rule: the authors' degradation of probe_HR, quantised once (not probe_LR)", async () => {
+    const set = await loadFasrSampleSrFaces(SAMPLES, { sizePx: 128, featDim: 64, embedder: null, count: 2 });
+    for (const f of set.faces) {
+      const hr = await readImageRgb(path.join(SAMPLES, 'probe_HR', f.name));
+      expect(f.hrHWC).toEqual(uint8ToFloat(hr.rgb));
+      expect(f.lrHWC).toEqual(uint8ToFloat(floatToUint8(degradeLikeAuthors(f.hrHWC, 128, { scale: 8 }))));
+      const probeLr = await readImageRgb(path.join(SAMPLES, 'probe_LR', f.name));
+      expect(psnr(f.lrHWC, uint8ToFloat(probeLr.rgb), 1)).toBeLessThan(60);
+    }
+  });
+
   it('fuses the identity LR_imgs with the embedder, and rejects an embedder of the wrong length', async () => {
     const set = await loadFasrSampleSrFaces(SAMPLES, { sizePx: 32, featDim: 128, embedder: idEmbedder, count: 2 });
     const [a, b] = set.faces as [HeldOutSrFace, HeldOutSrFace];
     const dir001 = path.join(SAMPLES, 'LR_imgs/001');
-    const imgs = await Promise.all(fs.readdirSync(dir001).sort().map((f) => readImageRgb(path.join(dir001, f))));
+    // The probe's own LR image (probe_LR/000001.jpg) sits in LR_imgs/001 under another name: it must not be fused.
+    const probeLr = fs.readFileSync(path.join(SAMPLES, 'probe_LR/000001.jpg'));
+    const all = fs.readdirSync(dir001).sort();
+    const others = all.filter((f) => !fs.readFileSync(path.join(dir001, f)).equals(probeLr));
+    expect(others.length).toBe(all.length - 1);
+    const imgs = await Promise.all(others.map((f) => readImageRgb(path.join(dir001, f))));
     expect(a.featureVector).toEqual(fuseMean(await idEmbedder.embed(imgs), idEmbedder.id).featureVector);
+    expect(set.conditioning).toMatch(/without the probe's own image \(2 file\(s\) with the bytes of probe_LR\/probe_HR left out\)/);
     expect(cosineSimilarity(a.featureVector, b.featureVector)).toBeLessThan(0.99);
     await expect(loadFasrSampleSrFaces(SAMPLES, { sizePx: 32, featDim: 64, embedder: idEmbedder })).rejects.toThrow(
       new InputError(`fasr-samples ${SAMPLES}: the embedder ${idEmbedder.id} gives 128 values, the model expects 64`),

@@ -7,13 +7,16 @@ import {
   cosineSimilarityMatrix,
   identificationRates,
   imageQuality,
+  pairedBootstrap,
   pairScores,
+  psnrY,
   rocArea,
   rocCurve,
   tarAtFar,
 } from '../../../src/eval/metrics';
 import type { SimilarityMatrix } from '../../../src/eval/metrics';
 import { InputError } from '../../../src/contracts';
+import { seededDerangement } from '../../../src/eval';
 
 const IDS = ['a', 'b', 'c', 'd'];
 
@@ -175,5 +178,66 @@ describe('imageQuality', () => {
     expect(same.psnrDb).toBeNull();
     expect(same.ssim).toBeCloseTo(1, 10);
     expect(() => imageQuality([hr], [], size)).toThrow('imageQuality: need as many outputs as HR images');
+  });
+});
+
+describe('psnrY', () => {
+  it('a grey offset of 0.1 in every channel moves studio-swing luma by 0.1 × 219/255: 20 − 20·log10(219/255) dB; PSNR-Y is in imageQuality', () => {
+    const size = 16;
+    const hr = Float32Array.from({ length: size * size * 3 }, (_, i) => ((i * 13) % 50) / 100 + 0.2);
+    const off = hr.map((v) => v + 0.1);
+    expect(psnrY(off, hr)).toBeCloseTo(20 - 20 * Math.log10(219 / 255), 4);
+    expect(psnrY(hr, hr)).toBe(Infinity);
+    expect(imageQuality([off], [hr], size).psnrYDb).toBeCloseTo(psnrY(off, hr), 10);
+    expect(() => psnrY(hr, hr.subarray(3))).toThrow('psnrY: expected two RGB images of equal size');
+  });
+});
+
+describe('pairedBootstrap', () => {
+  const r = rng(11);
+  const n = 12;
+  const noise = Array.from({ length: n * n }, () => r());
+  // A: genuine pairs above impostors; B: the same scores without the genuine margin, so A − B > 0.
+  const a = matrix((p, g) => (p === g ? 0.3 : 0) + (noise[p * n + g] as number) * 0.5, n);
+  const b = matrix((p, g) => (noise[p * n + g] as number) * 0.5, n);
+
+  it('the point differences are those of aucMannWhitney and the tie-averaged Rank-1 on the full set', () => {
+    const res = pairedBootstrap(a, b, { resamples: 500, seed: 3 });
+    expect(res.auc.difference).toBeCloseTo(aucMannWhitney(pairScores(a)) - aucMannWhitney(pairScores(b)), 12);
+    expect(res.rank1.difference).toBeCloseTo((identificationRates(a, [1]).average[0] as number) - (identificationRates(b, [1]).average[0] as number), 12);
+    expect(res.auc.ci[0]).toBeLessThanOrEqual(res.auc.difference);
+    expect(res.auc.ci[1]).toBeGreaterThanOrEqual(res.auc.difference);
+    expect(res.auc.ci[0]).toBeGreaterThan(0);
+    expect(res).toMatchObject({ resamples: 500, level: 0.95, seed: 3 });
+  });
+
+  it('is seeded (same seed, same interval; another seed, another), and a method against itself gives [0, 0]', () => {
+    expect(pairedBootstrap(a, b, { resamples: 300, seed: 1 })).toEqual(pairedBootstrap(a, b, { resamples: 300, seed: 1 }));
+    expect(pairedBootstrap(a, b, { resamples: 300, seed: 1 }).auc.ci).not.toEqual(pairedBootstrap(a, b, { resamples: 300, seed: 2 }).auc.ci);
+    const self = pairedBootstrap(a, a, { resamples: 200 });
+    expect(self.auc).toEqual({ difference: 0, ci: [0, 0] });
+    expect(self.rank1).toEqual({ difference: 0, ci: [0, 0] });
+  });
+
+  it('refuses unpaired matrices and bad options', () => {
+    const other = { ...b, probeIds: [...b.probeIds].reverse() };
+    expect(() => pairedBootstrap(a, other)).toThrow('pairedBootstrap: the two methods must be scored on the same probes and gallery');
+    expect(() => pairedBootstrap(a, b, { resamples: 10 })).toThrow('pairedBootstrap: resamples must be an integer >= 100, received 10');
+    expect(() => pairedBootstrap(a, b, { level: 1 })).toThrow('pairedBootstrap: level must be in (0, 1), received 1');
+  });
+});
+
+describe('seededDerangement', () => {
+  it('gives no identity its own F_M, uses every F_M once, and is fixed by the seed', () => {
+    for (const n of [2, 3, 10, 100]) {
+      for (const seed of [0, 1, 7]) {
+        const d = seededDerangement(n, seed);
+        expect([...d].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(d.every((j, i) => j !== i)).toBe(true);
+        expect(seededDerangement(n, seed)).toEqual(d);
+      }
+    }
+    expect(seededDerangement(10, 0)).not.toEqual(seededDerangement(10, 1));
+    expect(() => seededDerangement(1, 0)).toThrow("seededDerangement: need at least 2 identities to give each another's F_M, received 1");
   });
 });

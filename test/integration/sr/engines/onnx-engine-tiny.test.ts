@@ -216,23 +216,28 @@ describe('ONNX engine on the tiny reference checkpoint', () => {
     }
   });
 
-  it('asks for the CUDA provider: a clear BackendError naming the install switch where it is not installed', async () => {
-    const cudaLib = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin/napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
-    if (fs.existsSync(cudaLib)) {
-      // Installed (a GPU machine): the session either starts or fails with a BackendError, never silently on CPU.
-      try {
-        const gpu = await OnnxSrEngine.fromStateDict(tiny, ema, { executionProvider: 'cuda' });
-        const score = makeScoreFn(gpu, sde.sigma)(x, y, t, feat);
-        expectClose(score, fixture('score_ema.npy').data as Float32Array, 2);
-        score.dispose();
-        await gpu.dispose();
-      } catch (err) {
-        expect(err).toBeInstanceOf(BackendError);
-      }
+  /**
+   * What the CUDA provider does depends on the machine, so the test is told what to expect by
+   * FASR_TEST_ONNX_CUDA and asserts that one outcome: 'absent' (default: onnxruntime-node without
+   * its CUDA provider library), 'no-device' (the library is installed but no usable GPU/CUDA
+   * runtime), 'present' (a GPU machine: the session starts and matches the goldens).
+   */
+  const cudaExpect = process.env.FASR_TEST_ONNX_CUDA ?? 'absent';
+  it(`asks for the CUDA provider (FASR_TEST_ONNX_CUDA=${cudaExpect})`, async () => {
+    expect(['absent', 'no-device', 'present']).toContain(cudaExpect);
+    const attempt = (): Promise<OnnxSrEngine> => OnnxSrEngine.fromStateDict(tiny, ema, { executionProvider: 'cuda' });
+    if (cudaExpect === 'present') {
+      const gpu = await attempt();
+      const score = makeScoreFn(gpu, sde.sigma)(x, y, t, feat);
+      expectClose(score, fixture('score_ema.npy').data as Float32Array, 2);
+      score.dispose();
+      await gpu.dispose();
+    } else if (cudaExpect === 'no-device') {
+      await expect(attempt()).rejects.toThrow(BackendError);
+      await expect(attempt()).rejects.toThrow(/the CUDA execution provider failed to start/);
     } else {
-      const attempt = OnnxSrEngine.fromStateDict(tiny, ema, { executionProvider: 'cuda' });
-      await expect(attempt).rejects.toThrow(BackendError);
-      await expect(OnnxSrEngine.fromStateDict(tiny, ema, { executionProvider: 'cuda' })).rejects.toThrow(/CUDA execution provider is not installed.*--onnxruntime-node-install=cuda12/);
+      await expect(attempt()).rejects.toThrow(BackendError);
+      await expect(attempt()).rejects.toThrow(/CUDA execution provider is not installed.*--onnxruntime-node-install=cuda12/);
     }
   });
 });

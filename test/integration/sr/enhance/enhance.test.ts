@@ -47,7 +47,8 @@ let dir: string;
 
 beforeAll(async () => {
   await initBackend('wasm');
-  model = await loadSrModel({ model: path.join(TINY, 'checkpoint.pth'), config: path.join(TINY, 'config.json') });
+  // These tests pin the tfjs engine on wasm (its goldens); the default engine is the fastest installed (onnx), tested in cli/sr.test.ts.
+  model = await loadSrModel({ model: path.join(TINY, 'checkpoint.pth'), config: path.join(TINY, 'config.json'), engine: 'tfjs' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-sr-enhance-'));
 });
 
@@ -74,7 +75,7 @@ describe('loadSrModel', () => {
     const empty = fs.mkdtempSync(path.join(dir, 'models-'));
     await expect(loadSrModel({ modelsDir: empty })).rejects.toThrow(`no SR model given and none bundled in ${empty}; pass --model <file>`);
     // The paper preset does not fit the tiny checkpoint: strict loading names a tensor.
-    await expect(loadSrModel({ model: path.join(TINY, 'checkpoint.pth') })).rejects.toThrow(/tensor "sigmas" has shape \[4\], expected \[2000\]/);
+    await expect(loadSrModel({ model: path.join(TINY, 'checkpoint.pth'), engine: 'tfjs' })).rejects.toThrow(/tensor "sigmas" has shape \[4\], expected \[2000\]/);
     await expect(loadSrModel({ model: path.join(TINY, 'checkpoint.pth'), config: 'huge' })).rejects.toThrow(/--config: expected a preset \(tiny, paper\) or a \.json file/);
   });
 });
@@ -258,7 +259,7 @@ describe('our model files with feature_proj and a real embedder', () => {
       data: { datasets: ['none'], licence: 'n/a' }, licence: 'n/a', intendedUse: 'tests', limitations: 'random', steps: 0, metrics: {}, createdAt: '2026-11-26T00:00:00Z',
     };
     const saved = await saveModelFile(path.join(dir, 'tiny-faceres'), stateDict, { ...config, chMult: [...config.chMult], attnResolutions: [...config.attnResolutions], firKernel: [...config.firKernel] }, card);
-    const own = await loadSrModel({ model: saved.sidecarPath });
+    const own = await loadSrModel({ model: saved.sidecarPath, engine: 'tfjs' });
     const { createFaceEmbedder } = await import('../../../../src/fuse');
     const embedder = await createFaceEmbedder('faceres');
     try {
