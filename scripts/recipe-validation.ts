@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   await initBackend('auto');
   const { caches: dirs, batches } = await recipeValidationBatches(dataRoot, faces);
   const rows: Row[] = [];
+  const modelsInfo: { dir: string; id: string; sha256: string; steps: number | null }[] = [];
   for (const [degradation, batch] of Object.entries(batches)) {
     const px = batch.size * batch.size * 3;
     const bic = [...Array(batch.batchSize).keys()].map((b) => batch.y.slice(b * px, (b + 1) * px));
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   for (const [mi, m] of models.entries()) {
     const modelSamplers = (a[`samplers-${mi + 1}`]?.[0] ?? samplers.join(',')).split(',');
     const model = await loadSrModel({ model: m, engine });
+    modelsInfo.push({ dir: m, id: model.id, sha256: model.sha256, steps: model.card?.steps ?? null });
     try {
       for (const [degradation, batch] of Object.entries(batches)) {
         const px = batch.size * batch.size * 3;
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
   for (const r of rows) lines.push(`| ${r.model} | ${r.degradation} | ${r.method} | ${r.sampler} | ${r.nfe} | ${r.psnrDb.toFixed(2)} | ${r.ssim.toFixed(3)} |`);
   console.log(lines.join('\n'));
   console.log(`\n${faces} validation faces per LR_0 setting from ${dirs.join(', ')} (validation identities only).`);
-  if (a.json?.[0] !== undefined) fs.writeFileSync(a.json[0], `${JSON.stringify({ faces, data: dirs, rows }, null, 1)}\n`);
+  if (a.json?.[0] !== undefined) fs.writeFileSync(a.json[0], `${JSON.stringify({ faces, data: dirs, models: modelsInfo, rows }, null, 1)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -24,3 +24,44 @@ export const DEFAULT_RESIDUAL_SR_SAMPLER: Readonly<Record<string, unknown>> = Ob
 export function defaultSrSampler(formulation?: SrFormulation): Readonly<Record<string, unknown>> {
   return formulation?.kind === 'residual-edm' ? DEFAULT_RESIDUAL_SR_SAMPLER : DEFAULT_SR_SAMPLER;
 }
+
+/** A row of scripts/recipe-validation.ts's JSON (one model, LR_0 setting, condition and sampler). */
+export interface RecipeValidationRow {
+  readonly model: string;
+  readonly degradation: string;
+  readonly method: string;
+  /** 'heun:N' (or another `name:steps`), as recipe-validation names it. */
+  readonly sampler: string;
+  readonly nfe: number;
+  readonly psnrDb: number;
+}
+
+/**
+ * Issue 16's rule for a residual-EDM model's default sampler, on recipe-validation rows of one
+ * model with its true F_M: each sampler's PSNR is averaged over the LR_0 settings; the best is
+ * the highest; the default is the fewest-NFE sampler with at most `maxNfe` network calls whose
+ * PSNR is within `maxPsnrLossDb` of the best. @returns its options and the figures behind it.
+ * @throws Error when no row fits.
+ */
+export function chooseResidualDefaultSampler(
+  rows: readonly RecipeValidationRow[],
+  model: string,
+  rule: { readonly maxNfe: number; readonly maxPsnrLossDb: number } = { maxNfe: 20, maxPsnrLossDb: 0.2 },
+): { readonly options: Readonly<Record<string, unknown>>; readonly nfe: number; readonly psnrDb: number; readonly bestPsnrDb: number; readonly best: string } {
+  const mine = rows.filter((r) => r.model === model && r.method === 'true F_M' && /^[a-z-]+:\d+$/.test(r.sampler));
+  const bySampler = new Map<string, { nfe: number; psnr: number[] }>();
+  for (const r of mine) {
+    const e = bySampler.get(r.sampler) ?? { nfe: r.nfe, psnr: [] };
+    e.psnr.push(r.psnrDb);
+    bySampler.set(r.sampler, e);
+  }
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const all = [...bySampler.entries()].map(([sampler, e]) => ({ sampler, nfe: e.nfe, psnrDb: mean(e.psnr) }));
+  if (all.length === 0) throw new Error(`chooseResidualDefaultSampler: no 'true F_M' rows of model ${model}`);
+  const best = all.reduce((a, b) => (b.psnrDb > a.psnrDb ? b : a));
+  const fits = all.filter((r) => r.nfe <= rule.maxNfe && r.psnrDb >= best.psnrDb - rule.maxPsnrLossDb).sort((a, b) => a.nfe - b.nfe);
+  const chosen = fits[0];
+  if (chosen === undefined) throw new Error(`chooseResidualDefaultSampler: no sampler of model ${model} within ${rule.maxPsnrLossDb} dB of the best (${best.sampler}, ${best.psnrDb.toFixed(2)} dB) at <= ${rule.maxNfe} NFE`);
+  const [name, steps] = chosen.sampler.split(':');
+  return { options: { sampler: name, steps: Number(steps) }, nfe: chosen.nfe, psnrDb: chosen.psnrDb, bestPsnrDb: best.psnrDb, best: best.sampler };
+}
