@@ -61,6 +61,12 @@ export interface TrainConfig {
   /** Continue from the newest valid checkpoint in outDir (required to exist). Default false: outDir must hold none. */
   readonly resume: boolean;
   /**
+   * With `resume`: continue even though the data differ from the checkpoint's (its inputs hash),
+   * e.g. after adding a data source to a recipe run: weights, EMA, Adam and the step carry over,
+   * and the batches from then on are those of the new data. The log records the change. Default false.
+   */
+  readonly resumeWithNewData: boolean;
+  /**
    * What computes the loss and its gradients: 'onnx' (forward + loss + backward as one ONNX graph
    * on onnxruntime-node, docs/onnx-training.md), 'tfjs' (tfjs autodiff on the active backend), or
    * 'auto' = onnx where onnxruntime-node loads, else tfjs. Adam, clipping, EMA and checkpoints are
@@ -101,6 +107,7 @@ export const DEFAULT_TRAIN_CONFIG = Object.freeze({
   validateEvery: 0,
   validationSamples: 32,
   resume: false,
+  resumeWithNewData: false,
   engine: 'auto',
   recipe: null,
 } as const);
@@ -134,6 +141,7 @@ const schema = z
     validateEvery: int(0).default(DEFAULT_TRAIN_CONFIG.validateEvery),
     validationSamples: int(1).default(DEFAULT_TRAIN_CONFIG.validationSamples),
     resume: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resume),
+    resumeWithNewData: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resumeWithNewData),
     engine: z.enum(TRAIN_ENGINES, { errorMap: () => ({ message: `expected one of ${TRAIN_ENGINES.join(', ')}` }) }).default(DEFAULT_TRAIN_CONFIG.engine),
     recipe: z.unknown().default(null),
   })

@@ -191,7 +191,11 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
           throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(savedValue(k))).join(', ')})`, { option: diff[0] });
         }
         if (ckpt.state.dataset.inputsHash !== source.inputsHash) {
-          throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${source.inputsHash})`, { option: 'dataDir' });
+          if (!config.resumeWithNewData) {
+            throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${source.inputsHash}); pass resumeWithNewData to continue on the new data`, { option: 'dataDir' });
+          }
+          fs.mkdirSync(config.outDir, { recursive: true });
+          fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'data-changed', step: ckpt.state.step, from: ckpt.state.dataset.inputsHash, to: source.inputsHash, faces: source.faces })}\n`);
         }
         for (const [name, v] of vars) {
           const t = ckpt.tensors.param.get(name);

@@ -154,8 +154,17 @@ describe('training the residual-EDM recipe', () => {
         expect(Buffer.from((await u!.data()).buffer).equals(Buffer.from((await t.data()).buffer))).toBe(true);
       }
     }
+    // Other data continue the run only when asked to (resumeWithNewData), and the log says so.
+    const moved = path.join(tmp, 'moved-data');
+    fs.mkdirSync(moved);
+    fs.cpSync(dataDir, path.join(moved, 'cache'), { recursive: true });
+    const manifestFile = path.join(moved, 'cache', 'dataset.json');
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), inputsHash: 'f'.repeat(64) }));
+    await expect(trainScoreModel({ ...base(split, 4), dataDir: moved, resume: true })).rejects.toThrow(/other data .*resumeWithNewData/);
+    await trainScoreModel({ ...base(split, 4), dataDir: moved, resume: true, resumeWithNewData: true });
+    expect(fs.readFileSync(path.join(split, 'train-log.jsonl'), 'utf8')).toMatch(/"kind":"data-changed","step":3/);
     // Another recipe (σ_d) cannot continue this run.
-    await expect(trainScoreModel({ ...base(split, 4), resume: true, recipe: { sigmaData: 0.1 } })).rejects.toThrow(/different recipe/);
+    await expect(trainScoreModel({ ...base(split, 5), resume: true, recipe: { sigmaData: 0.1 } })).rejects.toThrow(/different recipe/);
     const loaded = await loadSrModel({ model: straight, engine: 'onnx' });
     try {
       expect(loaded.formulation).toEqual({ kind: 'residual-edm', sigmaData: 0.07, lrInput: 'native' });
