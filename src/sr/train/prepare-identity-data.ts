@@ -75,6 +75,8 @@ const schema = z
     seed: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).nullable().default(null),
     embedBatch: z.number().int().min(1).default(16),
+    /** Faces per part written to outDir/parts/ as it is done (a stopped preparation resumes from them). */
+    partSize: z.number().int().min(1).default(250),
   })
   .strict();
 export type PrepareIdentityDataConfig = z.infer<typeof schema>;
@@ -177,7 +179,7 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
   const c = parseConfig(input);
   const faces = listFaces(c);
   const hash = createHash('sha256');
-  const { sourceDir: _s, outDir: _o, ...settings } = c;
+  const { sourceDir: _s, outDir: _o, partSize: _p, ...settings } = c; // partSize does not change the result
   hash.update(JSON.stringify({ ...settings, version: IDENTITY_DATA_VERSION }));
   for (const f of faces) {
     const b = fs.readFileSync(path.join(c.sourceDir, f.file));
@@ -204,33 +206,71 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
     copyRows.push(...(await embedder.embed(pending)));
     pending = [];
   };
+  // Faces are processed in parts of `partSize`, each written to outDir/parts/ when done, so a
+  // stopped preparation (a session's end, kill -9) continues where it was: the draws of face i
+  // depend on i alone, so the result equals an uninterrupted run's.
+  const partsDir = path.join(c.outDir, 'parts');
+  fs.mkdirSync(partsDir, { recursive: true });
+  const partFile = (p: number, what: string): string => path.join(partsDir, `${String(p).padStart(5, '0')}-${what}`);
   try {
-    for (let i = 0; i < faces.length; i++) {
-      const face = faces[i] as { file: string; identity: string };
-      const image = await readImageRgb(path.join(c.sourceDir, face.file));
-      const aligned = await alignTrainingFace(detector, image, i, { sizePx: s, quadScale: c.quadScale, padFraction: c.detectPadFraction });
-      if (!('rgb' in aligned)) {
-        skipped.push({ file: face.file, reason: aligned.skipped });
-      } else {
-        kept.push(face);
-        hrRows.push(aligned.rgb);
-        const hrFloat = uint8ToFloat(aligned.rgb);
-        for (let k = 0; k < c.copies; k++) {
-          let sub = 0;
-          const u = (): number => rnd.uniform('validation', i, k * 4096 + sub++);
-          const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-          const d = drawCctvDegradation(u, ranges);
-          const lr = await degradeLikeCctv(hrFloat, s, d, normal);
-          const up = upsampleLrFace(lr, d.lrSide, s);
-          const rgb = new Uint8Array(up.length);
-          for (let j = 0; j < up.length; j++) rgb[j] = Math.min(255, Math.max(0, Math.round((up[j] ?? 0) * 255)));
-          pending.push({ width: s, height: s, rgb });
+    for (let start = 0, part = 0; start < faces.length; start += c.partSize, part++) {
+      const end = Math.min(faces.length, start + c.partSize);
+      const metaFile = partFile(part, 'meta.json');
+      if (fs.existsSync(metaFile)) {
+        const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { inputsHash: string; kept: { file: string; identity: string }[]; skipped: SkippedFace[] };
+        if (meta.inputsHash === inputsHash) {
+          const hr = parseNpy(fs.readFileSync(partFile(part, 'hr.npy'))).data as Uint8Array;
+          const cp = parseNpy(fs.readFileSync(partFile(part, 'copies.npy'))).data as Float32Array;
+          const dim = meta.kept.length === 0 ? 0 : cp.length / (meta.kept.length * c.copies);
+          meta.kept.forEach((f, k) => {
+            kept.push(f);
+            hrRows.push(hr.slice(k * s * s * 3, (k + 1) * s * s * 3));
+            for (let j = 0; j < c.copies; j++) copyRows.push(cp.slice((k * c.copies + j) * dim, (k * c.copies + j + 1) * dim));
+          });
+          skipped.push(...meta.skipped);
+          onProgress?.({ done: end, total: faces.length, skipped: skipped.length });
+          continue;
         }
-        if (pending.length >= c.embedBatch) await flush();
       }
-      onProgress?.({ done: i + 1, total: faces.length, skipped: skipped.length });
+      const keptBefore = kept.length;
+      const skippedBefore = skipped.length;
+      for (let i = start; i < end; i++) {
+        const face = faces[i] as { file: string; identity: string };
+        const image = await readImageRgb(path.join(c.sourceDir, face.file));
+        const aligned = await alignTrainingFace(detector, image, i, { sizePx: s, quadScale: c.quadScale, padFraction: c.detectPadFraction });
+        if (!('rgb' in aligned)) {
+          skipped.push({ file: face.file, reason: aligned.skipped });
+        } else {
+          kept.push(face);
+          hrRows.push(aligned.rgb);
+          const hrFloat = uint8ToFloat(aligned.rgb);
+          for (let k = 0; k < c.copies; k++) {
+            let sub = 0;
+            const u = (): number => rnd.uniform('validation', i, k * 4096 + sub++);
+            const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+            const d = drawCctvDegradation(u, ranges);
+            const lr = await degradeLikeCctv(hrFloat, s, d, normal);
+            const up = upsampleLrFace(lr, d.lrSide, s);
+            const rgb = new Uint8Array(up.length);
+            for (let j = 0; j < up.length; j++) rgb[j] = Math.min(255, Math.max(0, Math.round((up[j] ?? 0) * 255)));
+            pending.push({ width: s, height: s, rgb });
+          }
+          if (pending.length >= c.embedBatch) await flush();
+        }
+        onProgress?.({ done: i + 1, total: faces.length, skipped: skipped.length });
+      }
+      await flush();
+      const partKept = kept.slice(keptBefore);
+      const partHr = new Uint8Array(partKept.length * s * s * 3);
+      hrRows.slice(keptBefore).forEach((r, k) => partHr.set(r, k * s * s * 3));
+      const partCopies = copyRows.slice(keptBefore * c.copies);
+      const dim = partCopies[0]?.length ?? 0;
+      const cp = new Float32Array(partCopies.length * dim);
+      partCopies.forEach((r, k) => cp.set(r, k * dim));
+      writeAtomic(partFile(part, 'hr.npy'), formatNpy({ dtype: 'uint8', shape: [partKept.length, s, s, 3], data: partHr }));
+      writeAtomic(partFile(part, 'copies.npy'), formatNpy({ dtype: 'float32', shape: [partKept.length, c.copies, dim], data: cp }));
+      writeAtomic(metaFile, JSON.stringify({ inputsHash, kept: partKept, skipped: skipped.slice(skippedBefore) }));
     }
-    await flush();
   } finally {
     await detector.close();
     await embedder.close();
@@ -271,5 +311,6 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
     createdAt: new Date().toISOString(),
   };
   writeAtomic(path.join(c.outDir, IDENTITY_DATA_FILES.manifest), `${JSON.stringify(manifest, null, 1)}\n`);
+  fs.rmSync(partsDir, { recursive: true, force: true });
   return { manifest, reused: false };
 }

@@ -37,9 +37,24 @@ beforeAll(async () => {
   }
   fs.writeFileSync(path.join(src, 'labels.csv'), `filename,celeba_identity\n${chosen.map((r) => r.join(',')).join('\n')}\n`);
   dataDir = path.join(tmp, 'cache');
-  const cfg = { sourceDir: src, labels: 'labels.csv', outDir: dataDir, embedder: 'lbp', copies: 2, validationFraction: 0.34 };
-  const first = await prepareIdentityData(cfg);
+  const cfg = { sourceDir: src, labels: 'labels.csv', outDir: dataDir, embedder: 'lbp', copies: 2, validationFraction: 0.34, partSize: 3 };
+  // A preparation stopped after its first part (as by a session's end) continues from the parts on disk.
+  await expect(
+    prepareIdentityData(cfg, (p) => {
+      if (p.done === 4) throw new Error('stopped after the first part');
+    }),
+  ).rejects.toThrow(/stopped/);
+  expect(fs.readdirSync(path.join(dataDir, 'parts')).sort()).toEqual(['00000-copies.npy', '00000-hr.npy', '00000-meta.json']);
+  const seen: number[] = [];
+  const first = await prepareIdentityData(cfg, (p) => seen.push(p.done));
   expect(first.reused).toBe(false);
+  expect(seen[0]).toBe(3); // the first part was read back, not recomputed
+  expect(fs.existsSync(path.join(dataDir, 'parts'))).toBe(false);
+  // The same result as an uninterrupted preparation.
+  const whole = await prepareIdentityData({ ...cfg, outDir: path.join(tmp, 'other', 'whole'), partSize: 250 });
+  expect(whole.manifest.inputsHash).toBe(first.manifest.inputsHash);
+  expect(fs.readFileSync(path.join(tmp, 'other', 'whole', 'cctv-features.npy')).equals(fs.readFileSync(path.join(dataDir, 'cctv-features.npy')))).toBe(true);
+  expect(fs.readFileSync(path.join(tmp, 'other', 'whole', 'hr.npy')).equals(fs.readFileSync(path.join(dataDir, 'hr.npy')))).toBe(true);
   expect((await prepareIdentityData(cfg)).reused).toBe(true);
   data = loadIdentityData(dataDir);
 }, 300_000);
