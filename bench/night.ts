@@ -6,7 +6,8 @@
  *   npm run bench:night                 (30 minutes; the first run builds the footage)
  *   npm run bench:night -- --minutes 5  (a quick run)
  * Options: --minutes N (default 30), --no-motion-gate (every frame detected: what the gate saves
- * and costs in recall), --backend <auto|wasm|cpu> (default wasm).
+ * and costs in recall), --config '<json>' (a partial process config merged over the defaults, e.g.
+ * '{"decode":{"maxBufferedFrames":8}}'), --backend <auto|wasm|cpu> (default wasm).
  * Prints x realtime, per-stage ms, peak RSS at 25/50/75/100 % of the night, and event recall: an
  * event is found when a track whose boxes lie in the event's overlay starts within ±2 s of it.
  */
@@ -55,12 +56,17 @@ function insideOverlay(t: TrackDetail, e: NightEvent): boolean {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const known = ['--minutes', '--backend', '--no-motion-gate'];
+  const known = ['--minutes', '--backend', '--no-motion-gate', '--config'];
   for (const a of args) if (a.startsWith('--') && !known.includes(a)) throw new Error(`unknown option ${a}; valid: ${known.join(', ')}`);
   const minutes = Number(argValue(args, '--minutes') ?? '30');
   const backend = argValue(args, '--backend') ?? 'wasm';
   const gateOn = !args.includes('--no-motion-gate');
-  const config = parseProcessConfig({ motionGate: { enabled: gateOn } });
+  const extra: unknown = JSON.parse(argValue(args, '--config') ?? '{}');
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new Error('--config: expected a JSON object');
+  const base = extra as Record<string, unknown>;
+  const gateSection = typeof base.motionGate === 'object' && base.motionGate !== null ? base.motionGate : {};
+  const config = parseProcessConfig(gateOn ? base : { ...base, motionGate: { ...gateSection, enabled: false } });
+  const gateOn2 = config.motionGate.enabled;
   const deps = await createProcessDeps(config, backend);
   const tBuild = Date.now();
   const night = buildNightFootage(deps.binaries.ffmpeg.path, path.resolve(__dirname, '../out/bench-night'), minutes);
@@ -74,7 +80,8 @@ async function main(): Promise<void> {
   try {
     console.log(`night: ${path.relative(process.cwd(), night.file)} (${(night.durationMs / 60000).toFixed(1)} min, ${night.width}x${night.height} at ${night.fps} fps, ${night.events.length} events; built or found in ${buildS.toFixed(1)} s)`);
     console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
-    console.log(`analysis ${config.decode.fps} fps, width ${config.decode.analysisMaxWidth} px; motion gate ${gateOn ? `on (${JSON.stringify(config.motionGate)})` : 'OFF'}`);
+    console.log(`analysis ${config.decode.fps} fps, width ${config.decode.analysisMaxWidth} px; motion gate ${gateOn2 ? `on (${JSON.stringify(config.motionGate)})` : 'OFF'}`);
+    console.log(`decode: ${JSON.stringify(config.decode)}`);
     console.log(`${os.cpus().length} CPU cores; load average at start ${load()} (a shared machine: other jobs run beside this one)`);
     const marks = [0.25, 0.5, 0.75, 1];
     const rssAt: { mark: number; frames: number; rss: number; peak: number; heap: number }[] = [];
