@@ -5,13 +5,14 @@
  * Prints, per clip, frames/s and x realtime; then RSS sampled over the 139 s clip at 25/50/75/100 %
  * of its video time, to show memory does not grow with the length of the video.
  * Options: --backend <auto|wasm|cpu> (default wasm), --skip-long, --faces-long (also RSS over a
- * talking-head clip looped 10x: a face in every frame, so crops and embeddings accumulate).
+ * talking-head clip looped 10x: a face in every frame, so crops and embeddings accumulate),
+ * --no-motion-gate (every analysed frame detected: the pipeline before the motion gate).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeProcessDeps, createProcessDeps, DEFAULT_PROCESS_CONFIG, processSource, type SourceOutcome } from '../pipelines';
+import { closeProcessDeps, createProcessDeps, DEFAULT_PROCESS_CONFIG, parseProcessConfig, processSource, type SourceOutcome } from '../pipelines';
 import { openStore } from '../src/store';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
@@ -34,7 +35,7 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const backend = args.includes('--backend') ? args[args.indexOf('--backend') + 1] ?? 'wasm' : 'wasm';
-  const config = DEFAULT_PROCESS_CONFIG;
+  const config = args.includes('--no-motion-gate') ? parseProcessConfig({ motionGate: { enabled: false } }) : DEFAULT_PROCESS_CONFIG;
   const deps = await createProcessDeps(config, backend);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-ingest-'));
   const store = openStore(path.join(dir, 'bench.sqlite'));
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   };
   try {
     console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
-    console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
+    console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; motion gate ${config.motionGate.enabled ? 'on' : 'off'}; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
     console.log(row(['clip', 'video s', 'frames', 'faces', 'tracks', 'wall s', 'frames/s', 'x realtime', 'peak RSS MB'], widths));
     for (const clip of CLIPS) {
       const o = await processSource(store, clip.file, config, deps);

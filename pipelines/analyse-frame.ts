@@ -31,6 +31,8 @@ export interface FrameAnalysis {
   readonly droppedNoPose: number;
   /** Detections dropped because their landmarks cannot orient a face (eyes and mouth coincide: alignFace's 'degenerate landmarks'). */
   readonly droppedDegenerate: number;
+  /** Wall time of the frame's stages, ms: the detector; alignment and quality of every detection; the embedding batch. */
+  readonly timingMs: { readonly detect: number; readonly alignQuality: number; readonly embed: number };
 }
 
 function scalePoint(p: readonly [number, number], sx: number, sy: number): [number, number] {
@@ -62,7 +64,9 @@ export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: 
 export async function analyseFrame(frame: DecodedFrame, config: Readonly<ProcessConfig>, deps: ProcessDeps, nextKey: number): Promise<FrameAnalysis> {
   const ana = frame.analysis;
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
+  const t0 = performance.now();
   const found = await deps.detector.detect(analysisFrame);
+  const t1 = performance.now();
   const detections: PipelineDetection[] = [];
   const alignedCrops: FaceCrop[] = [];
   let droppedNoPose = 0;
@@ -89,8 +93,10 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
     detections.push({ ...scored, detectionKey: nextKey + detections.length });
     alignedCrops.push(aligned);
   }
+  const t2 = performance.now();
   const embeddings = detections.length > 0 ? await deps.embedder.embed(alignedCrops) : [];
-  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate };
+  const timingMs = { detect: t1 - t0, alignQuality: t2 - t1, embed: performance.now() - t2 };
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate, timingMs };
 }
 
 /**

@@ -6,6 +6,7 @@ import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track
 import { analyseFrame, cutNativeCrop, type DetectionCrops, type PipelineDetection } from './analyse-frame';
 import { buildTrackResult } from './build-track-result';
 import { CropKeeper, type KeptCrops } from './crop-keeper';
+import { DetectionGate, type GateCounts } from './detection-gate';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 
@@ -39,10 +40,35 @@ export interface SourceComputation extends ComputeFigures {
   readonly analysisError: string | null;
 }
 
+/** Where one source's time went and what the motion gate did, for progress displays and benchmarks. */
+export interface ComputeStats {
+  /** Frames the detector ran on / frames the motion gate kept from it (tracked as frames with no face). */
+  readonly framesDetected: number;
+  readonly framesGated: number;
+  /** Analysed frames by gate reason (docs/pipeline.md, "Motion gate"). */
+  readonly gateReasons: Readonly<GateCounts>;
+  /**
+   * Wall time per stage, ms: waiting for the decoder (ffmpeg runs beside the pipeline, so this is
+   * only the time the pipeline had nothing to do), the gate's thumbnail and difference, the detector,
+   * alignment and quality, the embedder, the tracker, crops kept and finished tracks built (PNG, F_M).
+   */
+  readonly stageMs: {
+    readonly decodeWait: number;
+    readonly gate: number;
+    readonly detect: number;
+    readonly alignQuality: number;
+    readonly embed: number;
+    readonly track: number;
+    readonly cropsAndBuild: number;
+  };
+}
+
 /** Options of {@link computeSourceResults}. */
 export interface ComputeSourceOptions {
   /** Receives the figures after every analysed frame. Must not throw. */
   readonly onFrame?: (figures: ComputeFigures) => void;
+  /** Receives the stats once, when the computation ends (also after an error). Must not throw. */
+  readonly onStats?: (stats: ComputeStats) => void;
 }
 
 function messageOf(err: unknown): string {
@@ -77,13 +103,19 @@ export async function computeSourceResults(
   const figures = (): ComputeFigures => ({ frames, faces, confirmedTracks: confirmed, droppedNoPose, droppedDegenerate, firstPtsMs, lastPtsMs });
 
   const tracker = createTracker<PipelineDetection>(config.tracker);
+  const gate = new DetectionGate(config.motionGate);
+  let framesDetected = 0;
+  const stageMs = { decodeWait: 0, gate: 0, detect: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
+  const stats = (): ComputeStats => ({ framesDetected, framesGated: frames - framesDetected, gateReasons: gate.reasonCounts(), stageMs: { ...stageMs } });
   const keeper = new CropKeeper<DetectionCrops>(config.retention.cropsPerTrack, config.tracker.minHits + 1);
   const results: TrackResultInput[] = [];
   let nextKey = 0;
   let decodeError: unknown = null;
 
   const finishTrack = async (t: FinishedTrack<PipelineDetection>): Promise<void> => {
+    const t0 = performance.now();
     results.push(await buildTrackResult(t, keeper.take(t.trackKey), sourceId, deps.embedder.id, config));
+    stageMs.cropsAndBuild += performance.now() - t0;
   };
   const onEvents = async (events: readonly TrackEvent<PipelineDetection>[]): Promise<void> => {
     for (const e of events) {
@@ -101,9 +133,23 @@ export async function computeSourceResults(
   // One frame at a time: the next frame is requested only when this one is tracked and its
   // finished tracks are built, so memory holds ~maxBufferedFrames frames plus the kept crops.
   const demand$ = new Subject<number>();
+  let idleSince = performance.now();
   const step = async (frame: DecodedFrame): Promise<void> => {
     try {
-      const a = await analyseFrame(frame, config, deps, nextKey);
+      const tGate = performance.now();
+      stageMs.decodeWait += tGate - idleSince;
+      // The motion gate: a frame it keeps from the detector is tracked as a frame with no face.
+      const decision = gate.decide(frame);
+      stageMs.gate += performance.now() - tGate;
+      const a = decision.detect
+        ? await analyseFrame(frame, config, deps, nextKey)
+        : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, timingMs: null };
+      if (a.timingMs !== null) {
+        framesDetected += 1;
+        stageMs.detect += a.timingMs.detect;
+        stageMs.alignQuality += a.timingMs.alignQuality;
+        stageMs.embed += a.timingMs.embed;
+      }
       nextKey += a.detections.length;
       frames += 1;
       faces += a.detections.length;
@@ -111,7 +157,11 @@ export async function computeSourceResults(
       droppedDegenerate += a.droppedDegenerate;
       firstPtsMs ??= a.ptsMs;
       lastPtsMs = a.ptsMs;
+      const tTrack = performance.now();
       const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
+      gate.recordFrame(frame, decision, a.detections.length, events);
+      const tCrops = performance.now();
+      stageMs.track += tCrops - tTrack;
       // Crops are held for this frame's detections unless their confirmed track would drop them at
       // once (not among its K best); only those get the costly native crop, cut while the frame is here.
       const trackOf = new Map<number, number>();
@@ -125,9 +175,11 @@ export async function computeSourceResults(
         entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(frame, det, config) } });
       });
       keeper.addFrame(a.frameIndex, entries);
+      stageMs.cropsAndBuild += performance.now() - tCrops;
       await onEvents(events);
       opts.onFrame?.(figures());
     } finally {
+      idleSince = performance.now();
       demand$.next(1);
     }
   };
@@ -160,8 +212,10 @@ export async function computeSourceResults(
     });
     for (const t of tracker.finish()) await finishTrack(t);
   } catch (err) {
+    opts.onStats?.(stats());
     return { ...figures(), tracks: [], decodeError: null, analysisError: `analysis failed after ${frames} frames: ${messageOf(err)}` };
   }
+  opts.onStats?.(stats());
   const decoded = decodeError === null ? null : { message: messageOf(decodeError), damaged: decodeError instanceof InputError && decodeError.context.reason === 'damaged' };
   return { ...figures(), tracks: results, decodeError: decoded, analysisError: null };
 }

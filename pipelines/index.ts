@@ -4,7 +4,7 @@
  * store run. Detail: docs/pipeline.md.
  */
 export { parseProcessConfig, parseProcessDetectorConfig, DEFAULT_PROCESS_CONFIG, DETECTOR_NAMES, DETECTOR_PRESETS, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
-export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, FusionMethod } from './process-config';
+export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, ProcessMotionGateConfig, FusionMethod } from './process-config';
 export { createProcessDeps, closeProcessDeps, createNamedDetector } from './process-deps';
 export type { ProcessDeps, CreatedProcessDeps } from './process-deps';
 export { processSource } from './process-source';
@@ -12,7 +12,8 @@ export type { SourceOutcome, SourceProgress, ProcessSourceOptions } from './proc
 export { registerSource } from './register-source';
 export type { RegisteredSource } from './register-source';
 export { computeSourceResults } from './compute-source-results';
-export type { ComputeFigures, ComputeSourceOptions, SourceComputation } from './compute-source-results';
+export type { ComputeFigures, ComputeSourceOptions, ComputeStats, SourceComputation } from './compute-source-results';
+export { DetectionGate, GATE_REASONS, type GateCounts, type GateReason } from './detection-gate';
 export { writeSourceResults } from './write-source-results';
 export type { SourceWriteOutcome } from './write-source-results';
 export { processSources } from './process-sources';

@@ -107,6 +107,31 @@ export interface ProcessRetentionConfig {
   readonly cropsPerTrack: number;
 }
 
+/**
+ * Motion gating before detection (docs/pipeline.md, "Motion gate"): a frame goes to the detector
+ * when something in the view changed since the last detected frame (grey thumbnails, src/ingest
+ * `changedFraction`), when a track is alive (never gated then), or when the last detection is
+ * `fullDetectionIntervalMs` old. A gated frame is tracked as a frame with no detection.
+ */
+export interface ProcessMotionGateConfig {
+  /** Gate the detector on change. Default true; false: every analysed frame is detected. */
+  readonly enabled: boolean;
+  /** Width of the grey thumbnail compared, cells, integer 4–1024. Default 64 (10x10-px cells on the 640-px analysis copy). */
+  readonly thumbnailWidthPx: number;
+  /** Difference of a cell's mean luma (0–255) that counts as change, in (0, 255]. Default 8 (sensor noise averaged over a cell stays well below). */
+  readonly minGreyDelta: number;
+  /**
+   * Fraction of the thumbnail's cells that must change for a frame to be detected, in (0, 1].
+   * Default 0.001 (3 cells of 64x36: one 30-px region of the analysis copy).
+   */
+  readonly minChangedFraction: number;
+  /**
+   * Longest time without a detector pass, ms of video, integer >= 0: a person who entered unseen
+   * and stands still is found within this time. Default 2000. 0 detects every frame.
+   */
+  readonly fullDetectionIntervalMs: number;
+}
+
 /** The FUSION methods of src/fuse/fusion, by the name stored with F_M. */
 export const FUSION_METHODS = Object.freeze(['mean-3sigma', 'mean', 'quality-weighted'] as const);
 export type FusionMethod = (typeof FUSION_METHODS)[number];
@@ -140,6 +165,8 @@ export interface ProcessConfig {
   readonly align: Readonly<ProcessAlignConfig>;
   readonly retention: Readonly<ProcessRetentionConfig>;
   readonly fusion: Readonly<ProcessFusionConfig>;
+  /** Motion gating of the detector ({@link ProcessMotionGateConfig}). Default: on. */
+  readonly motionGate: Readonly<ProcessMotionGateConfig>;
 }
 
 /**
@@ -187,6 +214,16 @@ const schema = z
     retention: z.object({ cropsPerTrack: z.number().int().min(1).max(1000).default(8) }).strict().default({}),
     fusion: z
       .object({ method: z.enum(FUSION_METHODS).default('mean-3sigma'), sigmaThreshold: z.number().finite().gt(0).default(3) })
+      .strict()
+      .default({}),
+    motionGate: z
+      .object({
+        enabled: z.boolean().default(true),
+        thumbnailWidthPx: z.number().int().min(4).max(1024).default(64),
+        minGreyDelta: z.number().finite().gt(0).max(255).default(8),
+        minChangedFraction: z.number().finite().gt(0).max(1).default(0.001),
+        fullDetectionIntervalMs: z.number().int().min(0).default(2000),
+      })
       .strict()
       .default({}),
   })
@@ -258,6 +295,7 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
     align: { ...d.align },
     retention: { ...d.retention },
     fusion: { ...d.fusion },
+    motionGate: { ...d.motionGate },
   });
 }
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { InputError } from '../src/contracts';
 import type { Store } from '../src/store';
-import { computeSourceResults, type ComputeFigures } from './compute-source-results';
+import { computeSourceResults, type ComputeFigures, type ComputeStats } from './compute-source-results';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 import { registerSource } from './register-source';
@@ -61,9 +61,11 @@ export interface ProcessSourceOptions {
   readonly onProgress?: (p: SourceProgress) => void;
   /** Store id of the run (store.startRun) the results belong to. */
   readonly runId?: number | null;
+  /** Receives where the time went and what the motion gate did, once the frames are analysed (not called when nothing was decoded). Must not throw. */
+  readonly onStats?: (stats: ComputeStats) => void;
 }
 
-const OPTION_KEYS = ['onProgress', 'runId'];
+const OPTION_KEYS = ['onProgress', 'runId', 'onStats'];
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -94,6 +96,9 @@ function validateArgs(store: Store, filePath: string, config: Readonly<ProcessCo
   }
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new InputError('processSource: onProgress must be a function', { option: 'onProgress' });
+  }
+  if (opts.onStats !== undefined && typeof opts.onStats !== 'function') {
+    throw new InputError('processSource: onStats must be a function', { option: 'onStats' });
   }
 }
 
@@ -181,6 +186,7 @@ export async function processSource(
       figures = f;
       progress('frame');
     },
+    ...(opts.onStats !== undefined ? { onStats: opts.onStats } : {}),
   });
   figures = computed;
   const w = writeSourceResults(store, sourceId, computed, runId);

@@ -31,6 +31,8 @@ interface ProcessCliOptions {
   readonly srEngine: string;
   readonly queue?: string;
   readonly queuePrefix?: string;
+  /** false with --no-motion-gate. */
+  readonly motionGate: boolean;
 }
 
 function seconds(ms: number): string {
@@ -87,6 +89,10 @@ function configFromOptions(opts: ProcessCliOptions): ReturnType<typeof parseProc
     input.decode = { ...(typeof decode === 'object' && decode !== null ? decode : {}), fps };
   }
   if (opts.embedder !== undefined) input.embedder = opts.embedder;
+  if (opts.motionGate === false) {
+    const gate = input.motionGate;
+    input.motionGate = { ...(typeof gate === 'object' && gate !== null ? gate : {}), enabled: false };
+  }
   if (opts.detector !== undefined) {
     const presets = Object.keys(DETECTOR_PRESETS);
     if (presets.includes(opts.detector)) {
@@ -117,7 +123,8 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--embedder <name>', `face embedder: ${EMBEDDER_NAMES.join(' | ')} (default faceres)`)
     .option('--detector <name>', `face detector: ${[...DETECTOR_NAMES, ...Object.keys(DETECTOR_PRESETS)].join(' | ')} (default human; cctv = SSD tuned for 15–40 px faces, docs/pipeline.md)`)
-    .option('--config <file.json>', 'pipeline config (JSON, see docs/pipeline.md); --fps, --embedder and --detector override it')
+    .option('--no-motion-gate', 'run the detector on every analysed frame (default: frames with no change and no live track skip it; docs/pipeline.md, "Motion gate")')
+    .option('--config <file.json>', 'pipeline config (JSON, see docs/pipeline.md); --fps, --embedder, --detector and --no-motion-gate override it')
     .option('--sr', 'then enhance every stored track with the SR model (as fasr sr --track; see docs/sr-usage.md)')
     .option('--sr-model <file>', 'SR model for --sr (default: the bundled one)')
     .option('--sr-steps <n>', 'sampler steps for --sr (default: the sampler\'s)')

@@ -46,3 +46,7 @@ export {
 export { isTemporaryName, TEMPORARY_NAME_PATTERNS } from './watch/is-temporary-name';
 export { probeReadyCheck } from './watch/probe-ready-check';
 export { ReadyQueue } from './watch/ready-queue';
+
+// Change detection for gating the detector: grey thumbnails and their difference.
+export { greyThumbnail, type GreyThumbnail } from './change/grey-thumbnail';
+export { changedFraction } from './change/changed-fraction';
