@@ -228,5 +228,10 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
       disposeCase(k);
     }
     await expect(createOnnxTrainStep(NCSNPP_PRESETS.tiny, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1, received 0/);
+    await expect(createOnnxTrainStep(NCSNPP_PRESETS.tiny, { batchSize: 1, imageSize: 30 })).rejects.toThrow(/imageSize must be a positive multiple of 4 \(2\^\(chMult.length-1\)\), received 30/);
+    // A patch side keeps attention at the same level (8 px of 32 -> 4 px of 16).
+    const patch = await createOnnxTrainStep(NCSNPP_PRESETS.tiny, { batchSize: 1, imageSize: 16 });
+    expect(patch.config.attnResolutions).toEqual([4]);
+    await patch.release();
   }, 60_000);
 });
