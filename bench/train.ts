@@ -4,7 +4,7 @@
  * gradient, global-norm clipping, Adam, EMA — on random data, for
  *   - 'tfjs': tf.variableGrads on tfjs-wasm (one thread; the training kernels registered),
  *   - 'onnx': forward + loss + backward as one ONNX graph on onnxruntime-node (2 threads),
- *     the optimiser on tfjs-wasm as in the trainer.
+ *     clipping, Adam and EMA on Float32Arrays (HostOptimizerState) as in the trainer.
  * Warm-up step excluded; median of the timed steps. Effective GFLOP/s = 3 x 2 x forward MACs of
  * the batch / s (backward counted as twice the forward; MACs of the graph's Conv, ConvTranspose,
  * Gemm and MatMul nodes). The load average is printed with every row: the machine is shared, the
@@ -24,6 +24,7 @@ import type { NcsnppConfig } from '../src/sr/model-config';
 import { buildNcsnppSpec, countNcsnppParameters, NcsnppModel } from '../src/sr/models';
 import { SeededNoiseSource } from '../src/sr/noise';
 import { VeSde } from '../src/sr/sde';
+import { HostOptimizerState } from '../src/sr/train/host-optimizer-state';
 import { AdamOptimizer, DSM_LOSS, ExponentialMovingAverage, clipGradsByGlobalNorm, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf, TRAIN_PRESETS } from '../src/sr/train';
 
 const bundledModel = parseNcsnppConfig(TRAIN_PRESETS.bundled.train.model);
@@ -83,29 +84,31 @@ async function timeSteps(engine: Engine, config: NcsnppConfig, batch: number, st
   };
   const step = engine === 'onnx' ? await createOnnxTrainStep(config, { batchSize: batch }) : undefined;
   const fourierW = model.toStateDict().get('all_modules.0.W')?.data as Float32Array;
+  const host = engine === 'onnx' ? new HostOptimizerState(vars, adam, ema) : undefined;
   const ms: number[] = [];
   try {
     for (let i = 0; i <= steps; i++) {
       const t0 = performance.now();
       const inputs = DSM_LOSS.prepare(b, { sde, noise: new SeededNoiseSource(10 + i), eps: 1e-5 });
       const byName = new Map<string, tf.Tensor>();
-      if (step !== undefined) {
-        const params = new Map<string, Float32Array>([['all_modules.0.W', fourierW]]);
-        for (const [name, v] of vars) params.set(name, v.dataSync() as Float32Array);
+      if (step !== undefined && host !== undefined) {
+        // As the trainer: optimiser state on Float32Arrays (HostOptimizerState).
+        const params = new Map<string, Float32Array>([['all_modules.0.W', fourierW], ...host.params]);
         const res = await step.run(onnxTrainInputs(b, inputs), params);
-        for (const [name, v] of vars) byName.set(name, tf.tensor(res.grads.get(name) as Float32Array, v.shape, 'float32'));
+        disposeRegressionLossInputs(inputs);
+        host.step(res.grads, 2e-4, 1);
       } else {
         const { value, grads } = tf.variableGrads(() => regressionLossTf(model, b, inputs).loss, list);
         value.dataSync();
         list.forEach((v, k) => byName.set(names[k] as string, grads[v.name] as tf.Tensor));
         value.dispose();
+        disposeRegressionLossInputs(inputs);
+        const clipped = clipGradsByGlobalNorm(byName, 1);
+        adam.apply(vars, clipped.grads, 2e-4);
+        ema.update(vars);
+        tf.dispose([...byName.values(), ...clipped.grads.values()]);
+        (list[0] as tf.Variable).dataSync();
       }
-      disposeRegressionLossInputs(inputs);
-      const clipped = clipGradsByGlobalNorm(byName, 1);
-      adam.apply(vars, clipped.grads, 2e-4);
-      ema.update(vars);
-      tf.dispose([...byName.values(), ...clipped.grads.values()]);
-      (list[0] as tf.Variable).dataSync();
       if (i > 0) ms.push(performance.now() - t0); // step 0 is warm-up
     }
     return { ms, macs: step?.forwardMacs };

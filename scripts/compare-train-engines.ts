@@ -14,6 +14,7 @@
  *
  * Run: node -r ts-node/register/transpile-only scripts/compare-train-engines.ts [--images 200]
  *      [--steps 500] [--kill-steps 40] [--kill-at 23] [--out out/compare-engines]
+ *      [--kill-only] (skip 2.) [--plot-only] (re-plot 2. from <out>/losses.json)
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -76,8 +77,8 @@ async function plot(curves: { label: string; color: string; losses: readonly num
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="#fff"/>
 ${ticks.join('\n')}
 ${curves.map((c) => line(c.losses, c.color, 1, 0.25)).join('\n')}
-${curves.map((c) => line(movingAverage(c.losses, 25), c.color, 2.5, 1)).join('\n')}
-<text x="${W / 2}" y="22" font-size="15" text-anchor="middle">DSM loss (Eq. 3) per step, bundled preset, same seed: raw (faint) and 25-step mean</text>
+${curves.map((c, i) => line(movingAverage(c.losses, 25), c.color, i === 0 ? 6 : 2, 1)).join('\n')}
+<text x="${W / 2}" y="22" font-size="15" text-anchor="middle">DSM loss (Eq. 3) per step, bundled preset, same seed: raw (faint) and 25-step mean (wide: tfjs under onnx)</text>
 <text x="${W / 2}" y="${H - 10}" font-size="13" text-anchor="middle">step</text>
 ${legend.join('\n')}</svg>`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -141,6 +142,19 @@ async function main(): Promise<void> {
     await child();
     return;
   }
+  if (process.argv.includes('--plot-only')) {
+    const saved = JSON.parse(fs.readFileSync(path.join(OUT, 'losses.json'), 'utf8')) as { tfjs: number[]; onnx: number[] };
+    const gap = saved.tfjs.map((v, i) => Math.abs(v - (saved.onnx[i] ?? NaN)) / v);
+    console.log(`per-step loss gap max ${Math.max(...gap).toExponential(2)}, median ${([...gap].sort((p, q) => p - q)[Math.floor(gap.length / 2)] ?? NaN).toExponential(2)}`);
+    await plot(
+      [
+        { label: 'tfjs (wasm)', color: '#d62728', losses: saved.tfjs },
+        { label: 'onnx (onnxruntime-node)', color: '#1f77b4', losses: saved.onnx },
+      ],
+      PLOT,
+    );
+    return;
+  }
   const images = Number(arg('images', '200'));
   const steps = Number(arg('steps', '500'));
   registerWasmTrainingKernels();
@@ -173,7 +187,10 @@ async function main(): Promise<void> {
       const mb = movingAverage(b.losses, 25);
       const rel = ma.map((v, i) => Math.abs(v - (mb[i] ?? NaN)) / v);
       const tail = rel.slice(-100);
-      console.log(`25-step means: median relative gap ${(tail.sort((p, q) => p - q)[Math.floor(tail.length / 2)] ?? NaN).toFixed(3)} over the last 100 steps; first step losses ${a.losses[0]?.toFixed(2)} / ${b.losses[0]?.toFixed(2)}`);
+      const stepGap = a.losses.map((v, i) => Math.abs(v - (b.losses[i] ?? NaN)) / v);
+      console.log(
+        `25-step means: median relative gap ${(tail.sort((p, q) => p - q)[Math.floor(tail.length / 2)] ?? NaN).toExponential(2)} over the last 100 steps; per-step loss gap max ${Math.max(...stepGap).toExponential(2)}; first step losses ${a.losses[0]?.toFixed(2)} / ${b.losses[0]?.toFixed(2)}`,
+      );
       fs.writeFileSync(path.join(OUT, 'losses.json'), JSON.stringify({ tfjs: a.losses, onnx: b.losses }));
       await plot(curves, PLOT);
       console.log(`plot: ${path.relative(process.cwd(), PLOT)}`);

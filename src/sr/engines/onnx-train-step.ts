@@ -68,7 +68,10 @@ export interface OnnxTrainStep {
 export interface OnnxTrainStepOptions {
   /** Samples per step (the graph has a static batch). */
   readonly batchSize: number;
-  /** Side of the training images in px; default config.imageSize (e.g. the patch size). */
+  /**
+   * Side of the training images in px; default config.imageSize. Another side (e.g. the patch
+   * size) keeps attention at the same levels (attnResolutions scaled alike).
+   */
   readonly imageSize?: number;
   /** onnxruntime intra-op threads; default 2 (this machine's cores). */
   readonly intraOpNumThreads?: number;
@@ -105,7 +108,13 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`createOnnxTrainStep: batchSize must be an integer >= 1, received ${String(batchSize)}`, { option: 'batchSize' });
   const threads = options.intraOpNumThreads ?? 2;
   if (!Number.isInteger(threads) || threads < 1) throw new InputError(`createOnnxTrainStep: intraOpNumThreads must be an integer >= 1, received ${String(threads)}`, { option: 'intraOpNumThreads' });
-  const net = parseNcsnppConfig({ ...config, imageSize: options.imageSize ?? config.imageSize });
+  // At another side (training patches) attention stays at the same levels, as trainingNetworkConfig does.
+  const side = options.imageSize ?? config.imageSize;
+  const unit = 2 ** (config.chMult.length - 1);
+  if (!Number.isInteger(side) || side < unit || side % unit !== 0) {
+    throw new InputError(`createOnnxTrainStep: imageSize must be a positive multiple of ${unit} (2^(chMult.length-1)), received ${String(side)}`, { option: 'imageSize' });
+  }
+  const net = parseNcsnppConfig({ ...config, imageSize: side, attnResolutions: config.attnResolutions.map((r) => (r * side) / config.imageSize) });
   const graph = exportNcsnppTrainOnnx(net, batchSize);
   loadOnnxRuntime(); // a clear error here when the package or its binding does not load
   // The session lives in a worker thread (OrtWorkerSession): it keeps onnxruntime's tensors in

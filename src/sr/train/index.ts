@@ -11,6 +11,7 @@ export { AdamOptimizer } from './adam-optimizer';
 export type { AdamHyper } from './adam-optimizer';
 export { ExponentialMovingAverage, emaDecayAt } from './exponential-moving-average';
 export { clipGradsByGlobalNorm } from './clip-grad-norm';
+export { HostOptimizerState } from './host-optimizer-state';
 export type { ClippedGrads } from './clip-grad-norm';
 export { warmupLr } from './warmup-lr';
 export { TrainRandom } from './train-random';

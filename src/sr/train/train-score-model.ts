@@ -13,6 +13,7 @@ import { VeSde } from '../sde';
 import { AdamOptimizer } from './adam-optimizer';
 import { clipGradsByGlobalNorm } from './clip-grad-norm';
 import { ExponentialMovingAverage } from './exponential-moving-average';
+import { HostOptimizerState } from './host-optimizer-state';
 import type { TrainConfig } from './train-config';
 import { DSM_LOSS, onnxTrainInputs, regressionLossTf } from './train-loss';
 import { disposeTrainStepBatch, pairedBatchSource, recipeBatchSource } from './train-batch-source';
@@ -216,6 +217,14 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
     }
     const startStep = step;
     if (engine === 'onnx') onnxStep = await createOnnxTrainStep(netConfig, { batchSize: config.batchSize });
+    // onnx engine: weights, Adam moments and EMA live on Float32Arrays during the loop.
+    const host = engine === 'onnx' ? new HostOptimizerState(vars, adam, ema) : undefined;
+    let hostAhead = false;
+    const syncHost = (): void => {
+      if (host === undefined || !hostAhead) return;
+      host.syncTo(vars, adam, ema as ExponentialMovingAverage);
+      hostAhead = false;
+    };
     // The frozen Fourier weights: an input of the onnx graph, never updated.
     const fourierW = engine === 'onnx' ? (model.toStateDict().get('all_modules.0.W')?.data as Float32Array) : new Float32Array(0);
     const varNames = [...vars.keys()];
@@ -279,16 +288,16 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       const lr = warmupLr(config.lr, config.warmupSteps, step);
       const byName = new Map<string, tf.Tensor>();
       let loss: number;
-      if (onnxStep !== undefined) {
-        const params = new Map<string, Float32Array>([['all_modules.0.W', fourierW]]);
-        for (const [name, v] of vars) params.set(name, v.dataSync() as Float32Array);
+      let gradNorm: number;
+      if (onnxStep !== undefined && host !== undefined) {
+        // onnx: gradients and the optimiser on Float32Arrays; the tfjs objects are synced for checkpoints.
+        const params = new Map<string, Float32Array>([['all_modules.0.W', fourierW], ...host.params]);
         const res = await onnxStep.run(onnxTrainInputs(batch, lossInputs), params);
-        for (const [name, v] of vars) {
-          const g = res.grads.get(name);
-          if (g === undefined) throw new InputError(`training: no gradient for variable ${name}`);
-          byName.set(name, tf.tensor(g, v.shape, 'float32'));
-        }
+        disposeTrainStepBatch(stepBatch);
         loss = res.loss;
+        if (!Number.isFinite(loss)) throw new InputError(`training: the loss is ${loss} at step ${step}`);
+        gradNorm = host.step(res.grads, lr, config.gradClipNorm);
+        hostAhead = true;
       } else {
         const { value, grads } = tf.variableGrads(() => regressionLossTf(model, batch, lossInputs).loss, varList);
         varList.forEach((v, i) => {
@@ -298,30 +307,40 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         });
         loss = (value.dataSync() as Float32Array)[0] ?? NaN;
         value.dispose();
+        disposeTrainStepBatch(stepBatch);
+        if (!Number.isFinite(loss)) throw new InputError(`training: the loss is ${loss} at step ${step}`);
+        const clipped = clipGradsByGlobalNorm(byName, config.gradClipNorm);
+        adam.apply(vars, clipped.grads, lr);
+        ema.update(vars);
+        gradNorm = clipped.norm;
+        tf.dispose([...byName.values(), ...clipped.grads.values()]);
       }
-      disposeTrainStepBatch(stepBatch);
-      if (!Number.isFinite(loss)) throw new InputError(`training: the loss is ${loss} at step ${step}`);
-      const clipped = clipGradsByGlobalNorm(byName, config.gradClipNorm);
-      adam.apply(vars, clipped.grads, lr);
-      ema.update(vars);
-      tf.dispose([...byName.values(), ...clipped.grads.values()]);
       step++;
       lossEma = lossEma === null ? loss : 0.99 * lossEma + 0.01 * loss;
       if (step % config.progressEvery === 0 || step === config.steps) {
         const now = performance.now();
         const itPerSec = (step - windowStep) / ((now - windowStart) / 1000);
-        const p: TrainProgress = { step, steps: config.steps, loss, lossEma, gradNorm: clipped.norm, lr, itPerSec, etaSec: (config.steps - step) / itPerSec, elapsedMs: elapsedMs() };
+        const p: TrainProgress = { step, steps: config.steps, loss, lossEma, gradNorm, lr, itPerSec, etaSec: (config.steps - step) / itPerSec, elapsedMs: elapsedMs() };
         windowStart = now;
         windowStep = step;
         fs.appendFileSync(logPath, `${JSON.stringify({ kind: 'progress', ...p })}\n`);
         callbacks.onProgress?.(p);
       }
-      if (config.validateEvery > 0 && step % config.validateEvery === 0) await validate();
-      if (step % config.checkpointEvery === 0 || step === config.steps) await checkpoint();
+      if (config.validateEvery > 0 && step % config.validateEvery === 0) {
+        syncHost();
+        await validate();
+      }
+      if (step % config.checkpointEvery === 0 || step === config.steps) {
+        syncHost();
+        await checkpoint();
+      }
       // Let timers and signal handlers run (an AbortSignal from SIGINT, say).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (step !== lastCheckpointStep) await checkpoint();
+    if (step !== lastCheckpointStep) {
+      syncHost();
+      await checkpoint();
+    }
     return { step, stopped: aborted ? 'aborted' : 'done', startStep, lossEma, elapsedMs: elapsedMs(), checkpointPath, modelPath, engine };
   } finally {
     await onnxStep?.release();

@@ -3,7 +3,7 @@
  * graph, src/sr/engines/onnx) against tfjs autodiff of the same loss on the tfjs model (wasm
  * backend with the project's training kernels), for every parameter tensor: the tiny reference
  * checkpoint (weights as trained), an nf 16 and an nf 32 model (attention, feature_proj since
- * featDim != 4 nf, initScale 1 so that every layer carries gradient) at 64 px, and nf 16 at 128 px.
+ * featDim != 4 nf, initScale 1 so that every layer carries gradient) at 64 px and at 128 px.
  *
  * Tolerances: per tensor max|g_onnx - g_tfjs| / max|g_tfjs| <= 1e-4 (float32 sums in a different
  * order over up to 128*128*B terms; measured <= 3e-5), loss within 1e-5 relative. A weight
@@ -170,6 +170,11 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
     await expectParity(NcsnppModel.random(c, 7), 1, 40);
   }, 240_000);
 
+  it('nf 32 with attention and feature_proj, 128 px, batch 1', async () => {
+    const c = parseNcsnppConfig({ ...attnConfig(32, 128), chMult: [1, 2, 2, 2, 2], attnResolutions: [16] });
+    await expectParity(NcsnppModel.random(c, 9), 1, 45);
+  }, 300_000);
+
   it('a wrong weight breaks the comparison (the check can fail)', async () => {
     const model = NcsnppModel.random(attnConfig(16, 64), 5);
     const k = makeCase(model, 2, 20);
@@ -228,5 +233,10 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
       disposeCase(k);
     }
     await expect(createOnnxTrainStep(NCSNPP_PRESETS.tiny, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1, received 0/);
+    await expect(createOnnxTrainStep(NCSNPP_PRESETS.tiny, { batchSize: 1, imageSize: 30 })).rejects.toThrow(/imageSize must be a positive multiple of 4 \(2\^\(chMult.length-1\)\), received 30/);
+    // A patch side keeps attention at the same level (8 px of 32 -> 4 px of 16).
+    const patch = await createOnnxTrainStep(NCSNPP_PRESETS.tiny, { batchSize: 1, imageSize: 16 });
+    expect(patch.config.attnResolutions).toEqual([4]);
+    await patch.release();
   }, 60_000);
 });
