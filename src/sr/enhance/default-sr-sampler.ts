@@ -18,7 +18,7 @@ export const DEFAULT_SR_SAMPLER: Readonly<Record<string, unknown>> = Object.free
  * (at most 20) within 0.2 dB PSNR of the model's best setting — applied to the table
  * scripts/recipe-validation.ts measured on validation identities (docs/training.md).
  */
-export const DEFAULT_RESIDUAL_SR_SAMPLER: Readonly<Record<string, unknown>> = Object.freeze({ sampler: 'heun', steps: 4 });
+export const DEFAULT_RESIDUAL_SR_SAMPLER: Readonly<Record<string, unknown>> = Object.freeze({ sampler: 'heun', steps: 1 });
 
 /** The default sampler of a model of this formulation (absent: the paper's). */
 export function defaultSrSampler(formulation?: SrFormulation): Readonly<Record<string, unknown>> {
