@@ -76,7 +76,7 @@ describe('fasr worker + process --queue on redis-server', () => {
     try {
       const summary = await processSources(store, clips, CONFIG, deps);
       expect(summary.ok).toBe(4);
-      const model = await loadSrModel(MODEL);
+      const model = await loadSrModel({ ...MODEL, engine: 'tfjs' }); // the engine the queued spec names (the default is now onnx)
       try {
         modelSha256 = model.sha256;
         const ids = store.listTracks({ status: 'ok', limit: 1000 }).items.map((t) => t.id);

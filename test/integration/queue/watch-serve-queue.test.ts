@@ -72,7 +72,7 @@ describe('queue: worker options, watch --queue, enhance through the queue', () =
     const copy = path.join(dir, 'copy.sqlite');
     fs.copyFileSync(db, copy);
     await initBackend('wasm'); // the workers' backend: outputs record it
-    const model = await loadSrModel(MODEL);
+    const model = await loadSrModel({ ...MODEL, engine: 'tfjs' }); // the engine the queued enhancer names (the default is now onnx)
     const client = await QueueClient.open(parseQueueSettings({ redisUrl: redis.url }));
     const store = openStore(db);
     const local = openStore(copy);
