@@ -14,17 +14,12 @@ import * as path from 'node:path';
 import { psnr, ssim } from '../src/image';
 import { initBackend } from '../src/runtime/backend';
 import { enhanceFaces, loadSrModel } from '../src/sr';
-import type { SrEngineName } from '../src/sr';
+import type { RecipeValidationRow, SrEngineName } from '../src/sr';
 import { recipeValidationBatches } from '../src/sr/train/recipe-validation-faces';
 import type { RecipeBatch } from '../src/sr/train/residual-recipe';
 
-interface Row {
-  readonly model: string;
-  readonly degradation: string;
-  readonly method: string;
-  readonly sampler: string;
-  readonly nfe: number;
-  readonly psnrDb: number;
+/** A row of the table: the fields chooseResidualDefaultSampler reads, and SSIM and the face count. */
+interface Row extends RecipeValidationRow {
   readonly ssim: number;
   readonly faces: number;
 }
