@@ -9,7 +9,7 @@ import { createHumanFaceDetector } from '../../track/detector';
 import { formatNpy, parseNpy } from '../checkpoint';
 import { formatConfigIssues } from '../model-config';
 import { alignTrainingFace } from './align-training-face';
-import { TrainRandom } from './train-random';
+import { TrainRandom, boxMullerNormal } from './train-random';
 import type { SkippedFace } from './training-data';
 
 /**
@@ -247,7 +247,7 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
           for (let k = 0; k < c.copies; k++) {
             let sub = 0;
             const u = (): number => rnd.uniform('validation', i, k * 4096 + sub++);
-            const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+            const normal = (): number => boxMullerNormal(u);
             const d = drawCctvDegradation(u, ranges);
             const lr = await degradeLikeCctv(hrFloat, s, d, normal);
             const up = upsampleLrFace(lr, d.lrSide, s);

@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ConfigError } from '../../contracts';
 import { fuseMean3Sigma } from '../../fuse/fusion';
-import { CCTV_DEGRADATION_RANGES, degradeLikeCctv, drawCctvDegradation, upsampleLrFace } from '../../image';
+import { CCTV_DEGRADATION_RANGES, degradeLikeCctv, drawCctvDegradation, uint8ToFloat, upsampleLrFace } from '../../image';
 import type { CctvDegradationRanges } from '../../image';
 import { edmPreconditioning, residualEdmDenoise } from '../formulation';
 import { formatConfigIssues } from '../model-config';
 import type { ScoreNetwork } from '../score-fn';
 import type { IdentityData } from './prepare-identity-data';
-import { TrainRandom } from './train-random';
+import { flipHorizontalHWC } from './flip-horizontal';
+import { TrainRandom, boxMullerNormal } from './train-random';
 
 /**
  * The residual-EDM training recipe of the bundled model (issue 16; the formulation is in
@@ -111,21 +112,7 @@ export const AUTHORS_X8_RANGES: CctvDegradationRanges = Object.freeze({
 function drawer(rnd: TrainRandom, stream: 'order' | 'patch' | 'noise' | 'flip', step: number, face: number): { u: () => number; normal: () => number } {
   let k = 0;
   const u = (): number => rnd.uniform(stream, step, face * 65536 + k++);
-  return { u, normal: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) };
-}
-
-function flipHWC(img: Float32Array | Uint8Array, size: number): void {
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size / 2; x++) {
-      for (let c = 0; c < 3; c++) {
-        const a = (y * size + x) * 3 + c;
-        const b = (y * size + (size - 1 - x)) * 3 + c;
-        const t = img[a] ?? 0;
-        img[a] = img[b] ?? 0;
-        img[b] = t;
-      }
-    }
-  }
+  return { u, normal: () => boxMullerNormal(u) };
 }
 
 /** Faces of the same identity as `row` in its cache's split, `row` excluded (labelled caches only). */
@@ -215,10 +202,8 @@ export async function makeRecipeBatch(datas: readonly IdentityData[], split: Rec
     const list = split.rows[src] as readonly number[];
     const row = list[Math.floor(pick.u() * list.length)] as number;
     const flip = opts.validation !== true && config.randomFlip && pick.u() < 0.5;
-    const face = new Float32Array(px);
-    const base = row * px;
-    for (let i = 0; i < px; i++) face[i] = (data.hr[base + i] ?? 0) / 255;
-    if (flip) flipHWC(face, s);
+    const unflipped = uint8ToFloat(data.hr.subarray(row * px, (row + 1) * px));
+    const face = flip ? flipHorizontalHWC(unflipped, s, s, 3) : unflipped;
     hr.set(face, b * px);
     // LR_0: a CCTV-like degradation at its native side, brought back to s.
     const deg = drawer(rnd, 'patch', step, b);

@@ -80,3 +80,8 @@ export class TrainRandom {
     return out;
   }
 }
+
+/** One standard normal draw from two uniforms of `u` (Box–Muller, cosine branch; 1 − u keeps log away from 0). */
+export function boxMullerNormal(u: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+}
