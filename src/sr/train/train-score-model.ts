@@ -19,7 +19,7 @@ import { DSM_LOSS, onnxTrainInputs, regressionLossTf } from './train-loss';
 import { disposeTrainStepBatch, pairedBatchSource, recipeBatchSource } from './train-batch-source';
 import type { TrainBatchSource, TrainStepBatch } from './train-batch-source';
 import type { TrainLossSpec } from './train-loss';
-import { parseTrainConfig, trainingNetworkConfig } from './train-config';
+import { DEFAULT_TRAIN_CONFIG, parseTrainConfig, trainingNetworkConfig } from './train-config';
 import { TrainRandom } from './train-random';
 import type { TrainingCheckpointState } from './training-checkpoint';
 import { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpoint } from './training-checkpoint';
@@ -185,8 +185,8 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       try {
         const saved = ckpt.state.config as Record<string, unknown>;
         const now = configJson(config) as Record<string, unknown>;
-        // A checkpoint from before a setting existed has that setting's default (recipe: null, the paper's).
-        const savedValue = (k: keyof TrainConfig): unknown => (k === 'recipe' ? (saved[k] ?? null) : saved[k]);
+        // A checkpoint from before a setting existed ran with that setting's default (e.g. recipe: null, the paper's).
+        const savedValue = (k: keyof TrainConfig): unknown => (k in saved ? saved[k] : (DEFAULT_TRAIN_CONFIG as Readonly<Record<string, unknown>>)[k]);
         const diff = RESUME_FIXED.filter((k) => JSON.stringify(savedValue(k)) !== JSON.stringify(now[k]));
         if (diff.length > 0) {
           throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(savedValue(k))).join(', ')})`, { option: diff[0] });
