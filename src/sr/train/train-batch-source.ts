@@ -117,11 +117,17 @@ export function identityCacheDirs(root: string): string[] {
   return dirs;
 }
 
+/** A recipe batch's HR, up(LR_0) and F_M as the trainer's DsmBatch tensors. */
+function recipeDsmBatch(b: RecipeBatch): DsmBatch {
+  const shape: [number, number, number, number] = [b.batchSize, b.size, b.size, 3];
+  return { x0NHWC: tf.tensor4d(b.hr, shape), yNHWC: tf.tensor4d(b.y, shape), feat: tf.tensor2d(b.feat, [b.batchSize, b.featDim]) };
+}
+
 function recipeInputs(b: RecipeBatch, sigmaData: number): TrainStepBatch {
   const shape: [number, number, number, number] = [b.batchSize, b.size, b.size, 3];
   const t = residualRecipeLossTerms(b, sigmaData);
   return {
-    batch: { x0NHWC: tf.tensor4d(b.hr, shape), yNHWC: tf.tensor4d(b.y, shape), feat: tf.tensor2d(b.feat, [b.batchSize, b.featDim]) },
+    batch: recipeDsmBatch(b),
     inputs: {
       xNHWC: tf.tensor4d(t.xIn, shape),
       sigmas: tf.tensor1d(b.sigma),
@@ -159,8 +165,7 @@ export function recipeBatchSource(config: TrainConfig, sde: Sde): TrainBatchSour
   const inputsHash = hash.digest('hex');
   const rnd = new TrainRandom(config.seed);
   const dsmInputs = (b: RecipeBatch, noise: SeededNoiseSource): TrainStepBatch => {
-    const shape: [number, number, number, number] = [b.batchSize, b.size, b.size, 3];
-    const batch = { x0NHWC: tf.tensor4d(b.hr, shape), yNHWC: tf.tensor4d(b.y, shape), feat: tf.tensor2d(b.feat, [b.batchSize, b.featDim]) };
+    const batch = recipeDsmBatch(b);
     return { batch, inputs: DSM_LOSS.prepare(batch, { sde, noise, eps: config.lossEps }), faces: b.batchSize };
   };
   const prefetch = new RecipeBatchPrefetcher({ dataDirs: dirs, recipe, seed: config.seed, batchSize: config.batchSize }, 3);
