@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig } from '../pipelines';
-import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary } from '../src/batch';
+import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary } from '../pipelines/batch';
 import { openStore } from '../src/store';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');

@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, DEFAULT_PROCESS_CONFIG, processSources } from '../pipelines';
 import { resolveFfmpegBinaries } from '../src/ingest';
-import { QueueClient, parseQueueSettings, processSourcesViaQueue, type ProcessViaQueueSummary } from '../src/queue';
+import { QueueClient, parseQueueSettings, processSourcesViaQueue, type ProcessViaQueueSummary } from '../pipelines/queue';
 import { openStore } from '../src/store';
 
 const REPO = path.resolve(__dirname, '..');

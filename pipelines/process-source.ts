@@ -110,7 +110,7 @@ function validateArgs(store: Store, filePath: string, config: Readonly<ProcessCo
  * quality → embed every detection → track (embeddings as the appearance gate, re-entry) → per
  * finished track: LR_0 by quality, the model's LR_0 (degradeLikeAuthors), F_M → all results in
  * ONE store transaction (`replaceSourceResults`, markDone). Its three steps are exported for the
- * queue (src/queue), where a worker computes and the coordinator registers and writes:
+ * queue (pipelines/queue), where a worker computes and the coordinator registers and writes:
  * registerSource → computeSourceResults → writeSourceResults.
  *
  * Failures are recorded, not thrown (docs/pipeline.md, "Failures"): a missing, empty, unreadable
@@ -180,7 +180,7 @@ export async function processSource(
     store.markSourceFailed(sourceId, reason);
     return outcome('failed', reason, 0, false);
   }
-  // The same two halves a queue worker and its coordinator run (src/queue): compute, then write.
+  // The same two halves a queue worker and its coordinator run (pipelines/queue): compute, then write.
   const computed = await computeSourceResults(filePath, sourceId, config, deps, {
     onFrame: (f) => {
       figures = f;

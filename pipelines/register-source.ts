@@ -7,7 +7,7 @@ import type { JsonValue, SourceProbeInput, SourceRow, Store } from '../src/store
 interface StoredFingerprint {
   readonly sizeBytes: number;
   /**
-   * Unix epoch ms, floored to an integer: the key every writer of sources uses (src/batch's
+   * Unix epoch ms, floored to an integer: the key every writer of sources uses (pipelines/batch's
    * source step floors hashFile's fractional mtime the same way), so a re-run finds the same row.
    */
   readonly mtimeMs: number;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePipeline } from '../../pipelines';
-import { runPipeline } from '../batch';
+import { runPipeline } from '../../pipelines/batch';
 import { InputError } from '../contracts';
 import type { CliIo } from './main';
 import { positiveInt } from './pipeline-cli-options';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { ProcessConfig, ProcessSummary } from '../../pipelines';
 import { FasrError, InputError } from '../contracts';
 import { resolveFfmpegBinaries } from '../ingest';
-import { QueueClient, parseQueueSettings, processSourcesViaQueue, redactRedisUrl, type QueuedSrSpec } from '../queue';
+import { QueueClient, parseQueueSettings, processSourcesViaQueue, redactRedisUrl, type QueuedSrSpec } from '../../pipelines/queue';
 import { initBackend } from '../runtime/backend';
 import { installedPackageVersion } from '../runtime/package-info';
 import { loadSrModel, parseSrSamplingConfig } from '../sr';

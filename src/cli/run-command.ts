@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadPipelineFile } from '../../pipelines';
-import { runPipeline } from '../batch';
+import { runPipeline } from '../../pipelines/batch';
 import { FasrError } from '../contracts';
 import type { CliIo } from './main';
 import { stopOnSignals } from './stop-signals';

@@ -5,13 +5,14 @@ import { InputError } from '../contracts';
 import { exportTracks, parseExportOptions } from '../export';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
 import { noActions, parseServeConfig, startServer, type Actions, type RunningServer } from '../serve';
-import { createTrackEnhancer, loadSrModel, type SrModel } from '../sr/enhance';
+import { loadSrModel, type SrModel } from '../sr/enhance';
 import type { SrEngineName } from '../sr/engines';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { SAMPLER_NAMES } from '../sr/samplers';
 import { openStore, type Store } from '../store';
 import type { CliIo } from './main';
 import { withQueueEnhance } from './serve-via-queue';
+import { createTrackEnhancer } from '../../pipelines';
 
 /** Options of {@link registerServeCommand} (for tests and embedding). */
 export interface ServeCommandOptions {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { QueueClient, parseQueueSettings, queueTrackEnhancer, redactRedisUrl } from '../queue';
+import { QueueClient, parseQueueSettings, queueTrackEnhancer, redactRedisUrl } from '../../pipelines/queue';
 import { loadSrModel, type SrEngineName } from '../sr';
 import type { BuiltActions } from './serve-command';
 

@@ -5,7 +5,7 @@ import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
+import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
 import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr/enhance';
 import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr/samplers';
 import type { SrEngineName } from '../sr/engines';
@@ -15,6 +15,7 @@ import type { Store } from '../store';
 import { createHumanFaceDetector } from '../track';
 import type { FaceDetector } from '../track';
 import type { CliIo } from './main';
+import { enhanceTrack, enhanceTracks } from '../../pipelines';
 
 interface SrCliOptions {
   readonly track?: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePipeline } from '../../pipelines';
-import { runPipeline } from '../batch';
+import { runPipeline } from '../../pipelines/batch';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import type { CliIo } from './main';
 import { positiveInt, processSection } from './pipeline-cli-options';

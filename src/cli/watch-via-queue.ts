@@ -1,8 +1,8 @@
 import type { PipelineSpec } from '../../pipelines';
-import { runWatch } from '../batch';
+import { runWatch } from '../../pipelines/batch';
 import { FasrError } from '../contracts';
 import { resolveFfmpegBinaries } from '../ingest';
-import { QueueClient, parseQueueSettings, queueSourceProcessor, redactRedisUrl } from '../queue';
+import { QueueClient, parseQueueSettings, queueSourceProcessor, redactRedisUrl } from '../../pipelines/queue';
 import { installedPackageVersion } from '../runtime/package-info';
 import { openStore, type JsonValue } from '../store';
 

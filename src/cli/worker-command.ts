@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../contracts';
-import { QueueClient, WORKER_ROLES, parsePathMap, parseQueueSettings, redactRedisUrl, startQueueWorker, type WorkerRole } from '../queue';
+import { QueueClient, WORKER_ROLES, parsePathMap, parseQueueSettings, redactRedisUrl, startQueueWorker, type WorkerRole } from '../../pipelines/queue';
 import { BACKEND_CHOICES } from '../runtime/backend';
 import type { CliIo } from './main';
 import { positiveInt } from './pipeline-cli-options';

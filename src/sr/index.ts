@@ -15,4 +15,5 @@ export * from './noise';
 export * from './samplers';
 export * from './train';
 export * from './score-fn';
+export * from './formulation';
 export * from './sde';

@@ -14,7 +14,9 @@ import { defaultSrSampler } from './default-sr-sampler';
 import { PerFaceNoiseSource } from './per-face-noise-source';
 
 /** What a face was conditioned on: its F_M, or the all-zero descriptor (feature-free ablation). */
-export type SrConditioning = 'fm' | 'zero';
+/** How a face is conditioned: on its F_M ('fm') or on nothing ('zero', the feature-free ablation). */
+export const SR_CONDITIONINGS = Object.freeze(['fm', 'zero'] as const);
+export type SrConditioning = (typeof SR_CONDITIONINGS)[number];
 
 /**
  * The sampling settings of an SR run as the CLI and the UI give them. The sampler comes from the

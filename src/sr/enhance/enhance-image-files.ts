@@ -8,12 +8,11 @@ import type { RgbImage } from '../../image';
 import { alignFace } from '../../track';
 import type { FaceDetector } from '../../track';
 import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
-import { enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
+import { SR_CONDITIONINGS, enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
 import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';
 import type { SrModel } from './load-sr-model';
 import { modelLrFromCrop } from './model-lr-from-crop';
-import { SR_CONDITIONINGS } from './enhance-track';
 
 /** Options of {@link enhanceImageFiles}. */
 export interface EnhanceImageFilesOptions extends SrSamplingInput {

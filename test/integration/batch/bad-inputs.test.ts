@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig, type CreatedProcessDeps } from '../../../pipelines';
-import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary, type SourceProcessor, type SourceStepResult } from '../../../src/batch';
+import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary, type SourceProcessor, type SourceStepResult } from '../../../pipelines/batch';
 import { openStore } from '../../../src/store';
 import { cutClip, dumpStore, HAMILTON, spawnCli, TALKING } from './batch-test-helpers';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig, type CreatedProcessDeps } from '../../../pipelines';
-import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary } from '../../../src/batch';
+import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary } from '../../../pipelines/batch';
 import { openStore } from '../../../src/store';
 import { cutClip, HAMILTON } from './batch-test-helpers';
 

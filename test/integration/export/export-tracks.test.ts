@@ -13,8 +13,9 @@ import type { ScoredDetection } from '../../../src/contracts';
 import { exportTracks, parseExportOptions, type ExportReport } from '../../../src/export';
 import { decodeImageRgb, readPngText } from '../../../src/image';
 import { initBackend } from '../../../src/runtime/backend';
-import { enhanceTrack, loadSrModel, readNpy, SYNTHESIZED_LABEL, type SrModel } from '../../../src/sr';
+import { loadSrModel, readNpy, SYNTHESIZED_LABEL, type SrModel } from '../../../src/sr';
 import { openStore, type Store } from '../../../src/store';
+import { enhanceTrack } from '../../../pipelines';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');

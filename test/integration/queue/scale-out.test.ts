@@ -16,10 +16,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSources } from '../../../pipelines';
 import { resolveFfmpegBinaries } from '../../../src/ingest';
-import { QueueClient, parseQueueSettings, processSourcesViaQueue, type ProcessViaQueueSummary, type QueuedSrSpec } from '../../../src/queue';
-import { enhanceTracks, loadSrModel, parseSrSamplingConfig } from '../../../src/sr';
+import { QueueClient, parseQueueSettings, processSourcesViaQueue, type ProcessViaQueueSummary, type QueuedSrSpec } from '../../../pipelines/queue';
+import { loadSrModel, parseSrSamplingConfig } from '../../../src/sr';
 import { openStore } from '../../../src/store';
 import { TINY, VIDEOS, cutClip, dumpStore, spawnCli, startRedis, waitFor, type CliChild, type TestRedis } from './queue-test-helpers';
+import { enhanceTracks } from '../../../pipelines';
 
 const CONFIG = parseProcessConfig({});
 const SR = { steps: 2, seed: 7, conditioning: 'zero' as const };

@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
-import { QueueClient, parseQueueSettings, queueTrackEnhancer } from '../../../src/queue';
-import { enhanceTrack, loadSrModel } from '../../../src/sr';
+import { QueueClient, parseQueueSettings, queueTrackEnhancer } from '../../../pipelines/queue';
+import { loadSrModel } from '../../../src/sr';
 import { initBackend } from '../../../src/runtime/backend';
 import { openStore } from '../../../src/store';
 import { TINY, VIDEOS, cutClip, spawnCli, startRedis, waitFor, type CliChild, type TestRedis } from './queue-test-helpers';
+import { enhanceTrack } from '../../../pipelines';
 
 const MODEL = { model: path.join(TINY, 'checkpoint.pth'), config: path.join(TINY, 'config.json') };
 let dir: string;

@@ -1,4 +1,4 @@
-import { DEFAULT_BATCH_OPTIONS, parseBatchOptions } from '../../../src/batch';
+import { DEFAULT_BATCH_OPTIONS, parseBatchOptions } from '../../../pipelines/batch';
 import { ConfigError } from '../../../src/contracts';
 
 describe('parseBatchOptions', () => {

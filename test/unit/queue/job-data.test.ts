@@ -1,4 +1,4 @@
-import { encodeWire, parseIngestJobData, parseSrJobData, sourceComputationFromWire, srJobOutputFromWire } from '../../../src/queue';
+import { encodeWire, parseIngestJobData, parseSrJobData, sourceComputationFromWire, srJobOutputFromWire } from '../../../pipelines/queue';
 
 const computation = {
   frames: 3,

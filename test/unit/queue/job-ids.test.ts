@@ -1,4 +1,4 @@
-import { canonicalJson, ingestJobId, srJobId } from '../../../src/queue';
+import { canonicalJson, ingestJobId, srJobId } from '../../../pipelines/queue';
 
 const SHA = 'a'.repeat(64);
 

@@ -1,4 +1,4 @@
-import { mapPath, parsePathMap, parseQueueSettings, redactRedisUrl } from '../../../src/queue';
+import { mapPath, parsePathMap, parseQueueSettings, redactRedisUrl } from '../../../pipelines/queue';
 
 describe('parseQueueSettings', () => {
   test('fills the defaults, frozen', () => {

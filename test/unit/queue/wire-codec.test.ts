@@ -1,4 +1,4 @@
-import { decodeWire, encodeWire } from '../../../src/queue';
+import { decodeWire, encodeWire } from '../../../pipelines/queue';
 
 describe('encodeWire / decodeWire', () => {
   test('typed arrays survive JSON bit-exact (NaN payload, -0, unaligned views) and plain data is unchanged', () => {

@@ -13,13 +13,14 @@ import type { ScoredDetection } from '../../../../src/contracts';
 import { decodeImageRgb, floatToUint8, readImageRgb, readPngText, uint8ToFloat } from '../../../../src/image';
 import { initBackend } from '../../../../src/runtime/backend';
 import { saveModelFile } from '../../../../src/sr/checkpoint';
-import { enhanceFaces, enhanceImageFiles, enhanceTrack, enhanceTracks, loadSrModel, modelLrFromCrop, SYNTHESIZED_LABEL } from '../../../../src/sr/enhance';
+import { enhanceFaces, enhanceImageFiles, loadSrModel, modelLrFromCrop, SYNTHESIZED_LABEL } from '../../../../src/sr/enhance';
 import type { SrModel } from '../../../../src/sr/enhance';
 import { NCSNPP_PRESETS, parseNcsnppConfig } from '../../../../src/sr/model-config';
 import { NcsnppModel } from '../../../../src/sr/models';
 import { SeededNoiseSource } from '../../../../src/sr/noise';
 import { openStore } from '../../../../src/store';
 import type { Store } from '../../../../src/store';
+import { enhanceTrack, enhanceTracks } from '../../../../pipelines';
 
 const SHARED = path.resolve(__dirname, '../../../../../shared');
 const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');

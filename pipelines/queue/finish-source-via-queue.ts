@@ -1,5 +1,5 @@
-import { writeSourceResults, type ProcessConfig, type RegisteredSource, type SourceOutcome } from '../../pipelines';
-import type { JsonValue, Store } from '../store';
+import { writeSourceResults, type ProcessConfig, type RegisteredSource, type SourceOutcome } from '..';
+import type { JsonValue, Store } from '../../src/store';
 import { sourceComputationFromWire, type IngestJobData } from './ingest-job';
 import { enhanceTrackViaQueue, type QueuedSrSpec } from './enhance-track-via-queue';
 import { ingestJobId } from './job-ids';

@@ -1,18 +1,36 @@
-import { ConfigError, InputError } from '../../contracts';
-import type { FaceCrop } from '../../contracts';
-import { decodeImageRgb, uint8ToFloat } from '../../image';
-import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../../store';
-import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
-import { enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
-import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
-import { encodeSrPng } from './encode-sr-png';
-import type { SrModel } from './load-sr-model';
-import { modelLrFromCrop, nativeModelLr } from './model-lr-from-crop';
-import type { SrFormulation } from '../formulation';
+import { ConfigError, InputError } from '../src/contracts';
+import type { FaceCrop } from '../src/contracts';
+import { decodeImageRgb, uint8ToFloat } from '../src/image';
+import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../src/store';
+import {
+  SR_CONDITIONINGS,
+  SR_SAMPLING_KEYS,
+  checkChoice,
+  checkNumber,
+  checkOptionKeys,
+  describeValue,
+  encodeSrPng,
+  enhanceFaces,
+  modelLrFromCrop,
+  nativeModelLr,
+  parseSrSamplingConfig,
+  type EnhanceProgress,
+  type EnhancedFace,
+  type SrConditioning,
+  type SrFormulation,
+  type SrModel,
+  type SrSamplingInput,
+} from '../src/sr';
 
+/**
+ * The store-facing SR step of the composition layer: reads a stored track's LR_0 and F_M, maps
+ * them to one `enhanceFaces` request (src/sr, which knows nothing of the store), and stores the
+ * result with its provenance. Used by `fasr sr --track`, the batch's SR step, the queue's SR job
+ * and the review UI's enhance action.
+ */
 /** The crop kind the process pipeline stores for the model's LR_0 (pipelines CROP_KINDS.lr0Model). */
 export const LR0_MODEL_CROP_KIND = 'lr0-model';
-export const SR_CONDITIONINGS = Object.freeze(['fm', 'zero'] as const);
+export { SR_CONDITIONINGS };
 
 /** Options of {@link enhanceTrack}. */
 export interface EnhanceTrackOptions extends SrSamplingInput {
@@ -108,7 +126,7 @@ function pickFused(detail: TrackDetail, featDim: number, embedderId: string | un
 
 /**
  * What enhancing a track needs of a store: read the track, write the output, read it back. The
- * project's `Store` is one; the queue worker's one-track store (src/queue/sr-job.ts) is another.
+ * project's `Store` is one; the queue worker's one-track store (pipelines/queue/sr-job.ts) is another.
  */
 export type SrTrackStore = Pick<Store, 'getTrack' | 'insertSrOutput' | 'getSrOutput'>;
 

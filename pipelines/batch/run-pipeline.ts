@@ -9,17 +9,17 @@ import {
   type PipelineSpec,
   type SourceProgress,
   type WatchPipeline,
-} from '../../pipelines';
-import { InputError } from '../contracts';
-import { exportTracks, parseExportOptions, type ExportReport } from '../export';
-import type { ReadyFile } from '../ingest';
-import { installedPackageVersion } from '../runtime/package-info';
-import { openStore, type JsonValue, type Store } from '../store';
+} from '..';
+import { InputError } from '../../src/contracts';
+import { exportTracks, parseExportOptions, type ExportReport } from '../../src/export';
+import type { ReadyFile } from '../../src/ingest';
+import { installedPackageVersion } from '../../src/runtime/package-info';
+import { openStore, type JsonValue, type Store } from '../../src/store';
 import { parseBatchOptions } from './batch-options';
 import { componentVersions } from './model-hashes';
 import { enhanceSources, type EnhanceSourcesSummary } from './enhance-sources';
-import { loadSrModel, type SrModel } from '../sr';
-import { ConfigError } from '../contracts';
+import { loadSrModel, type SrModel } from '../../src/sr';
+import { ConfigError } from '../../src/contracts';
 import { runBatch, type BatchSummary } from './run-batch';
 import { runWatch, type WatchSummary } from './run-watch';
 import { pipelineSourceProcessor } from './source-processor';

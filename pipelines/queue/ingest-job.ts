@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { computeSourceResults, parseProcessConfig, type ProcessConfig, type ProcessDeps, type SourceComputation } from '../../pipelines';
-import { InputError } from '../contracts';
-import type { JsonValue, TrackResultInput } from '../store';
+import { computeSourceResults, parseProcessConfig, type ProcessConfig, type ProcessDeps, type SourceComputation } from '..';
+import { InputError } from '../../src/contracts';
+import type { JsonValue, TrackResultInput } from '../../src/store';
 import type { PathMap } from './path-map';
 import { mapPath } from './path-map';
 import { decodeWire, encodeWire, type WireValue } from './wire-codec';

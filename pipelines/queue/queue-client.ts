@@ -1,5 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
-import { FasrError } from '../contracts';
+import { FasrError } from '../../src/contracts';
 import { QUEUE_NAMES, redactRedisUrl, type QueueSettings } from './queue-settings';
 import type { WireValue } from './wire-codec';
 

@@ -1,8 +1,8 @@
 import * as os from 'node:os';
-import type { SourceOutcome } from '../../pipelines';
-import { InputError } from '../contracts';
-import { expandInputs, type InputReport } from '../ingest';
-import type { JsonValue, Store } from '../store';
+import type { SourceOutcome } from '..';
+import { InputError } from '../../src/contracts';
+import { expandInputs, type InputReport } from '../../src/ingest';
+import type { JsonValue, Store } from '../../src/store';
 import type { BatchOptions } from './batch-options';
 import { closeInterruptedRuns } from './close-interrupted-runs';
 import { finishFailedRun } from './finish-failed-run';

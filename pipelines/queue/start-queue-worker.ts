@@ -1,9 +1,9 @@
 import * as os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { closeProcessDeps, createProcessDeps, type ProcessConfig, type ProcessDeps } from '../../pipelines';
-import { FasrError, InputError } from '../contracts';
-import { initBackend } from '../runtime/backend';
-import { loadSrModel, type SrModel } from '../sr';
+import { closeProcessDeps, createProcessDeps, type ProcessConfig, type ProcessDeps } from '..';
+import { FasrError, InputError } from '../../src/contracts';
+import { initBackend } from '../../src/runtime/backend';
+import { loadSrModel, type SrModel } from '../../src/sr';
 import { parseIngestJobData, runIngestJob } from './ingest-job';
 import type { PathMap } from './path-map';
 import { QUEUE_NAMES, WORKER_ROLES, redactRedisUrl, type QueueSettings, type WorkerRole } from './queue-settings';

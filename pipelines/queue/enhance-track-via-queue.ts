@@ -1,6 +1,6 @@
-import type { SrConditioning } from '../sr';
-import { parseSrSamplingConfig } from '../sr';
-import type { Store } from '../store';
+import type { SrConditioning } from '../../src/sr';
+import { parseSrSamplingConfig } from '../../src/sr';
+import type { Store } from '../../src/store';
 import { srJobId } from './job-ids';
 import type { JobReceipt, QueueClient } from './queue-client';
 import { srJobOutputFromWire, srTrackInput, type SrJobOptions, type SrModelSpec } from './sr-job';

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { registerSource, type ProcessConfig, type SourceOutcome } from '../../pipelines';
+import { registerSource, type ProcessConfig, type SourceOutcome } from '..';
 import type { SourceProcessor } from '../batch';
-import { FasrError } from '../contracts';
-import type { FfmpegBinaries } from '../ingest';
-import type { JsonValue } from '../store';
+import { FasrError } from '../../src/contracts';
+import type { FfmpegBinaries } from '../../src/ingest';
+import type { JsonValue } from '../../src/store';
 import type { QueuedSrSpec } from './enhance-track-via-queue';
 import { finishSourceViaQueue, type QueuedSourceContext } from './finish-source-via-queue';
 import type { QueueClient } from './queue-client';

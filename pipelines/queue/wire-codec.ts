@@ -1,4 +1,4 @@
-import { InputError } from '../contracts';
+import { InputError } from '../../src/contracts';
 
 /**
  * A value as it crosses Redis: JSON, with every Uint8Array / Float32Array replaced by

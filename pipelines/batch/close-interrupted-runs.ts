@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import type { Store } from '../store';
+import type { Store } from '../../src/store';
 
 function alive(pid: number): boolean {
   try {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InputError } from '../contracts';
+import { InputError } from '../../src/contracts';
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {

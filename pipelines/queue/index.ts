@@ -1,5 +1,5 @@
 /**
- * src/queue: scale-out on Redis with BullMQ. Stateless workers (`startQueueWorker`) run the same
+ * pipelines/queue: scale-out on Redis with BullMQ. Stateless workers (`startQueueWorker`) run the same
  * compute functions as an in-process run (computeSourceResults, enhanceTrack) and return results;
  * one coordinator (`QueueClient` + `processSourcesViaQueue`) owns the SQLite store, enqueues jobs
  * under idempotent ids and writes what comes back. Detail: docs/deployment.md.

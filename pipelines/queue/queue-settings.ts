@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../contracts';
+import { ConfigError } from '../../src/contracts';
 
 /** Worker roles: which queues a worker takes jobs from. */
 export const WORKER_ROLES = Object.freeze(['ingest', 'sr', 'all'] as const);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../contracts';
+import { ConfigError } from '../../src/contracts';
 
 /** Options of `runBatch`, parsed once at the edge (CLI or pipeline file). */
 export interface BatchOptions {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { registerSource, type ProcessConfig, type ProcessSummary, type RegisteredSource, type SourceOutcome } from '../../pipelines';
-import { InputError } from '../contracts';
-import type { FfmpegBinaries } from '../ingest';
-import type { JsonValue, Store } from '../store';
+import { registerSource, type ProcessConfig, type ProcessSummary, type RegisteredSource, type SourceOutcome } from '..';
+import { InputError } from '../../src/contracts';
+import type { FfmpegBinaries } from '../../src/ingest';
+import type { JsonValue, Store } from '../../src/store';
 import type { QueuedSrSpec } from './enhance-track-via-queue';
 import { finishSourceViaQueue, type QueuedSourceContext, type TimedReceipt } from './finish-source-via-queue';
 import type { JobReceipt, QueueClient } from './queue-client';

@@ -1,4 +1,4 @@
-import { isStoreUnwritable, type Store } from '../store';
+import { isStoreUnwritable, type Store } from '../../src/store';
 
 /**
  * Records a run that ended with `err` as failed. When the store cannot be written (disk full,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { FasrError, InputError, StoreError } from '../contracts';
-import { SR_CONDITIONINGS, SR_ENGINE_NAMES, enhanceTrack, type SrConditioning, type SrEngineName, type SrModel, type SrTrackStore } from '../sr';
-import type { CropRow, FusedIdentityRow, InsertSrOutputResult, SrOutputInput, SrOutputRow, TrackDetail, TrackListItem } from '../store';
+import { FasrError, InputError, StoreError } from '../../src/contracts';
+import { SR_CONDITIONINGS, SR_ENGINE_NAMES, type SrConditioning, type SrEngineName, type SrModel } from '../../src/sr';
+import type { CropRow, FusedIdentityRow, InsertSrOutputResult, SrOutputInput, SrOutputRow, TrackDetail, TrackListItem } from '../../src/store';
 import { decodeWire, encodeWire, type WireValue } from './wire-codec';
+import { enhanceTrack, type SrTrackStore } from '../enhance-track';
 
 /** Which model an SR worker loads (`loadSrModel` options; the path must be visible on the worker). */
 export interface SrModelSpec {

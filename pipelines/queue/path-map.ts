@@ -1,4 +1,4 @@
-import { InputError } from '../contracts';
+import { InputError } from '../../src/contracts';
 
 /** Prefix rewrites from the coordinator's paths to a worker's (shared storage mounted elsewhere). */
 export type PathMap = readonly { readonly from: string; readonly to: string }[];

@@ -1,5 +1,5 @@
-import { processSource, type ProcessConfig, type ProcessDeps, type SourceOutcome, type SourceProgress } from '../../pipelines';
-import type { Store } from '../store';
+import { processSource, type ProcessConfig, type ProcessDeps, type SourceOutcome, type SourceProgress } from '..';
+import type { Store } from '../../src/store';
 
 /**
  * Processes one video file into the store and records its status there (done, or failed with its

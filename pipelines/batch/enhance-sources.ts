@@ -1,6 +1,7 @@
-import type { PipelineSrSpec } from '../../pipelines';
-import { enhanceTrack, type SrModel } from '../sr';
-import type { Store } from '../store';
+import type { PipelineSrSpec } from '..';
+import { type SrModel } from '../../src/sr';
+import type { Store } from '../../src/store';
+import { enhanceTrack } from '../enhance-track';
 
 /** What {@link enhanceSources} did. */
 export interface EnhanceSourcesSummary {

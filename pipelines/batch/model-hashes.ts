@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { humanModelDir } from '../models-runtime';
+import { humanModelDir } from '../../src/models-runtime';
 
 /**
  * A content hash of the Human model files a detector or embedder id names (e.g. the id

@@ -1,5 +1,5 @@
 /**
- * src/batch: the ways fasr is run over many files — a night's batch over files, directories and
+ * pipelines/batch: the ways fasr is run over many files — a night's batch over files, directories and
  * globs (`runBatch`) and folders an NVR keeps writing into (`runWatch`) — both crash-safe and
  * idempotent per source (content hash in the store). Detail: docs/batch-watch-export.md.
  */

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
-import { InputError } from '../contracts';
-import { watchFolders, type ReadyFile, type WatchFoldersOptions } from '../ingest';
-import type { JsonValue, Store } from '../store';
+import { InputError } from '../../src/contracts';
+import { watchFolders, type ReadyFile, type WatchFoldersOptions } from '../../src/ingest';
+import type { JsonValue, Store } from '../../src/store';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 import { closeInterruptedRuns } from './close-interrupted-runs';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import type { SourceOutcome } from '../../pipelines';
-import { hashFile } from '../ingest';
-import type { Store } from '../store';
+import type { SourceOutcome } from '..';
+import { hashFile } from '../../src/ingest';
+import type { Store } from '../../src/store';
 import type { SourceProcessor } from './source-processor';
 
 /** A file to take as a source, with what its folder layout says. */

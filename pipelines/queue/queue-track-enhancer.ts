@@ -1,8 +1,9 @@
-import type { EnhanceTrackResult, SrConditioning } from '../sr';
-import type { Store } from '../store';
+import type { SrConditioning } from '../../src/sr';
+import type { Store } from '../../src/store';
 import { enhanceTrackViaQueue, queuedSrSpec } from './enhance-track-via-queue';
 import type { QueueClient } from './queue-client';
 import type { SrModelSpec } from './sr-job';
+import { type EnhanceTrackResult } from '../enhance-track';
 
 /** What the review UI lets a user choose per enhance request. */
 export interface QueuedEnhanceChoice {
