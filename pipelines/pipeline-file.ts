@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../src/contracts';
-import { defaultSrEngine } from '../src/sr/engines';
+import { defaultSrEngine } from '../src/sr';
 import { parseProcessConfig, type ProcessConfig } from './process-config';
 
 /** Pipeline file kinds: a night's batch, a watch over NVR folders, an export of stored tracks. */

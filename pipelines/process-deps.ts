@@ -1,7 +1,7 @@
 import type { FaceEmbedder } from '../src/fuse';
 import { createFaceEmbedder } from '../src/fuse';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../src/ingest';
-import { initBackend, type BackendInfo } from '../src/runtime/backend';
+import { initBackend, type BackendInfo } from '../src/runtime';
 import { createFaceApiFaceDetector, createHumanFaceDetector, type FaceDetector } from '../src/track';
 import type { ProcessConfig, ProcessDetectorConfig } from './process-config';
 

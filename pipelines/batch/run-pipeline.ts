@@ -13,7 +13,7 @@ import {
 import { InputError } from '../../src/contracts';
 import { exportTracks, parseExportOptions, type ExportReport } from '../../src/export';
 import type { ReadyFile } from '../../src/ingest';
-import { installedPackageVersion } from '../../src/runtime/package-info';
+import { installedPackageVersion } from '../../src/runtime';
 import { openStore, type JsonValue, type Store } from '../../src/store';
 import { parseBatchOptions } from './batch-options';
 import { componentVersions } from './model-hashes';

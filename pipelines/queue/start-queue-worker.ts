@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { closeProcessDeps, createProcessDeps, type ProcessConfig, type ProcessDeps } from '..';
 import { FasrError, InputError } from '../../src/contracts';
-import { initBackend } from '../../src/runtime/backend';
+import { initBackend } from '../../src/runtime';
 import { loadSrModel, type SrModel } from '../../src/sr';
 import { parseIngestJobData, runIngestJob } from './ingest-job';
 import type { PathMap } from './path-map';

@@ -1,6 +1,6 @@
 import { InputError } from '../contracts';
-import { SR_ENGINE_NAMES, defaultSrEngine } from '../sr/engines';
-import type { SrEngineName } from '../sr/engines';
+import { SR_ENGINE_NAMES, defaultSrEngine } from '../sr';
+import type { SrEngineName } from '../sr';
 
 /** Help text of an `--engine`-like option (default `auto`). */
 export const ENGINE_OPTION_HELP = `SR inference engine: auto | ${SR_ENGINE_NAMES.join(' | ')} (auto: the fastest installed, onnx when onnxruntime-node is there)`;

@@ -4,10 +4,10 @@ import { InputError } from '../contracts';
 import { EVAL_ALIGN_MODES, EVAL_METHODS, formatResultsTable, runEval, writeEvalOutputs } from '../eval';
 import type { EvalProgress } from '../eval';
 import { EMBEDDER_NAMES } from '../fuse';
-import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
+import { BACKEND_CHOICES, initBackend } from '../runtime';
 import { DEFAULT_SR_SAMPLER, SAMPLER_NAMES } from '../sr';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 
 interface EvalCliOptions {
   readonly dataset?: string;

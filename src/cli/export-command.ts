@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parsePipeline } from '../../pipelines';
 import { runPipeline } from '../../pipelines/batch';
 import { InputError } from '../contracts';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { positiveInt } from './pipeline-cli-options';
 
 interface ExportCliOptions {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { BACKEND_CHOICES } from '../runtime/backend';
-import { collectSystemInfo, type SystemInfo } from '../runtime/system-info';
-import type { CliIo } from './main';
+import { BACKEND_CHOICES } from '../runtime';
+import { collectSystemInfo, type SystemInfo } from './system-info';
+import type { CliIo } from './cli-io';
 
 function formatBytes(n: number | null): string {
   if (n === null) return '-';

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { FasrError } from '../contracts';
-import { fasrVersion } from '../runtime/package-info';
+import { fasrVersion } from '../runtime';
 import { registerInfoCommand } from './info-command';
 import { registerProcessCommand } from './process-command';
 import { registerSrCommand } from './sr-command';
@@ -12,17 +12,10 @@ import { registerServeCommand } from './serve-command';
 import { registerTrainCommand } from './train-command';
 import { registerEvalCommand } from './eval-command';
 import { registerWorkerCommand } from './worker-command';
+import { DEFAULT_IO, type CliIo } from './cli-io';
 
-/** Where the CLI writes: injectable so tests can capture output. */
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
+export type { CliIo };
 
-const DEFAULT_IO: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 /** Builds the `fasr` command tree. Each subcommand lives in its own file and calls library code. */
 export function buildProgram(io: CliIo): Command {

@@ -3,11 +3,11 @@ import type { ProcessConfig, ProcessSummary } from '../../pipelines';
 import { FasrError, InputError } from '../contracts';
 import { resolveFfmpegBinaries } from '../ingest';
 import { QueueClient, parseQueueSettings, processSourcesViaQueue, redactRedisUrl, type QueuedSrSpec } from '../../pipelines/queue';
-import { initBackend } from '../runtime/backend';
-import { installedPackageVersion } from '../runtime/package-info';
+import { initBackend } from '../runtime';
+import { installedPackageVersion } from '../runtime';
 import { loadSrModel, parseSrSamplingConfig } from '../sr';
 import { openStore } from '../store';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { resolveEngineOption } from './engine-option';
 import { stopOnSignals } from './stop-signals';
 

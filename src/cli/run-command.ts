@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadPipelineFile } from '../../pipelines';
 import { runPipeline } from '../../pipelines/batch';
 import { FasrError } from '../contracts';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { stopOnSignals } from './stop-signals';
 
 /**

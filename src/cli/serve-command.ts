@@ -3,15 +3,17 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../contracts';
 import { exportTracks, parseExportOptions } from '../export';
-import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
+import { BACKEND_CHOICES, initBackend } from '../runtime';
 import { noActions, parseServeConfig, startServer, type Actions, type RunningServer } from '../serve';
-import { loadSrModel, type SrModel } from '../sr/enhance';
-import type { SrEngineName } from '../sr/engines';
+import { loadSrModel, type SrModel } from '../sr';
+import type { SrEngineName } from '../sr';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
-import { SAMPLER_NAMES } from '../sr/samplers';
+import { SAMPLER_NAMES } from '../sr';
 import { openStore, type Store } from '../store';
-import type { CliIo } from './main';
-import { withQueueEnhance } from './serve-via-queue';
+import type { CliIo } from './cli-io';
+import { withQueueEnhance, type BuiltActions } from './serve-via-queue';
+
+export type { BuiltActions };
 import { createTrackEnhancer } from '../../pipelines';
 
 /** Options of {@link registerServeCommand} (for tests and embedding). */
@@ -38,14 +40,6 @@ interface ServeCliOptions {
   readonly backend: string;
   readonly queue?: string;
   readonly queuePrefix: string;
-}
-
-/** The actions offered, and what to release when the server stops. */
-export interface BuiltActions {
-  readonly actions: Actions;
-  readonly dispose: () => Promise<void>;
-  /** One line per action for the start-up message. */
-  readonly notes: readonly string[];
 }
 
 /** Options of {@link buildActions}: the `fasr serve` flags that choose the SR model. */

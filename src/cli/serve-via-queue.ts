@@ -2,7 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QueueClient, parseQueueSettings, queueTrackEnhancer, redactRedisUrl } from '../../pipelines/queue';
 import { loadSrModel, type SrEngineName } from '../sr';
-import type { BuiltActions } from './serve-command';
+import type { Actions } from '../serve';
+
+/** The actions offered, and what to release when the server stops. */
+export interface BuiltActions {
+  readonly actions: Actions;
+  readonly dispose: () => Promise<void>;
+  /** One line per action for the start-up message. */
+  readonly notes: readonly string[];
+}
 
 /** The `fasr serve` options `--queue` reads. */
 export interface ServeQueueOptions {

@@ -4,17 +4,17 @@ import type { Command } from 'commander';
 import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
-import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig } from '../sr/enhance';
-import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr/enhance';
-import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr/samplers';
-import type { SrEngineName } from '../sr/engines';
+import { BACKEND_CHOICES, initBackend } from '../runtime';
+import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig } from '../sr';
+import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr';
+import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr';
+import type { SrEngineName } from '../sr';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import { openStore } from '../store';
 import type { Store } from '../store';
 import { createHumanFaceDetector } from '../track';
 import type { FaceDetector } from '../track';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { enhanceTrack, enhanceTracks } from '../../pipelines';
 
 interface SrCliOptions {

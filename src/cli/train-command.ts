@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../contracts';
-import { BACKEND_CHOICES, initBackend } from '../runtime/backend';
-import { registerWasmTrainingKernels } from '../runtime/wasm-kernels';
-import { prepareTrainingData, resolveTrainEngine, resolveTrainPreset, TRAIN_ENGINES, trainScoreModel } from '../sr/train';
-import type { TrainEngineChoice } from '../sr/train';
-import type { CliIo } from './main';
+import { BACKEND_CHOICES, initBackend } from '../runtime';
+import { registerWasmTrainingKernels } from '../runtime';
+import { prepareTrainingData, resolveTrainEngine, resolveTrainPreset, TRAIN_ENGINES, trainScoreModel } from '../sr';
+import type { TrainEngineChoice } from '../sr';
+import type { CliIo } from './cli-io';
 import { stopOnSignals } from './stop-signals';
 
 interface TrainOptions {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { parsePipeline } from '../../pipelines';
 import { runPipeline } from '../../pipelines/batch';
-import { BACKEND_CHOICES } from '../runtime/backend';
-import type { CliIo } from './main';
+import { BACKEND_CHOICES } from '../runtime';
+import type { CliIo } from './cli-io';
 import { positiveInt, processSection } from './pipeline-cli-options';
 import { stopOnSignals } from './stop-signals';
 import { watchViaQueue } from './watch-via-queue';

@@ -3,7 +3,7 @@ import { runWatch } from '../../pipelines/batch';
 import { FasrError } from '../contracts';
 import { resolveFfmpegBinaries } from '../ingest';
 import { QueueClient, parseQueueSettings, queueSourceProcessor, redactRedisUrl } from '../../pipelines/queue';
-import { installedPackageVersion } from '../runtime/package-info';
+import { installedPackageVersion } from '../runtime';
 import { openStore, type JsonValue } from '../store';
 
 /**

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { InputError } from '../contracts';
 import { QueueClient, WORKER_ROLES, parsePathMap, parseQueueSettings, redactRedisUrl, startQueueWorker, type WorkerRole } from '../../pipelines/queue';
-import { BACKEND_CHOICES } from '../runtime/backend';
-import type { CliIo } from './main';
+import { BACKEND_CHOICES } from '../runtime';
+import type { CliIo } from './cli-io';
 import { positiveInt } from './pipeline-cli-options';
 import { stopOnSignals } from './stop-signals';
 

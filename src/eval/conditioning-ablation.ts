@@ -3,8 +3,8 @@ import type { SrRequest } from '../contracts';
 import type { FaceEmbedder } from '../fuse';
 import { cosineSimilarity } from '../fuse';
 import { floatToUint8, psnr, ssim } from '../image';
-import { enhanceFaces } from '../sr/enhance';
-import type { SrModel, SrSamplingInput } from '../sr/enhance';
+import { enhanceFaces } from '../sr';
+import type { SrModel, SrSamplingInput } from '../sr';
 import type { HeldOutSrFace } from './dataset/held-out-sr-faces';
 
 /**

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, InputError } from '../contracts';
 import { readModelArtifacts } from '../models-runtime';
-import { installedPackageVersion } from '../runtime/package-info';
+import { installedPackageVersion } from '../runtime';
 
 /** The package whose x8 model the `esrgan` method runs (MIT; weights inside the npm package). */
 export const ESRGAN_PACKAGE = '@upscalerjs/esrgan-thick';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
-import { SR_ENGINE_NAMES, defaultSrEngine } from '../sr/engines';
+import { SR_ENGINE_NAMES, defaultSrEngine } from '../sr';
 import { EVAL_ALIGN_MODES } from './dataset/prepare-eval-faces';
 
 /**

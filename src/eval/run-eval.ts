@@ -4,7 +4,7 @@ import type { FaceCrop, SrRequest } from '../contracts';
 import { createFaceEmbedder, fuseMean3Sigma } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { degradeLikeAuthors, floatToUint8, resizeAntialiased, uint8ToFloat } from '../image';
-import { installedPackageVersion } from '../runtime/package-info';
+import { installedPackageVersion } from '../runtime';
 import { enhanceFaces, loadSrModel, parseSrSamplingConfig } from '../sr';
 import type { SrModel } from '../sr';
 import { createHumanFaceDetector } from '../track';

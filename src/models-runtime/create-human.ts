@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Config as HumanConfig, Human } from '@vladmandic/human';
 import { BackendError, CheckpointError } from '../contracts';
-import { wasmBinaryDir } from '../runtime/backend';
+import { wasmBinaryDir } from '../runtime';
 import { ensureFileUrlLoader } from './file-url-loader';
 import { humanModelBaseUrl, humanPackageDir } from './human-package';
 

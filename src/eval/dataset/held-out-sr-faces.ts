@@ -5,7 +5,7 @@ import type { FaceEmbedder } from '../../fuse';
 import { fuseMean } from '../../fuse';
 import { degradeLikeAuthors, floatToUint8, readImageRgb, resizeAntialiased, uint8ToFloat } from '../../image';
 import { fileSha256 } from './file-sha256';
-import { loadTrainingData } from '../../sr/train';
+import { loadTrainingData } from '../../sr';
 
 /** One held-out face for SR quality measurements: HR, its model LR and its conditioning F_M. */
 export interface HeldOutSrFace {

@@ -14,7 +14,7 @@ import type { SrFormulation } from '../formulation';
 import { checkOptionKeys, describeValue } from '../sde';
 import { probeBatchMode } from './batch-mode';
 import type { BatchMode } from './batch-mode';
-import { projectRoot } from '../../runtime/package-info';
+import { projectRoot } from '../../runtime';
 
 
 /** Extensions read as the authors' PyTorch checkpoints (`torch.save`, zip or legacy). */

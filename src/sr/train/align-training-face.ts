@@ -1,8 +1,8 @@
 import { InputError } from '../../contracts';
 import type { Frame } from '../../contracts';
 import type { RgbImage } from '../../image';
-import { alignFace } from '../../track/align';
-import type { FaceDetector } from '../../track/detector';
+import { alignFace } from '../../track';
+import type { FaceDetector } from '../../track';
 
 /** The image with a mid-grey border of `pad` pixels on every side, as a detector frame. */
 function padFrame(image: { width: number; height: number; rgb: Uint8Array }, pad: number, index: number): Frame {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ConfigError } from '../../contracts';
-import { fuseMean3Sigma } from '../../fuse/fusion';
+import { fuseMean3Sigma } from '../../fuse';
 import { CCTV_DEGRADATION_RANGES, degradeLikeCctv, drawCctvDegradation, uint8ToFloat, upsampleLrFace } from '../../image';
 import type { CctvDegradationRanges } from '../../image';
 import { edmPreconditioning, residualEdmDenoise } from '../formulation';

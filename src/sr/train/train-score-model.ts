@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, ConfigError, InputError } from '../../contracts';
-import { registerWasmTrainingKernels } from '../../runtime/wasm-kernels';
+import { registerWasmTrainingKernels } from '../../runtime';
 import type { JsonObject, ModelCard } from '../checkpoint';
 import { saveModelFile } from '../checkpoint';
 import { createOnnxTrainStep, loadOnnxRuntime } from '../engines';

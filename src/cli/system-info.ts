@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../ingest';
 import { humanModelDir } from '../models-runtime';
-import { initBackend, type BackendInfo } from './backend';
+import { initBackend, type BackendInfo } from '../runtime';
 import { listBundledModels } from '../sr';
-import { fasrVersion, installedPackageVersion } from './package-info';
+import { fasrVersion, installedPackageVersion } from '../runtime';
 
 /** A model file the pipeline can use, and whether it is present. */
 export interface ModelFileInfo {
