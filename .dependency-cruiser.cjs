@@ -8,7 +8,7 @@
  * src/contracts.ts and on each other through their index.ts.
  */
 /** The stage modules: every folder of src/ except the CLI. */
-const STAGES = '(ingest|track|fuse|sr|store|image|export|eval|serve|runtime|models-runtime|batch|queue)';
+const STAGES = '(ingest|track|fuse|sr|store|image|export|eval|serve|runtime|models-runtime)';
 /** The compute stages, which know nothing of the store. */
 const COMPUTE = '(ingest|track|fuse|sr|image)';
 
@@ -41,6 +41,13 @@ module.exports = {
       comment: 'One stage reaches into another\'s files: cross-stage imports go through the other stage\'s index.ts.',
       from: { path: `^src/${STAGES}/` },
       to: { path: `^src/${STAGES}/.+`, pathNot: [`^src/$1/`, `^src/${STAGES}/index\\.ts$`] },
+    },
+    {
+      name: 'pipelines-through-index',
+      severity: 'error',
+      comment: 'The composition layer (or the CLI) reaches into a stage\'s files: it uses each stage through its index.ts.',
+      from: { path: '^(pipelines|src/cli)/' },
+      to: { path: `^src/${STAGES}/.+`, pathNot: `^src/${STAGES}/index\\.ts$` },
     },
   ],
   options: {
