@@ -1,8 +1,9 @@
-import { InputError, type FasrError } from '../src/contracts';
+import { InputError } from '../src/contracts';
 import type { JsonValue, Store } from '../src/store';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 import { processSource, type SourceOutcome, type SourceProgress } from './process-source';
+import { failedSourcesProblem, sumOutcomes, withRun } from './with-run';
 
 /** Totals of a batch, for the summary. */
 export interface ProcessSummary {
@@ -44,36 +45,21 @@ export async function processSources(
 ): Promise<ProcessSummary> {
   if (!Array.isArray(paths) || paths.length === 0) throw new InputError('processSources: give at least one video path', { option: 'paths' });
   const t0 = Date.now();
-  const run = store.startRun({
+  const start = {
     command: opts.command ?? 'process',
     config: JSON.parse(JSON.stringify(config)) as JsonValue,
     versions: { ...(opts.versions ?? {}), detector: deps.detector.id, embedder: deps.embedder.id },
-  });
-  const outcomes: SourceOutcome[] = [];
-  try {
+  };
+  return withRun(store, start, async (runId) => {
+    const outcomes: SourceOutcome[] = [];
     for (const [index, p] of paths.entries()) {
       const onProgress = opts.onProgress;
-      outcomes.push(await processSource(store, p, config, deps, { runId: run.id, ...(onProgress !== undefined ? { onProgress: (s) => onProgress(index, s) } : {}) }));
+      outcomes.push(await processSource(store, p, config, deps, { runId, ...(onProgress !== undefined ? { onProgress: (s) => onProgress(index, s) } : {}) }));
     }
-  } catch (err) {
-    store.finishRun(run.id, { status: 'failed', error: (err as FasrError).message ?? String(err) });
-    throw err;
-  }
-  const failed = outcomes.filter((o) => o.status === 'failed');
-  store.finishRun(
-    run.id,
-    failed.length === 0 ? { status: 'done' } : { status: 'failed', error: `${failed.length} of ${outcomes.length} sources failed: ${failed.map((o) => o.path).join(', ')}` },
-  );
-  const sum = (f: (o: SourceOutcome) => number): number => outcomes.reduce((s, o) => s + f(o), 0);
-  return {
-    runId: run.id,
-    outcomes,
-    ok: outcomes.length - failed.length,
-    failed: failed.length,
-    tracks: sum((o) => o.tracks),
-    faces: sum((o) => o.faces),
-    frames: sum((o) => o.frames),
-    videoMs: sum((o) => o.videoMs),
-    elapsedMs: Date.now() - t0,
-  };
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    return {
+      result: { runId, outcomes, ok: outcomes.length - failed.length, failed: failed.length, ...sumOutcomes(outcomes), elapsedMs: Date.now() - t0 },
+      problems: failedSourcesProblem(failed.map((o) => o.path), outcomes.length),
+    };
+  });
 }

@@ -2,6 +2,7 @@ import type { PipelineSrSpec } from '..';
 import { type SrModel } from '../../src/sr';
 import type { Store } from '../../src/store';
 import { enhanceTrack } from '../enhance-track';
+import { failedTracksProblem, withRun } from '../with-run';
 
 /** What {@link enhanceSources} did. */
 export interface EnhanceSourcesSummary {
@@ -28,15 +29,15 @@ export async function enhanceSources(
   spec: Readonly<PipelineSrSpec>,
   opts: { readonly command: string; readonly log?: (line: string) => void; readonly signal?: AbortSignal } ,
 ): Promise<EnhanceSourcesSummary> {
-  const run = store.startRun({
+  const start = {
     command: opts.command,
     config: { sr: { model: spec.model, config: spec.config, engine: spec.engine, seed: spec.seed, conditioning: spec.conditioning, ...JSON.parse(JSON.stringify(spec.sampling)) } },
     versions: { srModel: model.id, srModelSha256: model.sha256, srEngine: model.engine, srBackend: model.backend },
-  });
-  let enhanced = 0;
-  let reused = 0;
-  const failed: { trackId: number; reason: string }[] = [];
-  try {
+  };
+  return withRun(store, start, async (runId) => {
+    let enhanced = 0;
+    let reused = 0;
+    const failed: { trackId: number; reason: string }[] = [];
     for (const sourceId of sourceIds) {
       let afterId: number | undefined;
       for (;;) {
@@ -44,7 +45,7 @@ export async function enhanceSources(
         for (const t of page.items) {
           if (opts.signal?.aborted === true) break;
           try {
-            const r = await enhanceTrack(store, t.id, { model, ...spec.sampling, seed: spec.seed, conditioning: spec.conditioning, runId: run.id });
+            const r = await enhanceTrack(store, t.id, { model, ...spec.sampling, seed: spec.seed, conditioning: spec.conditioning, runId });
             if (r.inserted) enhanced++;
             else reused++;
             opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'enhanced' : 'already enhanced'} (sr output ${r.srOutputId}, ${r.output.sampler}, seed ${r.output.seed})`);
@@ -58,10 +59,6 @@ export async function enhanceSources(
         afterId = page.nextAfterId;
       }
     }
-  } catch (err) {
-    store.finishRun(run.id, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
-    throw err;
-  }
-  store.finishRun(run.id, failed.length === 0 ? { status: 'done' } : { status: 'failed', error: `${failed.length} tracks could not be enhanced: ${failed.map((f) => f.trackId).join(', ')}` });
-  return Object.freeze({ runId: run.id, enhanced, reused, failed: Object.freeze(failed) });
+    return { result: Object.freeze({ runId, enhanced, reused, failed: Object.freeze(failed) }), problems: failedTracksProblem(failed) };
+  });
 }

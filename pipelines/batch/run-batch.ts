@@ -5,7 +5,7 @@ import { expandInputs, type InputReport } from '../../src/ingest';
 import type { JsonValue, Store } from '../../src/store';
 import type { BatchOptions } from './batch-options';
 import { closeInterruptedRuns } from './close-interrupted-runs';
-import { finishFailedRun } from './finish-failed-run';
+import { failedSourcesProblem, sumOutcomes, withRun } from '../with-run';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 
@@ -81,7 +81,7 @@ export async function runBatch(
     includeHidden: options.includeHidden,
   });
   const interrupted = closeInterruptedRuns(store);
-  const run = store.startRun({
+  const start = {
     command: options.command,
     config: {
       inputs: [...inputs],
@@ -91,50 +91,45 @@ export async function runBatch(
       runner: { pid: process.pid, host: os.hostname() },
     },
     versions: { ...(hooks.versions ?? {}) },
-  });
-  const results: SourceStepResult[] = [];
+  };
   const files = expanded.files;
-  let stopped = false;
-  try {
+  return withRun(store, start, async (runId) => {
+    const results: SourceStepResult[] = [];
+    let stopped = false;
     for (const [index, f] of files.entries()) {
       if (hooks.signal?.aborted === true) {
         stopped = true;
         break;
       }
       hooks.onSourceStart?.(index, files.length, f.path);
-      const r = await runSourceStep(
-        store,
-        { path: f.path, camera: f.layout?.camera ?? null, recordedAtMs: f.layout?.startUtcMs ?? null },
-        processor,
-        { force: options.force, runId: run.id },
-      );
+      const r = await runSourceStep(store, { path: f.path, camera: f.layout?.camera ?? null, recordedAtMs: f.layout?.startUtcMs ?? null }, processor, { force: options.force, runId });
       results.push(r);
       hooks.onSourceEnd?.(index, files.length, r);
     }
-  } catch (err) {
-    finishFailedRun(store, run.id, err);
-    throw err;
-  }
-  const outcomes = results.map(outcomeOf).filter((o): o is SourceOutcome => o !== null);
-  const failed = outcomes.filter((o) => o.status === 'failed');
-  const problems: string[] = [];
-  if (failed.length > 0) problems.push(`${failed.length} of ${outcomes.length} sources failed: ${failed.map((o) => o.path).join(', ')}`);
-  if (stopped) problems.push(`stopped before ${files.length - results.length} of ${files.length} sources`);
-  store.finishRun(run.id, problems.length === 0 ? { status: 'done' } : { status: 'failed', error: problems.join('; ') });
-  return Object.freeze({
-    runId: run.id,
-    interruptedRunIds: Object.freeze(interrupted),
-    inputs: expanded.inputs,
-    inputErrors: expanded.errors.map((e) => e.message),
-    results: Object.freeze(results),
-    processed: outcomes.length,
-    done: outcomes.length - failed.length,
-    failed: failed.length,
-    skipped: results.length - outcomes.length,
-    notStarted: files.length - results.length,
-    stopped,
-    videoMs: outcomes.reduce((s, o) => s + o.videoMs, 0),
-    tracks: outcomes.reduce((s, o) => s + o.tracks, 0),
-    elapsedMs: Date.now() - t0,
+    const outcomes = results.map(outcomeOf).filter((o): o is SourceOutcome => o !== null);
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    const totals = sumOutcomes(outcomes);
+    return {
+      result: Object.freeze({
+        runId,
+        interruptedRunIds: Object.freeze(interrupted),
+        inputs: expanded.inputs,
+        inputErrors: expanded.errors.map((e) => e.message),
+        results: Object.freeze(results),
+        processed: outcomes.length,
+        done: outcomes.length - failed.length,
+        failed: failed.length,
+        skipped: results.length - outcomes.length,
+        notStarted: files.length - results.length,
+        stopped,
+        videoMs: totals.videoMs,
+        tracks: totals.tracks,
+        elapsedMs: Date.now() - t0,
+      }),
+      problems: [
+        ...failedSourcesProblem(failed.map((o) => o.path), outcomes.length),
+        ...(stopped ? [`stopped before ${files.length - results.length} of ${files.length} sources`] : []),
+      ],
+    };
   });
 }

@@ -5,7 +5,7 @@ import type { JsonValue, Store } from '../../src/store';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 import { closeInterruptedRuns } from './close-interrupted-runs';
-import { finishFailedRun } from './finish-failed-run';
+import { failedSourcesProblem, withRun } from '../with-run';
 
 /** Options of {@link runWatch}. */
 export interface RunWatchOptions {
@@ -64,37 +64,40 @@ export async function runWatch(store: Store, folders: readonly string[], process
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const watch = watchFolders(folders, { ...(options.watch ?? {}), signal: stop.signal });
   closeInterruptedRuns(store);
-  const run = store.startRun({
+  const start = {
     command: options.command ?? 'fasr watch',
     config: { folders: [...watch.roots], force, process: options.config ?? null, runner: { pid: process.pid, host: os.hostname() } },
     versions: { ...(options.versions ?? {}) },
-  });
-  const results: SourceStepResult[] = [];
+  };
   void watch.ready.then(() => options.onReady?.());
-  try {
-    for await (const file of watch) {
-      options.onFileStart?.(file);
-      const r = await runSourceStep(store, { path: file.path, camera: file.camera, recordedAtMs: file.layout?.startUtcMs ?? null }, processor, { force, runId: run.id });
-      results.push(r);
-      options.onFileEnd?.(file, r);
-      if (stop.signal.aborted) break;
+  return withRun(store, start, async (runId) => {
+    const results: SourceStepResult[] = [];
+    try {
+      for await (const file of watch) {
+        options.onFileStart?.(file);
+        const r = await runSourceStep(store, { path: file.path, camera: file.camera, recordedAtMs: file.layout?.startUtcMs ?? null }, processor, { force, runId });
+        results.push(r);
+        options.onFileEnd?.(file, r);
+        if (stop.signal.aborted) break;
+      }
+    } catch (err) {
+      await watch.close();
+      throw err;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
-  } catch (err) {
-    await watch.close();
-    finishFailedRun(store, run.id, err);
-    throw err;
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-  const left = await watch.close();
-  const failed = results.filter((r) => r.kind === 'processed' && r.outcome.status === 'failed');
-  store.finishRun(run.id, failed.length === 0 ? { status: 'done' } : { status: 'failed', error: `${failed.length} sources failed: ${failed.map((r) => r.path).join(', ')}` });
-  return Object.freeze({
-    runId: run.id,
-    results: Object.freeze(results),
-    done: results.filter((r) => r.kind === 'processed' && r.outcome.status === 'done').length,
-    failed: failed.length,
-    skipped: results.filter((r) => r.kind === 'skipped').length,
-    leftQueued: left.length,
+    const left = await watch.close();
+    const failed = results.filter((r) => r.kind === 'processed' && r.outcome.status === 'failed');
+    return {
+      result: Object.freeze({
+        runId,
+        results: Object.freeze(results),
+        done: results.filter((r) => r.kind === 'processed' && r.outcome.status === 'done').length,
+        failed: failed.length,
+        skipped: results.filter((r) => r.kind === 'skipped').length,
+        leftQueued: left.length,
+      }),
+      problems: failedSourcesProblem(failed.map((r) => r.path), null),
+    };
   });
 }

@@ -6,6 +6,7 @@ import type { JsonValue, Store } from '../../src/store';
 import type { QueuedSrSpec } from './enhance-track-via-queue';
 import { finishSourceViaQueue, type QueuedSourceContext, type TimedReceipt } from './finish-source-via-queue';
 import type { JobReceipt, QueueClient } from './queue-client';
+import { failedSourcesProblem, failedTracksProblem, sumOutcomes, withRun } from '../with-run';
 
 /** Options of {@link processSourcesViaQueue}. */
 export interface ProcessViaQueueOptions {
@@ -37,10 +38,6 @@ export interface ProcessViaQueueSummary extends ProcessSummary {
 
 const OPTION_KEYS = ['command', 'versions', 'sr', 'signal', 'onSource', 'onSr'];
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * `processSources` with the work on queue workers: the coordinator (this process, the only one
  * that opens the store) registers each source (fingerprint, probe, running) in input order,
@@ -69,83 +66,80 @@ export async function processSourcesViaQueue(
   }
   const t0 = Date.now();
   const configJson = JSON.parse(JSON.stringify(config)) as JsonValue;
-  const run = store.startRun({ command: opts.command ?? 'process --queue', config: configJson, versions: { ...(opts.versions ?? {}), executor: 'bullmq' } });
-  const runId = run.id;
-  const outcomes: (SourceOutcome | null)[] = paths.map(() => null);
-  const receipts: (TimedReceipt & { kind: 'ingest' | 'sr' })[] = [];
-  const srFailed: { trackId: number; reason: string }[] = [];
-  let srEnhanced = 0;
-  let srReused = 0;
-  let stopped = false;
+  const start = { command: opts.command ?? 'process --queue', config: configJson, versions: { ...(opts.versions ?? {}), executor: 'bullmq' } };
+  return withRun(store, start, async (runId) => {
+    const outcomes: (SourceOutcome | null)[] = paths.map(() => null);
+    const receipts: (TimedReceipt & { kind: 'ingest' | 'sr' })[] = [];
+    const srFailed: { trackId: number; reason: string }[] = [];
+    let srEnhanced = 0;
+    let srReused = 0;
+    let stopped = false;
 
-  const ctx: QueuedSourceContext = {
-    store,
-    client,
-    config,
-    configJson,
-    runId,
-    sr: opts.sr ?? null,
-    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    onSr: (trackId, how, detail) => {
-      if (how === 'enhanced') srEnhanced += 1;
-      else if (how === 'reused') srReused += 1;
-      else srFailed.push({ trackId, reason: typeof detail === 'string' ? detail : 'unknown reason' });
-      if (typeof detail === 'object' && detail !== null) receipts.push({ ...detail, kind: 'sr' });
-      opts.onSr?.(trackId, how, detail);
-    },
-  };
-  const processOne = async (index: number, p: string, reg: RegisteredSource): Promise<void> => {
-    const r = await finishSourceViaQueue(ctx, p, reg);
-    if (r === null) {
-      stopped = true; // the source stays 'running'; a re-run finds its job by id
-      return;
-    }
-    if (r.receipt !== null) receipts.push({ ...r.receipt, kind: 'ingest' });
-    outcomes[index] = r.outcome;
-    opts.onSource?.(index, r.outcome, r.receipt);
-    if (r.srStopped) stopped = true;
-  };
-
-  const tasks: Promise<void>[] = [];
-  try {
-    for (const [index, p] of paths.entries()) {
-      if (opts.signal?.aborted === true) {
-        stopped = true;
-        break;
+    const ctx: QueuedSourceContext = {
+      store,
+      client,
+      config,
+      configJson,
+      runId,
+      sr: opts.sr ?? null,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      onSr: (trackId, how, detail) => {
+        if (how === 'enhanced') srEnhanced += 1;
+        else if (how === 'reused') srReused += 1;
+        else srFailed.push({ trackId, reason: typeof detail === 'string' ? detail : 'unknown reason' });
+        if (typeof detail === 'object' && detail !== null) receipts.push({ ...detail, kind: 'sr' });
+        opts.onSr?.(trackId, how, detail);
+      },
+    };
+    const processOne = async (index: number, p: string, reg: RegisteredSource): Promise<void> => {
+      const r = await finishSourceViaQueue(ctx, p, reg);
+      if (r === null) {
+        stopped = true; // the source stays 'running'; a re-run finds its job by id
+        return;
       }
-      const reg = await registerSource(store, path.resolve(p), p, binaries, runId);
-      tasks.push(processOne(index, p, reg));
+      if (r.receipt !== null) receipts.push({ ...r.receipt, kind: 'ingest' });
+      outcomes[index] = r.outcome;
+      opts.onSource?.(index, r.outcome, r.receipt);
+      if (r.srStopped) stopped = true;
+    };
+
+    const tasks: Promise<void>[] = [];
+    try {
+      for (const [index, p] of paths.entries()) {
+        if (opts.signal?.aborted === true) {
+          stopped = true;
+          break;
+        }
+        const reg = await registerSource(store, path.resolve(p), p, binaries, runId);
+        tasks.push(processOne(index, p, reg));
+      }
+      await Promise.all(tasks);
+    } catch (err) {
+      await Promise.allSettled(tasks);
+      throw err;
     }
-    await Promise.all(tasks);
-  } catch (err) {
-    await Promise.allSettled(tasks);
-    store.finishRun(runId, { status: 'failed', error: messageOf(err) });
-    throw err;
-  }
-  const finished = outcomes.filter((o): o is SourceOutcome => o !== null);
-  const failed = finished.filter((o) => o.status === 'failed');
-  const pending = paths.length - finished.length;
-  const problems: string[] = [];
-  if (failed.length > 0) problems.push(`${failed.length} of ${paths.length} sources failed: ${failed.map((o) => o.path).join(', ')}`);
-  if (srFailed.length > 0) problems.push(`${srFailed.length} tracks could not be enhanced: ${srFailed.map((f) => f.trackId).join(', ')}`);
-  if (stopped) problems.push(`stopped with ${pending} sources still out (their jobs stay in Redis)`);
-  store.finishRun(runId, problems.length === 0 ? { status: 'done' } : { status: 'failed', error: problems.join('; ') });
-  const sum = (f: (o: SourceOutcome) => number): number => finished.reduce((s, o) => s + f(o), 0);
-  return Object.freeze({
-    runId,
-    outcomes: finished,
-    ok: finished.length - failed.length,
-    failed: failed.length,
-    tracks: sum((o) => o.tracks),
-    faces: sum((o) => o.faces),
-    frames: sum((o) => o.frames),
-    videoMs: sum((o) => o.videoMs),
-    elapsedMs: Date.now() - t0,
-    srEnhanced,
-    srReused,
-    srFailed: Object.freeze(srFailed),
-    pending,
-    stopped,
-    receipts: Object.freeze(receipts),
+    const finished = outcomes.filter((o): o is SourceOutcome => o !== null);
+    const failed = finished.filter((o) => o.status === 'failed');
+    const pending = paths.length - finished.length;
+    const problems = [
+      ...failedSourcesProblem(failed.map((o) => o.path), paths.length),
+      ...failedTracksProblem(srFailed),
+      ...(stopped ? [`stopped with ${pending} sources still out (their jobs stay in Redis)`] : []),
+    ];
+    const result = Object.freeze({
+      runId,
+      outcomes: finished,
+      ok: finished.length - failed.length,
+      failed: failed.length,
+      ...sumOutcomes(finished),
+      elapsedMs: Date.now() - t0,
+      srEnhanced,
+      srReused,
+      srFailed: Object.freeze(srFailed),
+      pending,
+      stopped,
+      receipts: Object.freeze(receipts),
+    });
+    return { result, problems };
   });
 }
