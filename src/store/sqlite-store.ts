@@ -103,6 +103,9 @@ export class SqliteStore implements Store {
   listTracks(query?: ListTracksQuery): Page<TrackListItem> {
     return tracks.listTracks(this.core, query);
   }
+  iterateTracks(query?: ListTracksQuery): IterableIterator<TrackListItem> {
+    return tracks.iterateTracks(this.core, query);
+  }
   getTrack(trackId: number): TrackDetail {
     return tracks.getTrack(this.core, trackId);
   }

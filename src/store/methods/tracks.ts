@@ -61,6 +61,25 @@ export function listTracks(core: StoreCore, query?: ListTracksQuery): Page<Track
   return core.guard(where, () => readPage(core, paged, cursor, toTrackListItem));
 }
 
+/**
+ * Every track `query` selects after `query.afterId`, in id order, read `query.limit` at a time.
+ * The query is checked now; each page is one read, so tracks written while the caller iterates
+ * are seen when their id is larger than the last one returned.
+ */
+export function iterateTracks(core: StoreCore, query?: ListTracksQuery): IterableIterator<TrackListItem> {
+  const where = 'iterateTracks';
+  const { paged, cursor } = trackQuery(where, query);
+  return (function* pages(): IterableIterator<TrackListItem> {
+    let afterId: number | null = cursor.afterId;
+    while (afterId !== null) {
+      const at: PageCursor = { afterId, limit: cursor.limit };
+      const page = core.guard(where, () => readPage(core, paged, at, toTrackListItem));
+      yield* page.items;
+      afterId = page.nextAfterId;
+    }
+  })();
+}
+
 export function getTrack(core: StoreCore, trackId: number): TrackDetail {
   const where = 'getTrack';
   const id = new ArgCheck(where).id('trackId', trackId);
