@@ -48,14 +48,8 @@ export function listJobs(core: StoreCore, query?: ListJobsQuery): Page<JobRow> {
   const status = q.status === undefined ? undefined : a.oneOf('query.status', q.status, JOB_STATUSES);
   const kind = q.kind === undefined ? undefined : a.string('query.kind', q.kind, 256);
   const cursor = pageCursor(a, q);
-  return core.guard(where, () =>
-    readPage(
-      core,
-      { select: 'SELECT * FROM jobs', idColumn: 'id', filters: { status: ['status = @status', status], kind: ['kind = @kind', kind] } },
-      cursor,
-      toJobRow,
-    ),
-  );
+  const filters = { status: ['status = @status', status], kind: ['kind = @kind', kind] } as const;
+  return readPage(core, where, { select: 'SELECT * FROM jobs', idColumn: 'id', filters }, cursor, toJobRow);
 }
 
 export function countJobsByStatus(core: StoreCore): Readonly<Record<JobStatus, number>> {

@@ -34,27 +34,31 @@ export interface PagedQuery {
 }
 
 /**
- * One page of `query` after `cursor`, in ascending id order. Fetches `limit + 1` rows: the extra
- * row only says that another page exists. Statements are prepared once per set of filters present.
+ * One page of `query` after `cursor`, in ascending id order, read by the store method `where`
+ * (its name in errors). Fetches `limit + 1` rows: the extra row only says that another page
+ * exists. Statements are prepared once per set of filters present.
  */
 export function readPage<Raw, Row extends { readonly id: number }>(
   core: StoreCore,
+  where: string,
   query: PagedQuery,
   cursor: PageCursor,
   toRow: (raw: Raw) => Row,
 ): Page<Row> {
-  const conds = [`${query.idColumn} > @afterId`];
-  const params: Record<string, unknown> = { afterId: cursor.afterId, limit: cursor.limit + 1 };
-  for (const [name, [condition, value]] of Object.entries(query.filters)) {
-    if (value === undefined) continue;
-    conds.push(condition);
-    params[name] = value;
-  }
-  const sql = `${query.select} WHERE ${conds.join(' AND ')} ORDER BY ${query.idColumn} LIMIT @limit`;
-  const rows = core.cached<Raw>(sql).all(params).map(toRow);
-  const items = rows.slice(0, cursor.limit);
-  const last = items[items.length - 1];
-  return Object.freeze({ items: Object.freeze(items), nextAfterId: rows.length > cursor.limit && last !== undefined ? last.id : null });
+  return core.guard(where, () => {
+    const conds = [`${query.idColumn} > @afterId`];
+    const params: Record<string, unknown> = { afterId: cursor.afterId, limit: cursor.limit + 1 };
+    for (const [name, [condition, value]] of Object.entries(query.filters)) {
+      if (value === undefined) continue;
+      conds.push(condition);
+      params[name] = value;
+    }
+    const sql = `${query.select} WHERE ${conds.join(' AND ')} ORDER BY ${query.idColumn} LIMIT @limit`;
+    const rows = core.cached<Raw>(sql).all(params).map(toRow);
+    const items = rows.slice(0, cursor.limit);
+    const last = items[items.length - 1];
+    return Object.freeze({ items: Object.freeze(items), nextAfterId: rows.length > cursor.limit && last !== undefined ? last.id : null });
+  });
 }
 
 /** How many rows of `table` have each status (every status present, 0 when none). */

@@ -68,7 +68,5 @@ export function listRuns(core: StoreCore, query?: ListRunsQuery): Page<RunRow> {
   const q = a.optionalObject('query', query, LIST_RUNS_KEYS);
   const status = q.status === undefined ? undefined : a.oneOf('query.status', q.status, RUN_STATUSES);
   const cursor = pageCursor(a, q);
-  return core.guard(where, () =>
-    readPage(core, { select: 'SELECT * FROM runs', idColumn: 'id', filters: { status: ['status = @status', status] } }, cursor, toRunRow),
-  );
+  return readPage(core, where, { select: 'SELECT * FROM runs', idColumn: 'id', filters: { status: ['status = @status', status] } }, cursor, toRunRow);
 }

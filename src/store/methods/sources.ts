@@ -125,14 +125,8 @@ export function listSources(core: StoreCore, query?: ListSourcesQuery): Page<Sou
   const status = q.status === undefined ? undefined : a.oneOf('query.status', q.status, SOURCE_STATUSES);
   const camera = q.camera === undefined ? undefined : a.string('query.camera', q.camera, 256);
   const cursor = pageCursor(a, q);
-  return core.guard(where, () =>
-    readPage(
-      core,
-      { select: 'SELECT * FROM sources', idColumn: 'id', filters: { status: ['status = @status', status], camera: ['camera = @camera', camera] } },
-      cursor,
-      toSourceRow,
-    ),
-  );
+  const filters = { status: ['status = @status', status], camera: ['camera = @camera', camera] } as const;
+  return readPage(core, where, { select: 'SELECT * FROM sources', idColumn: 'id', filters }, cursor, toSourceRow);
 }
 
 export function countSourcesByStatus(core: StoreCore): Readonly<Record<SourceStatus, number>> {

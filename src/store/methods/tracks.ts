@@ -58,7 +58,7 @@ function trackQuery(where: string, query: ListTracksQuery | undefined): { readon
 export function listTracks(core: StoreCore, query?: ListTracksQuery): Page<TrackListItem> {
   const where = 'listTracks';
   const { paged, cursor } = trackQuery(where, query);
-  return core.guard(where, () => readPage(core, paged, cursor, toTrackListItem));
+  return readPage(core, where, paged, cursor, toTrackListItem);
 }
 
 /**
@@ -73,7 +73,7 @@ export function iterateTracks(core: StoreCore, query?: ListTracksQuery): Iterabl
     let afterId: number | null = cursor.afterId;
     while (afterId !== null) {
       const at: PageCursor = { afterId, limit: cursor.limit };
-      const page = core.guard(where, () => readPage(core, paged, at, toTrackListItem));
+      const page = readPage(core, where, paged, at, toTrackListItem);
       yield* page.items;
       afterId = page.nextAfterId;
     }
