@@ -163,9 +163,6 @@ export class SqliteStore implements Store {
   getJob(jobId: number): JobRow {
     return jobs.getJob(this.core, jobId);
   }
-  findJobByKey(idempotencyKey: string): JobRow | undefined {
-    return jobs.findJobByKey(this.core, idempotencyKey);
-  }
   listJobs(query?: ListJobsQuery): Page<JobRow> {
     return jobs.listJobs(this.core, query);
   }

@@ -514,7 +514,6 @@ export interface Store {
   /** running (held by workerId) → queued when attempts remain and retry, else failed. */
   failJob(jobId: number, workerId: string, reason: string, opts?: FailJobOptions): JobRow;
   getJob(jobId: number): JobRow;
-  findJobByKey(idempotencyKey: string): JobRow | undefined;
   listJobs(query?: ListJobsQuery): Page<JobRow>;
   countJobsByStatus(): Readonly<Record<JobStatus, number>>;
 

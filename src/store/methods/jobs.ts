@@ -178,11 +178,3 @@ export function getJob(core: StoreCore, jobId: number): JobRow {
   const id = new ArgCheck('getJob').id('jobId', jobId);
   return core.guard('getJob', () => toJobRow(jobRaw(core, 'getJob', id)));
 }
-
-export function findJobByKey(core: StoreCore, idempotencyKey: string): JobRow | undefined {
-  const key = new ArgCheck('findJobByKey').string('idempotencyKey', idempotencyKey, 1024);
-  return core.guard('findJobByKey', () => {
-    const row = core.db.prepare<[string], JobRaw>('SELECT * FROM jobs WHERE idempotency_key = ?').get(key);
-    return row === undefined ? undefined : toJobRow(row);
-  });
-}
