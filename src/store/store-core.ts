@@ -10,13 +10,14 @@ import type { StoreInfo } from './store';
  *
  * How the methods attach (the way better-sqlite3 builds `Database` from lib/methods/*): each kind
  * of data has one file under `methods/` of plain functions whose first parameter is this core,
- * e.g. `upsertSource(core, input)`; `SqliteStore` (sqlite-store.ts) holds one core and forwards
- * each `Store` method to its function in one line. We chose functions taking the core over
+ * e.g. `upsertSource(core, input)`; `SqliteStore` (sqlite-store.ts) holds one core and binds each
+ * `Store` method to its function in one line (`readonly upsertSource: Store['upsertSource'] =
+ * (input) => sources.upsertSource(this.core, input)`). We chose functions taking the core over
  * better-sqlite3's `Database.prototype.x = require(...)` because under strict TypeScript the
  * prototype assignment needs declaration merging that the compiler cannot check is complete,
- * while the forwarding class is checked against `Store` method by method, and the functions are
- * ordinary imports that name their dependencies (which tables, which helpers) at the top of each
- * file. Migrations live in migrations.ts and are applied by openStore before the core exists.
+ * while each bound line is typed by `Store` itself and a missing one fails `implements Store`;
+ * the functions are ordinary imports that name what they use at the top of each file.
+ * Migrations live in migrations.ts and are applied by openStore before the core exists.
  */
 export class StoreCore {
   private closed = false;
