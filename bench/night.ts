@@ -131,14 +131,7 @@ async function main(): Promise<void> {
     console.log(row(['end', '', mb(rssEnd), mb(peak), ''], w3));
 
     console.log('');
-    const tracks: TrackDetail[] = [];
-    for (let afterId = 0; ; ) {
-      const page = store.listTracks({ sourceId: o.sourceId!, limit: 1000, afterId }).items;
-      tracks.push(...page.map((t) => store.getTrack(t.id)));
-      const last = page[page.length - 1];
-      if (page.length < 1000 || last === undefined) break;
-      afterId = last.id;
-    }
+    const tracks: TrackDetail[] = Array.from(store.iterateTracks({ sourceId: o.sourceId!, limit: 1000 }), (t) => store.getTrack(t.id));
     const w4 = [12, 10, 10, 14, 16];
     console.log(row(['event', 'at s', 'found', 'delay ms', 'tracks inside'], w4));
     let found = 0;

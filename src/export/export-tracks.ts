@@ -123,19 +123,13 @@ function selectTrackIds(store: Store, opts: Readonly<ExportOptions>): number[] {
   const sources: (number | undefined)[] = opts.sourceIds.length > 0 ? [...new Set(opts.sourceIds)] : [undefined];
   for (const sourceId of sources) {
     if (sourceId !== undefined) store.getSource(sourceId); // missing source: a clear StoreError
-    let afterId: number | undefined;
-    for (;;) {
-      const page = store.listTracks({
-        ...(sourceId !== undefined ? { sourceId } : {}),
-        ...(opts.sinceMs !== null ? { fromMs: opts.sinceMs, toMs: 8.64e15 } : {}),
-        ...(opts.includeRejected ? {} : { status: 'ok' as const }),
-        ...(afterId !== undefined ? { afterId } : {}),
-        limit: 1000,
-      });
-      out.push(...page.items.map((t) => t.id));
-      if (page.nextAfterId === null) break;
-      afterId = page.nextAfterId;
-    }
+    const tracks = store.iterateTracks({
+      ...(sourceId !== undefined ? { sourceId } : {}),
+      ...(opts.sinceMs !== null ? { fromMs: opts.sinceMs, toMs: 8.64e15 } : {}),
+      ...(opts.includeRejected ? {} : { status: 'ok' as const }),
+      limit: 1000,
+    });
+    for (const t of tracks) out.push(t.id);
   }
   return [...new Set(out)].sort((a, b) => a - b);
 }

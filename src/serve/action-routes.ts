@@ -129,13 +129,7 @@ function submitTask(ctx: ServeContext, req: TaskRequest): TaskView {
     if (enhance === null) throw new HttpError(501, 'E_NOT_AVAILABLE', actions.unavailableReasons.enhance);
     const { sourceId: id, options: opts } = req;
     orNotFound(() => store.getSource(id));
-    const trackIds: number[] = [];
-    for (let after = 0; ; ) {
-      const page = store.listTracks({ sourceId: id, status: 'ok', afterId: after, limit: 1000 });
-      trackIds.push(...page.items.map((t) => t.id));
-      if (page.nextAfterId === null) break;
-      after = page.nextAfterId;
-    }
+    const trackIds = Array.from(store.iterateTracks({ sourceId: id, status: 'ok', limit: 1000 }), (t) => t.id);
     if (trackIds.length === 0) throw new HttpError(409, 'E_NOTHING', `source ${id} has no tracks with status ok to enhance`);
     return ctx.tasks.submit('enhance', `enhance ${trackIds.length} tracks of source ${id} (${describeOptions(opts)})`, trackIds.length, request, async (progress) => {
       const results: JsonValue[] = [];

@@ -479,6 +479,13 @@ export interface Store {
   replaceSourceResults(sourceId: number, results: SourceResultsInput, opts?: ReplaceSourceResultsOptions): ReplaceSourceResultsReport;
 
   listTracks(query?: ListTracksQuery): Page<TrackListItem>;
+  /**
+   * Every track `query` selects after `query.afterId` (default: all), in id order, read from
+   * SQLite `query.limit` rows at a time (1..1000, default 100) — listTracks' pages as one
+   * iterator. The query is checked at the call, before the first read; each page is its own read,
+   * so a track written while the caller iterates is seen when its id is above the last one returned.
+   */
+  iterateTracks(query?: ListTracksQuery): IterableIterator<TrackListItem>;
   /** One track as lists show it (no detections, crops or vectors). @throws StoreError when there is no such track. */
   getTrackItem(trackId: number): TrackListItem;
   /** One crop with its image. @throws StoreError when there is no such crop. */
@@ -507,7 +514,6 @@ export interface Store {
   /** running (held by workerId) → queued when attempts remain and retry, else failed. */
   failJob(jobId: number, workerId: string, reason: string, opts?: FailJobOptions): JobRow;
   getJob(jobId: number): JobRow;
-  findJobByKey(idempotencyKey: string): JobRow | undefined;
   listJobs(query?: ListJobsQuery): Page<JobRow>;
   countJobsByStatus(): Readonly<Record<JobStatus, number>>;
 

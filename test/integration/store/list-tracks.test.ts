@@ -94,4 +94,48 @@ describe('listTracks over 10,000 tracks', () => {
       'listTracks: unknown key "cameraName" in query; valid keys: sourceId, camera, fromMs, toMs, status, afterId, limit',
     );
   });
+
+  it('iterateTracks yields exactly the tracks listTracks pages through, with the same filters and cursor', () => {
+    const ids = (xs: Iterable<{ id: number }>): number[] => Array.from(xs, (t) => t.id);
+    expect(ids(store.iterateTracks({ limit: 333 }))).toEqual(ids(collect(store, { limit: 1000 })));
+    expect(ids(store.iterateTracks({ status: 'rejected', camera: 'cam-1', limit: 7 }))).toEqual(
+      ids(all.filter((t) => t.status === 'rejected' && t.camera === 'cam-1')),
+    );
+    const start = all[4321]!.id;
+    expect(ids(store.iterateTracks({ sourceId: all[4321]!.sourceId, afterId: start }))).toEqual(
+      ids(all.filter((t) => t.sourceId === all[4321]!.sourceId && t.id > start)),
+    );
+    expect(ids(store.iterateTracks({ camera: 'no-such-camera' }))).toEqual([]);
+    // Checked at the call, before anything is read.
+    expect(() => store.iterateTracks({ fromMs: 10, toMs: 5 })).toThrow('iterateTracks: expected query.toMs to be >= query.fromMs (10), received 5');
+    expect(() => store.iterateTracks({ limit: 0 })).toThrow(/^iterateTracks: expected query.limit to be .*received 0$/);
+  });
+});
+
+describe('iterateTracks while the store changes', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    tmp = makeTempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('reads one page at a time: sees tracks written after it started, and stops with a StoreError when the store is closed', () => {
+    const store = openStore(path.join(tmp.dir, 'store.db'));
+    const a = store.upsertSource({ path: '/a.mp4', sizeBytes: 1, mtimeMs: 1 });
+    store.replaceSourceResults(a.id, { tracks: [0, 1, 2, 3, 4].map(lightTrack) });
+    const it = store.iterateTracks({ limit: 2 });
+    const first = it.next();
+    expect(first.done).toBe(false);
+    const b = store.upsertSource({ path: '/b.mp4', sizeBytes: 1, mtimeMs: 1 });
+    const added = store.replaceSourceResults(b.id, { tracks: [0, 1].map(lightTrack) }).trackIds;
+    const rest = Array.from({ length: 6 }, () => it.next()).filter((r) => r.done !== true).map((r) => (r.value as TrackListItem).id);
+    expect(rest.slice(-2)).toEqual([...added]);
+    expect(rest).toHaveLength(6);
+
+    const again = store.iterateTracks({ limit: 2 });
+    again.next();
+    again.next();
+    store.close();
+    expect(() => again.next()).toThrow(/^iterateTracks: the store is closed/);
+  });
 });
