@@ -20,6 +20,12 @@ export interface UpdateContext {
   readonly noise: NoiseSource;
 }
 
+/** Options of the predictors (reverse diffusion, Euler–Maruyama). */
+export interface PredictorOptions extends UpdateContext {
+  /** Follow the probability-flow ODE instead of the reverse SDE (no noise term). Default false. */
+  readonly probabilityFlow?: boolean;
+}
+
 /**
  * The one signature of every predictor and corrector (k-diffusion style: a plain function per
  * algorithm): `(scoreFn, x [B,H,W,C], t [B], options) → {x, xMean, nfe}`. Inputs are not
