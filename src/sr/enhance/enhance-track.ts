@@ -2,7 +2,7 @@ import { ConfigError, InputError } from '../../contracts';
 import type { FaceCrop } from '../../contracts';
 import { decodeImageRgb, uint8ToFloat } from '../../image';
 import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../../store';
-import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
+import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../../validate';
 import { enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
 import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';

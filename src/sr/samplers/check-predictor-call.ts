@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { checkBoolean, checkOptionKeys, checkTensorShape } from '../sde';
+import { checkBoolean, checkOptionKeys, checkTensorShape } from '../../validate';
 import { checkUpdateContext } from './update-fn';
 import type { PredictorOptions, UpdateContext } from './update-fn';
 

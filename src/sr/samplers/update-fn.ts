@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
-import { Sde, describeValue } from '../sde';
+import { Sde } from '../sde';
+import { describeValue } from '../../validate';
 import type { ScoreFn } from '../sde';
 
 /** What one predictor or corrector update returns. The caller owns `x` and `xMean`. */
