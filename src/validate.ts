@@ -108,7 +108,7 @@ export function describeValue(value: unknown): string {
  * Throws `<error>("<where>.<name>: expected <expected>, received <value>", context)`.
  * @param context defaults to `{ option: name }`
  */
-export function invalid(
+export function invalidValue(
   where: string,
   name: string,
   expected: string,
@@ -193,19 +193,19 @@ export function checkNumber(where: string, name: string, value: unknown, rule: N
     (rule.above === undefined || value > rule.above) &&
     (rule.max === undefined || value <= rule.max) &&
     (rule.below === undefined || value < rule.below);
-  if (!ok) invalid(where, name, describeNumberRule(rule), value, error);
+  if (!ok) invalidValue(where, name, describeNumberRule(rule), value, error);
   return value as number;
 }
 
 /** @throws ConfigError (or `error`) `<where>.<name>: expected a boolean, received <value>`. */
 export function checkBoolean(where: string, name: string, value: unknown, error: ErrorClass = ConfigError): boolean {
-  if (typeof value !== 'boolean') invalid(where, name, 'a boolean', value, error);
+  if (typeof value !== 'boolean') invalidValue(where, name, 'a boolean', value, error);
   return value;
 }
 
 /** @throws ConfigError (or `error`) `<where>.<name>: expected one of "a", "b", received <value>`. */
 export function checkChoice<T extends string>(where: string, name: string, value: unknown, choices: readonly T[], error: ErrorClass = ConfigError): T {
-  if (!isOneOf(value, choices)) invalid(where, name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value, error);
+  if (!isOneOf(value, choices)) invalidValue(where, name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value, error);
   return value;
 }
 

@@ -7,7 +7,7 @@ import {
   checkTensorShape,
   describeValue,
   describeNumberRule,
-  invalid,
+  invalidValue,
   isFiniteNumber,
   isInteger,
   isNonEmptyString,
@@ -73,10 +73,10 @@ describe('validate: the one validation module', () => {
   });
 
   it('one message shape: <where>.<name>: expected <what>, received <value>, with the error class asked for', () => {
-    const e1 = thrown(() => invalid('someFn', 'opts.limit', 'an integer in [1, 10]', 2.5));
+    const e1 = thrown(() => invalidValue('someFn', 'opts.limit', 'an integer in [1, 10]', 2.5));
     expect(e1).toEqual(new ConfigError('someFn.opts.limit: expected an integer in [1, 10], received 2.5'));
     expect((e1 as ConfigError).context).toEqual({ option: 'opts.limit' });
-    const e2 = thrown(() => invalid('upsertSource', 'input.path', 'a path', '', StoreError, { method: 'upsertSource', argument: 'input.path' }));
+    const e2 = thrown(() => invalidValue('upsertSource', 'input.path', 'a path', '', StoreError, { method: 'upsertSource', argument: 'input.path' }));
     expect(e2).toBeInstanceOf(StoreError);
     expect(e2.message).toBe('upsertSource.input.path: expected a path, received an empty string');
     expect((e2 as StoreError).context).toEqual({ method: 'upsertSource', argument: 'input.path' });
