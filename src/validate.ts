@@ -169,14 +169,24 @@ export interface NumberRule {
   readonly below?: number;
 }
 
-/** `an integer >= 1 and <= 10`, `a finite number > 0`: what a {@link NumberRule} expects. */
+/**
+ * What a {@link NumberRule} expects: `an integer in [1, 10]`, `a finite number in (0, 1]`,
+ * `an integer >= 0`, `a finite number > 0`.
+ */
 export function describeNumberRule(rule: NumberRule): string {
+  const kind = rule.integer === true ? 'an integer' : 'a finite number';
+  const lower = rule.min !== undefined ? { open: false, at: rule.min } : rule.above !== undefined ? { open: true, at: rule.above } : undefined;
+  const upper = rule.max !== undefined ? { open: false, at: rule.max } : rule.below !== undefined ? { open: true, at: rule.below } : undefined;
+  const bothLower = rule.min !== undefined && rule.above !== undefined;
+  const bothUpper = rule.max !== undefined && rule.below !== undefined;
+  if (lower !== undefined && upper !== undefined && !bothLower && !bothUpper) {
+    return `${kind} in ${lower.open ? '(' : '['}${lower.at}, ${upper.at}${upper.open ? ')' : ']'}`;
+  }
   const parts: string[] = [];
   if (rule.min !== undefined) parts.push(`>= ${rule.min}`);
   if (rule.above !== undefined) parts.push(`> ${rule.above}`);
   if (rule.max !== undefined) parts.push(`<= ${rule.max}`);
   if (rule.below !== undefined) parts.push(`< ${rule.below}`);
-  const kind = rule.integer === true ? 'an integer' : 'a finite number';
   return parts.length > 0 ? `${kind} ${parts.join(' and ')}` : kind;
 }
 

@@ -84,7 +84,13 @@ describe('validate: the one validation module', () => {
     expect(() => checkNumber('VeSdeConfig', 'N', 0, { integer: true, min: 1 })).toThrow(
       new ConfigError('VeSdeConfig.N: expected an integer >= 1, received 0'),
     );
-    expect(describeNumberRule({ above: 0, below: 1 })).toBe('a finite number > 0 and < 1');
+    expect(describeNumberRule({ above: 0, below: 1 })).toBe('a finite number in (0, 1)');
+    expect(describeNumberRule({ integer: true, min: 1, max: 64 })).toBe('an integer in [1, 64]');
+    expect(describeNumberRule({ above: 0, max: 1 })).toBe('a finite number in (0, 1]');
+    expect(describeNumberRule({ integer: true, min: 0 })).toBe('an integer >= 0');
+    expect(describeNumberRule({ below: 5 })).toBe('a finite number < 5');
+    expect(describeNumberRule({ min: 0, above: 1, max: 2 })).toBe('a finite number >= 0 and > 1 and <= 2');
+    expect(describeNumberRule({})).toBe('a finite number');
     expect(checkNumber('f', 'x', 0.5, { above: 0, max: 1 })).toBe(0.5);
     expect(() => checkBoolean('f', 'flag', 'yes', InputError)).toThrow(new InputError('f.flag: expected a boolean, received "yes"'));
     expect(thrown(() => checkBoolean('f', 'flag', 1, InputError))).toBeInstanceOf(InputError);
