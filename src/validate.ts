@@ -9,7 +9,9 @@
  *   `tracks[0].detections`);
  * - an unknown key: `<where>: unknown option "<key>"; valid options: a, b` (`key`/`keys` for a data
  *   record rather than options);
- * - a tensor of the wrong shape: `<where>: <name> must have shape [B,H,W,C] = [2,*,*,3], received [..]`.
+ * - a tensor of the wrong shape: `<where>: <name> must have shape [B,H,W,C] = [2,*,*,3], received [..]`;
+ * - `<what>` in the same words everywhere: `one of "a", "b"` (choices as JSON strings), ranges as
+ *   intervals (`an integer in [1, 64]`, `a finite number in (0, 1]`) or one bound (`an integer >= 0`).
  *
  * Received values are shown by {@link describeValue}: short values as JSON, long or non-JSON ones by
  * kind and size. Parsing of config files stays with zod; its messages are shaped at those edges.
