@@ -5,7 +5,7 @@
  *
  * Layers, top down: bin/ → src/cli → pipelines/ → the stage modules under src/ (ingest, track, fuse,
  * sr, store, image, export, eval, serve, runtime, models-runtime), which depend only on
- * src/contracts.ts and on each other through their index.ts.
+ * src/contracts.ts and src/validate.ts (the foundation) and on each other through their index.ts.
  */
 /** The stage modules: every folder of src/ except the CLI. */
 const STAGES = '(ingest|track|fuse|sr|store|image|export|eval|serve|runtime|models-runtime)';
@@ -41,6 +41,13 @@ module.exports = {
       comment: 'One stage reaches into another\'s files: cross-stage imports go through the other stage\'s index.ts.',
       from: { path: `^src/${STAGES}/` },
       to: { path: `^src/${STAGES}/.+`, pathNot: [`^src/$1/`, `^src/${STAGES}/index\\.ts$`] },
+    },
+    {
+      name: 'foundation-imports-nothing',
+      severity: 'error',
+      comment: 'src/contracts.ts (types, errors) and src/validate.ts (the one validation vocabulary) are the foundation every layer may import: they import nothing of the project but each other.',
+      from: { path: '^src/(contracts|validate)\\.ts$' },
+      to: { path: '^(src|pipelines|bin)/', pathNot: '^src/(contracts|validate)\\.ts$' },
     },
     {
       name: 'pipelines-through-index',

@@ -1,3 +1,4 @@
+import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../src/validate';
 import { ConfigError, InputError } from '../src/contracts';
 import type { FaceCrop } from '../src/contracts';
 import { decodeImageRgb, uint8ToFloat } from '../src/image';
@@ -5,10 +6,6 @@ import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from 
 import {
   SR_CONDITIONINGS,
   SR_SAMPLING_KEYS,
-  checkChoice,
-  checkNumber,
-  checkOptionKeys,
-  describeValue,
   encodeSrPng,
   enhanceFaces,
   modelLrFromCrop,

@@ -1,4 +1,5 @@
 import { InputError } from '../contracts';
+import { checkOptionKeys } from '../validate';
 import { resizeAntialiased } from './resize-antialiased';
 import { validateImageShape } from './validate-image';
 
@@ -23,11 +24,7 @@ export interface DegradeOptions {
  * @throws InputError on a bad size, a scale that does not divide size, or unknown options.
  */
 export function degradeLikeAuthors(hrHWC: Float32Array, size: number, options: DegradeOptions = {}): Float32Array {
-  for (const key of Object.keys(options)) {
-    if (key !== 'scale' && key !== 'channels') {
-      throw new InputError(`degradeLikeAuthors: unknown option '${key}' (valid: scale, channels)`, { option: key });
-    }
-  }
+  checkOptionKeys('degradeLikeAuthors', options, ['scale', 'channels'], { error: InputError });
   const scale = options.scale ?? 8;
   const channels = options.channels ?? 3;
   validateImageShape('degradeLikeAuthors', hrHWC.length, size, size, channels);

@@ -1,4 +1,5 @@
 import { InputError } from '../contracts';
+import { checkOptionKeys } from '../validate';
 import { validateImageShape } from './validate-image';
 
 /** The resampling kernels of TF's `scale_and_translate` that this module reproduces. */
@@ -114,9 +115,7 @@ export function resizeAntialiased(
       option: 'kernel',
     });
   }
-  for (const key of Object.keys(options)) {
-    if (key !== 'antialias') throw new InputError(`resizeAntialiased: unknown option '${key}' (valid: antialias)`, { option: key });
-  }
+  checkOptionKeys('resizeAntialiased', options, ['antialias'], { error: InputError });
   const antialias = options.antialias ?? true;
   const colSpans = computeSpans(width, outW, def, antialias);
   const rowSpans = computeSpans(height, outH, def, antialias);

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { InputError } from '../contracts';
+import { checkOptionKeys } from '../validate';
 import { addPngText } from './png-text';
 import type { RgbImage } from './rgb-image';
 import { validateImageShape } from './validate-image';
@@ -21,11 +22,7 @@ export interface PngOptions {
  * @throws InputError on a bad image, option or keyword.
  */
 export async function encodePng(image: RgbImage, options: PngOptions = {}): Promise<Buffer> {
-  for (const key of Object.keys(options)) {
-    if (key !== 'text' && key !== 'compressionLevel') {
-      throw new InputError(`encodePng: unknown option '${key}' (valid: text, compressionLevel)`, { option: key });
-    }
-  }
+  checkOptionKeys('encodePng', options, ['text', 'compressionLevel'], { error: InputError });
   validateImageShape('encodePng', image.rgb.length, image.height, image.width, 3);
   const level = options.compressionLevel ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9) {

@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import { InputError } from '../contracts';
+import { checkNumber, checkOptionKeys } from '../validate';
 import type { DecodeOptions } from './decode-options';
 import type { FfmpegBinaries } from './ffmpeg-binaries';
 import { openFrameDecoder, type DecodedFrame, type FrameDecoder } from './frame-decoder';
@@ -58,14 +59,8 @@ export function decodeFrames(
   binaries: FfmpegBinaries,
   flow: FrameFlowControl = {},
 ): Observable<DecodedFrame> {
-  if (typeof flow !== 'object' || flow === null) throw new InputError(`decodeFrames: flow must be an object, received ${String(flow)}`, { option: 'flow' });
-  for (const key of Object.keys(flow)) {
-    if (!FLOW_KEYS.includes(key)) throw new InputError(`decodeFrames: unknown flow option "${key}"; valid options: ${FLOW_KEYS.join(', ')}`, { option: key });
-  }
-  const initialDemand = flow.initialDemand ?? 1;
-  if (!Number.isInteger(initialDemand) || initialDemand < 0) {
-    throw new InputError(`decodeFrames: initialDemand must be an integer >= 0, received ${String(initialDemand)}`, { option: 'initialDemand' });
-  }
+  checkOptionKeys('decodeFrames.flow', flow, FLOW_KEYS, { error: InputError });
+  const initialDemand = checkNumber('decodeFrames.flow', 'initialDemand', flow.initialDemand ?? 1, { integer: true, min: 0 }, InputError);
   // Validate now, synchronously, before anything runs; each subscription opens its own decoder.
   openFrameDecoder(filePath, opts, binaries);
   const { demand$, onDecoder } = flow;

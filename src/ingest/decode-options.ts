@@ -1,4 +1,5 @@
 import { InputError } from '../contracts';
+import { checkChoice, checkOptionKeys, invalidValue } from '../validate';
 
 /** What to do when ffmpeg reports damaged input (corrupt packets, a truncated file). */
 export type DamagePolicy = 'stop' | 'continue';
@@ -86,8 +87,10 @@ export const DEFAULT_DECODE_OPTIONS = Object.freeze({
 
 const KEYS: readonly string[] = ['sourceId', 'fps', 'startMs', 'durationMs', 'analysisMaxWidth', 'maxBufferedFrames', 'onDamage', 'stallTimeoutMs'];
 
+const WHERE = 'DecodeOptions';
+
 function fail(name: string, expected: string, received: unknown): never {
-  throw new InputError(`decode option "${name}": expected ${expected}, received ${JSON.stringify(received) ?? String(received)}`, { option: name });
+  return invalidValue(WHERE, name, expected, received, InputError);
 }
 
 /**
@@ -95,17 +98,13 @@ function fail(name: string, expected: string, received: unknown): never {
  * @throws InputError naming the option, what was expected and what was received.
  */
 export function resolveDecodeOptions(opts: DecodeOptions): ResolvedDecodeOptions {
-  if (typeof opts !== 'object' || opts === null) fail('options', 'an object with at least sourceId', opts);
-  for (const key of Object.keys(opts)) {
-    if (!KEYS.includes(key)) {
-      throw new InputError(`unknown decode option "${key}"; valid options: ${KEYS.join(', ')}`, { option: key });
-    }
-  }
+  if (opts === undefined) fail('sourceId', 'an integer >= 0', undefined);
+  checkOptionKeys(WHERE, opts, KEYS, { error: InputError });
   const { sourceId } = opts;
   if (typeof sourceId !== 'number' || !Number.isInteger(sourceId) || sourceId < 0) fail('sourceId', 'an integer >= 0', sourceId);
   const fps = opts.fps ?? DEFAULT_DECODE_OPTIONS.fps;
   if (fps !== 'source' && (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 240)) {
-    fail('fps', "a number in (0, 240] or 'source'", fps);
+    fail('fps', 'a number in (0, 240] or "source"', fps);
   }
   const startMs = opts.startMs ?? DEFAULT_DECODE_OPTIONS.startMs;
   if (typeof startMs !== 'number' || !Number.isFinite(startMs) || startMs < 0) fail('startMs', 'a finite number >= 0 (ms)', startMs);
@@ -122,7 +121,7 @@ export function resolveDecodeOptions(opts: DecodeOptions): ResolvedDecodeOptions
     fail('maxBufferedFrames', 'an integer in [1, 64]', maxBufferedFrames);
   }
   const onDamage = opts.onDamage ?? DEFAULT_DECODE_OPTIONS.onDamage;
-  if (!DAMAGE_POLICIES.includes(onDamage)) fail('onDamage', `one of ${DAMAGE_POLICIES.map((p) => `'${p}'`).join(', ')}`, onDamage);
+  checkChoice(WHERE, 'onDamage', onDamage, DAMAGE_POLICIES, InputError);
   const stallTimeoutMs = opts.stallTimeoutMs ?? DEFAULT_DECODE_OPTIONS.stallTimeoutMs;
   if (typeof stallTimeoutMs !== 'number' || !Number.isInteger(stallTimeoutMs) || stallTimeoutMs < 100 || stallTimeoutMs > 3_600_000) {
     fail('stallTimeoutMs', 'an integer in [100, 3600000] (ms)', stallTimeoutMs);

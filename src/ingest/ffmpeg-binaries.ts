@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FfmpegError, InputError } from '../contracts';
+import { checkBoolean, checkNumber, checkOptionKeys } from '../validate';
 import { runProcess } from './run-process';
 
 /** Where a binary came from: an explicit env var, the system PATH, or the npm installer packages. */
@@ -162,22 +163,10 @@ async function resolveOne(
  * @throws InputError for invalid options; FfmpegError when no candidate works (the message lists what was tried).
  */
 export async function resolveFfmpegBinaries(opts: ResolveBinariesOptions = {}): Promise<FfmpegBinaries> {
-  if (typeof opts !== 'object' || opts === null) {
-    throw new InputError(`resolveFfmpegBinaries: expected an options object, received ${String(opts)}`, { option: 'opts' });
-  }
-  for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new InputError(`resolveFfmpegBinaries: unknown option "${key}"; valid options: ${OPTION_KEYS.join(', ')}`, { option: key });
-    }
-  }
-  const timeoutMs = opts.timeoutMs ?? 15000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 1) {
-    throw new InputError(`resolveFfmpegBinaries: timeoutMs must be a finite number >= 1, received ${String(timeoutMs)}`, { option: 'timeoutMs' });
-  }
-  const allowNpm = opts.allowNpm ?? true;
-  if (typeof allowNpm !== 'boolean') {
-    throw new InputError(`resolveFfmpegBinaries: allowNpm must be a boolean, received ${String(allowNpm)}`, { option: 'allowNpm' });
-  }
+  const where = 'resolveFfmpegBinaries';
+  checkOptionKeys(where, opts, OPTION_KEYS, { error: InputError });
+  const timeoutMs = checkNumber(where, 'timeoutMs', opts.timeoutMs ?? 15000, { min: 1 }, InputError);
+  const allowNpm = checkBoolean(where, 'allowNpm', opts.allowNpm ?? true, InputError);
   const env = opts.env ?? process.env;
   const [ffmpeg, ffprobe] = await Promise.all([
     resolveOne('ffmpeg', env, allowNpm, timeoutMs),

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FfmpegError, InputError } from '../contracts';
+import { checkNumber, checkOptionKeys } from '../validate';
 import { assertFfmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries';
 import { runProcess } from './run-process';
 
@@ -153,14 +154,8 @@ export function assertReadableFile(filePath: unknown, where: string): fs.Stats {
  */
 export async function probeSource(filePath: string, binaries: FfmpegBinaries, opts: ProbeOptions = {}): Promise<SourceProbe> {
   assertFfmpegBinaries(binaries, 'probeSource');
-  if (typeof opts !== 'object' || opts === null) throw new InputError(`probeSource: expected an options object, received ${String(opts)}`, { option: 'opts' });
-  for (const key of Object.keys(opts)) {
-    if (key !== 'timeoutMs') throw new InputError(`probeSource: unknown option "${key}"; valid options: timeoutMs`, { option: key });
-  }
-  const timeoutMs = opts.timeoutMs ?? 30000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 1) {
-    throw new InputError(`probeSource: timeoutMs must be a finite number >= 1, received ${String(timeoutMs)}`, { option: 'timeoutMs' });
-  }
+  checkOptionKeys('probeSource', opts, ['timeoutMs'], { error: InputError });
+  const timeoutMs = checkNumber('probeSource', 'timeoutMs', opts.timeoutMs ?? 30000, { min: 1 }, InputError);
   const st = assertReadableFile(filePath, 'probeSource');
 
   // The file: protocol prefix stops a name like "http:x" or "-x" from being read as a URL or an option.

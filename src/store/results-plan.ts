@@ -156,7 +156,7 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
     const { detection, landmarksJson } = checkDetection(a, `${dn}.detection`, d.detection);
     const prev = detections[i - 1]?.detection;
     if (prev !== undefined && detection.frameIndex <= prev.frameIndex) {
-      a.fail(`${dn}.detection.frameIndex`, `greater than the previous detection's (${prev.frameIndex}); detections must be in frame order`, detection.frameIndex);
+      a.fail(`${dn}.detection.frameIndex`, `a frame index greater than the previous detection's (${prev.frameIndex}); detections must be in frame order`, detection.frameIndex);
     }
     if (prev !== undefined && detection.ptsMs < prev.ptsMs) {
       a.fail(`${dn}.detection.ptsMs`, `>= the previous detection's (${prev.ptsMs})`, detection.ptsMs);
@@ -164,7 +164,7 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
     const crops = (d.crops === undefined ? [] : a.array(`${dn}.crops`, d.crops)).map((c, j) => checkCrop(a, `${dn}.crops[${j}]`, c));
     const kinds = new Set<string>();
     crops.forEach((c, j) => {
-      if (kinds.has(c.kind)) a.fail(`${dn}.crops[${j}].kind`, 'unique among the crops of the detection', c.kind);
+      if (kinds.has(c.kind)) a.fail(`${dn}.crops[${j}].kind`, 'a kind unique among the crops of the detection', c.kind);
       kinds.add(c.kind);
     });
     const models = new Set<string>();
@@ -172,7 +172,7 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
       const en = `${dn}.embeddings[${j}]`;
       const eo = a.object(en, e, EMBEDDING_KEYS);
       const modelId = a.string(`${en}.modelId`, eo.modelId, 256);
-      if (models.has(modelId)) a.fail(`${en}.modelId`, 'unique among the embeddings of the detection', modelId);
+      if (models.has(modelId)) a.fail(`${en}.modelId`, 'a model id unique among the embeddings of the detection', modelId);
       models.add(modelId);
       const vector = a.vector(`${en}.vector`, eo.vector);
       const cropKind = eo.cropKind === undefined || eo.cropKind === null ? null : a.string(`${en}.cropKind`, eo.cropKind, 64);
@@ -181,7 +181,7 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
       }
       const seen = embeddingsByModel.get(modelId);
       if (seen !== undefined && seen.dim !== vector.length) {
-        a.fail(`${en}.vector`, `of length ${seen.dim} like the track's other "${modelId}" embeddings`, vector);
+        a.fail(`${en}.vector`, `a vector of length ${seen.dim} like the track's other "${modelId}" embeddings`, vector);
       }
       embeddingsByModel.set(modelId, { dim: vector.length, count: (seen?.count ?? 0) + 1 });
       return { modelId, vector, cropKind };
@@ -197,14 +197,14 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
     const fn = `${name}.fused[${j}]`;
     const fo = contractObject(a, fn, f);
     const modelId = a.string(`${fn}.embedderId`, fo.embedderId, 256);
-    if (fusedModels.has(modelId)) a.fail(`${fn}.embedderId`, 'unique among the fused identities of the track', modelId);
+    if (fusedModels.has(modelId)) a.fail(`${fn}.embedderId`, 'a model id unique among the fused identities of the track', modelId);
     fusedModels.add(modelId);
     const method = a.string(`${fn}.method`, fo.method, 64);
     const vector = a.vector(`${fn}.featureVector`, fo.featureVector);
     const members = embeddingsByModel.get(modelId);
     const count = members?.count ?? 0;
     if (members !== undefined && members.dim !== vector.length) {
-      a.fail(`${fn}.featureVector`, `of length ${members.dim} like the track's "${modelId}" embeddings`, vector);
+      a.fail(`${fn}.featureVector`, `a vector of length ${members.dim} like the track's "${modelId}" embeddings`, vector);
     }
     const memberPositions = checkIndexList(a, `${fn}.memberIndices`, fo.memberIndices, count, modelId);
     if (memberPositions.length === 0) a.fail(`${fn}.memberIndices`, 'a non-empty array', fo.memberIndices);
@@ -246,7 +246,7 @@ export function planSourceResults(a: ArgCheck, results: unknown): SourceResultsP
   const keys = new Set<number>();
   const tracks = tracksIn.map((t, i) => {
     const plan = checkTrack(a, `results.tracks[${i}]`, t);
-    if (keys.has(plan.trackKey)) a.fail(`results.tracks[${i}].trackKey`, 'unique among the tracks of the source', plan.trackKey);
+    if (keys.has(plan.trackKey)) a.fail(`results.tracks[${i}].trackKey`, 'a key unique among the tracks of the source', plan.trackKey);
     keys.add(plan.trackKey);
     return plan;
   });

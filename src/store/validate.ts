@@ -1,77 +1,24 @@
 import { StoreError } from '../contracts';
+import { checkOptionKeys, describeNumberRule, invalidValue, isFiniteNumber, isInteger, isNonEmptyString, isOneOf, isPlainObject } from '../validate';
 import type { JsonValue } from './store';
 
-const MAX_SHOWN = 60;
-
-/** A short, human description of a received value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'number':
-      return Number.isNaN(value) ? 'NaN' : String(value);
-    case 'bigint':
-      return `${value}n`;
-    case 'boolean':
-      return String(value);
-    case 'string': {
-      if (value.length === 0) return 'an empty string';
-      const shown = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
-      return JSON.stringify(shown);
-    }
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return String(value);
-    default:
-      break;
-  }
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) {
-    const len = 'length' in value ? (value as unknown as { length: number }).length : value.byteLength;
-    return `a ${value.constructor.name} of length ${len}`;
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
-    const keys = Object.keys(value as object);
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
-  }
-  return `a ${(value as object).constructor?.name ?? 'object'}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
- * Argument checks of one store method. Each check throws
- * `StoreError("<method>: expected <name> to be <what>, received <value>")` or returns the value typed.
+ * Argument checks of one store method, in the project's one vocabulary (src/validate.ts). Each
+ * check throws `StoreError("<method>.<name>: expected <what>, received <value>")`, context
+ * `{ method, argument }`, or returns the value typed.
  */
 export class ArgCheck {
   constructor(readonly where: string) {}
 
   fail(name: string, expected: string, received: unknown): never {
-    throw new StoreError(`${this.where}: expected ${name} to be ${expected}, received ${describeValue(received)}`, {
-      method: this.where,
-      argument: name,
-    });
+    return invalidValue(this.where, name, expected, received, StoreError, { method: this.where, argument: name });
   }
 
   /** A plain object whose keys are all in `allowed`. */
   object(name: string, v: unknown, allowed: readonly string[]): Record<string, unknown> {
-    if (!isPlainObject(v)) this.fail(name, 'an object', v);
-    for (const key of Object.keys(v)) {
-      if (!allowed.includes(key)) {
-        throw new StoreError(`${this.where}: unknown key "${key}" in ${name}; valid keys: ${allowed.join(', ')}`, {
-          method: this.where,
-          argument: name,
-          key,
-        });
-      }
-    }
-    return v;
+    const o = this.record(name, v);
+    checkOptionKeys(`${this.where}.${name}`, o, allowed, { noun: 'key', error: StoreError, context: { method: this.where, argument: name } });
+    return o;
   }
 
   /** A plain object with any keys (a name → value map). */
@@ -86,37 +33,29 @@ export class ArgCheck {
   }
 
   int(name: string, v: unknown, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-      this.fail(name, rangeText('an integer', min, max, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), v);
-    }
+    if (!isInteger(v, min, max)) this.fail(name, rangeText(true, min, max, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), v);
     return v;
   }
 
   /** A store row id: a positive safe integer. */
   id(name: string, v: unknown): number {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) this.fail(name, 'a positive integer id', v);
+    if (!isInteger(v, 1)) this.fail(name, 'a positive integer id', v);
     return v;
   }
 
   number(name: string, v: unknown, min = -Infinity, max = Infinity): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-      this.fail(name, rangeText('a finite number', min, max, -Infinity, Infinity), v);
-    }
+    if (!isFiniteNumber(v, min, max)) this.fail(name, rangeText(false, min, max, -Infinity, Infinity), v);
     return v;
   }
 
   string(name: string, v: unknown, maxLength = 4096): string {
-    if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) {
-      this.fail(name, `a non-empty string of at most ${maxLength} characters`, v);
-    }
+    if (!isNonEmptyString(v, maxLength)) this.fail(name, `a non-empty string of at most ${maxLength} characters`, v);
     return v;
   }
 
   oneOf<T extends string>(name: string, v: unknown, choices: readonly T[]): T {
-    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-      this.fail(name, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, v);
-    }
-    return v as T;
+    if (!isOneOf(v, choices)) this.fail(name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, v);
+    return v;
   }
 
   sha256(name: string, v: unknown): string {
@@ -133,13 +72,7 @@ export class ArgCheck {
   vector(name: string, v: unknown): Float32Array {
     if (!(v instanceof Float32Array) || v.length === 0) this.fail(name, 'a non-empty Float32Array', v);
     for (let i = 0; i < v.length; i++) {
-      const x = v[i] as number;
-      if (!Number.isFinite(x)) {
-        throw new StoreError(`${this.where}: expected ${name} to hold finite numbers, received ${describeValue(x)} at index ${i}`, {
-          method: this.where,
-          argument: name,
-        });
-      }
+      if (!Number.isFinite(v[i])) this.fail(`${name}[${i}]`, 'a finite number', v[i]);
     }
     return v;
   }
@@ -174,11 +107,9 @@ export class ArgCheck {
   }
 }
 
-function rangeText(kind: string, min: number, max: number, lowest: number, highest: number): string {
-  if (min !== lowest && max !== highest) return `${kind} in [${min}, ${max}]`;
-  if (min !== lowest) return `${kind} >= ${min}`;
-  if (max !== highest) return `${kind} <= ${max}`;
-  return kind;
+/** The rule of `int`/`number` in the one vocabulary, leaving out the bounds that are only the type's own. */
+function rangeText(integer: boolean, min: number, max: number, lowest: number, highest: number): string {
+  return describeNumberRule({ integer, min: min === lowest ? undefined : min, max: max === highest ? undefined : max });
 }
 
 /** Parses a JSON column the store wrote. */

@@ -1,4 +1,5 @@
 import { StoreError } from '../contracts';
+import { invalidValue } from '../validate';
 
 /** True on little-endian hosts (all Node targets in practice); the BLOB format is fixed LE either way. */
 export const HOST_IS_LE: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -8,9 +9,7 @@ export const HOST_IS_LE: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0
  * (NaN payloads and -0 included). The result is a copy: later changes to `vector` do not affect it.
  */
 export function float32ToBlob(vector: Float32Array): Buffer {
-  if (!(vector instanceof Float32Array)) {
-    throw new StoreError(`float32ToBlob: expected vector to be a Float32Array, received ${Object.prototype.toString.call(vector)}`);
-  }
+  if (!(vector instanceof Float32Array)) invalidValue('float32ToBlob', 'vector', 'a Float32Array', vector, StoreError, {});
   const out = Buffer.alloc(vector.length * 4);
   if (HOST_IS_LE) {
     out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));

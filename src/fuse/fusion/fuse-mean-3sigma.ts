@@ -1,4 +1,5 @@
 import { InputError, type FusedIdentity } from '../../contracts';
+import { checkOptionKeys } from '../../validate';
 import { meanOfNormalised } from './fuse-mean';
 import { l2normalise } from './l2-normalise';
 import { validateEmbeddings } from './validate-embeddings';
@@ -47,11 +48,7 @@ function stdUnbiased(values: readonly number[], mean: number): number {
  * @throws InputError on empty input, mismatched dimensions, non-finite values, a zero vector or bad options.
  */
 export function fuseMean3Sigma(embeddings: readonly Float32Array[], embedderId: string, options: ThreeSigmaOptions = {}): FusedIdentity {
-  for (const key of Object.keys(options)) {
-    if (key !== 'threshold' && key !== 'rule') {
-      throw new InputError(`fuseMean3Sigma: unknown option '${key}' (valid: threshold, rule)`, { option: key });
-    }
-  }
+  checkOptionKeys('fuseMean3Sigma', options, ['threshold', 'rule'], { error: InputError });
   const threshold = options.threshold ?? 3;
   const rule = options.rule ?? 'cosine-distance';
   if (!(Number.isFinite(threshold) && threshold > 0)) {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { InputError } from '../../contracts';
-import { checkOptionKeys, failOption } from './option-checks';
+import { checkOptionKeys, invalidValue } from '../../validate';
 import { checkLayoutPatterns, DEFAULT_LAYOUT_PATTERNS, parseSourceLayout, type LayoutPattern, type SourceLayout } from './source-layout';
 import { DEFAULT_VIDEO_EXTENSIONS, extensionOf, normalizeVideoExtensions } from './video-extensions';
 
@@ -87,7 +87,7 @@ export interface ExpandInputsResult {
 }
 
 const OPTION_KEYS: readonly string[] = ['videoExtensions', 'followSymlinks', 'includeHidden', 'cwd', 'layoutPatterns'];
-const WHERE = 'expandInputs option';
+const WHERE = 'expandInputs';
 const MAX_EXAMPLES = 5;
 
 interface Settings {
@@ -124,14 +124,14 @@ function statReason(err: unknown): string {
 }
 
 function resolveSettings(opts: ExpandInputsOptions): Settings {
-  checkOptionKeys(WHERE, opts, OPTION_KEYS);
+  checkOptionKeys(WHERE, opts, OPTION_KEYS, { error: InputError });
   const exts = normalizeVideoExtensions(WHERE, opts.videoExtensions ?? DEFAULT_VIDEO_EXTENSIONS);
   const followSymlinks = opts.followSymlinks ?? true;
-  if (typeof followSymlinks !== 'boolean') failOption(WHERE, 'followSymlinks', 'a boolean', followSymlinks);
+  if (typeof followSymlinks !== 'boolean') invalidValue(WHERE, 'followSymlinks', 'a boolean', followSymlinks, InputError);
   const includeHidden = opts.includeHidden ?? false;
-  if (typeof includeHidden !== 'boolean') failOption(WHERE, 'includeHidden', 'a boolean', includeHidden);
+  if (typeof includeHidden !== 'boolean') invalidValue(WHERE, 'includeHidden', 'a boolean', includeHidden, InputError);
   const cwd = opts.cwd ?? process.cwd();
-  if (typeof cwd !== 'string' || !path.isAbsolute(cwd)) failOption(WHERE, 'cwd', 'an absolute directory path', cwd);
+  if (typeof cwd !== 'string' || !path.isAbsolute(cwd)) invalidValue(WHERE, 'cwd', 'an absolute directory path', cwd, InputError);
   const layoutPatterns = opts.layoutPatterns ?? DEFAULT_LAYOUT_PATTERNS;
   checkLayoutPatterns(layoutPatterns);
   return { exts, followSymlinks, includeHidden, cwd, layoutPatterns };
@@ -314,9 +314,9 @@ function invalid(input: string, message: string): InputReport {
  * with individual inputs are returned in `errors`.
  */
 export async function expandInputs(inputs: readonly string[], opts: ExpandInputsOptions = {}): Promise<ExpandInputsResult> {
-  if (!Array.isArray(inputs)) failOption('expandInputs argument', 'inputs', 'an array of paths or globs', inputs);
+  if (!Array.isArray(inputs)) invalidValue('expandInputs', 'inputs', 'an array of paths or globs', inputs, InputError);
   for (const input of inputs) {
-    if (typeof input !== 'string') failOption('expandInputs argument', 'inputs', 'an array of strings', input);
+    if (typeof input !== 'string') invalidValue('expandInputs', 'inputs', 'an array of strings', input, InputError);
   }
   const s = resolveSettings(opts);
   const errors: InputError[] = [];

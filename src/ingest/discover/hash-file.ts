@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { InputError } from '../../contracts';
-import { checkOptionKeys, failOption } from './option-checks';
+import { checkOptionKeys, invalidValue } from '../../validate';
 
 /** What identifies a file's content and version. */
 export interface FileFingerprint {
@@ -44,7 +44,7 @@ export interface HashFileOptions {
 }
 
 const OPTION_KEYS: readonly string[] = ['previous', 'trustSizeAndMtime', 'chunkBytes', 'signal'];
-const WHERE = 'hashFile option';
+const WHERE = 'hashFile';
 
 function errnoCode(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
@@ -72,7 +72,7 @@ function checkFingerprint(fp: unknown): FileFingerprint {
     'mtimeMs' in fp &&
     typeof fp.mtimeMs === 'number' &&
     Number.isFinite(fp.mtimeMs);
-  if (!ok) failOption(WHERE, 'previous', '{sha256: 64 lower-case hex digits, sizeBytes: integer >= 0, mtimeMs: finite number} or null', fp);
+  if (!ok) invalidValue(WHERE, 'previous', '{sha256: 64 lower-case hex digits, sizeBytes: integer >= 0, mtimeMs: finite number} or null', fp, InputError);
   return fp as FileFingerprint;
 }
 
@@ -88,17 +88,17 @@ function checkFingerprint(fp: unknown): FileFingerprint {
  * 'changed while hashing', 'read error (...)'; for bad options, one naming the option.
  */
 export async function hashFile(filePath: string, opts: HashFileOptions = {}): Promise<HashFileResult> {
-  if (typeof filePath !== 'string' || filePath === '') failOption('hashFile argument', 'path', 'a non-empty path', filePath);
-  checkOptionKeys(WHERE, opts, OPTION_KEYS);
+  if (typeof filePath !== 'string' || filePath === '') invalidValue('hashFile', 'path', 'a non-empty path', filePath, InputError);
+  checkOptionKeys(WHERE, opts, OPTION_KEYS, { error: InputError });
   const previous = opts.previous === undefined || opts.previous === null ? null : checkFingerprint(opts.previous);
   const trust = opts.trustSizeAndMtime ?? false;
-  if (typeof trust !== 'boolean') failOption(WHERE, 'trustSizeAndMtime', 'a boolean', trust);
+  if (typeof trust !== 'boolean') invalidValue(WHERE, 'trustSizeAndMtime', 'a boolean', trust, InputError);
   const chunkBytes = opts.chunkBytes ?? 1 << 20;
   if (typeof chunkBytes !== 'number' || !Number.isInteger(chunkBytes) || chunkBytes < 4096 || chunkBytes > 1 << 26) {
-    failOption(WHERE, 'chunkBytes', 'an integer in [4096, 67108864] (bytes)', chunkBytes);
+    invalidValue(WHERE, 'chunkBytes', 'an integer in [4096, 67108864] (bytes)', chunkBytes, InputError);
   }
   const signal = opts.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) failOption(WHERE, 'signal', 'an AbortSignal', signal);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) invalidValue(WHERE, 'signal', 'an AbortSignal', signal, InputError);
   signal?.throwIfAborted();
 
   let handle: fs.promises.FileHandle;

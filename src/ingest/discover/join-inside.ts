@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { InputError } from '../../contracts';
-import { failOption } from './option-checks';
+import { invalidValue } from '../../validate';
 
 /**
  * Joins relative names under `dir` and checks that the result stays strictly inside it (after
@@ -11,10 +11,10 @@ import { failOption } from './option-checks';
  * @throws InputError (reason 'path escapes output directory') when a name is absolute or climbs out.
  */
 export function joinInside(dir: string, ...names: readonly string[]): string {
-  if (typeof dir !== 'string' || dir === '') failOption('joinInside argument', 'dir', 'a non-empty directory path', dir);
+  if (typeof dir !== 'string' || dir === '') invalidValue('joinInside', 'dir', 'a non-empty directory path', dir, InputError);
   const base = path.resolve(dir);
   for (const name of names) {
-    if (typeof name !== 'string' || name === '') failOption('joinInside argument', 'name', 'a non-empty relative name', name);
+    if (typeof name !== 'string' || name === '') invalidValue('joinInside', 'name', 'a non-empty relative name', name, InputError);
     if (path.isAbsolute(name) || name.includes('\0')) {
       throw new InputError(`joinInside: "${name}" is not a relative name inside ${base}`, { path: name, reason: 'path escapes output directory' });
     }

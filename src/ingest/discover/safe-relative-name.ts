@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { failOption } from './option-checks';
+import { InputError } from '../../contracts';
+import { invalidValue } from '../../validate';
 
 /** Most UTF-8 bytes kept per path segment (filesystems allow 255; exports append suffixes). */
 const MAX_SEGMENT_BYTES = 96;
@@ -54,8 +55,8 @@ function cleanSegment(segment: string): string {
  * @throws InputError when an argument is not a non-empty string.
  */
 export function safeRelativeName(sourcePath: string, root: string): string {
-  if (typeof sourcePath !== 'string' || sourcePath === '') failOption('safeRelativeName argument', 'sourcePath', 'a non-empty path', sourcePath);
-  if (typeof root !== 'string' || root === '') failOption('safeRelativeName argument', 'root', 'a non-empty path', root);
+  if (typeof sourcePath !== 'string' || sourcePath === '') invalidValue('safeRelativeName', 'sourcePath', 'a non-empty path', sourcePath, InputError);
+  if (typeof root !== 'string' || root === '') invalidValue('safeRelativeName', 'root', 'a non-empty path', root, InputError);
   const absSource = path.resolve(root, sourcePath);
   let rel = path.relative(path.resolve(root), absSource);
   // Outside the root: the file name only, tagged with the full path (two roots' clip.mp4 differ).

@@ -1,5 +1,5 @@
 import { InputError } from '../../contracts';
-import { failOption } from './option-checks';
+import { invalidValue } from '../../validate';
 
 /** Whose clock the times in a layout are on. */
 export type LayoutClock = 'utc' | 'local';
@@ -128,7 +128,7 @@ function layoutFromMatch(p: LayoutPattern, groups: Record<string, string | undef
  * @throws InputError when `patterns` is not an array of valid {@link LayoutPattern}s.
  */
 export function parseSourceLayout(filePath: string, patterns: readonly LayoutPattern[] = DEFAULT_LAYOUT_PATTERNS): SourceLayout | null {
-  if (typeof filePath !== 'string') failOption('parseSourceLayout argument', 'path', 'a string', filePath);
+  if (typeof filePath !== 'string') invalidValue('parseSourceLayout', 'path', 'a string', filePath, InputError);
   checkLayoutPatterns(patterns);
   const posix = filePath.replace(/\\/g, '/');
   for (const p of patterns) {
@@ -152,24 +152,24 @@ function namedGroups(re: RegExp): string[] {
  * `camera` nor date groups, a clock other than 'utc' | 'local'.
  */
 export function checkLayoutPatterns(patterns: readonly LayoutPattern[]): void {
-  if (!Array.isArray(patterns)) failOption('layout', 'patterns', 'an array of layout patterns', patterns);
+  if (!Array.isArray(patterns)) invalidValue('layout', 'patterns', 'an array of layout patterns', patterns, InputError);
   const names = new Set<string>();
   for (const p of patterns as readonly unknown[]) {
-    if (typeof p !== 'object' || p === null) failOption('layout', 'pattern', 'an object {name, description, regex, clock}', p);
+    if (typeof p !== 'object' || p === null) invalidValue('layout', 'pattern', 'an object {name, description, regex, clock}', p, InputError);
     const { name, regex, clock } = p as Partial<LayoutPattern>;
-    if (typeof name !== 'string' || name.trim() === '') failOption('layout pattern', 'name', 'a non-empty string', name);
+    if (typeof name !== 'string' || name.trim() === '') invalidValue('layout pattern', 'name', 'a non-empty string', name, InputError);
     if (names.has(name)) throw new InputError(`layout pattern "${name}" appears twice`, { option: 'patterns' });
     names.add(name);
-    if (!(regex instanceof RegExp)) failOption(`layout pattern "${name}"`, 'regex', 'a RegExp', regex);
-    if (regex.global || regex.sticky) failOption(`layout pattern "${name}"`, 'regex', 'a RegExp without the g or y flag', regex);
+    if (!(regex instanceof RegExp)) invalidValue(`layout pattern "${name}"`, 'regex', 'a RegExp', regex, InputError);
+    if (regex.global || regex.sticky) invalidValue(`layout pattern "${name}"`, 'regex', 'a RegExp without the g or y flag', regex, InputError);
     const groups = namedGroups(regex);
     const unknown = groups.filter((g) => !(GROUPS as readonly string[]).includes(g));
     if (unknown.length > 0) {
-      failOption(`layout pattern "${name}"`, 'regex', `named groups among ${GROUPS.join(', ')} (unknown: ${unknown.join(', ')})`, regex);
+      invalidValue(`layout pattern "${name}"`, 'regex', `named groups among ${GROUPS.join(', ')} (unknown: ${unknown.join(', ')})`, regex, InputError);
     }
     const hasDate = groups.includes('year') && groups.includes('month') && groups.includes('day');
-    if (!groups.includes('camera') && !hasDate) failOption(`layout pattern "${name}"`, 'regex', 'a camera group or year, month and day groups', regex);
-    if (clock !== 'utc' && clock !== 'local') failOption(`layout pattern "${name}"`, 'clock', "'utc' or 'local'", clock);
+    if (!groups.includes('camera') && !hasDate) invalidValue(`layout pattern "${name}"`, 'regex', 'a camera group or year, month and day groups', regex, InputError);
+    if (clock !== 'utc' && clock !== 'local') invalidValue(`layout pattern "${name}"`, 'clock', "'utc' or 'local'", clock, InputError);
   }
 }
 
@@ -178,8 +178,8 @@ export function checkLayoutPatterns(patterns: readonly LayoutPattern[]): void {
  * @throws InputError for an invalid regular expression or any problem {@link checkLayoutPatterns} finds.
  */
 export function layoutPatternFromSpec(spec: { name: string; description?: string; regex: string; clock: LayoutClock }): LayoutPattern {
-  if (typeof spec !== 'object' || spec === null) failOption('layout', 'pattern', 'an object {name, regex, clock, description?}', spec);
-  if (typeof spec.regex !== 'string') failOption(`layout pattern "${String(spec.name)}"`, 'regex', 'a regular expression as a string', spec.regex);
+  if (typeof spec !== 'object' || spec === null) invalidValue('layout', 'pattern', 'an object {name, regex, clock, description?}', spec, InputError);
+  if (typeof spec.regex !== 'string') invalidValue(`layout pattern "${String(spec.name)}"`, 'regex', 'a regular expression as a string', spec.regex, InputError);
   let regex: RegExp;
   try {
     regex = new RegExp(spec.regex);

@@ -1,4 +1,5 @@
-import { failOption } from './option-checks';
+import { InputError } from '../../contracts';
+import { invalidValue } from '../../validate';
 
 /**
  * File extensions (lower case, no dot) taken as video when walking directories, matching globs
@@ -21,12 +22,12 @@ export const DEFAULT_VIDEO_EXTENSIONS: readonly string[] = Object.freeze([
  * @throws InputError for an empty list or an entry that is not a plain extension.
  */
 export function normalizeVideoExtensions(where: string, exts: unknown): ReadonlySet<string> {
-  if (!Array.isArray(exts) || exts.length === 0) failOption(where, 'videoExtensions', 'a non-empty array of extensions like "mp4"', exts);
+  if (!Array.isArray(exts) || exts.length === 0) invalidValue(where, 'videoExtensions', 'a non-empty array of extensions like "mp4"', exts, InputError);
   const out = new Set<string>();
   for (const e of exts) {
-    if (typeof e !== 'string') failOption(where, 'videoExtensions', 'strings like "mp4" or ".mkv"', e);
+    if (typeof e !== 'string') invalidValue(where, 'videoExtensions', 'strings like "mp4" or ".mkv"', e, InputError);
     const norm = e.trim().replace(/^\./, '').toLowerCase();
-    if (!/^[a-z0-9][a-z0-9_-]*$/.test(norm)) failOption(where, 'videoExtensions', 'plain extensions like "mp4" or ".mkv" (letters, digits, - or _)', e);
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(norm)) invalidValue(where, 'videoExtensions', 'plain extensions like "mp4" or ".mkv" (letters, digits, - or _)', e, InputError);
     out.add(norm);
   }
   return out;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { FasrError, InputError } from '../../contracts';
-import { failOption } from '../discover/option-checks';
+import { invalidValue } from '../../validate';
 import { parseSourceLayout, type SourceLayout } from '../discover/source-layout';
 import { extensionOf } from '../discover/video-extensions';
 import { isTemporaryName } from './is-temporary-name';
@@ -562,11 +562,11 @@ export class FolderWatch implements AsyncIterable<ReadyFile> {
  * or is not a directory, a bad option; FasrError 'E_WATCH' when chokidar cannot be loaded.
  */
 export function watchFolders(dirs: readonly string[], opts: WatchFoldersOptions = {}): FolderWatch {
-  if (!Array.isArray(dirs) || dirs.length === 0) failOption('watchFolders argument', 'dirs', 'a non-empty array of directories', dirs);
+  if (!Array.isArray(dirs) || dirs.length === 0) invalidValue('watchFolders', 'dirs', 'a non-empty array of directories', dirs, InputError);
   const resolved = resolveWatchOptions(opts);
   const roots: string[] = [];
   for (const dir of dirs) {
-    if (typeof dir !== 'string' || dir === '') failOption('watchFolders argument', 'dirs', 'non-empty directory paths', dir);
+    if (typeof dir !== 'string' || dir === '') invalidValue('watchFolders', 'dirs', 'non-empty directory paths', dir, InputError);
     const abs = path.resolve(dir);
     let st: fs.Stats;
     try {

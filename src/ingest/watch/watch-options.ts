@@ -1,5 +1,6 @@
 import { checkLayoutPatterns, DEFAULT_LAYOUT_PATTERNS, type LayoutPattern } from '../discover/source-layout';
-import { checkOptionKeys, failOption } from '../discover/option-checks';
+import { InputError } from '../../contracts';
+import { checkOptionKeys, invalidValue } from '../../validate';
 import { DEFAULT_VIDEO_EXTENSIONS, normalizeVideoExtensions } from '../discover/video-extensions';
 
 /** Answer of a {@link ReadyCheck}. */
@@ -117,15 +118,15 @@ const KEYS: readonly string[] = [
   'rescanIntervalMs',
   'signal',
 ];
-const WHERE = 'watchFolders option';
+const WHERE = 'watchFolders';
 
 function intIn(name: string, v: unknown, lo: number, hi: number, unit: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) failOption(WHERE, name, `an integer in [${lo}, ${hi}]${unit}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) invalidValue(WHERE, name, `an integer in [${lo}, ${hi}]${unit}`, v, InputError);
   return v;
 }
 
 function bool(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') failOption(WHERE, name, 'a boolean', v);
+  if (typeof v !== 'boolean') invalidValue(WHERE, name, 'a boolean', v, InputError);
   return v;
 }
 
@@ -134,21 +135,21 @@ function bool(name: string, v: unknown): boolean {
  * @throws InputError naming the option, what was expected and what was received.
  */
 export function resolveWatchOptions(opts: WatchFoldersOptions = {}): ResolvedWatchOptions {
-  checkOptionKeys(WHERE, opts, KEYS);
+  checkOptionKeys(WHERE, opts, KEYS, { error: InputError });
   const d = DEFAULT_WATCH_OPTIONS;
   const stabilityMs = intIn('stabilityMs', opts.stabilityMs ?? d.stabilityMs, 50, 3_600_000, ' (ms)');
   const pollIntervalMs = intIn('pollIntervalMs', opts.pollIntervalMs ?? d.pollIntervalMs, 10, 60_000, ' (ms)');
   const videoExtensions = normalizeVideoExtensions(WHERE, opts.videoExtensions ?? DEFAULT_VIDEO_EXTENSIONS);
   const ignoreNames = opts.ignoreNames ?? [];
-  if (!Array.isArray(ignoreNames)) failOption(WHERE, 'ignoreNames', 'an array of RegExp', ignoreNames);
+  if (!Array.isArray(ignoreNames)) invalidValue(WHERE, 'ignoreNames', 'an array of RegExp', ignoreNames, InputError);
   for (const re of ignoreNames as readonly unknown[]) {
-    if (!(re instanceof RegExp) || re.global || re.sticky) failOption(WHERE, 'ignoreNames', 'RegExps without the g or y flag', re);
+    if (!(re instanceof RegExp) || re.global || re.sticky) invalidValue(WHERE, 'ignoreNames', 'RegExps without the g or y flag', re, InputError);
   }
   const includeExisting = bool('includeExisting', opts.includeExisting ?? d.includeExisting);
   const layoutPatterns = opts.layoutPatterns ?? DEFAULT_LAYOUT_PATTERNS;
   checkLayoutPatterns(layoutPatterns);
   const readyCheck = opts.readyCheck ?? null;
-  if (readyCheck !== null && typeof readyCheck !== 'function') failOption(WHERE, 'readyCheck', 'a function (path) => Promise<ReadyCheckResult>, or null', readyCheck);
+  if (readyCheck !== null && typeof readyCheck !== 'function') invalidValue(WHERE, 'readyCheck', 'a function (path) => Promise<ReadyCheckResult>, or null', readyCheck, InputError);
   const readyCheckRetryMs = intIn('readyCheckRetryMs', opts.readyCheckRetryMs ?? d.readyCheckRetryMs, 10, 3_600_000, ' (ms)');
   const readyCheckMaxWaitMs = intIn('readyCheckMaxWaitMs', opts.readyCheckMaxWaitMs ?? d.readyCheckMaxWaitMs, 0, 86_400_000, ' (ms)');
   const readyCheckConcurrency = intIn('readyCheckConcurrency', opts.readyCheckConcurrency ?? d.readyCheckConcurrency, 1, 16, '');
@@ -159,7 +160,7 @@ export function resolveWatchOptions(opts: WatchFoldersOptions = {}): ResolvedWat
   const rescanIntervalMs = opts.rescanIntervalMs ?? d.rescanIntervalMs;
   if (rescanIntervalMs !== 0) intIn('rescanIntervalMs', rescanIntervalMs, 100, 86_400_000, ' (ms), or 0 for none');
   const signal = opts.signal ?? null;
-  if (signal !== null && !(signal instanceof AbortSignal)) failOption(WHERE, 'signal', 'an AbortSignal', signal);
+  if (signal !== null && !(signal instanceof AbortSignal)) invalidValue(WHERE, 'signal', 'an AbortSignal', signal, InputError);
   return Object.freeze({
     stabilityMs,
     pollIntervalMs,

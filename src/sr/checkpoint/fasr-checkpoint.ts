@@ -1,4 +1,5 @@
 import { CheckpointError } from '../../contracts';
+import { checkOptionKeys } from '../../validate';
 import type { HostTensor, StateDict } from './host-tensor';
 import type { PickleKey, PickleValue } from './pickle-reader';
 import { describeValue } from './pickle-reader';
@@ -181,10 +182,7 @@ function withFile<T>(file: string, f: (t: OpenTorchFile, root: Map<PickleKey, Pi
 }
 
 function checkOptions(fn: string, opts: unknown, valid: readonly string[]): { weights: 'model' | 'ema'; nonTrainable: readonly string[] } {
-  if (typeof opts !== 'object' || opts === null) throw new CheckpointError(`${fn}: options must be an object, got ${String(opts)}`);
-  const o = opts as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => !valid.includes(k));
-  if (unknown.length > 0) throw new CheckpointError(`${fn}: unknown option(s) ${unknown.join(', ')}; valid: ${valid.join(', ')}`);
+  const o = checkOptionKeys(fn, opts, valid, { error: CheckpointError });
   const weights = valid.includes('weights') ? o.weights : 'ema';
   if (weights !== 'model' && weights !== 'ema') {
     throw new CheckpointError(`${fn}: weights must be 'model' or 'ema', got ${JSON.stringify(weights)}`);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '../../contracts';
+import { checkOptionKeys } from '../../validate';
 import type { StateDict } from './host-tensor';
 import { formatSafetensors, parseSafetensors } from './safetensors';
 
@@ -147,8 +148,7 @@ export async function saveModelFile(
   card: ModelCard,
   opts: SaveModelFileOptions = {},
 ): Promise<SavedModelFile> {
-  const unknown = Object.keys(opts).filter((k) => k !== 'overwrite' && k !== 'formulation');
-  if (unknown.length > 0) throw new CheckpointError(`saveModelFile: unknown option(s) ${unknown.join(', ')}; valid: overwrite, formulation`);
+  checkOptionKeys('saveModelFile', opts, ['overwrite', 'formulation'], { error: CheckpointError });
   if (opts.formulation !== undefined) checkJson(opts.formulation, 'formulation');
   if (typeof target !== 'string' || target.length === 0) throw new CheckpointError('saveModelFile: target must be a non-empty path');
   if (!(stateDict instanceof Map) || stateDict.size === 0) throw new CheckpointError('saveModelFile: stateDict must be a non-empty Map');
@@ -189,8 +189,7 @@ export async function saveModelFile(
  *   or not the sidecar's), or an invalid weights file.
  */
 export async function loadModelFile<C = JsonObject>(target: string, opts: LoadModelFileOptions<C> = {}): Promise<LoadedModelFile<C>> {
-  const unknown = Object.keys(opts).filter((k) => k !== 'parseConfig');
-  if (unknown.length > 0) throw new CheckpointError(`loadModelFile: unknown option(s) ${unknown.join(', ')}; valid: parseConfig`);
+  checkOptionKeys('loadModelFile', opts, ['parseConfig'], { error: CheckpointError });
   const { sidecarPath } = resolvePaths(target);
   let text: string;
   try {

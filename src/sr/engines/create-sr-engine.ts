@@ -2,7 +2,7 @@ import { ConfigError } from '../../contracts';
 import type { StateDict } from '../checkpoint';
 import type { NcsnppConfig } from '../model-config';
 import { NcsnppModel } from '../models';
-import { checkChoice, checkOptionKeys } from '../sde';
+import { checkChoice, checkOptionKeys } from '../../validate';
 import { OnnxSrEngine } from './onnx-sr-engine';
 import type { OnnxEngineConfig } from './onnx-engine-config';
 import { SR_ENGINE_NAMES } from './sr-engine';

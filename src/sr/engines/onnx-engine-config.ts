@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { checkChoice, checkNumber, checkOptionKeys } from '../sde';
+import { checkChoice, checkNumber, checkOptionKeys } from '../../validate';
 import { NCSNPP_ONNX_GRAPH_FORMS } from './onnx/export-ncsnpp-onnx';
 import type { NcsnppOnnxGraphForm } from './onnx/export-ncsnpp-onnx';
 

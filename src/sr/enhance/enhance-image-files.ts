@@ -7,7 +7,7 @@ import { readImageRgb } from '../../image';
 import type { RgbImage } from '../../image';
 import { alignFace } from '../../track';
 import type { FaceDetector } from '../../track';
-import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../sde';
+import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../../validate';
 import { SR_CONDITIONINGS, enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
 import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';

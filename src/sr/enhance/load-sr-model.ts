@@ -11,7 +11,7 @@ import { ONNX_ENGINE_ENV, SR_ENGINE_NAMES, createSrEngine, defaultSrEngine, onnx
 import type { OnnxEngineConfig, SrEngine, SrEngineName } from '../engines';
 import { PAPER_FORMULATION, parseSrFormulation } from '../formulation';
 import type { SrFormulation } from '../formulation';
-import { checkOptionKeys, describeValue } from '../sde';
+import { checkOptionKeys, describeValue } from '../../validate';
 import { probeBatchMode } from './batch-mode';
 import type { BatchMode } from './batch-mode';
 import { projectRoot } from '../../runtime';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
-import { Sde, checkBoolean, checkNumber, checkOptionKeys, checkTensorShape, describeValue, perSample } from '../sde';
+import { Sde, perSample } from '../sde';
+import { checkBoolean, checkNumber, checkOptionKeys, checkTensorShape, describeValue } from '../../validate';
 import type { ConditionalScoreFn } from '../sde';
 
 /** One training batch: HR targets x(0), their LR conditioning y and identity descriptors F. */

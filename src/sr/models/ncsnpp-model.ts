@@ -10,6 +10,7 @@ import { groupNorm } from './group-norm';
 import { mergeXY } from './merge-xy';
 import type { NcsnppModuleSpec, NcsnppParamSpec, NcsnppSpec } from './ncsnpp-spec';
 import { buildNcsnppSpec, countNcsnppParameters } from './ncsnpp-spec';
+import { checkNcsnppStateDict } from './check-ncsnpp-state-dict';
 import { conv2d, linear, silu } from './primitives';
 import { resnetBlockBigGanpp } from './resnet-block-biggan';
 import { SeededRandom } from './seeded-random';
@@ -47,55 +48,6 @@ export function ncsnppSigmasBuffer(config: NcsnppConfig): Float64Array {
 
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
-}
-
-/**
- * Checks a state dict against the spec before anything is allocated.
- * @throws CheckpointError for a missing, extra, misshapen or wrongly typed tensor.
- */
-function validateStateDict(spec: NcsnppSpec, sd: StateDict): void {
-  for (const p of spec.params) {
-    const t = sd.get(p.name);
-    if (t === undefined) {
-      const hint = sd.has(`module.${p.name}`) ? " (the keys still carry DataParallel's 'module.' prefix; strip it)" : '';
-      throw new CheckpointError(`state dict: missing tensor "${p.name}" (expected ${p.dtype} ${shapeText(p.shape)})${hint}`, {
-        tensor: p.name,
-        expected: { dtype: p.dtype, shape: p.shape },
-        actual: null,
-      });
-    }
-    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
-      throw new CheckpointError(`state dict: tensor "${p.name}" has shape ${shapeText(t.shape)}, expected ${shapeText(p.shape)}`, {
-        tensor: p.name,
-        expected: p.shape,
-        actual: t.shape,
-      });
-    }
-    if (t.dtype !== p.dtype) {
-      throw new CheckpointError(`state dict: tensor "${p.name}" has dtype ${t.dtype}, expected ${p.dtype}`, {
-        tensor: p.name,
-        expected: p.dtype,
-        actual: t.dtype,
-      });
-    }
-    if (t.data.length !== numel(p.shape)) {
-      throw new CheckpointError(`state dict: tensor "${p.name}" holds ${t.data.length} values, expected ${numel(p.shape)} for shape ${shapeText(p.shape)}`, {
-        tensor: p.name,
-        expected: numel(p.shape),
-        actual: t.data.length,
-      });
-    }
-  }
-  const known = new Set(spec.params.map((p) => p.name));
-  for (const [name, t] of sd) {
-    if (!known.has(name)) {
-      throw new CheckpointError(`state dict: unexpected tensor "${name}" (${t.dtype} ${shapeText(t.shape)}); this NCSN++ config has no such tensor`, {
-        tensor: name,
-        expected: null,
-        actual: { dtype: t.dtype, shape: t.shape },
-      });
-    }
-  }
 }
 
 /** Host tensor (authors' layout) -> tfjs tensor (tfjs layout). */
@@ -207,7 +159,7 @@ export class NcsnppModel {
   static fromStateDict(config: NcsnppConfig, stateDict: StateDict): NcsnppModel {
     config = parseNcsnppConfig(config); // also accepts plain objects typed as NcsnppConfig
     const spec = buildNcsnppSpec(config);
-    validateStateDict(spec, stateDict);
+    checkNcsnppStateDict(spec, stateDict, 'state dict');
     const tensors = new Map<string, tf.Tensor>();
     let sigmas = new Float64Array(0);
     try {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, FasrError } from '../../contracts';
-import { Sde, checkBoolean, checkNumber, checkOptionKeys, describeValue, perSample } from '../sde';
+import { Sde, perSample } from '../sde';
+import { checkBoolean, checkNumber, checkOptionKeys, describeValue } from '../../validate';
 import type { ScoreFn } from '../sde';
 import type { SamplerResult } from './pc-sampler';
 import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC, yieldToEventLoop } from './sampler-run-options';

@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { checkBoolean, checkOptionKeys, checkTensorShape } from '../sde';
-import type { PredictorOptions } from './reverse-diffusion-predictor';
+import { checkBoolean, checkOptionKeys, checkTensorShape } from '../../validate';
 import { checkUpdateContext } from './update-fn';
-import type { UpdateContext } from './update-fn';
+import type { PredictorOptions, UpdateContext } from './update-fn';
 
 const PREDICTOR_KEYS = ['sde', 'noise', 'probabilityFlow'] as const;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, InputError } from '../../contracts';
-import { checkNumber, checkOptionKeys } from '../sde';
+import { checkNumber, checkOptionKeys } from '../../validate';
 
 /** One sampler setting's mean quality over the benchmark faces (a row of bench/samplers.ts). */
 export interface SamplerQualityRow {

@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { perSample } from '../sde';
 import { checkPredictorCall } from './check-predictor-call';
 import type { ScoreFn } from '../sde';
-import type { PredictorOptions } from './reverse-diffusion-predictor';
 import { countingScoreFn } from './update-fn';
-import type { UpdateResult } from './update-fn';
+import type { PredictorOptions, UpdateResult } from './update-fn';
 
 /**
  * Euler–Maruyama predictor for the reverse-time SDE (Song et al. 2021, Eq. 6; score_sde

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkNumber, checkOptionKeys } from '../sde';
+import { checkNumber, checkOptionKeys } from '../../validate';
 import type { ScoreFn, VeSde } from '../sde';
 import { checkVeSde, karrasSigmas, veTimeOfSigma } from './karras-sigmas';
 import type { SamplerResult } from './pc-sampler';

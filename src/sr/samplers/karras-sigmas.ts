@@ -1,5 +1,6 @@
 import { ConfigError } from '../../contracts';
-import { Sde, VeSde, checkNumber, describeValue } from '../sde';
+import { Sde, VeSde } from '../sde';
+import { checkNumber, describeValue } from '../../validate';
 
 /**
  * The EDM noise-level schedule (Karras et al. 2022, "Elucidating the Design Space of

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../contracts';
-import { VeSde, checkChoice, checkNumber, checkOptionKeys, checkTensorShape, perSample } from '../sde';
+import { VeSde, perSample } from '../sde';
+import { checkChoice, checkNumber, checkOptionKeys, checkTensorShape } from '../../validate';
 import type { ScoreFn } from '../sde';
 import { checkUpdateContext, countingScoreFn } from './update-fn';
 import type { UpdateContext, UpdateResult } from './update-fn';

@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
-import {
-  bindCondition,
-  checkBoolean,
-  checkChoice,
-  checkNumber,
-  checkOptionKeys,
-  checkTensorShape,
-  describeValue,
-  torchLinspaceFloat32,
-} from '../sde';
+import { bindCondition, torchLinspaceFloat32 } from '../sde';
+import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, checkTensorShape, describeValue } from '../../validate';
 import type { ConditionalScoreFn, Sde, ScoreFn } from '../sde';
 import { eulerMaruyamaPredictor } from './euler-maruyama-predictor';
 import { LANGEVIN_STEP_SIZES, langevinCorrector } from './langevin-corrector';

@@ -3,13 +3,7 @@ import { perSample } from '../sde';
 import { checkPredictorCall } from './check-predictor-call';
 import type { ScoreFn } from '../sde';
 import { countingScoreFn } from './update-fn';
-import type { UpdateContext, UpdateResult } from './update-fn';
-
-/** Options of the predictors. */
-export interface PredictorOptions extends UpdateContext {
-  /** Follow the probability-flow ODE instead of the reverse SDE (no noise term). Default false. */
-  readonly probabilityFlow?: boolean;
-}
+import type { PredictorOptions, UpdateResult } from './update-fn';
 
 /**
  * Reverse-diffusion predictor (Song et al. 2021, Eq. 46; score_sde `ReverseDiffusionPredictor`):

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../contracts';
-import { VeSde, bindCondition, checkChoice, checkNumber, checkOptionKeys, checkTensorShape, describeValue } from '../sde';
+import { VeSde, bindCondition } from '../sde';
+import { checkChoice, checkNumber, checkOptionKeys, checkTensorShape, describeValue } from '../../validate';
 import type { ConditionalScoreFn, ScoreFn } from '../sde';
 import { adaptiveSample, ADAPTIVE_SAMPLER_CONFIG_KEYS, parseAdaptiveSamplerConfig } from './adaptive-sampler';
 import type { AdaptiveSamplerConfig } from './adaptive-sampler';

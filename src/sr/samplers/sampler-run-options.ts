@@ -1,6 +1,6 @@
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
-import { describeValue } from '../sde';
+import { describeValue } from '../../validate';
 import type { SamplerProgress } from './pc-sampler';
 
 /** What every whole-trajectory sampler needs besides its algorithm's settings. */

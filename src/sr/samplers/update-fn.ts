@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
-import { Sde, describeValue } from '../sde';
+import { Sde } from '../sde';
+import { describeValue } from '../../validate';
 import type { ScoreFn } from '../sde';
 
 /** What one predictor or corrector update returns. The caller owns `x` and `xMean`. */
@@ -18,6 +19,12 @@ export interface UpdateResult {
 export interface UpdateContext {
   readonly sde: Sde;
   readonly noise: NoiseSource;
+}
+
+/** Options of the predictors (reverse diffusion, Euler–Maruyama). */
+export interface PredictorOptions extends UpdateContext {
+  /** Follow the probability-flow ODE instead of the reverse SDE (no noise term). Default false. */
+  readonly probabilityFlow?: boolean;
 }
 
 /**

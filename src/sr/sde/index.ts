@@ -7,5 +7,3 @@ export { bindCondition } from './score-fn';
 export type { ConditionalScoreFn, ScoreFn } from './score-fn';
 export { torchLinspaceFloat32 } from './torch-linspace';
 export { expFloat32, fmaFloat32 } from './exp-float32';
-export { checkBoolean, checkChoice, checkNumber, checkOptionKeys, checkTensorShape, describeValue } from './validate-options';
-export type { NumberRule } from './validate-options';

@@ -4,7 +4,7 @@ import { expFloat32 } from './exp-float32';
 import { Sde } from './sde';
 import type { Discretization, MarginalProb, SdeCoefficients } from './sde';
 import { torchLinspaceFloat32 } from './torch-linspace';
-import { checkNumber, checkOptionKeys, checkTensorShape } from './validate-options';
+import { checkNumber, checkOptionKeys, checkTensorShape } from '../../validate';
 
 /** Configuration of the variance-exploding SDE. */
 export interface VeSdeConfig {

@@ -1,4 +1,5 @@
 import { InputError, type FaceCrop, type FaceLandmarks5 } from '../../contracts';
+import { checkOptionKeys } from '../../validate';
 import type { RgbImage } from '../../image';
 import { ffhqCrop } from './ffhq-transform';
 import { invertSimilarity, type SimilarityTransform } from './similarity-transform';
@@ -39,11 +40,7 @@ const OPTION_KEYS = ['sizePx', 'antialias', 'quadScale'];
  * @throws InputError on bad options, a bad image or degenerate landmarks.
  */
 export function alignFace(image: RgbImage, landmarks: FaceLandmarks5, options: AlignOptions = {}): AlignedFace {
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new InputError(`alignFace: unknown option '${key}' (valid: ${OPTION_KEYS.join(', ')})`, { option: key });
-    }
-  }
+  checkOptionKeys('alignFace', options, OPTION_KEYS, { error: InputError });
   const requested = options.sizePx ?? 128;
   const quadScale = options.quadScale ?? 1;
   let sizePx: number;

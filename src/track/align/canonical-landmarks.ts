@@ -1,4 +1,5 @@
 import { InputError, type FaceLandmarks5 } from '../../contracts';
+import { checkOptionKeys } from '../../validate';
 
 /** Face proportions that fix where the FFHQ crop puts the landmarks. */
 export interface FaceProportions {
@@ -24,13 +25,7 @@ export function canonicalLandmarks(sizePx: number, proportions: FaceProportions 
   if (!Number.isInteger(sizePx) || sizePx <= 0) {
     throw new InputError(`canonicalLandmarks: sizePx must be a positive integer, got ${String(sizePx)}`, { option: 'sizePx' });
   }
-  for (const key of Object.keys(proportions)) {
-    if (!(key in DEFAULT_PROPORTIONS)) {
-      throw new InputError(`canonicalLandmarks: unknown option '${key}' (valid: ${Object.keys(DEFAULT_PROPORTIONS).join(', ')})`, {
-        option: key,
-      });
-    }
-  }
+  checkOptionKeys('canonicalLandmarks', proportions, Object.keys(DEFAULT_PROPORTIONS), { error: InputError });
   const p = { ...DEFAULT_PROPORTIONS, ...proportions };
   for (const [k, v] of Object.entries(p)) {
     if (!(Number.isFinite(v) && v > 0)) throw new InputError(`canonicalLandmarks: ${k} must be > 0, got ${String(v)}`, { option: k });

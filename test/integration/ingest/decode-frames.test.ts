@@ -118,9 +118,9 @@ describe('decodeFrames (Observable)', () => {
     const err: unknown = await firstValueFrom(decodeFrames('/nonexistent/clip.mp4', { sourceId: 1 }, bins)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect(err).toMatchObject({ context: { reason: 'not found' } });
-    expect(() => decodeFrames(INTEL, { sourceId: 1, fps: -1 }, bins)).toThrow(/"fps": expected a number in \(0, 240\]/);
+    expect(() => decodeFrames(INTEL, { sourceId: 1, fps: -1 }, bins)).toThrow(/DecodeOptions\.fps: expected a number in \(0, 240\]/);
     expect(() => decodeFrames(INTEL, { sourceId: 1 }, bins, { demand: new Subject<number>() } as never)).toThrow(
-      /unknown flow option "demand"; valid options: demand\$, initialDemand, onDecoder/,
+      /decodeFrames\.flow: unknown option "demand"; valid options: demand\$, initialDemand, onDecoder/,
     );
     expect(() => decodeFrames(INTEL, { sourceId: 1 }, {} as FfmpegBinaries)).toThrow(/expected binaries from resolveFfmpegBinaries/);
   });

@@ -53,6 +53,6 @@ describe('resolveFfmpegBinaries', () => {
   it('rejects unknown and invalid options', async () => {
     await expect(resolveFfmpegBinaries({ allowNPM: true } as never)).rejects.toThrow(InputError);
     await expect(resolveFfmpegBinaries({ allowNPM: true } as never)).rejects.toThrow(/unknown option "allowNPM"; valid options: env, allowNpm, timeoutMs/);
-    await expect(resolveFfmpegBinaries({ timeoutMs: 0 })).rejects.toThrow(/timeoutMs must be a finite number >= 1, received 0/);
+    await expect(resolveFfmpegBinaries({ timeoutMs: 0 })).rejects.toThrow(/resolveFfmpegBinaries\.timeoutMs: expected a finite number >= 1, received 0/);
   });
 });

@@ -26,13 +26,13 @@ describe('runs, SR outputs and jobs', () => {
     });
     nowMs = 12_000;
     expect(() => store.finishRun(run.id, { status: 'failed' })).toThrow(
-      'finishRun: expected input.error to be a non-empty string of at most 16384 characters, received undefined',
+      'finishRun.input.error: expected a non-empty string of at most 16384 characters, received undefined',
     );
     expect(store.finishRun(run.id, { status: 'failed', error: 'out of disk' })).toMatchObject({ status: 'failed', error: 'out of disk', finishedAtMs: 12_000 });
     expect(() => store.finishRun(run.id, { status: 'done' })).toThrow("finishRun: run 1 is 'failed', expected 'running'");
     expect(store.getRun(run.id).status).toBe('failed');
     expect(() => store.startRun({ command: 'x', config: { f: () => 1 } as never, versions: {} })).toThrow(
-      'startRun: expected input.config.f to be a JSON value (null, boolean, finite number, string, array or plain object), received a function',
+      'startRun.input.config.f: expected a JSON value (null, boolean, finite number, string, array or plain object), received a function',
     );
   });
 
@@ -72,7 +72,7 @@ describe('runs, SR outputs and jobs', () => {
     expect(store.insertSrOutput({ ...input, conditioning: 'zero' })).toEqual({ id: ablation.id, inserted: false });
     expect(store.getSrOutput(ablation.id).conditioning).toBe('zero');
     expect(store.listSrOutputs(trackId as number).map((r) => r.conditioning)).toEqual(['fm', 'fm', 'zero']);
-    expect(() => store.insertSrOutput({ ...input, conditioning: '' })).toThrow(/^insertSrOutput: expected input\.conditioning to be a non-empty string of at most 64 characters, received an empty string$/);
+    expect(() => store.insertSrOutput({ ...input, conditioning: '' })).toThrow(/^insertSrOutput\.input\.conditioning: expected a non-empty string of at most 64 characters, received an empty string$/);
   });
 
   it('SR outputs: clear errors', () => {
@@ -83,16 +83,16 @@ describe('runs, SR outputs and jobs', () => {
       engine: 'tfjs', backend: 'cpu', png: makePng(16, 16), widthPx: 16, heightPx: 16, timingsMs: {},
     };
     expect(() => store.insertSrOutput({ ...base, widthPx: 32 })).toThrow(
-      'insertSrOutput: expected input.png to be a 32x16 PNG (input.widthPx x input.heightPx), received "16x16 PNG"',
+      'insertSrOutput.input.png: expected a 32x16 PNG (input.widthPx x input.heightPx), received "16x16 PNG"',
     );
     expect(() => store.insertSrOutput({ ...base, png: new Uint8Array([1, 2, 3]) })).toThrow(
-      'insertSrOutput: expected input.png to be a PNG file, received a Uint8Array of length 3',
+      'insertSrOutput.input.png: expected a PNG file, received a Uint8Array of length 3',
     );
     expect(() => store.insertSrOutput({ ...base, trackId: 999 })).toThrow(new StoreError('insertSrOutput: no track with id 999'));
-    expect(() => store.insertSrOutput({ ...base, seed: -1 })).toThrow('insertSrOutput: expected input.seed to be an integer >= 0, received -1');
-    expect(() => store.insertSrOutput({ ...base, nfe: 3 } as never)).toThrow(/^insertSrOutput: unknown key "nfe" in input; valid keys: trackId, runId, /);
+    expect(() => store.insertSrOutput({ ...base, seed: -1 })).toThrow('insertSrOutput.input.seed: expected an integer >= 0, received -1');
+    expect(() => store.insertSrOutput({ ...base, nfe: 3 } as never)).toThrow(/^insertSrOutput\.input: unknown key "nfe"; valid keys: trackId, runId, /);
     expect(() => store.insertSrOutput({ ...base, timingsMs: { totalMs: -5 } })).toThrow(
-      'insertSrOutput: expected input.timingsMs.totalMs to be a finite number >= 0, received -5',
+      'insertSrOutput.input.timingsMs.totalMs: expected a finite number >= 0, received -5',
     );
     expect(store.listSrOutputs(trackId as number)).toEqual([]);
   });
@@ -147,7 +147,7 @@ describe('runs, SR outputs and jobs', () => {
     store.claimJob({ kinds: ['export'], workerId: 'w7', leaseMs: 10 });
     expect(store.failJob(4, 'w7', 'bad payload', { retry: false }).status).toBe('failed');
     expect(() => store.claimJob({ kinds: [], workerId: 'w', leaseMs: 1 })).toThrow(
-      'claimJob: expected input.kinds to be a non-empty array of job kinds, received an array of length 0',
+      'claimJob.input.kinds: expected a non-empty array of job kinds, received []',
     );
   });
 });

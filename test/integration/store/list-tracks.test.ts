@@ -89,9 +89,9 @@ describe('listTracks over 10,000 tracks', () => {
     expect(got[0]?.camera).toBe('cam-3');
     expect(got.every((t) => t.startAtMs !== null && (t.endAtMs as number) >= fromMs && (t.startAtMs as number) <= toMs)).toBe(true);
     expect(ids(collect(store, { fromMs, toMs, camera: 'cam-0' }))).toEqual(ids(window.filter((t) => t.camera === 'cam-0')));
-    expect(() => store.listTracks({ fromMs: 10, toMs: 5 })).toThrow('listTracks: expected query.toMs to be >= query.fromMs (10), received 5');
+    expect(() => store.listTracks({ fromMs: 10, toMs: 5 })).toThrow('listTracks.query.toMs: expected >= query.fromMs (10), received 5');
     expect(() => store.listTracks({ camera: 'cam-1', cameraName: 'x' } as never)).toThrow(
-      'listTracks: unknown key "cameraName" in query; valid keys: sourceId, camera, fromMs, toMs, status, afterId, limit',
+      'listTracks.query: unknown key "cameraName"; valid keys: sourceId, camera, fromMs, toMs, status, afterId, limit',
     );
   });
 

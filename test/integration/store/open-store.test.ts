@@ -122,13 +122,13 @@ describe('openStore and migrations', () => {
   });
 
   it('rejects bad arguments with clear messages', () => {
-    expect(() => openStore('')).toThrow(new StoreError('openStore: expected file to be a non-empty string of at most 4096 characters, received an empty string'));
-    expect(() => openStore(42 as unknown as string)).toThrow('openStore: expected file to be a non-empty string of at most 4096 characters, received 42');
+    expect(() => openStore('')).toThrow(new StoreError('openStore.file: expected a non-empty string of at most 4096 characters, received an empty string'));
+    expect(() => openStore(42 as unknown as string)).toThrow('openStore.file: expected a non-empty string of at most 4096 characters, received 42');
     const file = path.join(tmp.dir, 'a.db');
     expect(() => openStore(file, { busyTimout: 5 } as never)).toThrow(
-      'openStore: unknown key "busyTimout" in opts; valid keys: readonly, busyTimeoutMs, now',
+      'openStore.opts: unknown key "busyTimout"; valid keys: readonly, busyTimeoutMs, now',
     );
-    expect(() => openStore(file, { busyTimeoutMs: -1 })).toThrow('openStore: expected opts.busyTimeoutMs to be an integer in [0, 600000], received -1');
+    expect(() => openStore(file, { busyTimeoutMs: -1 })).toThrow('openStore.opts.busyTimeoutMs: expected an integer in [0, 600000], received -1');
     expect(() => openStore(path.join(tmp.dir, 'no', 'such', 'dir', 'a.db'))).toThrow(/^openStore: expected the directory of file to exist/);
     expect(fs.existsSync(file)).toBe(false);
   });

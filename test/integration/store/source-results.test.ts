@@ -152,19 +152,19 @@ describe('replaceSourceResults and getTrack', () => {
       detections: t.detections.map((d, i) => (i === 2 ? { ...d, detection: { ...d.detection, score: 1.5 } } : d)),
     };
     expect(() => store.replaceSourceResults(src.id, { tracks: [makeTrack(3, 1), badScore] })).toThrow(
-      'replaceSourceResults: expected results.tracks[1].detections[2].detection.score to be a finite number in [0, 1], received 1.5',
+      'replaceSourceResults.results.tracks[1].detections[2].detection.score: expected a finite number in [0, 1], received 1.5',
     );
     expect(() => store.replaceSourceResults(src.id, { tracks: [makeTrack(3, 1), makeTrack(3, 1)] })).toThrow(
-      'replaceSourceResults: expected results.tracks[1].trackKey to be unique among the tracks of the source, received 3',
+      'replaceSourceResults.results.tracks[1].trackKey: expected a key unique among the tracks of the source, received 3',
     );
     const nanVec: TrackResultInput = { ...t, fused: [{ ...(t.fused?.[0] as NonNullable<TrackResultInput['fused']>[number]), featureVector: new Float32Array([0, NaN]) }] };
     expect(() => store.replaceSourceResults(src.id, { tracks: [nanVec] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].fused[0].featureVector to hold finite numbers, received NaN at index 1',
+      'replaceSourceResults.results.tracks[0].fused[0].featureVector[1]: expected a finite number, received NaN',
     );
     expect(() => store.replaceSourceResults(99, { tracks: [] })).toThrow(new StoreError('replaceSourceResults: no source with id 99'));
     expect(() => store.replaceSourceResults(src.id, { tracks: [], runId: 5 })).toThrow('replaceSourceResults: no run with id 5');
     expect(() => store.replaceSourceResults(src.id, { tracks: [] }, { markdone: true } as never)).toThrow(
-      'replaceSourceResults: unknown key "markdone" in opts; valid keys: markDone',
+      'replaceSourceResults.opts: unknown key "markdone"; valid keys: markDone',
     );
     expect(tableCounts(file)).toEqual(before);
     expect(() => store.getTrack(999)).toThrow('getTrack: no track with id 999');
@@ -220,7 +220,7 @@ describe('replaceSourceResults and getTrack', () => {
     expect(store.findSimilarTracks(q, { modelId: 'emb-a', minCosine: 0.9 })).toHaveLength(3); // 2 exact + near, both cameras
     expect(store.findSimilarTracks(q, { modelId: 'other-model' })).toEqual([]);
     expect(() => store.findSimilarTracks(new Float32Array(dim), { modelId: 'emb-a' })).toThrow(
-      'findSimilarTracks: expected vector to be a vector with a non-zero norm, received a Float32Array of length 16',
+      'findSimilarTracks.vector: expected a vector with a non-zero norm, received a Float32Array of length 16',
     );
   });
 });

@@ -78,7 +78,7 @@ describe('sources', () => {
     expect(store.countSourcesByStatus()).toEqual({ pending: 0, running: 1, done: 0, failed: 0 });
     expect(() => store.markSourceRunning(s.id, { runId: 77 })).toThrow('markSourceRunning: no run with id 77');
     expect(() => store.markSourceFailed(s.id, '')).toThrow(
-      'markSourceFailed: expected reason to be a non-empty string of at most 16384 characters, received an empty string',
+      'markSourceFailed.reason: expected a non-empty string of at most 16384 characters, received an empty string',
     );
   });
 
@@ -96,37 +96,37 @@ describe('sources', () => {
     expect(seen).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
     expect(store.listSources({ status: 'running' }).items.map((s) => s.id)).toEqual([3]);
     expect(() => store.listSources({ status: 'complete' as never })).toThrow(
-      "listSources: expected query.status to be one of 'pending', 'running', 'done', 'failed', received \"complete\"",
+      'listSources.query.status: expected one of "pending", "running", "done", "failed", received "complete"',
     );
-    expect(() => store.listSources({ limit: 5000 })).toThrow('listSources: expected query.limit to be an integer in [1, 1000], received 5000');
+    expect(() => store.listSources({ limit: 5000 })).toThrow('listSources.query.limit: expected an integer in [1, 1000], received 5000');
   });
 
   it('rejects bad source input with clear messages', () => {
     expect(() => store.upsertSource({ path: '/a', sizeBytes: 1.5, mtimeMs: 1 })).toThrow(
-      'upsertSource: expected input.sizeBytes to be an integer >= 0, received 1.5',
+      'upsertSource.input.sizeBytes: expected an integer >= 0, received 1.5',
     );
     expect(() => store.upsertSource({ path: '/a', sizeBytes: 1, mtimeMs: NaN })).toThrow(
-      'upsertSource: expected input.mtimeMs to be a finite number, received NaN',
+      'upsertSource.input.mtimeMs: expected a finite number, received NaN',
     );
     expect(() => store.upsertSource({ path: '/a', sizeBytes: 1, mtimeMs: 1, sha256: 'ABC' })).toThrow(
-      'upsertSource: expected input.sha256 to be a SHA-256 as 64 lower-case hex digits, received "ABC"',
+      'upsertSource.input.sha256: expected a SHA-256 as 64 lower-case hex digits, received "ABC"',
     );
     expect(() => store.upsertSource({ path: '/a', size: 1, mtimeMs: 1 } as never)).toThrow(
-      'upsertSource: unknown key "size" in input; valid keys: path, sizeBytes, mtimeMs, sha256, camera, recordedAtMs, probe',
+      'upsertSource.input: unknown key "size"; valid keys: path, sizeBytes, mtimeMs, sha256, camera, recordedAtMs, probe',
     );
     expect(() =>
       store.upsertSource({
         path: '/a', sizeBytes: 1, mtimeMs: 1,
         probe: { probe: {}, durationMs: null, codec: null, widthPx: null, heightPx: null, fps: null, rotationDeg: 45 },
       }),
-    ).toThrow('upsertSource: expected input.probe.rotationDeg to be one of 0, 90, 180, 270, received 45');
+    ).toThrow('upsertSource.input.probe.rotationDeg: expected one of 0, 90, 180, 270, received 45');
     expect(() =>
       store.upsertSource({
         path: '/a', sizeBytes: 1, mtimeMs: 1,
         probe: { probe: { d: Infinity }, durationMs: null, codec: null, widthPx: null, heightPx: null, fps: null, rotationDeg: null },
       }),
-    ).toThrow('upsertSource: expected input.probe.probe.d to be JSON (finite numbers only), received Infinity');
-    expect(() => store.getSource(0)).toThrow('getSource: expected sourceId to be a positive integer id, received 0');
+    ).toThrow('upsertSource.input.probe.probe.d: expected JSON (finite numbers only), received Infinity');
+    expect(() => store.getSource(0)).toThrow('getSource.sourceId: expected a positive integer id, received 0');
     expect(store.listSources().items).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ describe('degradeLikeAuthors', () => {
 
   it('rejects a scale that does not divide the size and unknown options', () => {
     expect(() => degradeLikeAuthors(new Float32Array(20 * 20 * 3), 20, { scale: 8 })).toThrow(/scale must be a positive integer dividing size 20, got 8/);
-    expect(() => degradeLikeAuthors(new Float32Array(16 * 16 * 3), 16, { sclae: 2 } as object)).toThrow(/unknown option 'sclae'/);
+    expect(() => degradeLikeAuthors(new Float32Array(16 * 16 * 3), 16, { sclae: 2 } as object)).toThrow(/degradeLikeAuthors: unknown option "sclae"/);
     expect(() => degradeLikeAuthors(new Float32Array(10), 16)).toThrow(/expected 16x16x3/);
   });
 });

@@ -18,19 +18,19 @@ describe('resolveDecodeOptions', () => {
   it('rejects unknown keys, listing the valid ones', () => {
     const bad = { sourceId: 1, fsp: 5 } as unknown as DecodeOptions;
     expect(() => resolveDecodeOptions(bad)).toThrow(InputError);
-    expect(() => resolveDecodeOptions(bad)).toThrow(/unknown decode option "fsp"; valid options: sourceId, fps, startMs/);
+    expect(() => resolveDecodeOptions(bad)).toThrow(/DecodeOptions: unknown option "fsp"; valid options: sourceId, fps, startMs/);
   });
 
   it.each([
-    [{ sourceId: -1 }, /"sourceId": expected an integer >= 0, received -1/],
-    [{ sourceId: 1.5 }, /"sourceId": expected an integer >= 0, received 1.5/],
-    [{ sourceId: 1, fps: 0 }, /"fps": expected a number in \(0, 240\] or 'source', received 0/],
-    [{ sourceId: 1, fps: 'all' }, /"fps": .* received "all"/],
-    [{ sourceId: 1, startMs: -5 }, /"startMs": expected a finite number >= 0 \(ms\), received -5/],
-    [{ sourceId: 1, durationMs: 0 }, /"durationMs": expected a finite number > 0 \(ms\), received 0/],
-    [{ sourceId: 1, analysisMaxWidth: 8 }, /"analysisMaxWidth": expected an integer >= 16 \(px\), received 8/],
-    [{ sourceId: 1, maxBufferedFrames: 0 }, /"maxBufferedFrames": expected an integer in \[1, 64\], received 0/],
-    [{ sourceId: 1, onDamage: 'ignore' }, /"onDamage": expected one of 'stop', 'continue', received "ignore"/],
+    [{ sourceId: -1 }, /DecodeOptions\.sourceId: expected an integer >= 0, received -1/],
+    [{ sourceId: 1.5 }, /DecodeOptions\.sourceId: expected an integer >= 0, received 1.5/],
+    [{ sourceId: 1, fps: 0 }, /DecodeOptions\.fps: expected a number in \(0, 240\] or "source", received 0/],
+    [{ sourceId: 1, fps: 'all' }, /DecodeOptions\.fps: .* received "all"/],
+    [{ sourceId: 1, startMs: -5 }, /DecodeOptions\.startMs: expected a finite number >= 0 \(ms\), received -5/],
+    [{ sourceId: 1, durationMs: 0 }, /DecodeOptions\.durationMs: expected a finite number > 0 \(ms\), received 0/],
+    [{ sourceId: 1, analysisMaxWidth: 8 }, /DecodeOptions\.analysisMaxWidth: expected an integer >= 16 \(px\), received 8/],
+    [{ sourceId: 1, maxBufferedFrames: 0 }, /DecodeOptions\.maxBufferedFrames: expected an integer in \[1, 64\], received 0/],
+    [{ sourceId: 1, onDamage: 'ignore' }, /DecodeOptions\.onDamage: expected one of "stop", "continue", received "ignore"/],
   ])('rejects %j', (opts, message) => {
     expect(() => resolveDecodeOptions(opts as unknown as DecodeOptions)).toThrow(message);
   });

@@ -38,40 +38,40 @@ describe('planSourceResults (validation of replaceSourceResults input)', () => {
   it('rejects inconsistent tracks with the path of the bad field', () => {
     const d = (i: number) => ({ detection: det(i) });
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [] }] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].detections to be a non-empty array, received an array of length 0',
+      'replaceSourceResults.results.tracks[0].detections: expected a non-empty array, received []',
     );
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 2, detections: [d(0), d(1)] }] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].lr0Index to be an integer in [0, 1], received 2',
+      'replaceSourceResults.results.tracks[0].lr0Index: expected an integer in [0, 1], received 2',
     );
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [d(5), d(5)] }] })).toThrow(
-      "replaceSourceResults: expected results.tracks[0].detections[1].detection.frameIndex to be greater than the previous detection's (5); detections must be in frame order, received 5",
+      "replaceSourceResults.results.tracks[0].detections[1].detection.frameIndex: expected a frame index greater than the previous detection's (5); detections must be in frame order, received 5",
     );
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [d(0)], status: 'rejected' }] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].rejectReason to be a non-empty string of at most 4096 characters, received undefined',
+      'replaceSourceResults.results.tracks[0].rejectReason: expected a non-empty string of at most 4096 characters, received undefined',
     );
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [{ detection: det(0, { bboxXYWH: [0, 0, 0, 5] }) }] }] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].detections[0].detection.bboxXYWH[2] to be a width > 0, received 0',
+      'replaceSourceResults.results.tracks[0].detections[0].detection.bboxXYWH[2]: expected a width > 0, received 0',
     );
     const crop = { kind: 'a', format: 'rgb8', widthPx: 2, heightPx: 2, image: new Uint8Array(11) };
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [{ detection: det(0), crops: [crop] }] }] })).toThrow(
-      "replaceSourceResults: expected results.tracks[0].detections[0].crops[0].image to be 2*2*3 = 12 bytes of RGB (format 'rgb8'), received a Uint8Array of length 11",
+      "replaceSourceResults.results.tracks[0].detections[0].crops[0].image: expected 2*2*3 = 12 bytes of RGB (format 'rgb8'), received a Uint8Array of length 11",
     );
     expect(() =>
       plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [{ detection: det(0), embeddings: [{ ...emb('e', 2), cropKind: 'aligned128' }] }] }] }),
     ).toThrow(
-      "replaceSourceResults: expected results.tracks[0].detections[0].embeddings[0].cropKind to be the kind of one of the detection's crops (it has none), received \"aligned128\"",
+      "replaceSourceResults.results.tracks[0].detections[0].embeddings[0].cropKind: expected the kind of one of the detection's crops (it has none), received \"aligned128\"",
     );
     expect(() =>
       plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [{ detection: det(0), embeddings: [emb('e', 2)] }, { detection: det(1), embeddings: [emb('e', 3)] }] }] }),
-    ).toThrow(/^replaceSourceResults: expected results\.tracks\[0\]\.detections\[1\]\.embeddings\[0\]\.vector to be of length 2 like the track's other "e" embeddings/);
+    ).toThrow(/^replaceSourceResults\.results\.tracks\[0\]\.detections\[1\]\.embeddings\[0\]\.vector: expected a vector of length 2 like the track's other "e" embeddings/);
     const fused = { featureVector: new Float32Array(2), embedderId: 'e', method: 'mean', memberIndices: [0], rejectedIndices: [0] };
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [{ detection: det(0), embeddings: [emb('e', 2)] }], fused: [fused] }] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].fused[0].rejectedIndices[0] to be an index not also in memberIndices, received 0',
+      'replaceSourceResults.results.tracks[0].fused[0].rejectedIndices[0]: expected an index not also in memberIndices, received 0',
     );
     expect(() => plan({ tracks: [{ trackKey: 1, lr0Index: 0, detections: [d(0)], fused: [{ ...fused, rejectedIndices: [] }] }] })).toThrow(
-      'replaceSourceResults: expected results.tracks[0].fused[0].memberIndices[0] to be an index into the track\'s embeddings of model "e", but the track has none, received 0',
+      'replaceSourceResults.results.tracks[0].fused[0].memberIndices[0]: expected an index into the track\'s embeddings of model "e", but the track has none, received 0',
     );
-    expect(() => plan({ tracks: [], runID: 3 })).toThrow('replaceSourceResults: unknown key "runID" in results; valid keys: tracks, runId');
+    expect(() => plan({ tracks: [], runID: 3 })).toThrow('replaceSourceResults.results: unknown key "runID"; valid keys: tracks, runId');
   });
 
   it('reads a PNG size from its IHDR', () => {

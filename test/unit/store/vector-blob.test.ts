@@ -38,7 +38,7 @@ describe('float32 vector BLOB codec', () => {
       new StoreError('blobToFloat32: expected embeddings.vector of embedding 3 to hold a multiple of 4 bytes (float32), received 6 bytes'),
     );
     expect(() => float32ToBlob(new Float64Array(2) as unknown as Float32Array)).toThrow(
-      'float32ToBlob: expected vector to be a Float32Array, received [object Float64Array]',
+      'float32ToBlob.vector: expected a Float32Array, received a Float64Array of length 2',
     );
   });
 });

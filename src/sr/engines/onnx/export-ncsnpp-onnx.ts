@@ -2,7 +2,7 @@ import { CheckpointError } from '../../../contracts';
 import type { StateDict } from '../../checkpoint';
 import { numel } from '../../checkpoint';
 import type { NcsnppConfig } from '../../model-config';
-import { buildNcsnppSpec, firKernel2d, groupNormGroups } from '../../models';
+import { buildNcsnppSpec, checkNcsnppStateDict, firKernel2d, groupNormGroups } from '../../models';
 import type { NcsnppModuleSpec, NcsnppSpec } from '../../models';
 import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
@@ -52,41 +52,6 @@ export const WINOGRAD_MAP_SIZES: readonly number[] = Object.freeze([32, 64]);
 /** Largest serialised ModelProto protobuf can represent (2 GiB - 1). */
 const PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1;
 
-function shapeText(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
-
-/** Same strictness as `NcsnppModel.fromStateDict`: every tensor present, nothing extra, exact shape and dtype. */
-function validateStateDict(spec: NcsnppSpec, sd: StateDict): void {
-  for (const p of spec.params) {
-    const t = sd.get(p.name);
-    if (t === undefined) {
-      throw new CheckpointError(`ONNX export: state dict has no tensor "${p.name}" (expected ${p.dtype} ${shapeText(p.shape)})`, {
-        tensor: p.name,
-        expected: { dtype: p.dtype, shape: p.shape },
-        actual: null,
-      });
-    }
-    const sameShape = t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
-    if (!sameShape || t.dtype !== p.dtype || t.data.length !== numel(p.shape)) {
-      throw new CheckpointError(
-        `ONNX export: tensor "${p.name}" is ${t.dtype} ${shapeText(t.shape)} (${t.data.length} values), expected ${p.dtype} ${shapeText(p.shape)}`,
-        { tensor: p.name, expected: { dtype: p.dtype, shape: p.shape }, actual: { dtype: t.dtype, shape: t.shape } },
-      );
-    }
-  }
-  const known = new Set(spec.params.map((p) => p.name));
-  for (const [name, t] of sd) {
-    if (!known.has(name)) {
-      throw new CheckpointError(`ONNX export: unexpected tensor "${name}" (${t.dtype} ${shapeText(t.shape)}); this NCSN++ config has no such tensor`, {
-        tensor: name,
-        expected: null,
-        actual: { dtype: t.dtype, shape: t.shape },
-      });
-    }
-  }
-}
-
 /** upfirdn2d's FIR kernel for ConvTranspose (not flipped): outer(k,k)/sum(k)^2 * gain. */
 function firKernelUnflipped(k: readonly number[], gain: number): number[] {
   const sum = k.reduce((a, b) => a + b, 0);
@@ -125,7 +90,7 @@ function tile(kernel: readonly number[], times: number): Float32Array {
  */
 export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, form: NcsnppOnnxGraphForm = 'direct'): Uint8Array {
   const spec = buildNcsnppSpec(config);
-  validateStateDict(spec, stateDict);
+  checkNcsnppStateDict(spec, stateDict, 'ONNX export: state dict');
   const g = new OnnxGraphBuilder();
   const S = config.imageSize;
   const nf = config.nf;

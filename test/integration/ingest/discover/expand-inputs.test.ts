@@ -186,11 +186,11 @@ describe('expandInputs', () => {
   });
 
   test('bad arguments throw before anything is read', async () => {
-    await expect(expandInputs('a.mp4' as unknown as string[])).rejects.toThrow('expandInputs argument "inputs": expected an array of paths or globs, received "a.mp4"');
+    await expect(expandInputs('a.mp4' as unknown as string[])).rejects.toThrow('expandInputs.inputs: expected an array of paths or globs, received "a.mp4"');
     await expect(expandInputs([1 as unknown as string])).rejects.toThrow('expected an array of strings, received 1');
-    await expect(expandInputs([], { cwd: 'relative' })).rejects.toThrow('expandInputs option "cwd": expected an absolute directory path, received "relative"');
+    await expect(expandInputs([], { cwd: 'relative' })).rejects.toThrow('expandInputs.cwd: expected an absolute directory path, received "relative"');
     await expect(expandInputs([], { followSymLinks: true } as unknown as ExpandInputsOptions)).rejects.toThrow(
-      'unknown expandInputs option "followSymLinks"; valid options: videoExtensions, followSymlinks, includeHidden, cwd, layoutPatterns',
+      'expandInputs: unknown option "followSymLinks"; valid options: videoExtensions, followSymlinks, includeHidden, cwd, layoutPatterns',
     );
   });
 });

@@ -102,8 +102,8 @@ describe('hashFile', () => {
     const ac = new AbortController();
     ac.abort(new Error('stop now'));
     await expect(hashFile(p, { signal: ac.signal })).rejects.toThrow('stop now');
-    await expect(hashFile(p, { chunkBytes: 10 })).rejects.toThrow('hashFile option "chunkBytes": expected an integer in [4096, 67108864] (bytes), received 10');
-    await expect(hashFile(p, { previous: { sha256: 'abc', sizeBytes: 1, mtimeMs: 0 } })).rejects.toThrow(/hashFile option "previous": expected \{sha256: 64 lower-case hex digits/);
-    await expect(hashFile(p, { trustMtime: true } as unknown as HashFileOptions)).rejects.toThrow('unknown hashFile option "trustMtime"');
+    await expect(hashFile(p, { chunkBytes: 10 })).rejects.toThrow('hashFile.chunkBytes: expected an integer in [4096, 67108864] (bytes), received 10');
+    await expect(hashFile(p, { previous: { sha256: 'abc', sizeBytes: 1, mtimeMs: 0 } })).rejects.toThrow(/hashFile\.previous: expected \{sha256: 64 lower-case hex digits/);
+    await expect(hashFile(p, { trustMtime: true } as unknown as HashFileOptions)).rejects.toThrow('hashFile: unknown option "trustMtime"');
   });
 });

@@ -80,7 +80,7 @@ describe('fuseMean3Sigma', () => {
   it('validates options', () => {
     expect(() => fuseMean3Sigma(inliers, 'e', { threshold: -1 })).toThrow(/threshold must be a positive number, got -1/);
     expect(() => fuseMean3Sigma(inliers, 'e', { rule: 'mad' as 'per-dimension' })).toThrow(/rule must be one of cosine-distance, per-dimension, got 'mad'/);
-    expect(() => fuseMean3Sigma(inliers, 'e', { sigma: 3 } as object)).toThrow(/unknown option 'sigma'/);
+    expect(() => fuseMean3Sigma(inliers, 'e', { sigma: 3 } as object)).toThrow(/fuseMean3Sigma: unknown option "sigma"/);
     expect(() => fuseMean3Sigma([], 'e')).toThrow(/expected at least one embedding/);
   });
 });

@@ -66,7 +66,7 @@ describe('safeRelativeName', () => {
 
   test('bad arguments throw InputError', () => {
     expect(() => safeRelativeName('', '/r')).toThrow(InputError);
-    expect(() => safeRelativeName('a.mp4', 3 as unknown as string)).toThrow(/"root": expected a non-empty path, received 3/);
+    expect(() => safeRelativeName('a.mp4', 3 as unknown as string)).toThrow(/safeRelativeName\.root: expected a non-empty path, received 3/);
   });
 });
 

@@ -103,8 +103,8 @@ describe('parseSourceLayout: pluggable patterns', () => {
       [[{ ...site, regex: /(?<cam>[^/]+)\.mp4$/ }], /named groups among camera, year, month, day, hour, minute, second \(unknown: cam\)/],
       [[{ ...site, regex: /[^/]+\.mp4$/ }], /a camera group or year, month and day groups/],
       [[{ ...site, regex: /(?<camera>[^/]+)$/g }], /without the g or y flag/],
-      [[{ ...site, clock: 'gmt' }], /"clock": expected 'utc' or 'local', received "gmt"/],
-      [[{ ...site, name: '' }], /"name": expected a non-empty string/],
+      [[{ ...site, clock: 'gmt' }], /layout pattern "site"\.clock: expected 'utc' or 'local', received "gmt"/],
+      [[{ ...site, name: '' }], /layout pattern\.name: expected a non-empty string/],
       [[site, site], /layout pattern "site" appears twice/],
       ['frigate', /expected an array of layout patterns/],
     ];

@@ -29,17 +29,17 @@ describe('resolveWatchOptions', () => {
   });
 
   test.each<[WatchFoldersOptions, string]>([
-    [{ stabilityMs: 10 }, 'watchFolders option "stabilityMs": expected an integer in [50, 3600000] (ms), received 10'],
-    [{ pollIntervalMs: 1.5 }, 'watchFolders option "pollIntervalMs": expected an integer in [10, 60000] (ms), received 1.5'],
-    [{ videoExtensions: [] }, 'watchFolders option "videoExtensions": expected a non-empty array of extensions like "mp4", received []'],
-    [{ videoExtensions: ['mp4', '*.avi'] }, 'watchFolders option "videoExtensions": expected plain extensions like "mp4" or ".mkv" (letters, digits, - or _), received "*.avi"'],
-    [{ ignoreNames: [/x/g] }, 'watchFolders option "ignoreNames": expected RegExps without the g or y flag, received /x/g'],
-    [{ includeExisting: 'yes' as unknown as boolean }, 'watchFolders option "includeExisting": expected a boolean, received "yes"'],
-    [{ readyCheck: 'ffprobe' as unknown as null }, 'watchFolders option "readyCheck": expected a function (path) => Promise<ReadyCheckResult>, or null, received "ffprobe"'],
-    [{ readyCheckConcurrency: 0 }, 'watchFolders option "readyCheckConcurrency": expected an integer in [1, 16], received 0'],
-    [{ depth: -1 }, 'watchFolders option "depth": expected an integer in [0, 1000] or null, received -1'],
-    [{ stabilityMS: 100 } as unknown as WatchFoldersOptions, 'unknown watchFolders option "stabilityMS"; valid options: stabilityMs, pollIntervalMs, videoExtensions, ignoreNames, includeExisting, layoutPatterns, readyCheck, readyCheckRetryMs, readyCheckMaxWaitMs, readyCheckConcurrency, usePolling, followSymlinks, depth, rescanIntervalMs, signal'],
-    [{ rescanIntervalMs: 50 }, 'watchFolders option "rescanIntervalMs": expected an integer in [100, 86400000] (ms), or 0 for none, received 50'],
+    [{ stabilityMs: 10 }, 'watchFolders.stabilityMs: expected an integer in [50, 3600000] (ms), received 10'],
+    [{ pollIntervalMs: 1.5 }, 'watchFolders.pollIntervalMs: expected an integer in [10, 60000] (ms), received 1.5'],
+    [{ videoExtensions: [] }, 'watchFolders.videoExtensions: expected a non-empty array of extensions like "mp4", received []'],
+    [{ videoExtensions: ['mp4', '*.avi'] }, 'watchFolders.videoExtensions: expected plain extensions like "mp4" or ".mkv" (letters, digits, - or _), received "*.avi"'],
+    [{ ignoreNames: [/x/g] }, 'watchFolders.ignoreNames: expected RegExps without the g or y flag, received /x/g'],
+    [{ includeExisting: 'yes' as unknown as boolean }, 'watchFolders.includeExisting: expected a boolean, received "yes"'],
+    [{ readyCheck: 'ffprobe' as unknown as null }, 'watchFolders.readyCheck: expected a function (path) => Promise<ReadyCheckResult>, or null, received "ffprobe"'],
+    [{ readyCheckConcurrency: 0 }, 'watchFolders.readyCheckConcurrency: expected an integer in [1, 16], received 0'],
+    [{ depth: -1 }, 'watchFolders.depth: expected an integer in [0, 1000] or null, received -1'],
+    [{ stabilityMS: 100 } as unknown as WatchFoldersOptions, 'watchFolders: unknown option "stabilityMS"; valid options: stabilityMs, pollIntervalMs, videoExtensions, ignoreNames, includeExisting, layoutPatterns, readyCheck, readyCheckRetryMs, readyCheckMaxWaitMs, readyCheckConcurrency, usePolling, followSymlinks, depth, rescanIntervalMs, signal'],
+    [{ rescanIntervalMs: 50 }, 'watchFolders.rescanIntervalMs: expected an integer in [100, 86400000] (ms), or 0 for none, received 50'],
   ])('%j is refused', (opts, message) => {
     expect(() => resolveWatchOptions(opts)).toThrow(InputError);
     expect(() => resolveWatchOptions(opts)).toThrow(message);
@@ -48,12 +48,12 @@ describe('resolveWatchOptions', () => {
 
 describe('watchFolders argument checks (before anything starts)', () => {
   test('no folders, a missing folder, a file instead of a folder', () => {
-    expect(() => watchFolders([])).toThrow('watchFolders argument "dirs": expected a non-empty array of directories, received []');
+    expect(() => watchFolders([])).toThrow('watchFolders.dirs: expected a non-empty array of directories, received []');
     expect(() => watchFolders(['/nonexistent/fasr-watch'])).toThrow('watchFolders: /nonexistent/fasr-watch: not found');
     expect(() => watchFolders([__filename])).toThrow(`watchFolders: ${__filename}: not a directory`);
   });
 
   test('a bad option is refused before the folders are looked at', () => {
-    expect(() => watchFolders(['/nonexistent/fasr-watch'], { stabilityMs: 0 })).toThrow(/"stabilityMs"/);
+    expect(() => watchFolders(['/nonexistent/fasr-watch'], { stabilityMs: 0 })).toThrow(/watchFolders\.stabilityMs: expected/);
   });
 });

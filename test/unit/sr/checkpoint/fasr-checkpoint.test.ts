@@ -125,8 +125,8 @@ describe('loadTorchStateDict / readFasrCheckpoint on a synthetic checkpoint', ()
     await expect(readFasrCheckpoint(noEma)).rejects.toThrow(/the checkpoint lacks 'ema'/);
     const file = write(checkpoint());
     await expect(loadTorchStateDict(file, { weights: 'emma' as 'ema' })).rejects.toThrow(/weights must be 'model' or 'ema', got "emma"/);
-    await expect(loadTorchStateDict(file, { weights: 'ema', wieghts: 1 } as never)).rejects.toThrow(/loadTorchStateDict: unknown option\(s\) wieghts; valid: weights, nonTrainableKeys/);
-    await expect(readFasrCheckpoint(file, { weights: 'model' } as never)).rejects.toThrow(/readFasrCheckpoint: unknown option\(s\) weights; valid: nonTrainableKeys/);
+    await expect(loadTorchStateDict(file, { weights: 'ema', wieghts: 1 } as never)).rejects.toThrow(/loadTorchStateDict: unknown option "wieghts"; valid options: weights, nonTrainableKeys/);
+    await expect(readFasrCheckpoint(file, { weights: 'model' } as never)).rejects.toThrow(/readFasrCheckpoint: unknown option "weights"; valid options: nonTrainableKeys/);
     await expect(loadTorchStateDict(path.join(dir, 'missing.pth'), { weights: 'model' })).rejects.toThrow(/missing\.pth: cannot open/);
   });
 

@@ -89,7 +89,7 @@ describe('model files (safetensors + JSON sidecar)', () => {
     await expect(saveModelFile(target, new Map(), CONFIG, CARD)).rejects.toThrow(/stateDict must be a non-empty Map/);
     const bad = new Map<string, HostTensor>([['w', { dtype: 'float32', shape: [3], data: new Float32Array(2) }]]);
     await expect(saveModelFile(target, bad, CONFIG, CARD)).rejects.toThrow(/tensor 'w' has 2 values for shape \[3\]/);
-    await expect(saveModelFile(target, stateDict(), CONFIG, CARD, { force: true } as never)).rejects.toThrow(/unknown option\(s\) force; valid: overwrite/);
+    await expect(saveModelFile(target, stateDict(), CONFIG, CARD, { force: true } as never)).rejects.toThrow(/saveModelFile: unknown option "force"; valid options: overwrite/);
     expect(fs.existsSync(target)).toBe(false);
   });
 

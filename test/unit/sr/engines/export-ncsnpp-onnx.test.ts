@@ -49,19 +49,28 @@ describe('exportNcsnppOnnx (validation and determinism; onnxruntime parity is in
 
   it('is strict: missing, extra, misshapen or wrongly typed tensors throw CheckpointError naming the tensor', () => {
     expect(() => exportNcsnppOnnx(tiny, edited((m) => m.delete('all_modules.5.Conv_1.weight')))).toThrow(
-      new CheckpointError('ONNX export: state dict has no tensor "all_modules.5.Conv_1.weight" (expected float32 [16,16,3,3])'),
+      new CheckpointError('ONNX export: state dict: missing tensor "all_modules.5.Conv_1.weight" (expected float32 [16,16,3,3])'),
     );
     expect(() => exportNcsnppOnnx(tiny, edited((m) => m.set('extra.bias', { dtype: 'float32', shape: [2], data: new Float32Array(2) })))).toThrow(
       /unexpected tensor "extra.bias" \(float32 \[2\]\)/,
     );
     expect(() => exportNcsnppOnnx(tiny, edited((m) => m.set('all_modules.1.bias', { dtype: 'float32', shape: [63], data: new Float32Array(63) })))).toThrow(
-      'ONNX export: tensor "all_modules.1.bias" is float32 [63] (63 values), expected float32 [64]',
+      'ONNX export: state dict: tensor "all_modules.1.bias" has shape [63], expected [64]',
     );
     expect(() => exportNcsnppOnnx(tiny, edited((m) => m.set('all_modules.1.bias', { dtype: 'float64', shape: [64], data: new Float64Array(64) })))).toThrow(
-      /is float64 \[64\] \(64 values\), expected float32 \[64\]/,
+      'ONNX export: state dict: tensor "all_modules.1.bias" has dtype float64, expected float32',
     );
     // The paper config's tensors are not the tiny state dict's.
     expect(() => exportNcsnppOnnx(NCSNPP_PRESETS.paper, sd)).toThrow(CheckpointError);
+  });
+
+  it("hints at DataParallel's module. prefix, as NcsnppModel.fromStateDict does", () => {
+    const prefixed = new Map([...sd].map(([k, v]) => [`module.${k}`, v] as const));
+    expect(() => exportNcsnppOnnx(tiny, prefixed)).toThrow(
+      new CheckpointError(`ONNX export: state dict: missing tensor "sigmas" (expected float64 [4]) (the keys still carry DataParallel's 'module.' prefix; strip it)`),
+    );
+    // A tensor simply missing gets no hint.
+    expect(() => exportNcsnppOnnx(tiny, edited((m) => m.delete('sigmas')))).toThrow(new CheckpointError('ONNX export: state dict: missing tensor "sigmas" (expected float64 [4])'));
   });
 });
 

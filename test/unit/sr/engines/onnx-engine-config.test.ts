@@ -20,7 +20,7 @@ describe('OnnxEngineConfig', () => {
     expect(() => parseOnnxEngineConfig({ executionProvider: 'gpu' })).toThrow(
       new ConfigError('OnnxEngineConfig.executionProvider: expected one of "cpu", "cuda", received "gpu"'),
     );
-    expect(() => parseOnnxEngineConfig({ intraOpThreads: -1 })).toThrow(/OnnxEngineConfig.intraOpThreads: expected an integer >= 0 and <= 1024, received -1/);
+    expect(() => parseOnnxEngineConfig({ intraOpThreads: -1 })).toThrow(/OnnxEngineConfig.intraOpThreads: expected an integer in \[0, 1024\], received -1/);
     expect(() => parseOnnxEngineConfig({ graphOptimization: 'max' })).toThrow(/expected one of "disabled", "basic", "extended", "all"/);
     expect(() => parseOnnxEngineConfig({ graphForm: 'winograd' })).toThrow(
       new ConfigError('OnnxEngineConfig.graphForm: expected one of "auto", "direct", "fast", received "winograd"'),

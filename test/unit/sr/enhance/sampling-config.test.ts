@@ -23,6 +23,6 @@ describe('parseSrSamplingConfig', () => {
     expect(() => parseSrSamplingConfig({ sampler: 'heun', snr: 0.2 })).toThrow(/SrSampling \(heun\).*"snr"/);
     expect(() => parseSrSamplingConfig({ samplerOptions: { steps: 3 } })).toThrow('SrSampling.samplerOptions: set "steps" as its own option, not in samplerOptions');
     expect(() => parseSrSamplingConfig({ step: 3 })).toThrow(/unknown option.*"step"/);
-    expect(() => parseSrSamplingConfig({ batchSize: 65 })).toThrow('SrSampling.batchSize: expected an integer >= 1 and <= 64, received 65');
+    expect(() => parseSrSamplingConfig({ batchSize: 65 })).toThrow('SrSampling.batchSize: expected an integer in [1, 64], received 65');
   });
 });

@@ -126,7 +126,7 @@ describe('denoisingScoreMatchingLoss', () => {
     const s: ConditionalScoreFn = (x) => tf.zerosLike(x) as tf.Tensor4D;
     const noise = new SeededNoiseSource(0);
     expect(() => denoisingScoreMatchingLoss(s, { x0NHWC: x0, yNHWC: x0, feat }, { sde, noise, eps: 0 })).toThrow(
-      new ConfigError('denoisingScoreMatchingLoss.eps: expected a finite number > 0 and < 1, received 0'),
+      new ConfigError('denoisingScoreMatchingLoss.eps: expected a finite number in (0, 1), received 0'),
     );
     expect(() => denoisingScoreMatchingLoss(s, { x0NHWC: x0, yNHWC: x0, feat }, { sde, noise, continuous: false } as never)).toThrow(
       'denoisingScoreMatchingLoss: unknown option "continuous"; valid options: sde, noise, eps, reduceMean, likelihoodWeighting',

@@ -109,9 +109,9 @@ describe('adaptiveSample on Gaussian data with its exact score', () => {
     const run = (extra: Record<string, unknown>): Promise<unknown> => adaptiveSample(score, [1, 2, 2, 1], { sde, noise, ...extra } as AdaptiveSamplerOptions);
     await expect(run({ epsAbs: 0 })).rejects.toThrow(new ConfigError('adaptiveSample.epsAbs: expected a finite number > 0, received 0'));
     await expect(run({ epsRel: -0.1 })).rejects.toThrow('adaptiveSample.epsRel: expected a finite number >= 0, received -0.1');
-    await expect(run({ safety: 1.5 })).rejects.toThrow('adaptiveSample.safety: expected a finite number > 0 and <= 1, received 1.5');
-    await expect(run({ hInit: 0 })).rejects.toThrow('adaptiveSample.hInit: expected a finite number > 0 and <= 1, received 0');
-    await expect(run({ eps: 1 })).rejects.toThrow('adaptiveSample.eps: expected a finite number > 0 and < 1, received 1');
+    await expect(run({ safety: 1.5 })).rejects.toThrow('adaptiveSample.safety: expected a finite number in (0, 1], received 1.5');
+    await expect(run({ hInit: 0 })).rejects.toThrow('adaptiveSample.hInit: expected a finite number in (0, 1], received 0');
+    await expect(run({ eps: 1 })).rejects.toThrow('adaptiveSample.eps: expected a finite number in (0, 1), received 1');
     await expect(run({ maxNfe: 2 })).rejects.toThrow('adaptiveSample.maxNfe: expected an integer >= 3, received 2');
     await expect(run({ steps: 10 })).rejects.toThrow(
       'adaptiveSample: unknown option "steps"; valid options: sde, epsAbs, epsRel, hInit, safety, exponent, eps, extrapolation, denoise, maxNfe, noise, onProgress, signal',

@@ -174,7 +174,7 @@ describe('pcSample control', () => {
     await expect(run([1, 2, 2, 1], { snr: 0 })).rejects.toThrow(new ConfigError('pcSample.snr: expected a finite number > 0, received 0'));
     await expect(run([1, 2, 2, 1], { snr: -0.1 })).rejects.toThrow('pcSample.snr: expected a finite number > 0, received -0.1');
     await expect(run([1, 2, 2, 1], { nSteps: 0 })).rejects.toThrow('pcSample.nSteps: expected an integer >= 1, received 0');
-    await expect(run([1, 2, 2, 1], { eps: 1 })).rejects.toThrow('pcSample.eps: expected a finite number > 0 and < 1, received 1');
+    await expect(run([1, 2, 2, 1], { eps: 1 })).rejects.toThrow('pcSample.eps: expected a finite number in (0, 1), received 1');
     await expect(run([1, 2, 2, 1], { denoise: 'yes' })).rejects.toThrow('pcSample.denoise: expected a boolean, received "yes"');
     await expect(run([1, 2, 2, 1], { predictor: 'euler' })).rejects.toThrow(
       'pcSample.predictor: expected one of "reverse-diffusion", "euler-maruyama", "none", received "euler"',

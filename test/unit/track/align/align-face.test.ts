@@ -118,7 +118,7 @@ describe('ffhqCrop / canonicalLandmarks', () => {
     expect(() => ffhqCrop(same, 64)).toThrow(/degenerate landmarks/);
     expect(() => ffhqCrop({ ...same, rightEye: [NaN, 1] }, 64)).toThrow(/landmark 'rightEye' must be two finite numbers/);
     expect(() => ffhqCrop(placedFace(30, 0, 50, 50), 0)).toThrow(InputError);
-    expect(() => canonicalLandmarks(64, { eyeToMouth: 1 } as object)).toThrow(/unknown option 'eyeToMouth'/);
+    expect(() => canonicalLandmarks(64, { eyeToMouth: 1 } as object)).toThrow(/canonicalLandmarks: unknown option "eyeToMouth"/);
   });
 });
 
@@ -166,7 +166,7 @@ describe('alignFace on synthetic images', () => {
   it('rejects unknown options and bad sizes', () => {
     const lm = placedFace(30, 0, 50, 50);
     const img = { width: 100, height: 100, rgb: new Uint8Array(30000) };
-    expect(() => alignFace(img, lm, { size: 64 } as object)).toThrow(/unknown option 'size' \(valid: sizePx, antialias, quadScale\)/);
+    expect(() => alignFace(img, lm, { size: 64 } as object)).toThrow(/alignFace: unknown option "size"; valid options: sizePx, antialias, quadScale/);
     expect(() => alignFace(img, lm, { sizePx: 12.5 })).toThrow(/sizePx must be a positive integer or 'native', got 12.5/);
     expect(() => alignFace({ ...img, rgb: new Uint8Array(5) }, lm)).toThrow(/width\*height\*3 bytes/);
   });
