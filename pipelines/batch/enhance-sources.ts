@@ -39,24 +39,18 @@ export async function enhanceSources(
     let reused = 0;
     const failed: { trackId: number; reason: string }[] = [];
     for (const sourceId of sourceIds) {
-      let afterId: number | undefined;
-      for (;;) {
-        const page = store.listTracks({ sourceId, status: 'ok', limit: 1000, ...(afterId !== undefined ? { afterId } : {}) });
-        for (const t of page.items) {
-          if (opts.signal?.aborted === true) break;
-          try {
-            const r = await enhanceTrack(store, t.id, { model, ...spec.sampling, seed: spec.seed, conditioning: spec.conditioning, runId });
-            if (r.inserted) enhanced++;
-            else reused++;
-            opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'enhanced' : 'already enhanced'} (sr output ${r.srOutputId}, ${r.output.sampler}, seed ${r.output.seed})`);
-          } catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
-            failed.push({ trackId: t.id, reason });
-            opts.log?.(`  SR track ${t.id}: FAILED: ${reason}`);
-          }
+      for (const t of store.iterateTracks({ sourceId, status: 'ok', limit: 1000 })) {
+        if (opts.signal?.aborted === true) break;
+        try {
+          const r = await enhanceTrack(store, t.id, { model, ...spec.sampling, seed: spec.seed, conditioning: spec.conditioning, runId });
+          if (r.inserted) enhanced++;
+          else reused++;
+          opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'enhanced' : 'already enhanced'} (sr output ${r.srOutputId}, ${r.output.sampler}, seed ${r.output.seed})`);
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          failed.push({ trackId: t.id, reason });
+          opts.log?.(`  SR track ${t.id}: FAILED: ${reason}`);
         }
-        if (page.nextAfterId === null || opts.signal?.aborted === true) break;
-        afterId = page.nextAfterId;
       }
     }
     return { result: Object.freeze({ runId, enhanced, reused, failed: Object.freeze(failed) }), problems: failedTracksProblem(failed) };

@@ -236,13 +236,7 @@ export async function enhanceProcessedTracks(
     const trackIds: number[] = [];
     for (const o of summary.outcomes) {
       if (o.sourceId === null || !o.resultsStored) continue;
-      let afterId = 0;
-      for (;;) {
-        const page = store.listTracks({ sourceId: o.sourceId, status: 'ok', afterId, limit: 1000 });
-        trackIds.push(...page.items.map((t) => t.id));
-        if (page.nextAfterId === null) break;
-        afterId = page.nextAfterId;
-      }
+      for (const t of store.iterateTracks({ sourceId: o.sourceId, status: 'ok', limit: 1000 })) trackIds.push(t.id);
     }
     io.out(`sr: ${trackIds.length} tracks with ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${model.engine} on ${model.backend} (${reason})\n`);
     const t0 = performance.now();
