@@ -107,8 +107,8 @@ describe('listTracks over 10,000 tracks', () => {
     );
     expect(ids(store.iterateTracks({ camera: 'no-such-camera' }))).toEqual([]);
     // Checked at the call, before anything is read.
-    expect(() => store.iterateTracks({ fromMs: 10, toMs: 5 })).toThrow('iterateTracks: expected query.toMs to be >= query.fromMs (10), received 5');
-    expect(() => store.iterateTracks({ limit: 0 })).toThrow(/^iterateTracks: expected query.limit to be .*received 0$/);
+    expect(() => store.iterateTracks({ fromMs: 10, toMs: 5 })).toThrow('iterateTracks.query.toMs: expected >= query.fromMs (10), received 5');
+    expect(() => store.iterateTracks({ limit: 0 })).toThrow(/^iterateTracks.query.limit: expected .*received 0$/);
   });
 });
 
