@@ -2,8 +2,8 @@ import { EMPTY, Subject, catchError, concatMap, type Observable } from 'rxjs';
 import { FasrError, InputError } from '../src/contracts';
 import { decodeFrames, type DecodedFrame } from '../src/ingest';
 import type { TrackResultInput } from '../src/store';
-import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track';
-import { analyseFrame, cutNativeCrop, type DetectionCrops, type PipelineDetection } from './analyse-frame';
+import { trackFrames, type FinishedTrack, type TrackEvent, type TrackedFrame } from '../src/track';
+import { analyseFrame, cutNativeCrop, type DetectionCrops, type FrameAnalysis, type PipelineDetection } from './analyse-frame';
 import { buildTrackResult } from './build-track-result';
 import { CropKeeper, type KeptCrops } from './crop-keeper';
 import { DetectionGate, type GateCounts } from './detection-gate';
@@ -71,6 +71,12 @@ export interface ComputeSourceOptions {
   readonly onStats?: (stats: ComputeStats) => void;
 }
 
+/** An analysed frame on its way through the tracker: its detections, the decoded frame (for crops) and the gate's decision. */
+interface AnalysedFrame extends Omit<FrameAnalysis, 'timingMs'> {
+  readonly decoded: DecodedFrame;
+  readonly decision: ReturnType<DetectionGate['decide']>;
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -93,20 +99,14 @@ export async function computeSourceResults(
   deps: ProcessDeps,
   opts: ComputeSourceOptions = {},
 ): Promise<SourceComputation> {
-  let frames = 0;
-  let faces = 0;
-  let droppedNoPose = 0;
-  let droppedDegenerate = 0;
-  let confirmed = 0;
-  let firstPtsMs: number | null = null;
-  let lastPtsMs: number | null = null;
-  const figures = (): ComputeFigures => ({ frames, faces, confirmedTracks: confirmed, droppedNoPose, droppedDegenerate, firstPtsMs, lastPtsMs });
+  // The figures, one record updated as frames are analysed and tracks confirmed.
+  const fig: { -readonly [K in keyof ComputeFigures]: ComputeFigures[K] } = { frames: 0, faces: 0, confirmedTracks: 0, droppedNoPose: 0, droppedDegenerate: 0, firstPtsMs: null, lastPtsMs: null };
+  const figures = (): ComputeFigures => ({ ...fig });
 
-  const tracker = createTracker<PipelineDetection>(config.tracker);
   const gate = new DetectionGate(config.motionGate);
   let framesDetected = 0;
   const stageMs = { decodeWait: 0, gate: 0, detect: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
-  const stats = (): ComputeStats => ({ framesDetected, framesGated: frames - framesDetected, gateReasons: gate.reasonCounts(), stageMs: { ...stageMs } });
+  const stats = (): ComputeStats => ({ framesDetected, framesGated: fig.frames - framesDetected, gateReasons: gate.reasonCounts(), stageMs: { ...stageMs } });
   const keeper = new CropKeeper<DetectionCrops>(config.retention.cropsPerTrack, config.tracker.minHits + 1);
   const results: TrackResultInput[] = [];
   let nextKey = 0;
@@ -120,7 +120,7 @@ export async function computeSourceResults(
   const onEvents = async (events: readonly TrackEvent<PipelineDetection>[]): Promise<void> => {
     for (const e of events) {
       if (e.kind === 'confirmed' || e.kind === 'reentered') {
-        if (e.kind === 'confirmed') confirmed += 1;
+        if (e.kind === 'confirmed') fig.confirmedTracks += 1;
         keeper.claim(e.trackKey, e.detections.map((d) => d.detectionKey));
       } else if (e.kind === 'updated') {
         keeper.claim(e.trackKey, [e.detection.detectionKey]);
@@ -130,38 +130,47 @@ export async function computeSourceResults(
     }
   };
 
-  // One frame at a time: the next frame is requested only when this one is tracked and its
-  // finished tracks are built, so memory holds ~maxBufferedFrames frames plus the kept crops.
+  // One frame at a time: the next frame is requested (demand$) only when this one is tracked and
+  // its finished tracks are built, so memory holds ~maxBufferedFrames frames plus the kept crops.
   const demand$ = new Subject<number>();
   let idleSince = performance.now();
-  const step = async (frame: DecodedFrame): Promise<void> => {
+  let trackedSince = 0;
+  /** Gate → detect, align, quality, embed: the frame's detections, as the tracker operator takes them. */
+  const analyse = async (frame: DecodedFrame): Promise<AnalysedFrame> => {
+    const tGate = performance.now();
+    stageMs.decodeWait += tGate - idleSince;
+    // The motion gate: a frame it keeps from the detector is tracked as a frame with no face.
+    const decision = gate.decide(frame);
+    stageMs.gate += performance.now() - tGate;
+    const a = decision.detect
+      ? await analyseFrame(frame, config, deps, nextKey)
+      : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, timingMs: null };
+    if (a.timingMs !== null) {
+      framesDetected += 1;
+      stageMs.detect += a.timingMs.detect;
+      stageMs.alignQuality += a.timingMs.alignQuality;
+      stageMs.embed += a.timingMs.embed;
+    }
+    nextKey += a.detections.length;
+    fig.frames += 1;
+    fig.faces += a.detections.length;
+    fig.droppedNoPose += a.droppedNoPose;
+    fig.droppedDegenerate += a.droppedDegenerate;
+    fig.firstPtsMs ??= a.ptsMs;
+    fig.lastPtsMs = a.ptsMs;
+    trackedSince = performance.now();
+    return { ...a, decoded: frame, decision };
+  };
+  /** After the tracker: keep the crops its tracks may need, build the finished tracks, ask for the next frame. */
+  const afterTracking = async ({ frame: a, events }: TrackedFrame<PipelineDetection, AnalysedFrame>): Promise<void> => {
+    if (a === null) {
+      await onEvents(events); // the end of the stream: every remaining track finished
+      return;
+    }
     try {
-      const tGate = performance.now();
-      stageMs.decodeWait += tGate - idleSince;
-      // The motion gate: a frame it keeps from the detector is tracked as a frame with no face.
-      const decision = gate.decide(frame);
-      stageMs.gate += performance.now() - tGate;
-      const a = decision.detect
-        ? await analyseFrame(frame, config, deps, nextKey)
-        : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, timingMs: null };
-      if (a.timingMs !== null) {
-        framesDetected += 1;
-        stageMs.detect += a.timingMs.detect;
-        stageMs.alignQuality += a.timingMs.alignQuality;
-        stageMs.embed += a.timingMs.embed;
-      }
-      nextKey += a.detections.length;
-      frames += 1;
-      faces += a.detections.length;
-      droppedNoPose += a.droppedNoPose;
-      droppedDegenerate += a.droppedDegenerate;
-      firstPtsMs ??= a.ptsMs;
-      lastPtsMs = a.ptsMs;
-      const tTrack = performance.now();
-      const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
-      gate.recordFrame(frame, decision, a.detections.length, events);
       const tCrops = performance.now();
-      stageMs.track += tCrops - tTrack;
+      stageMs.track += tCrops - trackedSince;
+      gate.recordFrame(a.decoded, a.decision, a.detections.length, events);
       // Crops are held for this frame's detections unless their confirmed track would drop them at
       // once (not among its K best); only those get the costly native crop, cut while the frame is here.
       const trackOf = new Map<number, number>();
@@ -172,7 +181,7 @@ export async function computeSourceResults(
         if (aligned === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no aligned crop`);
         const trackKey = trackOf.get(det.detectionKey);
         if (trackKey !== undefined && !keeper.wouldKeep(trackKey, det.quality)) return;
-        entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(frame, det, config) } });
+        entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(a.decoded, det, config) } });
       });
       keeper.addFrame(a.frameIndex, entries);
       stageMs.cropsAndBuild += performance.now() - tCrops;
@@ -208,12 +217,11 @@ export async function computeSourceResults(
 
   try {
     await new Promise<void>((resolve, reject) => {
-      frames$.pipe(concatMap(step)).subscribe({ error: reject, complete: resolve });
+      frames$.pipe(concatMap(analyse), trackFrames<PipelineDetection, AnalysedFrame>(config.tracker), concatMap(afterTracking)).subscribe({ error: reject, complete: resolve });
     });
-    for (const t of tracker.finish()) await finishTrack(t);
   } catch (err) {
     opts.onStats?.(stats());
-    return { ...figures(), tracks: [], decodeError: null, analysisError: `analysis failed after ${frames} frames: ${messageOf(err)}` };
+    return { ...figures(), tracks: [], decodeError: null, analysisError: `analysis failed after ${fig.frames} frames: ${messageOf(err)}` };
   }
   opts.onStats?.(stats());
   const decoded = decodeError === null ? null : { message: messageOf(decodeError), damaged: decodeError instanceof InputError && decodeError.context.reason === 'damaged' };

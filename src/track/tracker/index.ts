@@ -1,8 +1,8 @@
 /** Multi-face tracking: Kalman + Hungarian + appearance gate + re-entry (docs/tracking.md). */
 export { createTracker } from './create-tracker';
 export type { FaceTracker } from './create-tracker';
-export { trackFaces } from './track-faces';
-export type { FrameDetections } from './track-faces';
+export { trackFaces, trackFrames } from './track-faces';
+export type { FrameDetections, TrackedFrame } from './track-faces';
 export { DEFAULT_TRACKER_CONFIG, parseTrackerConfig } from './tracker-config';
 export type { TrackerConfig } from './tracker-config';
 export type { TrackEvent, FinishedTrack } from './track-event';

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, concatMap, type OperatorFunction } from 'rxjs';
 import type { Detection } from '../../contracts';
 import { createTracker } from './create-tracker';
 import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config';
@@ -13,16 +13,24 @@ export interface FrameDetections<D extends Detection = Detection> {
   readonly embeddings?: readonly (Float32Array | null)[];
 }
 
+/** One input frame with the TrackEvents it caused; `frame` is null for the end of the stream (every remaining track finished). */
+export interface TrackedFrame<D extends Detection, F extends FrameDetections<D>> {
+  readonly frame: F | null;
+  readonly events: readonly TrackEvent<D>[];
+}
+
 /**
- * RxJS operator over the pure tracker core: each input frame yields its TrackEvents; on
- * completion every remaining confirmed or lost track is emitted as a 'finished' event. Input
- * errors (out-of-order frames, bad boxes) go to `subscriber.error`. A fresh tracker per subscription.
+ * RxJS operator over the pure tracker core, frame by frame: each input frame is emitted with the
+ * TrackEvents it caused (together, so a consumer can act on a frame and its events at once, e.g.
+ * keep the crops of the detections a track claimed); on completion one last `{ frame: null }`
+ * carries a 'finished' event for every remaining confirmed or lost track. Input errors
+ * (out-of-order frames, bad boxes) go to `subscriber.error`. A fresh tracker per subscription.
  */
-export function trackFaces<D extends Detection = Detection>(
+export function trackFrames<D extends Detection = Detection, F extends FrameDetections<D> = FrameDetections<D>>(
   config: Readonly<TrackerConfig> = DEFAULT_TRACKER_CONFIG,
-): OperatorFunction<FrameDetections<D>, TrackEvent<D>> {
+): OperatorFunction<F, TrackedFrame<D, F>> {
   return (source) =>
-    new Observable<TrackEvent<D>>((subscriber) => {
+    new Observable<TrackedFrame<D, F>>((subscriber) => {
       const tracker = createTracker<D>(config);
       return source.subscribe({
         next(frame) {
@@ -33,15 +41,25 @@ export function trackFaces<D extends Detection = Detection>(
             subscriber.error(err);
             return;
           }
-          for (const e of events) subscriber.next(e);
+          subscriber.next({ frame, events });
         },
         error(err) {
           subscriber.error(err);
         },
         complete() {
-          for (const track of tracker.finish()) subscriber.next({ kind: 'finished', track });
+          subscriber.next({ frame: null, events: tracker.finish().map((track) => ({ kind: 'finished', track })) });
           subscriber.complete();
         },
       });
     });
+}
+
+/**
+ * {@link trackFrames} as a flat stream of TrackEvents: each input frame yields its events; on
+ * completion every remaining confirmed or lost track is emitted as a 'finished' event.
+ */
+export function trackFaces<D extends Detection = Detection>(
+  config: Readonly<TrackerConfig> = DEFAULT_TRACKER_CONFIG,
+): OperatorFunction<FrameDetections<D>, TrackEvent<D>> {
+  return (source) => source.pipe(trackFrames<D>(config), concatMap((f) => f.events));
 }
