@@ -6,6 +6,7 @@
  *
  *   node -r ts-node/register/transpile-only scripts/train-residual.ts [--preset residual] [--out out/train-residual]
  *        [--data out/identity-data] [--steps N] [--engine auto|onnx|tfjs] [--new-data (resume on data other than the checkpoint's)]
+ *        [--new-recipe (resume with the preset's sampling schedule where it differs from the checkpoint's: RECIPE_SCHEDULE_KEYS)]
  */
 import * as path from 'node:path';
 import { initBackend } from '../src/runtime/backend';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const steps = Number(arg('steps', String(preset.train.steps)));
   const resume = listCheckpointSteps(outDir).length > 0;
   const result = await trainScoreModel(
-    { ...preset.train, steps, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), engine: arg('engine', 'auto') },
+    { ...preset.train, steps, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), resumeWithNewRecipe: process.argv.includes('--new-recipe'), engine: arg('engine', 'auto') },
     {
       signal: controller.signal,
       onResume: (r) => console.log(`resuming from step ${r.step} (${r.path})`),

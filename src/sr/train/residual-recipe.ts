@@ -47,6 +47,14 @@ export interface ResidualRecipeConfig {
   readonly randomFlip: boolean;
 }
 
+/**
+ * The recipe's sampling schedule: how often each σ, each data source and the null F_M are drawn.
+ * A run may continue with other values of these (`resumeWithNewRecipe`, logged), as it may with a
+ * new learning-rate schedule; the others (objective, σ_d, the σ range, LR sizes, flips) define
+ * what the network learns and must stay.
+ */
+export const RECIPE_SCHEDULE_KEYS = Object.freeze(['pMean', 'pStd', 'pSigmaMax', 'pNullFeatures', 'maxFeatureMembers', 'sourceWeights'] as const);
+
 const schema = z
   .object({
     objective: z.enum(['residual-edm', 'dsm']).default('residual-edm'),

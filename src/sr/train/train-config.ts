@@ -67,6 +67,13 @@ export interface TrainConfig {
    */
   readonly resumeWithNewData: boolean;
   /**
+   * With `resume`: continue even though the recipe's sampling schedule (RECIPE_SCHEDULE_KEYS:
+   * pMean, pStd, pSigmaMax, pNullFeatures, maxFeatureMembers, sourceWeights) differs from the
+   * checkpoint's, e.g. to weight the one-step end more late in a run. The log records the change.
+   * The rest of the recipe must match. Default false.
+   */
+  readonly resumeWithNewRecipe: boolean;
+  /**
    * What computes the loss and its gradients: 'onnx' (forward + loss + backward as one ONNX graph
    * on onnxruntime-node, docs/onnx-training.md), 'tfjs' (tfjs autodiff on the active backend), or
    * 'auto' = onnx where onnxruntime-node loads, else tfjs. Adam, clipping, EMA and checkpoints are
@@ -108,6 +115,7 @@ export const DEFAULT_TRAIN_CONFIG = Object.freeze({
   validationSamples: 32,
   resume: false,
   resumeWithNewData: false,
+  resumeWithNewRecipe: false,
   engine: 'auto',
   recipe: null,
 } as const);
@@ -142,6 +150,7 @@ const schema = z
     validationSamples: int(1).default(DEFAULT_TRAIN_CONFIG.validationSamples),
     resume: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resume),
     resumeWithNewData: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resumeWithNewData),
+    resumeWithNewRecipe: z.boolean({ invalid_type_error: 'expected a boolean' }).default(DEFAULT_TRAIN_CONFIG.resumeWithNewRecipe),
     engine: z.enum(TRAIN_ENGINES, { errorMap: () => ({ message: `expected one of ${TRAIN_ENGINES.join(', ')}` }) }).default(DEFAULT_TRAIN_CONFIG.engine),
     recipe: z.unknown().default(null),
   })

@@ -51,7 +51,10 @@ export const TRAIN_PRESETS: Readonly<Record<'bundled' | 'residual' | 'residual-n
    * nf 16 because a step of nf 32 costs about four times as much here (docs/training.md).
    */
   residual: Object.freeze({
-    train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(16), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1] } }),
+    // Half the faces at σ_max: the default sampler is one step from σ_max (docs/residual-samplers.json),
+    // i.e. the regression end; the run trained with 0.1 to step 2,1xx and continued with 0.5
+    // (resumeWithNewRecipe; the log's 'recipe-changed' entry says when).
+    train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(16), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1], pSigmaMax: 0.5 } }),
     prepare: Object.freeze({}),
   }),
   /** The same recipe at nf 32 (2.2 M parameters), for a machine with the compute to train it. */

@@ -16,6 +16,7 @@ import { ExponentialMovingAverage } from './exponential-moving-average';
 import { HostOptimizerState } from './host-optimizer-state';
 import type { TrainConfig } from './train-config';
 import { DSM_LOSS, onnxTrainInputs, regressionLossTf } from './train-loss';
+import { RECIPE_SCHEDULE_KEYS } from './residual-recipe';
 import { disposeTrainStepBatch, pairedBatchSource, recipeBatchSource } from './train-batch-source';
 import type { TrainBatchSource, TrainStepBatch } from './train-batch-source';
 import type { TrainLossSpec } from './train-loss';
@@ -112,6 +113,21 @@ export interface TrainResult {
 /** Settings a resumed run must share with its checkpoint (the others may change between runs). */
 const RESUME_FIXED: readonly (keyof TrainConfig)[] = ['model', 'batchSize', 'lr', 'beta1', 'beta2', 'adamEps', 'warmupSteps', 'gradClipNorm', 'emaDecay', 'lossEps', 'seed', 'randomFlip', 'patchSize', 'recipe'];
 
+/**
+ * The saved recipe with the current run's schedule keys put in (`fixed`: what must equal the
+ * current recipe for a resume with a new schedule), and the schedule keys that differ.
+ */
+function recipeScheduleChange(saved: unknown, now: unknown): { fixed: unknown; changed: string[] } {
+  if (saved === null || now === null || typeof saved !== 'object' || typeof now !== 'object') return { fixed: saved, changed: [] };
+  const s = saved as Record<string, unknown>;
+  const n = now as Record<string, unknown>;
+  const changed = RECIPE_SCHEDULE_KEYS.filter((k) => JSON.stringify(s[k]) !== JSON.stringify(n[k]));
+  const fixed: Record<string, unknown> = {};
+  // keep the saved key order so JSON.stringify compares like with like
+  for (const k of Object.keys(s)) fixed[k] = (RECIPE_SCHEDULE_KEYS as readonly string[]).includes(k) ? n[k] : s[k];
+  return { fixed, changed };
+}
+
 function configJson(c: TrainConfig): JsonObject {
   return JSON.parse(JSON.stringify(c)) as JsonObject;
 }
@@ -187,9 +203,16 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         const now = configJson(config) as Record<string, unknown>;
         // A checkpoint from before a setting existed ran with that setting's default (e.g. recipe: null, the paper's).
         const savedValue = (k: keyof TrainConfig): unknown => (k in saved ? saved[k] : (DEFAULT_TRAIN_CONFIG as Readonly<Record<string, unknown>>)[k]);
-        const diff = RESUME_FIXED.filter((k) => JSON.stringify(savedValue(k)) !== JSON.stringify(now[k]));
+        const scheduleChange = recipeScheduleChange(savedValue('recipe'), now.recipe);
+        const diff = RESUME_FIXED.filter((k) => JSON.stringify(k === 'recipe' && config.resumeWithNewRecipe ? scheduleChange.fixed : savedValue(k)) !== JSON.stringify(now[k]));
         if (diff.length > 0) {
           throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(savedValue(k))).join(', ')})`, { option: diff[0] });
+        }
+        if (scheduleChange.changed.length > 0 && config.resumeWithNewRecipe) {
+          fs.mkdirSync(config.outDir, { recursive: true });
+          const from = Object.fromEntries(scheduleChange.changed.map((k) => [k, (savedValue('recipe') as Record<string, unknown>)[k]]));
+          const to = Object.fromEntries(scheduleChange.changed.map((k) => [k, (now.recipe as Record<string, unknown>)[k]]));
+          fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'recipe-changed', step: ckpt.state.step, from, to })}\n`);
         }
         if (ckpt.state.dataset.inputsHash !== source.inputsHash) {
           if (!config.resumeWithNewData) {

@@ -178,8 +178,14 @@ describe('training the residual-EDM recipe', () => {
     await expect(trainScoreModel({ ...base(split, 4), dataDir: moved, resume: true })).rejects.toThrow(/other data .*resumeWithNewData/);
     await trainScoreModel({ ...base(split, 4), dataDir: moved, resume: true, resumeWithNewData: true });
     expect(fs.readFileSync(path.join(split, 'train-log.jsonl'), 'utf8')).toMatch(/"kind":"data-changed","step":3/);
-    // Another recipe (σ_d) cannot continue this run.
+    // Another recipe (σ_d) cannot continue this run, even when asked to take a new schedule.
     await expect(trainScoreModel({ ...base(split, 5), resume: true, recipe: { sigmaData: 0.1 } })).rejects.toThrow(/different recipe/);
+    await expect(trainScoreModel({ ...base(split, 5), resume: true, resumeWithNewRecipe: true, recipe: { sigmaData: 0.1, pSigmaMax: 0.5 } })).rejects.toThrow(/different recipe/);
+    // Another sampling schedule (the share at σ_max) continues it only when asked to, and the log says so.
+    await expect(trainScoreModel({ ...base(split, 5), dataDir: moved, resume: true, recipe: { sigmaData: 0.07, pSigmaMax: 0.5 } })).rejects.toThrow(/different recipe/);
+    await trainScoreModel({ ...base(split, 5), dataDir: moved, resume: true, resumeWithNewRecipe: true, recipe: { sigmaData: 0.07, pSigmaMax: 0.5 } });
+    expect(readLatestTrainingCheckpoint(split)?.state.step).toBe(5);
+    expect(fs.readFileSync(path.join(split, 'train-log.jsonl'), 'utf8')).toMatch(/"kind":"recipe-changed","step":4,"from":\{"pSigmaMax":0.1\},"to":\{"pSigmaMax":0.5\}/);
     const loaded = await loadSrModel({ model: straight, engine: 'onnx' });
     try {
       expect(loaded.formulation).toEqual({ kind: 'residual-edm', sigmaData: 0.07, lrInput: 'native' });
