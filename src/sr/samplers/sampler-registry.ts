@@ -13,7 +13,8 @@ import { checkVeSde } from './karras-sigmas';
 import { LANGEVIN_STEP_SIZES } from './langevin-corrector';
 import type { LangevinStepSize } from './langevin-corrector';
 import { pcSample } from './pc-sampler';
-import type { PcSamplerConfig, SamplerResult } from './pc-sampler';
+import type { PcSamplerConfig } from './pc-sampler';
+import type { SamplerResult } from './sampler-loop';
 import { RUN_OPTION_KEYS, checkRunOptions } from './sampler-run-options';
 import type { SamplerRunOptions } from './sampler-run-options';
 

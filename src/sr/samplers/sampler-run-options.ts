@@ -1,7 +1,7 @@
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
 import { describeValue } from '../../validate';
-import type { SamplerProgress } from './pc-sampler';
+import type { SamplerProgress } from './sampler-loop';
 
 /** What every whole-trajectory sampler needs besides its algorithm's settings. */
 export interface SamplerRunOptions {
@@ -59,6 +59,3 @@ export function checkShapeNHWC(where: string, shapeNHWC: unknown): [number, numb
   }
   return [...shapeNHWC] as [number, number, number, number];
 }
-
-/** Lets timers and abort signals run between steps. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

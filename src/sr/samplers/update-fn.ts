@@ -49,13 +49,11 @@ export function checkUpdateContext(where: string, opts: Readonly<Record<string, 
 }
 
 /**
- * Wraps a score function so that each call is counted and its output shape is checked against x.
+ * Wraps a score function so that its output shape is checked against x.
  * @throws InputError when the score function returns a tensor of another shape.
  */
-export function countingScoreFn(where: string, scoreFn: ScoreFn): { readonly fn: ScoreFn; readonly calls: () => number } {
-  let calls = 0;
-  const fn: ScoreFn = (xNHWC, t) => {
-    calls += 1;
+export function shapeCheckedScoreFn(where: string, scoreFn: ScoreFn): ScoreFn {
+  return (xNHWC, t) => {
     const s = scoreFn(xNHWC, t);
     const ok = s !== null && typeof s === 'object' && Array.isArray(s.shape) && s.shape.length === 4 && s.shape.every((d, i) => d === xNHWC.shape[i]);
     if (!ok) {
@@ -63,6 +61,19 @@ export function countingScoreFn(where: string, scoreFn: ScoreFn): { readonly fn:
       throw new InputError(`${where}: scoreFn returned ${got} for x of shape [${xNHWC.shape.join(',')}]; expected the shape of x`);
     }
     return s;
+  };
+}
+
+/**
+ * Wraps a score function so that each call is counted and its output shape is checked against x.
+ * @throws InputError when the score function returns a tensor of another shape.
+ */
+export function countingScoreFn(where: string, scoreFn: ScoreFn): { readonly fn: ScoreFn; readonly calls: () => number } {
+  let calls = 0;
+  const checked = shapeCheckedScoreFn(where, scoreFn);
+  const fn: ScoreFn = (xNHWC, t) => {
+    calls += 1;
+    return checked(xNHWC, t);
   };
   return { fn, calls: () => calls };
 }
