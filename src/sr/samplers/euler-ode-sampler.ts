@@ -53,13 +53,20 @@ export function eulerOdeStepper(sde: VeSde, sigmas: Float32Array | Float64Array)
   return (scoreFn, x, i) => {
     const sigma = sigmas[i] ?? NaN;
     const sigmaNext = sigmas[i + 1] ?? NaN;
-    const next = tf.tidy(() => {
-      const t = tf.fill([x.shape[0]], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
-      const d = tf.mul(scoreFn(x, t), -sigma); // dx/dσ = −σ s
-      return tf.add(x, tf.mul(d, sigmaNext - sigma)) as tf.Tensor4D;
-    });
+    const next = tf.tidy(() => tf.add(x, tf.mul(pfOdeDerivative(sde, scoreFn, x, sigma), sigmaNext - sigma)) as tf.Tensor4D);
     return { x: next };
   };
+}
+
+/**
+ * d = dx/dσ = −σ s(x, t(σ)): the probability-flow ODE derivative in σ (EDM Eq. 4 with σ(t) = t,
+ * s(t) = 1), the score evaluated at the VE time of σ ({@link veTimeOfSigma}). One evaluation.
+ */
+export function pfOdeDerivative(sde: VeSde, scoreFn: ScoreFn, xNHWC: tf.Tensor4D, sigma: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const t = tf.fill([xNHWC.shape[0]], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
+    return tf.mul(scoreFn(xNHWC, t), -sigma) as tf.Tensor4D;
+  });
 }
 
 /**

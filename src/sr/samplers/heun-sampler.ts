@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkOptionKeys } from '../../validate';
 import type { ScoreFn, VeSde } from '../sde';
 import type { NoiseSource } from '../noise';
-import { checkVeSde, veTimeOfSigma } from './karras-sigmas';
+import { pfOdeDerivative } from './euler-ode-sampler';
+import { checkVeSde } from './karras-sigmas';
 import type { SamplerResult } from './sampler-loop';
 import { runSamplerLoop } from './sampler-loop';
 import type { SamplerStepper } from './sampler-loop';
@@ -111,12 +112,7 @@ export function heunStepper(
   const { sChurn, sTmin, sTmax, sNoise } = churn;
   const steps = sigmas.length - 1;
   return (scoreFn, x, i) => {
-    // d = −σ s(x, t(σ)): the PF-ODE derivative in σ (EDM Eq. 4 with σ(t) = t, s(t) = 1).
-    const derivative = (xAt: tf.Tensor4D, sigma: number): tf.Tensor4D =>
-      tf.tidy(() => {
-        const t = tf.fill([xAt.shape[0]], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
-        return tf.mul(scoreFn(xAt, t), -sigma) as tf.Tensor4D;
-      });
+    const derivative = (xAt: tf.Tensor4D, sigma: number): tf.Tensor4D => pfOdeDerivative(sde, scoreFn, xAt, sigma);
     const sigmaI = sigmas[i] ?? NaN;
     const sigmaNext = sigmas[i + 1] ?? NaN;
     const inChurnRange = sigmaI >= sTmin && (sTmax === null || sigmaI <= sTmax);
