@@ -26,6 +26,7 @@ export {
   SAMPLER_NAMES,
   SAMPLER_OPTION_KEYS,
   DEFAULT_SAMPLER_NAME,
+  isParsedSamplerConfig,
   parseSamplerConfig,
   parseSamplerOptionPairs,
   runSampler,
