@@ -10,6 +10,7 @@ import {
   enhanceFaces,
   modelLrFromCrop,
   nativeModelLr,
+  parseSrSamplingConfig,
   samplingFromOptions,
   type EnhanceProgress,
   type EnhancedFace,
@@ -253,14 +254,17 @@ export async function enhanceTrack(store: SrTrackStore, trackId: number, opts: E
  */
 export function createTrackEnhancer(
   model: SrModel,
-  defaults: Omit<EnhanceTrackOptions, 'model' | 'onProgress' | 'signal'> = {},
+  defaults: Omit<EnhanceTrackOptions, 'model' | 'onProgress' | 'signal' | 'sampling'> = {},
 ): (store: Store, trackId: number, opts?: { readonly seed?: number; readonly sampler?: string; readonly steps?: number }) => Promise<EnhanceTrackResult> {
-  return (store, trackId, opts = {}) =>
-    enhanceTrack(store, trackId, {
-      ...defaults,
-      model,
-      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-      ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
-      ...(opts.steps === undefined ? {} : { steps: opts.steps }),
-    });
+  const { sampler: _s, steps: _n, snr: _r, samplerOptions: _o, batchSize: _b, guidance: _g, ...rest } = defaults;
+  const samplingDefaults = Object.fromEntries(SAMPLING_KEYS.filter((k) => defaults[k] !== undefined).map((k) => [k, defaults[k]]));
+  return (store, trackId, opts = {}) => {
+    // The serve action's edge: the request's sampling, parsed once (messages as enhanceTracks words them).
+    const sampling = parseSrSamplingConfig(
+      { ...samplingDefaults, ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }), ...(opts.steps === undefined ? {} : { steps: opts.steps }) },
+      'enhanceTracks',
+      model.formulation,
+    );
+    return enhanceTrack(store, trackId, { ...rest, model, sampling, ...(opts.seed === undefined ? {} : { seed: opts.seed }) });
+  };
 }
