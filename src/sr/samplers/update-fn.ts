@@ -39,13 +39,18 @@ export function checkUpdateContext(where: string, opts: Readonly<Record<string, 
   if (!(opts.sde instanceof Sde)) {
     throw new ConfigError(`${where}.sde: expected an Sde (e.g. new VeSde()), received ${describeValue(opts.sde)}`, { option: 'sde' });
   }
-  const noise = opts.noise as Partial<NoiseSource> | undefined;
+  return { sde: opts.sde, noise: checkNoiseSource(where, opts.noise) };
+}
+
+/** Checks a sampler's `noise` option. @throws ConfigError `<where>.noise: expected a NoiseSource …`. */
+export function checkNoiseSource(where: string, value: unknown): NoiseSource {
+  const noise = value as Partial<NoiseSource> | null | undefined;
   if (noise === null || typeof noise !== 'object' || typeof noise.normal !== 'function' || typeof noise.uniform !== 'function') {
-    throw new ConfigError(`${where}.noise: expected a NoiseSource (normal(shape), uniform(shape)), received ${describeValue(opts.noise)}`, {
+    throw new ConfigError(`${where}.noise: expected a NoiseSource (normal(shape), uniform(shape)), received ${describeValue(value)}`, {
       option: 'noise',
     });
   }
-  return { sde: opts.sde, noise: noise as NoiseSource };
+  return noise as NoiseSource;
 }
 
 /**
