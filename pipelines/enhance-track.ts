@@ -11,11 +11,13 @@ import {
   modelLrFromCrop,
   nativeModelLr,
   parseSrSamplingConfig,
+  samplingFromOptions,
   type EnhanceProgress,
   type EnhancedFace,
   type SrConditioning,
   type SrFormulation,
   type SrModel,
+  type SrSamplingConfig,
   type SrSamplingInput,
 } from '../src/sr';
 
@@ -31,6 +33,8 @@ export { SR_CONDITIONINGS };
 
 /** Options of {@link enhanceTrack}. */
 export interface EnhanceTrackOptions extends SrSamplingInput {
+  /** The sampling settings parsed at the edge (`parseSrSamplingConfig`), not parsed again; instead of the {@link SrSamplingInput} keys. */
+  readonly sampling?: Readonly<SrSamplingConfig>;
   /** The loaded model (`loadSrModel`). Required. */
   readonly model: SrModel;
   /** Noise seed, integer in [0, 2^53 - 1]. Default 0. */
@@ -60,7 +64,7 @@ export interface EnhanceTrackResult {
 }
 
 const SAMPLING_KEYS = SR_SAMPLING_KEYS;
-const KEYS = [...SAMPLING_KEYS, 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
+const KEYS = [...SAMPLING_KEYS, 'sampling', 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
 
 async function cropImage(row: CropRow): Promise<FaceCrop> {
   if (row.format === 'rgb8') return { width: row.widthPx, height: row.heightPx, rgb: row.image };
@@ -153,8 +157,7 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
   if (model === undefined || model === null || typeof model !== 'object' || typeof model.batchMode !== 'function') {
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
-  const sampling = Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
-  const cfg = parseSrSamplingConfig(sampling, where, model.formulation);
+  const cfg = samplingFromOptions(where, raw, model.formulation);
   const seed = checkNumber(where, 'seed', raw.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   const conditioning = checkChoice(where, 'conditioning', raw.conditioning ?? 'fm', SR_CONDITIONINGS);
   const lrScale = checkNumber(where, 'lrScale', raw.lrScale ?? 8, { integer: true, min: 1 });
@@ -196,7 +199,7 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
     todo.map((t) => ({ lrImageHWC: t.lr, size, featureVector: t.fused === null ? null : t.fused.vector, seed })),
     {
       model,
-      ...sampling,
+      sampling: cfg,
       ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
       ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
     },
@@ -251,14 +254,17 @@ export async function enhanceTrack(store: SrTrackStore, trackId: number, opts: E
  */
 export function createTrackEnhancer(
   model: SrModel,
-  defaults: Omit<EnhanceTrackOptions, 'model' | 'onProgress' | 'signal'> = {},
+  defaults: Omit<EnhanceTrackOptions, 'model' | 'onProgress' | 'signal' | 'sampling'> = {},
 ): (store: Store, trackId: number, opts?: { readonly seed?: number; readonly sampler?: string; readonly steps?: number }) => Promise<EnhanceTrackResult> {
-  return (store, trackId, opts = {}) =>
-    enhanceTrack(store, trackId, {
-      ...defaults,
-      model,
-      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-      ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
-      ...(opts.steps === undefined ? {} : { steps: opts.steps }),
-    });
+  const { sampler: _s, steps: _n, snr: _r, samplerOptions: _o, batchSize: _b, guidance: _g, ...rest } = defaults;
+  const samplingDefaults = Object.fromEntries(SAMPLING_KEYS.filter((k) => defaults[k] !== undefined).map((k) => [k, defaults[k]]));
+  return (store, trackId, opts = {}) => {
+    // The serve action's edge: the request's sampling, parsed once (messages as enhanceTracks words them).
+    const sampling = parseSrSamplingConfig(
+      { ...samplingDefaults, ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }), ...(opts.steps === undefined ? {} : { steps: opts.steps }) },
+      'enhanceTracks',
+      model.formulation,
+    );
+    return enhanceTrack(store, trackId, { ...rest, model, sampling, ...(opts.seed === undefined ? {} : { seed: opts.seed }) });
+  };
 }

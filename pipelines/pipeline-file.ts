@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../src/contracts';
-import { defaultSrEngine } from '../src/sr';
+import { defaultSrEngine, parseSrSamplingConfig } from '../src/sr';
+import type { SrSamplingConfig } from '../src/sr';
 import { parseProcessConfig, type ProcessConfig } from './process-config';
 
 /** Pipeline file kinds: a night's batch, a watch over NVR folders, an export of stored tracks. */
@@ -32,8 +33,10 @@ export interface PipelineSrSpec {
   readonly config: string | null;
   /** Inference engine: 'tfjs' or 'onnx'. Default: the fastest installed (defaultSrEngine: onnx). */
   readonly engine: 'tfjs' | 'onnx';
-  /** Sampling options passed to enhanceTrack as they are (sampler, steps, snr, samplerOptions, batchSize); validated there. */
+  /** Sampling options as the file gives them (sampler, steps, snr, samplerOptions, batchSize), recorded with the SR run. */
   readonly sampling: Readonly<Record<string, unknown>>;
+  /** `sampling` parsed once, when the file is read (`parseSrSamplingConfig`); enhanceTrack takes it as it is. */
+  readonly samplingConfig: Readonly<SrSamplingConfig>;
   /** Noise seed, integer >= 0. Default 0. */
   readonly seed: number;
   /** 'fm' (the track's F_M, default) or 'zero'. */
@@ -224,7 +227,17 @@ export function parsePipeline(doc: unknown, file: string, baseDir: string): Pipe
       throw new ConfigError(`invalid pipeline file: ${file}: $.process: ${err instanceof Error ? err.message : String(err)}`, { file });
     }
   };
+  const srSampling = (sampling: Readonly<Record<string, unknown>>): Readonly<SrSamplingConfig> => {
+    try {
+      return parseSrSamplingConfig(sampling, '$.sr');
+    } catch (err) {
+      throw new ConfigError(`invalid pipeline file: ${file}: ${err instanceof Error ? err.message : String(err)}`, { file });
+    }
+  };
   if (d.kind === 'batch') {
+    const sampling: Readonly<Record<string, unknown>> = Object.freeze(
+      Object.fromEntries((['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const).filter((k) => d.sr?.[k] !== undefined).map((k) => [k, d.sr?.[k]])),
+    );
     return Object.freeze({
       ...base,
       kind: 'batch',
@@ -242,11 +255,8 @@ export function parsePipeline(doc: unknown, file: string, baseDir: string): Pipe
               model: d.sr.model === null ? null : path.resolve(baseDir, d.sr.model),
               config: d.sr.config === null ? null : d.sr.config.endsWith('.json') ? path.resolve(baseDir, d.sr.config) : d.sr.config,
               engine: d.sr.engine,
-              sampling: Object.freeze(
-                Object.fromEntries(
-                  (['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const).filter((k) => d.sr?.[k] !== undefined).map((k) => [k, d.sr?.[k]]),
-                ),
-              ),
+              sampling,
+              samplingConfig: srSampling(sampling),
               seed: d.sr.seed,
               conditioning: d.sr.conditioning,
             }),

@@ -42,7 +42,7 @@ export async function enhanceSources(
       for (const t of store.iterateTracks({ sourceId, status: 'ok', limit: 1000 })) {
         if (opts.signal?.aborted === true) break;
         try {
-          const r = await enhanceTrack(store, t.id, { model, ...spec.sampling, seed: spec.seed, conditioning: spec.conditioning, runId });
+          const r = await enhanceTrack(store, t.id, { model, sampling: spec.samplingConfig, seed: spec.seed, conditioning: spec.conditioning, runId });
           if (r.inserted) enhanced++;
           else reused++;
           opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'enhanced' : 'already enhanced'} (sr output ${r.srOutputId}, ${r.output.sampler}, seed ${r.output.seed})`);

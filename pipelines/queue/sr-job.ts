@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FasrError, InputError, StoreError } from '../../src/contracts';
-import { SR_CONDITIONINGS, SR_ENGINE_NAMES, type SrConditioning, type SrEngineName, type SrModel } from '../../src/sr';
+import { SR_CONDITIONINGS, SR_ENGINE_NAMES, parseSrSamplingConfig, type SrConditioning, type SrEngineName, type SrModel } from '../../src/sr';
 import type { CropRow, FusedIdentityRow, InsertSrOutputResult, SrOutputInput, SrOutputRow, TrackDetail, TrackListItem } from '../../src/store';
 import { decodeWire, encodeWire, type WireValue } from './wire-codec';
 import { enhanceTrack, type SrTrackStore } from '../enhance-track';
@@ -126,14 +126,22 @@ export async function runSrJob(data: SrJobData, model: SrModel): Promise<WireVal
   }
   const { store, written } = captureStore(input);
   const o = data.options;
+  // The job decoder's edge: the job's sampling, parsed once (messages as enhanceTracks words them).
+  const sampling = parseSrSamplingConfig(
+    {
+      ...(o.sampler === undefined ? {} : { sampler: o.sampler }),
+      ...(o.steps === undefined ? {} : { steps: o.steps }),
+      ...(o.snr === undefined ? {} : { snr: o.snr }),
+      ...(o.samplerOptions === undefined ? {} : { samplerOptions: o.samplerOptions }),
+    },
+    'enhanceTracks',
+    model.formulation,
+  );
   await enhanceTrack(store, input.track.id, {
     model,
     seed: o.seed,
     conditioning: o.conditioning,
-    ...(o.sampler === undefined ? {} : { sampler: o.sampler }),
-    ...(o.steps === undefined ? {} : { steps: o.steps }),
-    ...(o.snr === undefined ? {} : { snr: o.snr }),
-    ...(o.samplerOptions === undefined ? {} : { samplerOptions: o.samplerOptions }),
+    sampling,
     ...(o.lrScale === undefined ? {} : { lrScale: o.lrScale }),
     ...(o.embedderId === undefined ? {} : { embedderId: o.embedderId }),
   });

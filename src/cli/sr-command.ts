@@ -5,7 +5,7 @@ import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime';
-import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig } from '../sr';
+import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig, srSamplingForModel } from '../sr';
 import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr';
 import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr';
 import type { SrEngineName } from '../sr';
@@ -128,6 +128,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
         ...(opts.snr === undefined ? {} : { snr: positive('snr', opts.snr) }),
         ...(opts.samplerOption === undefined ? {} : { samplerOptions: parseSamplerOptionPairs(opts.samplerOption) }),
       };
+      // Parsed once, here; the library functions below take the parsed value as it is.
       const parsed = parseSrSamplingConfig(sampling, 'fasr sr');
       const seed = integer('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
       const lrScale = integer('lr-scale', opts.lrScale, 1, 64);
@@ -144,7 +145,8 @@ export function registerSrCommand(program: Command, io: CliIo): void {
       });
       io.out(`model: ${model.id} (sha256 ${model.sha256.slice(0, 12)}, ${model.config.imageSize}x${model.config.imageSize}, featDim ${model.config.featDim}); engine ${model.engine} on ${engine === 'tfjs' ? backend.name : model.backend}\n`);
       io.out(`engine: ${model.engine} (${engineReason})\n`);
-      io.out(`sampler: ${parsed.label}, seed ${seed}, conditioning ${conditioning}\n`);
+      const samplingForModel = srSamplingForModel(parsed, model.formulation);
+      io.out(`sampler: ${samplingForModel.label}, seed ${seed}, conditioning ${conditioning}\n`);
       const onProgress = progressPrinter(io);
       try {
         if (fromTrack) {
@@ -153,7 +155,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
           const store = openStore(dbPath);
           try {
             const t0 = performance.now();
-            const r = await enhanceTrack(store, trackId, { model, ...sampling, seed, conditioning, lrScale, onProgress });
+            const r = await enhanceTrack(store, trackId, { model, sampling: samplingForModel, seed, conditioning, lrScale, onProgress });
             const ms = performance.now() - t0;
             if (opts.out !== undefined) await fs.writeFile(opts.out, r.output.png);
             io.out(
@@ -184,7 +186,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
             conditioning,
             lrScale,
             quadScale,
-            ...sampling,
+            sampling: samplingForModel,
             onProgress,
           });
           const ms = performance.now() - t0;

@@ -255,9 +255,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
         const faces = await timed(`sr:${method}`, () =>
           enhanceFaces(requests, {
             model: m,
-            ...(config.sampler === undefined ? {} : { sampler: config.sampler }),
-            ...(config.steps === undefined ? {} : { steps: config.steps }),
-            batchSize: config.batchSize,
+            sampling, // parsed once above
             onProgress: (p) => onProgress({ stage: 'sr', done: p.facesDone, total: p.facesTotal, detail: `${method}: batch ${p.batch + 1}/${p.batches}, step ${p.step + 1}/${p.steps}` }),
           }),
         );

@@ -11,7 +11,7 @@ import { makeScoreFn } from '../score-fn';
 import type { ScoreNetwork } from '../score-fn';
 import type { BatchMode } from './batch-mode';
 import type { SrModel } from './load-sr-model';
-import { defaultSrSampler } from './default-sr-sampler';
+import { DEFAULT_RESIDUAL_SR_SAMPLER, DEFAULT_SR_SAMPLER } from './default-sr-sampler';
 import { PerFaceNoiseSource } from './per-face-noise-source';
 
 /** What a face was conditioned on: its F_M, or the all-zero descriptor (feature-free ablation). */
@@ -44,7 +44,11 @@ export interface SrSamplingInput {
   readonly guidance?: number;
 }
 
-/** {@link SrSamplingInput}, validated. */
+/**
+ * {@link SrSamplingInput}, validated once at the edge (CLI, pipeline file, queue job, serve action)
+ * by {@link parseSrSamplingConfig} and passed inward as it is: `enhanceTracks`, `enhanceImageFiles`
+ * and {@link enhanceFaces} take it as their `sampling` option and do not parse it again.
+ */
 export interface SrSamplingConfig {
   /** The parsed sampler config (every setting filled in). */
   readonly sampler: Readonly<SamplerConfig>;
@@ -55,14 +59,54 @@ export interface SrSamplingConfig {
   readonly batchSize: number;
   /** Classifier-free guidance weight (1 = none). */
   readonly guidance: number;
+  /**
+   * True when the input named no sampler setting (sampler, steps, snr, samplerOptions): the
+   * sampler is the model's measured default, `defaultSrSampler(formulation)`, and
+   * {@link srSamplingForModel} swaps it for the default of the model that runs it.
+   */
+  readonly modelDefault: boolean;
 }
 
 /** The keys of {@link SrSamplingInput}: every SR entry point takes them as they are. */
 export const SR_SAMPLING_KEYS = ['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize', 'guidance'] as const;
 const SAMPLING_KEYS = SR_SAMPLING_KEYS;
 
+/** Marks the configs {@link parseSrSamplingConfig} made (non-enumerable), so that a parsed value is never parsed again. */
+const PARSED = Symbol('parsed SrSamplingConfig');
+
+/** The default sampler configs of the two formulations (`defaultSrSampler`), parsed once (frozen constants). */
+const MODEL_DEFAULT_SAMPLERS: Readonly<Record<'paper' | 'residual-edm', Readonly<SamplerConfig>>> = Object.freeze({
+  paper: parseSamplerConfig(DEFAULT_SR_SAMPLER, 'DEFAULT_SR_SAMPLER'),
+  'residual-edm': parseSamplerConfig(DEFAULT_RESIDUAL_SR_SAMPLER, 'DEFAULT_RESIDUAL_SR_SAMPLER'),
+});
+
+function modelDefaultSampler(formulation: SrFormulation | undefined): Readonly<SamplerConfig> {
+  return MODEL_DEFAULT_SAMPLERS[formulation?.kind === 'residual-edm' ? 'residual-edm' : 'paper'];
+}
+
+function srSamplingConfig(sampler: Readonly<SamplerConfig>, guidance: number, batchSize: number, modelDefault: boolean): Readonly<SrSamplingConfig> {
+  const config: SrSamplingConfig = {
+    sampler,
+    label: guidance === 1 ? samplerLabel(sampler) : `${samplerLabel(sampler)}+cfg(w=${guidance})`,
+    fixedSteps: sampler.sampler === 'adaptive' ? null : sampler.steps,
+    batchSize,
+    guidance,
+    modelDefault,
+  };
+  Object.defineProperty(config, PARSED, { value: true, enumerable: false });
+  return Object.freeze(config);
+}
+
+/** Whether `value` is a config {@link parseSrSamplingConfig} returned (not a look-alike object). */
+export function isSrSamplingConfig(value: unknown): value is Readonly<SrSamplingConfig> {
+  return value !== null && typeof value === 'object' && (value as { [PARSED]?: unknown })[PARSED] === true;
+}
+
 /**
- * Validates sampling settings and fills in the defaults.
+ * Validates sampling settings and fills in the defaults. Call it once, at the edge; pass the result
+ * inward as `sampling`.
+ * @param formulation the model's, when known: with no sampler setting given, its measured default
+ *   (absent: the paper's; {@link srSamplingForModel} picks the running model's later).
  * @throws ConfigError for unknown keys, an unknown sampler (listing the valid ones), an option the
  *   sampler does not take, an out-of-range number.
  */
@@ -77,23 +121,49 @@ export function parseSrSamplingConfig(input: unknown = {}, where = 'SrSampling',
   }
   // Nothing about the sampler given: the model's measured default (defaultSrSampler); otherwise the registry's defaults (pc).
   const unspecified = raw.sampler === undefined && raw.steps === undefined && raw.snr === undefined && raw.samplerOptions === undefined;
-  const sampler = parseSamplerConfig(
-    unspecified ? defaultSrSampler(formulation) : {
-      ...(raw.sampler === undefined ? {} : { sampler: raw.sampler }),
-      ...(raw.steps === undefined ? {} : { steps: raw.steps }),
-      ...(raw.snr === undefined ? {} : { snr: raw.snr }),
-      ...extra,
-    },
-    where,
-  );
+  const sampler = unspecified
+    ? modelDefaultSampler(formulation)
+    : parseSamplerConfig(
+        {
+          ...(raw.sampler === undefined ? {} : { sampler: raw.sampler }),
+          ...(raw.steps === undefined ? {} : { steps: raw.steps }),
+          ...(raw.snr === undefined ? {} : { snr: raw.snr }),
+          ...extra,
+        },
+        where,
+      );
   const guidance = checkNumber(where, 'guidance', raw.guidance ?? 1, { min: 0, max: 20 });
-  return Object.freeze({
-    sampler,
-    label: guidance === 1 ? samplerLabel(sampler) : `${samplerLabel(sampler)}+cfg(w=${guidance})`,
-    fixedSteps: sampler.sampler === 'adaptive' ? null : sampler.steps,
-    batchSize: checkNumber(where, 'batchSize', raw.batchSize ?? 4, { integer: true, min: 1, max: 64 }),
-    guidance,
-  });
+  const batchSize = checkNumber(where, 'batchSize', raw.batchSize ?? 4, { integer: true, min: 1, max: 64 });
+  return srSamplingConfig(sampler, guidance, batchSize, unspecified);
+}
+
+/**
+ * A parsed config for the model that runs it: where the input named no sampler, the default of
+ * the model's formulation (`defaultSrSampler`); otherwise the config itself. Parses nothing.
+ */
+export function srSamplingForModel(config: Readonly<SrSamplingConfig>, formulation: SrFormulation): Readonly<SrSamplingConfig> {
+  if (!config.modelDefault) return config;
+  const sampler = modelDefaultSampler(formulation);
+  return sampler === config.sampler ? config : srSamplingConfig(sampler, config.guidance, config.batchSize, true);
+}
+
+/**
+ * The sampling config of an SR entry point's options: their `sampling` (a parsed
+ * {@link SrSamplingConfig}, not parsed again) or else their {@link SrSamplingInput} keys, parsed
+ * here; either way for the model's formulation.
+ * @throws ConfigError for both given, a `sampling` that {@link parseSrSamplingConfig} did not make,
+ *   or bad sampling keys.
+ */
+export function samplingFromOptions(where: string, raw: Readonly<Record<string, unknown>>, formulation: SrFormulation): Readonly<SrSamplingConfig> {
+  const given = SAMPLING_KEYS.filter((k) => raw[k] !== undefined);
+  if (raw.sampling === undefined) return parseSrSamplingConfig(Object.fromEntries(given.map((k) => [k, raw[k]])), where, formulation);
+  if (!isSrSamplingConfig(raw.sampling)) {
+    throw new ConfigError(`${where}.sampling: expected a parsed sampling config (parseSrSamplingConfig), received ${describeValue(raw.sampling)}`, { option: 'sampling' });
+  }
+  if (given.length > 0) {
+    throw new ConfigError(`${where}: give either sampling (parsed) or the sampling options (${given.join(', ')}), not both`, { option: given[0] as string });
+  }
+  return srSamplingForModel(raw.sampling, formulation);
 }
 
 /** Reported after every sampler step of every batch. */
@@ -114,6 +184,8 @@ export interface EnhanceProgress {
 
 /** Options of {@link enhanceFaces}: the model, sampling settings, and the run's collaborators. */
 export interface EnhanceFacesOptions extends SrSamplingInput {
+  /** The sampling settings parsed at the edge ({@link parseSrSamplingConfig}); instead of the {@link SrSamplingInput} keys. */
+  readonly sampling?: Readonly<SrSamplingConfig>;
   /** The loaded model (`loadSrModel`). Required. */
   readonly model: SrModel;
   /** Called after every sampler step. */
@@ -136,7 +208,7 @@ export interface EnhancedFace extends SrResult {
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-const OPTION_KEYS = [...SAMPLING_KEYS, 'model', 'onProgress', 'signal'] as const;
+const OPTION_KEYS = [...SAMPLING_KEYS, 'sampling', 'model', 'onProgress', 'signal'] as const;
 
 function checkRequest(r: unknown, i: number, model: SrModel): SrRequest {
   const where = `enhanceFaces: request ${i}`;
@@ -217,7 +289,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   const where = 'enhanceFaces';
   const raw = checkOptionKeys(where, opts, OPTION_KEYS);
   const model = checkModel(raw.model);
-  const cfg = parseSrSamplingConfig(Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])), where, model.formulation);
+  const cfg = samplingFromOptions(where, raw, model.formulation);
   const samplerConfig = cfg.sampler;
   const onProgress = raw.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {

@@ -8,14 +8,16 @@ import type { RgbImage } from '../../image';
 import { alignFace } from '../../track';
 import type { FaceDetector } from '../../track';
 import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, describeValue } from '../../validate';
-import { SR_CONDITIONINGS, enhanceFaces, parseSrSamplingConfig, SR_SAMPLING_KEYS } from './enhance-faces';
-import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingInput } from './enhance-faces';
+import { SR_CONDITIONINGS, enhanceFaces, samplingFromOptions, SR_SAMPLING_KEYS } from './enhance-faces';
+import type { EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig, SrSamplingInput } from './enhance-faces';
 import { encodeSrPng } from './encode-sr-png';
 import type { SrModel } from './load-sr-model';
 import { modelLrFromCrop } from './model-lr-from-crop';
 
 /** Options of {@link enhanceImageFiles}. */
 export interface EnhanceImageFilesOptions extends SrSamplingInput {
+  /** The sampling settings parsed at the edge (`parseSrSamplingConfig`); instead of the {@link SrSamplingInput} keys. */
+  readonly sampling?: Readonly<SrSamplingConfig>;
   readonly model: SrModel;
   /** The LR face image (LR_0). */
   readonly lrPath: string;
@@ -65,7 +67,7 @@ export interface EnhanceImageFilesResult {
 
 const SAMPLING_KEYS = SR_SAMPLING_KEYS;
 const KEYS = [
-  ...SAMPLING_KEYS, 'model', 'lrPath', 'featurePaths', 'outPath', 'aligned', 'detector', 'embedder', 'seed',
+  ...SAMPLING_KEYS, 'sampling', 'model', 'lrPath', 'featurePaths', 'outPath', 'aligned', 'detector', 'embedder', 'seed',
   'conditioning', 'lrScale', 'quadScale', 'featureCropPx', 'onProgress', 'signal',
 ] as const;
 
@@ -111,8 +113,7 @@ export async function enhanceImageFiles(opts: EnhanceImageFilesOptions): Promise
   if (model === undefined || model === null || typeof model !== 'object' || typeof model.batchMode !== 'function') {
     throw new ConfigError(`${where}.model: expected a loaded SR model (loadSrModel), received ${describeValue(raw.model)}`, { option: 'model' });
   }
-  const sampling = Object.fromEntries(SAMPLING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])) as SrSamplingInput;
-  parseSrSamplingConfig(sampling, where, model.formulation); // validated before any file is read
+  const sampling = samplingFromOptions(where, raw, model.formulation); // validated before any file is read
   const str = (name: string, v: unknown): string => {
     if (typeof v !== 'string' || v.length === 0) throw new ConfigError(`${where}.${name}: expected a file path, received ${describeValue(v)}`, { option: name });
     return v;
@@ -160,7 +161,7 @@ export async function enhanceImageFiles(opts: EnhanceImageFilesOptions): Promise
   }
   const [face] = await enhanceFaces([{ lrImageHWC: lr, size, featureVector: fused === null ? null : fused.featureVector, seed }], {
     model,
-    ...sampling,
+    sampling,
     ...(raw.onProgress === undefined ? {} : { onProgress: raw.onProgress as (p: EnhanceProgress) => void }),
     ...(raw.signal === undefined ? {} : { signal: raw.signal as AbortSignal }),
   });

@@ -8,7 +8,7 @@ export { probeBatchMode } from './batch-mode';
 export type { BatchMode } from './batch-mode';
 export { BUNDLED_MODELS_DIR, TORCH_CHECKPOINT_EXTENSIONS, listBundledModels, loadSrModel, resolveSrModelConfig } from './load-sr-model';
 export type { LoadSrModelOptions, SrModel } from './load-sr-model';
-export { SR_CONDITIONINGS, SR_SAMPLING_KEYS, enhanceFaces, parseSrSamplingConfig } from './enhance-faces';
+export { SR_CONDITIONINGS, SR_SAMPLING_KEYS, enhanceFaces, isSrSamplingConfig, parseSrSamplingConfig, samplingFromOptions, srSamplingForModel } from './enhance-faces';
 export { DEFAULT_RESIDUAL_SR_SAMPLER, DEFAULT_SR_SAMPLER, chooseResidualDefaultSampler, defaultSrSampler } from './default-sr-sampler';
 export type { RecipeValidationRow } from './default-sr-sampler';
 export type { EnhanceFacesOptions, EnhanceProgress, EnhancedFace, SrConditioning, SrSamplingConfig, SrSamplingInput } from './enhance-faces';

@@ -3,8 +3,9 @@ import { ConfigError, FasrError } from '../../contracts';
 import { Sde, perSample } from '../sde';
 import { checkBoolean, checkNumber, checkOptionKeys, describeValue } from '../../validate';
 import type { ScoreFn } from '../sde';
-import type { SamplerResult } from './pc-sampler';
-import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC, yieldToEventLoop } from './sampler-run-options';
+import type { SamplerResult } from './sampler-loop';
+import { yieldToEventLoop } from './sampler-loop';
+import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC } from './sampler-run-options';
 import type { SamplerRunOptions } from './sampler-run-options';
 import { countingScoreFn } from './update-fn';
 

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkOptionKeys } from '../../validate';
 import type { ScoreFn, VeSde } from '../sde';
-import { checkVeSde, karrasSigmas, veTimeOfSigma } from './karras-sigmas';
-import type { SamplerResult } from './pc-sampler';
-import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC, yieldToEventLoop } from './sampler-run-options';
+import { checkVeSde, veTimeOfSigma } from './karras-sigmas';
+import type { SamplerResult } from './sampler-loop';
+import { runSamplerLoop } from './sampler-loop';
+import type { SamplerStepper } from './sampler-loop';
+import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC } from './sampler-run-options';
 import type { SamplerRunOptions } from './sampler-run-options';
-import { countingScoreFn } from './update-fn';
+import { karrasSigmasSchedule } from './sampler-schedules';
+import { shapeCheckedScoreFn } from './update-fn';
 
 /** Settings of {@link eulerOdeSample}. */
 export interface EulerOdeSamplerConfig {
@@ -42,10 +45,36 @@ export interface EulerOdeSamplerOptions extends Partial<EulerOdeSamplerConfig>, 
 const KEYS = ['sde', ...EULER_ODE_SAMPLER_CONFIG_KEYS, ...RUN_OPTION_KEYS] as const;
 
 /**
+ * One Euler step on the probability-flow ODE dx/dσ = −σ ∇_x log p(x; σ) from σ_i = `sigmas[i]` to
+ * σ_{i+1} (k-diffusion `sample_euler`'s step): x_{i+1} = x_i + (σ_{i+1} − σ_i) d_i,
+ * d_i = −σ_i s(x_i, t(σ_i)). One score evaluation; no noise.
+ */
+export function eulerOdeStepper(sde: VeSde, sigmas: Float32Array | Float64Array): SamplerStepper {
+  return (scoreFn, x, i) => {
+    const sigma = sigmas[i] ?? NaN;
+    const sigmaNext = sigmas[i + 1] ?? NaN;
+    const next = tf.tidy(() => tf.add(x, tf.mul(pfOdeDerivative(sde, scoreFn, x, sigma), sigmaNext - sigma)) as tf.Tensor4D);
+    return { x: next };
+  };
+}
+
+/**
+ * d = dx/dσ = −σ s(x, t(σ)): the probability-flow ODE derivative in σ (EDM Eq. 4 with σ(t) = t,
+ * s(t) = 1), the score evaluated at the VE time of σ ({@link veTimeOfSigma}). One evaluation.
+ */
+export function pfOdeDerivative(sde: VeSde, scoreFn: ScoreFn, xNHWC: tf.Tensor4D, sigma: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const t = tf.fill([xNHWC.shape[0]], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
+    return tf.mul(scoreFn(xNHWC, t), -sigma) as tf.Tensor4D;
+  });
+}
+
+/**
  * Euler's method on the probability-flow ODE dx/dσ = −σ ∇_x log p(x; σ) with the EDM σ schedule
  * (Karras et al. 2022, the 1st-order baseline of Algorithm 1; k-diffusion `sample_euler` without
  * churn): x_0 = σ_max z; x_{i+1} = x_i + (σ_{i+1} − σ_i) d_i, d_i = −σ_i s(x_i, t(σ_i)). The last
  * step (σ_{N−1} → 0) is the Tweedie denoising. Deterministic after the prior draw. NFE = N.
+ * {@link karrasSigmasSchedule} and {@link eulerOdeStepper} driven by {@link runSamplerLoop}.
  *
  * @param scoreFn score s(x, t) with its conditioning bound
  * @param shapeNHWC shape of the sample [B,H,W,C]
@@ -61,31 +90,9 @@ export async function eulerOdeSample(
   const raw = checkOptionKeys(where, opts, KEYS);
   const sde = checkVeSde(where, raw.sde);
   const { steps, rho } = parseEulerOdeSamplerConfig(raw, where);
-  const { noise, onProgress, signal } = checkRunOptions(where, raw);
+  const run = checkRunOptions(where, raw);
   const shape = checkShapeNHWC(where, shapeNHWC);
-  signal?.throwIfAborted();
-
-  const sigmas = karrasSigmas(steps, sde.sigmaMin, sde.sigmaMax, rho);
-  const counted = countingScoreFn(where, scoreFn);
-  let x = sde.priorSampling(shape, noise);
-  try {
-    for (let i = 0; i < steps; i++) {
-      signal?.throwIfAborted();
-      const sigma = sigmas[i] ?? NaN;
-      const sigmaNext = sigmas[i + 1] ?? NaN;
-      const next = tf.tidy(() => {
-        const t = tf.fill([shape[0]], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
-        const d = tf.mul(counted.fn(x, t), -sigma); // dx/dσ = −σ s
-        return tf.add(x, tf.mul(d, sigmaNext - sigma)) as tf.Tensor4D;
-      });
-      x.dispose();
-      x = next;
-      onProgress?.({ step: i, steps, nfe: counted.calls(), t: sigmaNext === 0 ? 0 : veTimeOfSigma(sde, sigmaNext) });
-      await yieldToEventLoop();
-    }
-  } catch (err) {
-    x.dispose();
-    throw err;
-  }
-  return { xNHWC: x, nfe: counted.calls(), steps };
+  const schedule = karrasSigmasSchedule(sde, steps, rho);
+  const { x, nfe } = await runSamplerLoop(shapeCheckedScoreFn(where, scoreFn), shape, schedule, eulerOdeStepper(sde, schedule.grid), { sde, ...run });
+  return { xNHWC: x, nfe, steps };
 }

@@ -1,11 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkOptionKeys } from '../../validate';
 import type { ScoreFn, VeSde } from '../sde';
-import { checkVeSde, karrasSigmas, veTimeOfSigma } from './karras-sigmas';
-import type { SamplerResult } from './pc-sampler';
-import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC, yieldToEventLoop } from './sampler-run-options';
+import type { NoiseSource } from '../noise';
+import { pfOdeDerivative } from './euler-ode-sampler';
+import { checkVeSde } from './karras-sigmas';
+import type { SamplerResult } from './sampler-loop';
+import { runSamplerLoop } from './sampler-loop';
+import type { SamplerStepper } from './sampler-loop';
+import { RUN_OPTION_KEYS, checkRunOptions, checkShapeNHWC } from './sampler-run-options';
 import type { SamplerRunOptions } from './sampler-run-options';
-import { countingScoreFn } from './update-fn';
+import { karrasSigmasSchedule } from './sampler-schedules';
+import { shapeCheckedScoreFn } from './update-fn';
 
 /** Settings of {@link heunSample} (Karras et al. 2022, Algorithms 1 and 2). */
 export interface HeunSamplerConfig {
@@ -72,6 +77,7 @@ const KEYS = ['sde', ...HEUN_SAMPLER_CONFIG_KEYS, ...RUN_OPTION_KEYS] as const;
  *
  * Deviation from Algorithm 2: σ̂ is capped at σ_max, where the score model was trained up to.
  * The σ schedule is computed in float64; each σ reaches the score function as t(σ) in float32.
+ * {@link karrasSigmasSchedule} and {@link heunStepper} driven by {@link runSamplerLoop}.
  *
  * @param scoreFn score s(x, t) with its conditioning bound (`bindCondition`)
  * @param shapeNHWC shape of the sample [B,H,W,C]
@@ -83,48 +89,45 @@ export async function heunSample(scoreFn: ScoreFn, shapeNHWC: readonly [number, 
   const where = 'heunSample';
   const raw = checkOptionKeys(where, opts, KEYS);
   const sde = checkVeSde(where, raw.sde);
-  const { steps, rho, sChurn, sTmin, sTmax, sNoise } = parseHeunSamplerConfig(raw, where);
-  const { noise, onProgress, signal } = checkRunOptions(where, raw);
+  const { steps, rho, ...churn } = parseHeunSamplerConfig(raw, where);
+  const run = checkRunOptions(where, raw);
   const shape = checkShapeNHWC(where, shapeNHWC);
-  signal?.throwIfAborted();
+  const schedule = karrasSigmasSchedule(sde, steps, rho);
+  const stepper = heunStepper(sde, schedule.grid, churn, run.noise);
+  const { x, nfe } = await runSamplerLoop(shapeCheckedScoreFn(where, scoreFn), shape, schedule, stepper, { sde, ...run });
+  return { xNHWC: x, nfe, steps };
+}
 
-  const sigmas = karrasSigmas(steps, sde.sigmaMin, sde.sigmaMax, rho);
-  const counted = countingScoreFn(where, scoreFn);
-  const batch = shape[0];
-  // d = −σ s(x, t(σ)): the PF-ODE derivative in σ (EDM Eq. 4 with σ(t) = t, s(t) = 1).
-  const derivative = (x: tf.Tensor4D, sigma: number): tf.Tensor4D =>
-    tf.tidy(() => {
-      const t = tf.fill([batch], veTimeOfSigma(sde, sigma), 'float32') as tf.Tensor1D;
-      return tf.mul(counted.fn(x, t), -sigma) as tf.Tensor4D;
+/**
+ * One step of Karras et al. 2022, Algorithm 2 (Algorithm 1 when γ = 0) from σ_i = `sigmas[i]` to
+ * σ_{i+1}, N = `sigmas.length − 1` (see {@link heunSample} for the equations): at most one
+ * `noise.normal` draw (the churn), then one score evaluation, and a second unless σ_{i+1} = 0.
+ */
+export function heunStepper(
+  sde: VeSde,
+  sigmas: Float32Array | Float64Array,
+  churn: Pick<HeunSamplerConfig, 'sChurn' | 'sTmin' | 'sTmax' | 'sNoise'>,
+  noise: NoiseSource,
+): SamplerStepper {
+  const { sChurn, sTmin, sTmax, sNoise } = churn;
+  const steps = sigmas.length - 1;
+  return (scoreFn, x, i) => {
+    const derivative = (xAt: tf.Tensor4D, sigma: number): tf.Tensor4D => pfOdeDerivative(sde, scoreFn, xAt, sigma);
+    const sigmaI = sigmas[i] ?? NaN;
+    const sigmaNext = sigmas[i + 1] ?? NaN;
+    const inChurnRange = sigmaI >= sTmin && (sTmax === null || sigmaI <= sTmax);
+    const gamma = inChurnRange ? Math.min(sChurn / steps, Math.SQRT2 - 1) : 0;
+    const sigmaHat = Math.min(sigmaI * (1 + gamma), sde.sigmaMax);
+    const next = tf.tidy(() => {
+      // Algorithm 2, lines 5–6: raise the noise level to σ̂ (skipped when γ = 0: Algorithm 1).
+      const xHat =
+        sigmaHat > sigmaI ? (tf.add(x, tf.mul(noise.normal(x.shape), Math.sqrt(sigmaHat * sigmaHat - sigmaI * sigmaI) * sNoise)) as tf.Tensor4D) : x;
+      const d = derivative(xHat, sigmaHat);
+      const euler = tf.add(xHat, tf.mul(d, sigmaNext - sigmaHat)) as tf.Tensor4D; // line 8
+      if (sigmaNext === 0) return euler;
+      const dPrime = derivative(euler, sigmaNext); // line 10
+      return tf.add(xHat, tf.mul(tf.add(d, dPrime), (sigmaNext - sigmaHat) / 2)) as tf.Tensor4D; // line 11
     });
-
-  let x = sde.priorSampling(shape, noise);
-  try {
-    for (let i = 0; i < steps; i++) {
-      signal?.throwIfAborted();
-      const sigmaI = sigmas[i] ?? NaN;
-      const sigmaNext = sigmas[i + 1] ?? NaN;
-      const inChurnRange = sigmaI >= sTmin && (sTmax === null || sigmaI <= sTmax);
-      const gamma = inChurnRange ? Math.min(sChurn / steps, Math.SQRT2 - 1) : 0;
-      const sigmaHat = Math.min(sigmaI * (1 + gamma), sde.sigmaMax);
-      const next = tf.tidy(() => {
-        // Algorithm 2, lines 5–6: raise the noise level to σ̂ (skipped when γ = 0: Algorithm 1).
-        const xHat =
-          sigmaHat > sigmaI ? (tf.add(x, tf.mul(noise.normal(shape), Math.sqrt(sigmaHat * sigmaHat - sigmaI * sigmaI) * sNoise)) as tf.Tensor4D) : x;
-        const d = derivative(xHat, sigmaHat);
-        const euler = tf.add(xHat, tf.mul(d, sigmaNext - sigmaHat)) as tf.Tensor4D; // line 8
-        if (sigmaNext === 0) return euler;
-        const dPrime = derivative(euler, sigmaNext); // line 10
-        return tf.add(xHat, tf.mul(tf.add(d, dPrime), (sigmaNext - sigmaHat) / 2)) as tf.Tensor4D; // line 11
-      });
-      x.dispose();
-      x = next;
-      onProgress?.({ step: i, steps, nfe: counted.calls(), t: sigmaNext === 0 ? 0 : veTimeOfSigma(sde, sigmaNext) });
-      await yieldToEventLoop();
-    }
-  } catch (err) {
-    x.dispose();
-    throw err;
-  }
-  return { xNHWC: x, nfe: counted.calls(), steps };
+    return { x: next };
+  };
 }

@@ -1,32 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError } from '../../contracts';
+import { ConfigError } from '../../contracts';
 import type { NoiseSource } from '../noise';
-import { bindCondition, torchLinspaceFloat32 } from '../sde';
+import { bindCondition } from '../sde';
 import { checkBoolean, checkChoice, checkNumber, checkOptionKeys, checkTensorShape, describeValue } from '../../validate';
 import type { ConditionalScoreFn, Sde, ScoreFn } from '../sde';
 import { eulerMaruyamaPredictor } from './euler-maruyama-predictor';
 import { LANGEVIN_STEP_SIZES, langevinCorrector } from './langevin-corrector';
 import type { LangevinStepSize } from './langevin-corrector';
 import { reverseDiffusionPredictor } from './reverse-diffusion-predictor';
+import { runSamplerLoop } from './sampler-loop';
+import { checkRunOptions, checkShapeNHWC } from './sampler-run-options';
+import type { SamplerProgress, SamplerResult, SamplerStepper } from './sampler-loop';
+import { pcTimeSchedule } from './sampler-schedules';
 import { checkUpdateContext } from './update-fn';
 import type { UpdateResult } from './update-fn';
+
+export type { SamplerProgress, SamplerResult } from './sampler-loop';
 
 export const PREDICTORS = ['reverse-diffusion', 'euler-maruyama', 'none'] as const;
 export type PredictorName = (typeof PREDICTORS)[number];
 export const CORRECTORS = ['langevin', 'none'] as const;
 export type CorrectorName = (typeof CORRECTORS)[number];
-
-/** Reported after each completed step. */
-export interface SamplerProgress {
-  /** 0-based index of the step just completed. */
-  readonly step: number;
-  /** Total number of steps (= sde.N). */
-  readonly steps: number;
-  /** Network evaluations so far. */
-  readonly nfe: number;
-  /** Diffusion time of the completed step. */
-  readonly t: number;
-}
 
 /** One corrector or predictor update, for inspection. The tensors are valid only during the callback. */
 export interface SamplerUpdate {
@@ -115,16 +109,6 @@ export interface PcSamplerOptions extends Partial<PcSamplerConfig> {
   readonly signal?: AbortSignal;
 }
 
-/** What a sampler returns. The caller owns `xNHWC`. */
-export interface SamplerResult {
-  /** The sample, [B,H,W,C]. */
-  readonly xNHWC: tf.Tensor4D;
-  /** Network evaluations made. */
-  readonly nfe: number;
-  /** Steps taken (= sde.N). */
-  readonly steps: number;
-}
-
 const KEYS = ['sde', 'noise', ...CONFIG_KEYS, 'onProgress', 'onUpdate', 'signal'] as const;
 
 function checkCallback<F>(where: string, name: string, value: unknown): F | undefined {
@@ -133,8 +117,6 @@ function checkCallback<F>(where: string, name: string, value: unknown): F | unde
   return value as F;
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * Predictor–corrector sampler (Song et al. 2021, Algorithm 1 and Algorithm 2 for the VE SDE;
  * score_sde `get_pc_sampler`), as FASR samples: x_N = σ_max z with the requested shape, then for
@@ -142,7 +124,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * final predictor's x_mean when `denoise`, else x.
  *
  * Draw order on `opts.noise`: prior; then per step the corrector's draws (one per Langevin step)
- * and the predictor's draw. NFE = N · (nSteps + 1) with both stages.
+ * and the predictor's draw. NFE = N · (nSteps + 1) with both stages. {@link pcTimeSchedule} and
+ * {@link pcStepper} driven by {@link runSamplerLoop}.
  *
  * @param scoreFn score with its conditioning bound (see {@link pcSampleConditional})
  * @param shapeNHWC shape of the sample [B,H,W,C]
@@ -154,63 +137,60 @@ export async function pcSample(scoreFn: ScoreFn, shapeNHWC: readonly [number, nu
   const raw = checkOptionKeys(where, opts, KEYS);
   const { sde, noise } = checkUpdateContext(where, raw);
   const { predictor, corrector, snr, nSteps, denoise, eps, probabilityFlow, langevinStepSize: stepSize } = parseConfigFields(where, raw, sde.T);
-  const onProgress = checkCallback<(p: SamplerProgress) => void>(where, 'onProgress', raw.onProgress);
+  const { onProgress, signal } = checkRunOptions(where, raw);
   const onUpdate = checkCallback<(u: SamplerUpdate) => void>(where, 'onUpdate', raw.onUpdate);
-  const signal = raw.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
-  }
-  if (
-    !Array.isArray(shapeNHWC) ||
-    shapeNHWC.length !== 4 ||
-    !shapeNHWC.every((v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)
-  ) {
-    throw new InputError(`${where}: shapeNHWC must be 4 positive integers [B,H,W,C], received ${describeValue(shapeNHWC)}`, { option: 'shapeNHWC' });
-  }
-  const shape = [...shapeNHWC] as [number, number, number, number];
-  signal?.throwIfAborted();
-
-  const timesteps = torchLinspaceFloat32(sde.T, eps, sde.N);
-  let nfe = 0;
-  let x = sde.priorSampling(shape, noise);
-  let xMean: tf.Tensor4D | null = null;
-  const accept = (r: UpdateResult, step: number, kind: SamplerUpdate['kind'], tValue: number): void => {
-    x.dispose();
-    xMean?.dispose();
-    x = r.x;
-    xMean = r.xMean;
-    nfe += r.nfe;
-    onUpdate?.({ step, kind, t: tValue, x: r.x, xMean: r.xMean });
-  };
-  try {
-    for (let i = 0; i < sde.N; i++) {
-      signal?.throwIfAborted();
-      const tValue = timesteps[i] ?? NaN;
-      const t = tf.fill([shape[0]], tValue, 'float32') as tf.Tensor1D;
-      try {
-        if (corrector === 'langevin') {
-          accept(langevinCorrector(scoreFn, x, t, { sde, noise, snr, nSteps, stepSize }), i, 'corrector', tValue);
-        }
-        if (predictor !== 'none') {
-          const update = predictor === 'reverse-diffusion' ? reverseDiffusionPredictor : eulerMaruyamaPredictor;
-          accept(update(scoreFn, x, t, { sde, noise, probabilityFlow }), i, 'predictor', tValue);
-        }
-      } finally {
-        t.dispose();
-      }
-      onProgress?.({ step: i, steps: sde.N, nfe, t: tValue });
-      await yieldToEventLoop();
-    }
-  } catch (err) {
-    x.dispose();
-    (xMean as tf.Tensor4D | null)?.dispose();
-    throw err;
-  }
-  const last = xMean as tf.Tensor4D | null;
-  if (last === null) throw new Error('pcSample: internal error: no update ran');
-  const keep = denoise ? last : x;
-  (denoise ? x : last).dispose();
+  const shape = checkShapeNHWC(where, shapeNHWC);
+  const schedule = pcTimeSchedule(sde, eps);
+  const stepper = pcStepper(sde, schedule.grid, { predictor, corrector, snr, nSteps, probabilityFlow, langevinStepSize: stepSize }, noise, onUpdate);
+  const { x, xMean, nfe } = await runSamplerLoop(scoreFn, shape, schedule, stepper, { sde, noise, onProgress, signal });
+  if (xMean === null) throw new Error('pcSample: internal error: no update ran');
+  const keep = denoise ? xMean : x;
+  (denoise ? x : xMean).dispose();
   return { xNHWC: keep, nfe, steps: sde.N };
+}
+
+/**
+ * One step of the PC sampler at t_i = `timesteps[i]` (score_sde `get_pc_sampler`'s loop body):
+ * the corrector first (when not 'none'), then the predictor on its output; returns the last
+ * update's x and x_mean. Draw order: the corrector's draws, then the predictor's.
+ */
+export function pcStepper(
+  sde: Sde,
+  timesteps: Float32Array | Float64Array,
+  config: Pick<PcSamplerConfig, 'predictor' | 'corrector' | 'snr' | 'nSteps' | 'probabilityFlow' | 'langevinStepSize'>,
+  noise: NoiseSource,
+  onUpdate?: (update: SamplerUpdate) => void,
+): SamplerStepper {
+  const { predictor, corrector, snr, nSteps, probabilityFlow, langevinStepSize: stepSize } = config;
+  const update = predictor === 'reverse-diffusion' ? reverseDiffusionPredictor : eulerMaruyamaPredictor;
+  return (scoreFn, x, i) => {
+    const tValue = timesteps[i] ?? NaN;
+    const t = tf.fill([x.shape[0]], tValue, 'float32') as tf.Tensor1D;
+    let corrected: UpdateResult | null = null;
+    try {
+      if (corrector === 'langevin') {
+        corrected = langevinCorrector(scoreFn, x, t, { sde, noise, snr, nSteps, stepSize });
+        onUpdate?.({ step: i, kind: 'corrector', t: tValue, x: corrected.x, xMean: corrected.xMean });
+      }
+      if (predictor === 'none') {
+        if (corrected === null) throw new Error('pcSample: internal error: no update ran');
+        const out = corrected;
+        corrected = null; // handed to the loop
+        return { x: out.x, xMean: out.xMean };
+      }
+      const predicted = update(scoreFn, corrected?.x ?? x, t, { sde, noise, probabilityFlow });
+      try {
+        onUpdate?.({ step: i, kind: 'predictor', t: tValue, x: predicted.x, xMean: predicted.xMean });
+      } catch (err) {
+        tf.dispose([predicted.x, predicted.xMean]);
+        throw err;
+      }
+      return { x: predicted.x, xMean: predicted.xMean };
+    } finally {
+      t.dispose();
+      if (corrected !== null) tf.dispose([corrected.x, corrected.xMean]);
+    }
+  };
 }
 
 /**

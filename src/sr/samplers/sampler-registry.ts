@@ -13,7 +13,8 @@ import { checkVeSde } from './karras-sigmas';
 import { LANGEVIN_STEP_SIZES } from './langevin-corrector';
 import type { LangevinStepSize } from './langevin-corrector';
 import { pcSample } from './pc-sampler';
-import type { PcSamplerConfig, SamplerResult } from './pc-sampler';
+import type { PcSamplerConfig } from './pc-sampler';
+import type { SamplerResult } from './sampler-loop';
 import { RUN_OPTION_KEYS, checkRunOptions } from './sampler-run-options';
 import type { SamplerRunOptions } from './sampler-run-options';
 
@@ -56,6 +57,19 @@ export type SamplerConfig =
   | ({ readonly sampler: 'euler-ode' } & EulerOdeSamplerConfig)
   | ({ readonly sampler: 'adaptive' } & AdaptiveSamplerConfig);
 
+/** Marks the configs {@link parseSamplerConfig} made (non-enumerable): {@link runSampler} runs them without parsing again. */
+const PARSED = Symbol('parsed SamplerConfig');
+
+function parsed(config: SamplerConfig): Readonly<SamplerConfig> {
+  Object.defineProperty(config, PARSED, { value: true, enumerable: false });
+  return Object.freeze(config);
+}
+
+/** Whether `value` is a config {@link parseSamplerConfig} returned (not a look-alike object). */
+export function isParsedSamplerConfig(value: unknown): value is Readonly<SamplerConfig> {
+  return value !== null && typeof value === 'object' && (value as { [PARSED]?: unknown })[PARSED] === true;
+}
+
 const PC_FAMILY_KEYS = ['steps', 'eps'] as const;
 const PC_KEYS = ['steps', 'snr', 'nSteps', 'eps', 'langevinStepSize'] as const;
 
@@ -94,7 +108,7 @@ export function parseSamplerConfig(input: unknown = {}, where = 'SamplerConfig')
   const raw = checkOptionKeys(scope, input, valid);
   switch (sampler) {
     case 'pc':
-      return Object.freeze({
+      return parsed({
         sampler,
         steps: checkNumber(scope, 'steps', raw.steps ?? 2000, { integer: true, min: 1 }),
         snr: checkNumber(scope, 'snr', raw.snr ?? 0.16, { above: 0 }),
@@ -105,17 +119,17 @@ export function parseSamplerConfig(input: unknown = {}, where = 'SamplerConfig')
     case 'reverse-diffusion':
     case 'euler-maruyama':
     case 'probability-flow':
-      return Object.freeze({
+      return parsed({
         sampler,
         steps: checkNumber(scope, 'steps', raw.steps ?? 2000, { integer: true, min: 1 }),
         eps: checkNumber(scope, 'eps', raw.eps ?? 1e-5, { above: 0, below: 1 }),
       });
     case 'heun':
-      return Object.freeze({ sampler, ...parseHeunSamplerConfig(raw, scope) });
+      return parsed({ sampler, ...parseHeunSamplerConfig(raw, scope) });
     case 'euler-ode':
-      return Object.freeze({ sampler, ...parseEulerOdeSamplerConfig(raw, scope) });
+      return parsed({ sampler, ...parseEulerOdeSamplerConfig(raw, scope) });
     case 'adaptive':
-      return Object.freeze({ sampler, ...parseAdaptiveSamplerConfig(raw, scope) });
+      return parsed({ sampler, ...parseAdaptiveSamplerConfig(raw, scope) });
   }
 }
 
@@ -172,7 +186,7 @@ const RUN_KEYS = ['sde', ...RUN_OPTION_KEYS] as const;
 
 /**
  * Runs a parsed sampler config (see {@link SAMPLER_NAMES}) on a score function.
- * @param config from {@link parseSamplerConfig} (re-validated here)
+ * @param config from {@link parseSamplerConfig} (run as it is); any other object is parsed here
  * @throws ConfigError / InputError as the chosen sampler does; `signal.reason` when aborted.
  */
 export async function runSampler(
@@ -185,7 +199,7 @@ export async function runSampler(
   const raw = checkOptionKeys(where, opts, RUN_KEYS);
   const sde = checkVeSde(where, raw.sde);
   const run = checkRunOptions(where, raw);
-  const cfg = parseSamplerConfig(config, `${where}.config`);
+  const cfg = isParsedSamplerConfig(config) ? config : parseSamplerConfig(config, `${where}.config`);
   const common = {
     noise: run.noise,
     ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),

@@ -1,7 +1,8 @@
 import { ConfigError, InputError } from '../../contracts';
 import type { NoiseSource } from '../noise';
 import { describeValue } from '../../validate';
-import type { SamplerProgress } from './pc-sampler';
+import type { SamplerProgress } from './sampler-loop';
+import { checkNoiseSource } from './update-fn';
 
 /** What every whole-trajectory sampler needs besides its algorithm's settings. */
 export interface SamplerRunOptions {
@@ -28,12 +29,7 @@ export const RUN_OPTION_KEYS = ['noise', 'onProgress', 'signal'] as const;
  * @throws ConfigError naming `<where>.<option>` with what was expected and received.
  */
 export function checkRunOptions(where: string, raw: Readonly<Record<string, unknown>>): CheckedRunOptions {
-  const noise = raw.noise as Partial<NoiseSource> | undefined;
-  if (noise === null || typeof noise !== 'object' || typeof noise.normal !== 'function' || typeof noise.uniform !== 'function') {
-    throw new ConfigError(`${where}.noise: expected a NoiseSource (normal(shape), uniform(shape)), received ${describeValue(raw.noise)}`, {
-      option: 'noise',
-    });
-  }
+  const noise = checkNoiseSource(where, raw.noise);
   const onProgress = raw.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new ConfigError(`${where}.onProgress: expected a function, received ${describeValue(onProgress)}`, { option: 'onProgress' });
@@ -42,7 +38,7 @@ export function checkRunOptions(where: string, raw: Readonly<Record<string, unkn
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
   }
-  return { noise: noise as NoiseSource, onProgress: onProgress as CheckedRunOptions['onProgress'], signal };
+  return { noise, onProgress: onProgress as CheckedRunOptions['onProgress'], signal };
 }
 
 /**
@@ -59,6 +55,3 @@ export function checkShapeNHWC(where: string, shapeNHWC: unknown): [number, numb
   }
   return [...shapeNHWC] as [number, number, number, number];
 }
-
-/** Lets timers and abort signals run between steps. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -39,13 +39,34 @@ export function checkUpdateContext(where: string, opts: Readonly<Record<string, 
   if (!(opts.sde instanceof Sde)) {
     throw new ConfigError(`${where}.sde: expected an Sde (e.g. new VeSde()), received ${describeValue(opts.sde)}`, { option: 'sde' });
   }
-  const noise = opts.noise as Partial<NoiseSource> | undefined;
+  return { sde: opts.sde, noise: checkNoiseSource(where, opts.noise) };
+}
+
+/** Checks a sampler's `noise` option. @throws ConfigError `<where>.noise: expected a NoiseSource …`. */
+export function checkNoiseSource(where: string, value: unknown): NoiseSource {
+  const noise = value as Partial<NoiseSource> | null | undefined;
   if (noise === null || typeof noise !== 'object' || typeof noise.normal !== 'function' || typeof noise.uniform !== 'function') {
-    throw new ConfigError(`${where}.noise: expected a NoiseSource (normal(shape), uniform(shape)), received ${describeValue(opts.noise)}`, {
+    throw new ConfigError(`${where}.noise: expected a NoiseSource (normal(shape), uniform(shape)), received ${describeValue(value)}`, {
       option: 'noise',
     });
   }
-  return { sde: opts.sde, noise: noise as NoiseSource };
+  return noise as NoiseSource;
+}
+
+/**
+ * Wraps a score function so that its output shape is checked against x.
+ * @throws InputError when the score function returns a tensor of another shape.
+ */
+export function shapeCheckedScoreFn(where: string, scoreFn: ScoreFn): ScoreFn {
+  return (xNHWC, t) => {
+    const s = scoreFn(xNHWC, t);
+    const ok = s !== null && typeof s === 'object' && Array.isArray(s.shape) && s.shape.length === 4 && s.shape.every((d, i) => d === xNHWC.shape[i]);
+    if (!ok) {
+      const got = Array.isArray(s?.shape) ? `[${s.shape.join(',')}]` : describeValue(s);
+      throw new InputError(`${where}: scoreFn returned ${got} for x of shape [${xNHWC.shape.join(',')}]; expected the shape of x`);
+    }
+    return s;
+  };
 }
 
 /**
@@ -54,15 +75,10 @@ export function checkUpdateContext(where: string, opts: Readonly<Record<string, 
  */
 export function countingScoreFn(where: string, scoreFn: ScoreFn): { readonly fn: ScoreFn; readonly calls: () => number } {
   let calls = 0;
+  const checked = shapeCheckedScoreFn(where, scoreFn);
   const fn: ScoreFn = (xNHWC, t) => {
     calls += 1;
-    const s = scoreFn(xNHWC, t);
-    const ok = s !== null && typeof s === 'object' && Array.isArray(s.shape) && s.shape.length === 4 && s.shape.every((d, i) => d === xNHWC.shape[i]);
-    if (!ok) {
-      const got = Array.isArray(s?.shape) ? `[${s.shape.join(',')}]` : describeValue(s);
-      throw new InputError(`${where}: scoreFn returned ${got} for x of shape [${xNHWC.shape.join(',')}]; expected the shape of x`);
-    }
-    return s;
+    return checked(xNHWC, t);
   };
   return { fn, calls: () => calls };
 }

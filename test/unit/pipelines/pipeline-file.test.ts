@@ -41,6 +41,16 @@ describe('pipeline files', () => {
     expect(() => parsePipeline({ kind: 'batch', inputs: ['a'], process: { decode: { fps: 0 } } }, 'p.json', '/')).toThrow(/^invalid pipeline file: p\.json: \$\.process: invalid process config: decode\.fps/);
   });
 
+  it("parses the SR section's sampling once, when the file is read, naming the file and the option", () => {
+    const spec = parsePipeline({ kind: 'batch', inputs: ['a'], sr: { sampler: 'heun', steps: 4 } }, 'p.json', '/');
+    if (spec.kind !== 'batch' || spec.sr === null) throw new Error('unreachable');
+    expect(spec.sr.sampling).toEqual({ sampler: 'heun', steps: 4 });
+    expect(spec.sr.samplingConfig.label).toBe('heun(steps=4,rho=7,sChurn=0,sTmin=0,sTmax=null,sNoise=1)');
+    expect(() => parsePipeline({ kind: 'batch', inputs: ['a'], sr: { sampler: 'heun', snr: 0.2 } }, 'p.json', '/')).toThrow(
+      /^invalid pipeline file: p\.json: \$\.sr \(heun\): unknown option "snr"/,
+    );
+  });
+
   it('reports unreadable files and JSON syntax errors naming the file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-pipeline-'));
     try {

@@ -13,14 +13,14 @@ import type { ScoredDetection } from '../../../../src/contracts';
 import { decodeImageRgb, floatToUint8, readImageRgb, readPngText, uint8ToFloat } from '../../../../src/image';
 import { initBackend } from '../../../../src/runtime/backend';
 import { saveModelFile } from '../../../../src/sr/checkpoint';
-import { enhanceFaces, enhanceImageFiles, loadSrModel, modelLrFromCrop, SYNTHESIZED_LABEL } from '../../../../src/sr/enhance';
+import { enhanceFaces, enhanceImageFiles, loadSrModel, modelLrFromCrop, parseSrSamplingConfig, SYNTHESIZED_LABEL } from '../../../../src/sr/enhance';
 import type { SrModel } from '../../../../src/sr/enhance';
 import { NCSNPP_PRESETS, parseNcsnppConfig } from '../../../../src/sr/model-config';
 import { NcsnppModel } from '../../../../src/sr/models';
 import { SeededNoiseSource } from '../../../../src/sr/noise';
 import { openStore } from '../../../../src/store';
 import type { Store } from '../../../../src/store';
-import { enhanceTrack, enhanceTracks } from '../../../../pipelines';
+import { createTrackEnhancer, enhanceTrack, enhanceTracks } from '../../../../pipelines';
 
 const SHARED = path.resolve(__dirname, '../../../../../shared');
 const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');
@@ -227,6 +227,13 @@ describe('enhanceTrack and enhanceImageFiles', () => {
     }
     const again = await enhanceTracks(store, ids, { model, sampler: 'pc', steps: 2, seed: 77, batchSize: 2 });
     expect(again.map((r) => [r.inserted, r.face, r.srOutputId])).toEqual(batched.map((r) => [false, null, r.srOutputId]));
+    // The same request parsed once at an edge and passed inward, and through the serve action: the same stored outputs.
+    const parsed = parseSrSamplingConfig({ sampler: 'pc', steps: 2, batchSize: 2 }, 'edge', model.formulation);
+    const viaParsed = await enhanceTracks(store, ids, { model, sampling: parsed, seed: 77 });
+    expect(viaParsed.map((r) => [r.inserted, r.srOutputId])).toEqual(batched.map((r) => [false, r.srOutputId]));
+    const viaServe = await createTrackEnhancer(model)(store, ids[1] as number, { sampler: 'pc', steps: 2, seed: 77 });
+    expect([viaServe.inserted, viaServe.srOutputId]).toEqual([false, batched[1]?.srOutputId]);
+    await expect(enhanceTracks(store, ids, { model, sampling: parsed, steps: 3 })).rejects.toThrow('enhanceTracks: give either sampling (parsed) or the sampling options (steps), not both');
   });
 
   it('fails clearly for a track F_M of the wrong dim and a missing track', async () => {
