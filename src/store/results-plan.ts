@@ -1,4 +1,4 @@
-import type { ScoredDetection } from '../contracts';
+import type { FusedIdentity, ScoredDetection } from '../contracts';
 import { CROP_FORMATS, TRACK_STATUSES, type CropFormat, type TrackStatus } from './store';
 import { JPEG_MAGIC, MAX_IMAGE_SIDE_PX, PNG_MAGIC, hasMagic } from './image-bytes';
 import type { ArgCheck } from './validate';
@@ -25,14 +25,6 @@ export interface DetectionPlan {
   readonly embeddings: readonly EmbeddingPlan[];
 }
 
-export interface FusedPlan {
-  readonly modelId: string;
-  readonly method: string;
-  readonly vector: Float32Array;
-  /** Positions in the track's embeddings of `modelId`, in detection order. */
-  readonly memberPositions: readonly number[];
-  readonly rejectedPositions: readonly number[];
-}
 
 export interface TrackPlan {
   readonly trackKey: number;
@@ -40,7 +32,8 @@ export interface TrackPlan {
   readonly status: TrackStatus;
   readonly rejectReason: string | null;
   readonly detections: readonly DetectionPlan[];
-  readonly fused: readonly FusedPlan[];
+  /** The track's F_M per embedder, validated: the contract's shape (member indices into the track's embeddings of that embedder, in detection order). */
+  readonly fused: readonly FusedIdentity[];
   readonly firstFrameIndex: number;
   readonly lastFrameIndex: number;
   readonly firstPtsMs: number;
@@ -193,7 +186,7 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
   });
 
   const fusedModels = new Set<string>();
-  const fused = (o.fused === undefined ? [] : a.array(`${name}.fused`, o.fused)).map((f, j): FusedPlan => {
+  const fused = (o.fused === undefined ? [] : a.array(`${name}.fused`, o.fused)).map((f, j): FusedIdentity => {
     const fn = `${name}.fused[${j}]`;
     const fo = contractObject(a, fn, f);
     const modelId = a.string(`${fn}.embedderId`, fo.embedderId, 256);
@@ -206,13 +199,13 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
     if (members !== undefined && members.dim !== vector.length) {
       a.fail(`${fn}.featureVector`, `a vector of length ${members.dim} like the track's "${modelId}" embeddings`, vector);
     }
-    const memberPositions = checkIndexList(a, `${fn}.memberIndices`, fo.memberIndices, count, modelId);
-    if (memberPositions.length === 0) a.fail(`${fn}.memberIndices`, 'a non-empty array', fo.memberIndices);
-    const rejectedPositions = checkIndexList(a, `${fn}.rejectedIndices`, fo.rejectedIndices, count, modelId);
-    rejectedPositions.forEach((p, k) => {
-      if (memberPositions.includes(p)) a.fail(`${fn}.rejectedIndices[${k}]`, 'an index not also in memberIndices', p);
+    const memberIndices = checkIndexList(a, `${fn}.memberIndices`, fo.memberIndices, count, modelId);
+    if (memberIndices.length === 0) a.fail(`${fn}.memberIndices`, 'a non-empty array', fo.memberIndices);
+    const rejectedIndices = checkIndexList(a, `${fn}.rejectedIndices`, fo.rejectedIndices, count, modelId);
+    rejectedIndices.forEach((p, k) => {
+      if (memberIndices.includes(p)) a.fail(`${fn}.rejectedIndices[${k}]`, 'an index not also in memberIndices', p);
     });
-    return { modelId, method, vector, memberPositions, rejectedPositions };
+    return { embedderId: modelId, method, featureVector: vector, memberIndices, rejectedIndices };
   });
 
   const first = detections[0]?.detection;

@@ -242,6 +242,12 @@ export interface EmbeddingRow {
   readonly vector: Float32Array;
 }
 
+/**
+ * A stored F_M: the contract's `FusedIdentity` as a row. The store's vocabulary throughout: the
+ * embedder id is `modelId` (as in `EmbeddingRow`, column model_id), the descriptor `vector`, and the
+ * members are embedding row ids (the contract's member indices into the track's embeddings,
+ * resolved when the track was written).
+ */
 export interface FusedIdentityRow {
   readonly id: number;
   readonly trackId: number;

@@ -94,11 +94,12 @@ export function replaceSourceResults(core: StoreCore, sourceId: number, results:
         });
         setLr0.run(lr0DetectionId, trackId);
         for (const f of t.fused) {
-          const ids = embeddingIdsByModel.get(f.modelId) ?? [];
-          const toIds = (positions: readonly number[]): number[] => positions.map((p) => ids[p] as number);
+          // stored as a FusedIdentityRow: the embedder id in model_id (as in every store row), member indices as embedding row ids
+          const ids = embeddingIdsByModel.get(f.embedderId) ?? [];
+          const toIds = (indices: readonly number[]): number[] => indices.map((i) => ids[i] as number);
           insFused.run(
-            trackId, f.modelId, f.method, f.vector.length, float32ToBlob(f.vector),
-            JSON.stringify(toIds(f.memberPositions)), JSON.stringify(toIds(f.rejectedPositions)),
+            trackId, f.embedderId, f.method, f.featureVector.length, float32ToBlob(f.featureVector),
+            JSON.stringify(toIds(f.memberIndices)), JSON.stringify(toIds(f.rejectedIndices)),
           );
           fusedCount += 1;
         }

@@ -32,7 +32,7 @@ describe('planSourceResults (validation of replaceSourceResults input)', () => {
       trackKey: 4, lr0Index: 1, status: 'ok', rejectReason: null, firstFrameIndex: 3, lastFrameIndex: 9, firstPtsMs: 120, lastPtsMs: 360,
       cropCount: 1, embeddingCount: 2, bestQuality: 0.7,
     });
-    expect(p.tracks[0]?.fused[0]?.memberPositions).toEqual([1, 0]);
+    expect(p.tracks[0]?.fused[0]?.memberIndices).toEqual([1, 0]);
   });
 
   it('rejects inconsistent tracks with the path of the bad field', () => {
