@@ -1,5 +1,6 @@
 import type { SrConditioning } from '../../src/sr';
 import { parseSrSamplingConfig } from '../../src/sr';
+import type { SrFormulation } from '../../src/sr';
 import type { Store } from '../../src/store';
 import { srJobId } from './job-ids';
 import type { JobReceipt, QueueClient } from './queue-client';
@@ -31,10 +32,17 @@ export interface QueuedEnhanceResult {
 
 /**
  * {@link QueuedSrSpec} from what a user chooses (sampler name, steps, seed, conditioning).
+ * @param formulation the model's (SrModel.formulation): with no sampler chosen, the label is that of
+ *   its default (defaultSrSampler), which is what the worker runs and stores; default the paper's.
  * @throws ConfigError for bad sampling settings (as enhanceTrack would).
  */
-export function queuedSrSpec(model: SrModelSpec, modelSha256: string, choice: { readonly sampler?: string; readonly steps?: number; readonly seed?: number; readonly conditioning?: SrConditioning }): QueuedSrSpec {
-  const sampling = parseSrSamplingConfig({ ...(choice.sampler === undefined ? {} : { sampler: choice.sampler }), ...(choice.steps === undefined ? {} : { steps: choice.steps }) }, 'queued SR');
+export function queuedSrSpec(
+  model: SrModelSpec,
+  modelSha256: string,
+  choice: { readonly sampler?: string; readonly steps?: number; readonly seed?: number; readonly conditioning?: SrConditioning },
+  formulation?: SrFormulation,
+): QueuedSrSpec {
+  const sampling = parseSrSamplingConfig({ ...(choice.sampler === undefined ? {} : { sampler: choice.sampler }), ...(choice.steps === undefined ? {} : { steps: choice.steps }) }, 'queued SR', formulation);
   return {
     model,
     modelSha256,

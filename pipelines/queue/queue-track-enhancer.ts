@@ -1,4 +1,4 @@
-import type { SrConditioning } from '../../src/sr';
+import type { SrConditioning, SrFormulation } from '../../src/sr';
 import type { Store } from '../../src/store';
 import { enhanceTrackViaQueue, queuedSrSpec } from './enhance-track-via-queue';
 import type { QueueClient } from './queue-client';
@@ -17,16 +17,28 @@ export interface QueuedEnhanceChoice {
  * same idempotency and stored provenance as the in-process `createTrackEnhancer`; the result's
  * `face` is null (the image is in the stored output's PNG).
  * @param modelSha256 of the model the coordinator loaded; workers must hold the same file.
- * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer).
+ * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer),
+ *   and the model's formulation (SrModel.formulation; default the paper's), whose default sampler a
+ *   request without a sampler gets (queuedSrSpec).
  */
 export function queueTrackEnhancer(
   client: QueueClient,
   model: SrModelSpec,
   modelSha256: string,
-  defaults: { readonly conditioning?: SrConditioning } = {},
+  defaults: { readonly conditioning?: SrConditioning; readonly formulation?: SrFormulation } = {},
 ): (store: Store, trackId: number, opts?: QueuedEnhanceChoice) => Promise<EnhanceTrackResult> {
   return async (store, trackId, opts = {}) => {
-    const spec = queuedSrSpec(model, modelSha256, { ...defaults, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }), ...(opts.steps === undefined ? {} : { steps: opts.steps }) });
+    const spec = queuedSrSpec(
+      model,
+      modelSha256,
+      {
+        ...(defaults.conditioning === undefined ? {} : { conditioning: defaults.conditioning }),
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
+        ...(opts.steps === undefined ? {} : { steps: opts.steps }),
+      },
+      defaults.formulation,
+    );
     const r = await enhanceTrackViaQueue(store, client, trackId, spec, null);
     return Object.freeze({ trackId, srOutputId: r.srOutputId, inserted: r.inserted, output: store.getSrOutput(r.srOutputId), face: null });
   };

@@ -5,7 +5,7 @@ import { EVAL_ALIGN_MODES, EVAL_METHODS, formatResultsTable, runEval, writeEvalO
 import type { EvalProgress } from '../eval';
 import { EMBEDDER_NAMES } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime';
-import { DEFAULT_SR_SAMPLER, SAMPLER_NAMES } from '../sr';
+import { DEFAULT_RESIDUAL_SR_SAMPLER, DEFAULT_SR_SAMPLER, SAMPLER_NAMES } from '../sr';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
 import type { CliIo } from './cli-io';
 
@@ -101,7 +101,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option('--model <file>', "SR model (fasr model or the authors' .pth); default the bundled one; needed by sr-nofeat, fasr-shuffled and fasr")
     .option('--config <preset|file.json>', 'config of a .pth checkpoint: paper | tiny | a JSON file')
     .option('--engine <name>', ENGINE_OPTION_HELP, 'auto')
-    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with neither --sampler nor --steps: ${JSON.stringify(DEFAULT_SR_SAMPLER)}, docs/samplers.md)`)
+    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with neither --sampler nor --steps: the model's measured default, ${JSON.stringify(DEFAULT_SR_SAMPLER)} for paper-recipe models (docs/samplers.md), ${JSON.stringify(DEFAULT_RESIDUAL_SR_SAMPLER)} for residual-EDM ones)`)
     .option('--steps <n>', "sampler steps (default the sampler's; --steps alone means pc)")
     .option('--seed <n>', "base seed; probe i uses seed + i for every SR method; also fixes fasr-shuffled's derangement and the bootstrap", '0')
     .option('--bootstrap <n>', 'paired bootstrap resamples for the 95 % intervals of the AUC and Rank-1 differences', '2000')

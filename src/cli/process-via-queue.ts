@@ -54,7 +54,8 @@ export async function processViaQueue(
     const { engine, reason } = resolveEngineOption('sr-engine', opts.srEngine ?? 'auto');
     const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), engine });
     io.out(`sr: ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${engine} (${reason}) on the workers\n`);
-    const sampling = parseSrSamplingConfig(steps === undefined ? {} : { steps }, '--sr');
+    // the label the workers store: with no --sr-steps, the default sampler of the model's formulation
+    const sampling = parseSrSamplingConfig(steps === undefined ? {} : { steps }, '--sr', model.formulation);
     sr = {
       model: { model: modelPath, config: null, engine },
       modelSha256: model.sha256,

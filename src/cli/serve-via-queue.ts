@@ -35,11 +35,11 @@ export async function withQueueEnhance(local: BuiltActions, opts: ServeQueueOpti
   // A config given as a file travels as an absolute path; a preset name as is.
   const config = opts.modelConfig === undefined ? null : fs.existsSync(opts.modelConfig) ? path.resolve(opts.modelConfig) : opts.modelConfig;
   const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), ...(config === null ? {} : { config }), engine: opts.engine });
-  const sha256 = model.sha256;
+  const { sha256, formulation } = model;
   await model.dispose();
   const client = await QueueClient.open(settings);
   return {
-    actions: Object.freeze({ ...local.actions, enhanceTrack: queueTrackEnhancer(client, { model: modelPath, config, engine: opts.engine }, sha256) }),
+    actions: Object.freeze({ ...local.actions, enhanceTrack: queueTrackEnhancer(client, { model: modelPath, config, engine: opts.engine }, sha256, { formulation }) }),
     dispose: async () => {
       await client.close();
       await local.dispose();

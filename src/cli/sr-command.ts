@@ -5,7 +5,7 @@ import { InputError } from '../contracts';
 import { EMBEDDER_NAMES, createFaceEmbedder } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { BACKEND_CHOICES, initBackend } from '../runtime';
-import { DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig, srSamplingForModel } from '../sr';
+import { DEFAULT_RESIDUAL_SR_SAMPLER, DEFAULT_SR_SAMPLER, SR_CONDITIONINGS, enhanceImageFiles, loadSrModel, parseSrSamplingConfig, srSamplingForModel } from '../sr';
 import type { EnhanceProgress, SrConditioning, SrSamplingInput } from '../sr';
 import { SAMPLER_NAMES, parseSamplerOptionPairs } from '../sr';
 import type { SrEngineName } from '../sr';
@@ -88,7 +88,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
     .option('--model <file>', "model: fasr model (model.json/.safetensors) or the authors' .pth checkpoint (EMA weights); default: the bundled one")
     .option('--config <preset|file.json>', "config of a .pth checkpoint: paper | tiny | the authors' config.json (default paper)")
     .option('--engine <name>', ENGINE_OPTION_HELP, 'auto')
-    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with no --sampler/--steps/--snr/--sampler-option: ${JSON.stringify(DEFAULT_SR_SAMPLER)}, measured in docs/samplers.md; pc is the paper's)`)
+    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(' | ')} (default, with no --sampler/--steps/--snr/--sampler-option: the model's measured default, ${JSON.stringify(DEFAULT_SR_SAMPLER)} for paper-recipe models (docs/samplers.md), ${JSON.stringify(DEFAULT_RESIDUAL_SR_SAMPLER)} for residual-EDM ones (docs/residual-samplers.json); pc is the paper's)`)
     .option('--steps <n>', "sampler steps (default: the sampler's; 2000 for pc, the paper's; --steps alone means pc)")
     .option('--snr <r>', 'Langevin signal-to-noise ratio of pc (default 0.16)')
     .option('--sampler-option <key=value...>', 'further options of the chosen sampler, e.g. rho=7 for heun')

@@ -5,7 +5,7 @@ import { createFaceEmbedder, fuseMean3Sigma } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { degradeLikeAuthors, floatToUint8, resizeAntialiased, uint8ToFloat } from '../image';
 import { installedPackageVersion } from '../runtime';
-import { enhanceFaces, loadSrModel, parseSrSamplingConfig } from '../sr';
+import { enhanceFaces, loadSrModel, parseSrSamplingConfig, srSamplingForModel } from '../sr';
 import type { SrModel } from '../sr';
 import { createHumanFaceDetector } from '../track';
 import type { FaceDetector } from '../track';
@@ -323,6 +323,8 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
         hr: p.probe.rgb,
       })),
     };
+    // no face enhanced: the settings for the model's formulation (its default sampler when none was named)
+    const planned = model === null ? sampling : srSamplingForModel(sampling, model.formulation);
     const report: EvalReport = {
       format: 'fasr-eval',
       formatVersion: 2,
@@ -334,7 +336,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
         model === null
           ? null
           : { id: model.id, sha256: model.sha256, format: model.format, imageSize: model.config.imageSize, featDim: model.config.featDim, engine: model.engine, backend: model.backend },
-      sampler: useSr ? (samplerInfo ?? { label: sampling.label, steps: sampling.fixedSteps ?? 0, networkEvaluations: 0 }) : null,
+      sampler: useSr ? (samplerInfo ?? { label: planned.label, steps: planned.fixedSteps ?? 0, networkEvaluations: 0 }) : null,
       conditioningEmbedder: condEmbedderInfo,
       recognitionEmbedders,
       versions: versions(),

@@ -8,11 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main, type CliIo } from '../../../src/cli/main';
 import { encodePng, readPngText } from '../../../src/image';
+import { DEFAULT_RESIDUAL_SR_SAMPLER, parseSamplerConfig, samplerLabel } from '../../../src/sr';
 import { openStore } from '../../../src/store';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');
 const PROBE_LR = path.join(SHARED, 'data/faces/fasr-samples/probe_LR/000002.jpg');
+const RESIDUAL_MODEL = path.resolve(__dirname, '../../../training/residual');
 const MODEL = ['--model', path.join(TINY, 'checkpoint.pth'), '--config', path.join(TINY, 'config.json'), '--backend', 'wasm'];
 
 function capture(): CliIo & { stdout: () => string; stderr: () => string } {
@@ -42,6 +44,18 @@ describe('fasr sr', () => {
     const [a, b] = outs.map((f) => fs.readFileSync(f));
     expect((a as Buffer).equals(b as Buffer)).toBe(true);
     expect(readPngText(a as Buffer)).toMatchObject({ 'fasr:synthesized': 'true', 'fasr:seed': '5', 'fasr:steps': '2', 'fasr:nfe': '4', 'fasr:conditioning': 'zero' });
+  });
+
+  it("a residual-EDM model without --sampler runs its formulation's measured default (DEFAULT_RESIDUAL_SR_SAMPLER) and says so", async () => {
+    const out = path.join(dir, 'residual.png');
+    const io = capture();
+    // training/residual: the committed residual-EDM model (128 px, featDim 1024); zero F_M needs no embedder
+    const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--model', RESIDUAL_MODEL, '--engine', 'onnx', '--backend', 'wasm'], io);
+    expect(io.stderr()).toBe('');
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain(`sampler: ${samplerLabel(parseSamplerConfig(DEFAULT_RESIDUAL_SR_SAMPLER))}, seed 0, conditioning zero\n`);
+    expect(io.stdout()).toMatch(/^time: \d+\.\d s; NFE: 1$/m);
+    expect(readPngText(fs.readFileSync(out))).toMatchObject({ 'fasr:steps': '1', 'fasr:nfe': '1' });
   });
 
   it('without --engine runs on the fastest installed engine (onnx) and says so; FASR_ONNX_PROVIDER with --engine tfjs is refused, not ignored', async () => {
