@@ -20,6 +20,8 @@ export { plotRocPng, rocSvg } from './report/plot-roc';
 export { sampleGridPng } from './report/sample-grid';
 export { EVAL_OUTPUT_FILES, writeEvalOutputs } from './report/write-eval-outputs';
 export { loadFasrSampleSrFaces, loadValidationSrFaces } from './dataset/held-out-sr-faces';
+export { alternatePersonsOrder, loadIdentityValidationSrFaces } from './dataset/identity-validation-sr-faces';
+export type { IdentityValidationDegradation } from './dataset/identity-validation-sr-faces';
 export type { HeldOutSrFace, HeldOutSrFaceSet } from './dataset/held-out-sr-faces';
 export { ABLATION_CONDITIONS, runConditioningAblation, shuffledFeatureOrder } from './conditioning-ablation';
 export type { AblationCondition, AblationConditionResult, AblationFaceResult, ConditioningAblationOptions } from './conditioning-ablation';

@@ -24,3 +24,4 @@ export { TRAIN_PRESETS, resolveTrainPreset } from './train-presets';
 export type { TrainPreset } from './train-presets';
 export { DSM_LOSS, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf } from './train-loss';
 export type { RegressionLossInputs, TrainLossContext, TrainLossSpec } from './train-loss';
+export { recipeValidationBatches } from './recipe-validation-faces';
