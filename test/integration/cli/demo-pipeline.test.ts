@@ -1,7 +1,7 @@
 /**
  * The README's main job, `npx fasr run pipelines/demo.json`, run as the user runs it: the built CLI
  * (bin/fasr.js -> dist/, built by `npm ci`), the bundled sample clip, the bundled model, the default
- * sampler, an export. The pipeline file is used as committed except that its store and export
+ * sampler (that of the bundled model's formulation), an export. The pipeline file is used as committed except that its store and export
  * folder go to a temp directory (and its input is made absolute to match).
  */
 import * as fs from 'node:fs';
@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readPngText } from '../../../src/image';
-import { listBundledModels } from '../../../src/sr/enhance';
+import { listBundledModels, parseSrSamplingConfig } from '../../../src/sr/enhance';
+import { parseSrFormulation } from '../../../src/sr/formulation';
 import { openStore } from '../../../src/store';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -50,6 +51,11 @@ describe('the main job: fasr run pipelines/demo.json', () => {
       const runs = store.listRuns({}).items;
       expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
       expect(runs[1]?.versions.srModel).toBe(bundledName);
+      // the pipeline says nothing about the sampler: every track got the default of the bundled model's formulation
+      const sidecar = JSON.parse(fs.readFileSync(listBundledModels()[0] as string, 'utf8')) as { formulation?: unknown };
+      const expected = parseSrSamplingConfig({}, 'test', parseSrFormulation(sidecar.formulation)).label;
+      const samplers = new Set([...store.iterateTracks({})].flatMap((t) => store.listSrOutputs(t.id).map((o) => o.sampler)));
+      expect([...samplers]).toEqual([expected]);
     } finally {
       store.close();
     }
