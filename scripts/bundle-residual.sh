@@ -83,6 +83,9 @@ echo "--- changed (commit with: git add -A models docs/residual-samplers.json do
 git status --short models docs
 echo
 echo "done in $(( $(date +%s) - T0 )) s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "text that describes the bundled model by hand (update it to these figures): README.md ('The bundled model (models/...)'),"
+echo "  docs/training.md ('The residual-EDM recipe' intro and the 'Not bundled' bullet of 'The residual run'); refresh docs/results.md"
+echo "  with: node -r ts-node/register/transpile-only scripts/results-doc.ts --run all (long: it runs fasr eval on every dataset)"
 echo "then run (one at a time, under nice):"
 echo "  npx jest test/unit/sr/enhance/residual-default-sampler-table.test.ts test/unit/sr/enhance/default-sr-sampler.test.ts"
 echo "  npx jest test/integration/sr/enhance/bundled-model.test.ts"
