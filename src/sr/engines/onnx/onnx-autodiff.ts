@@ -25,7 +25,34 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * @throws Error when a node on the differentiated path has no gradient rule (so a graph that
  *   cannot be differentiated fails at build time), or `loss` is not a scalar.
  */
-export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[]): string[] {
+/**
+ * How the weight gradient of a stride-1 convolution is computed (docs/onnx-training.md has the
+ * measurements):
+ * - `im2col-concat`: the k² shifted copies of the padded input concatenated into one
+ *   [I·k², N·P·Q] matrix and one GEMM with dy (batch folded into the sum);
+ * - `shifted-gemms`: one GEMM per shift (u, v) with that shift's slice, the k² small [O, I]
+ *   results stacked: no concatenated copy of the k² slices;
+ * - `batched-im2col`: im2col per sample in the input's own NCHW order ([N, k²·I, P·Q], no
+ *   transpose of x), one batched MatMul with dy^T per sample, summed over the batch: the result
+ *   comes out in HWIO order;
+ * - `batched-shifts`: per shift (u, v) one MatMul batched over the samples, x's shifted slice
+ *   [N, I, P·Q] (NCHW, no transpose of x) times dy^T [N, P·Q, O], summed over the batch: k²
+ *   [I, O] results stacked in HWIO order (no concatenated copy, and the batch gives onnxruntime's
+ *   two threads independent products).
+ */
+export type ConvWeightGradient = 'im2col-concat' | 'shifted-gemms' | 'batched-im2col' | 'batched-shifts';
+
+/** The valid {@link ConvWeightGradient} values. */
+export const CONV_WEIGHT_GRADIENTS: readonly ConvWeightGradient[] = Object.freeze(['im2col-concat', 'shifted-gemms', 'batched-im2col', 'batched-shifts']);
+
+/** Options of {@link emitGradients}. */
+export interface EmitGradientsOptions {
+  /** Weight-gradient form of stride-1 Conv nodes; default `shifted-gemms`. */
+  readonly convWeightGradient?: ConvWeightGradient;
+}
+
+export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[], options: EmitGradientsOptions = {}): string[] {
+  const convWeightGradient = options.convWeightGradient ?? 'shifted-gemms';
   if (t.shape(loss).length !== 0) throw new Error(`ONNX autodiff: loss "${loss}" must be a scalar, has shape [${t.shape(loss).join(',')}]`);
   const forward = [...t.nodes];
   // Values that depend on a wrt value.
@@ -76,7 +103,7 @@ export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[])
     }
     const needs = n.inputs.map((i) => live.has(i));
     if (!needs.some((b) => b)) continue;
-    t.withScope(`grad/${n.output}`, () => emitRule(t, n, dy, needs, add, unbroadcast, expandTo));
+    t.withScope(`grad/${n.output}`, () => emitRule(t, n, dy, needs, add, unbroadcast, expandTo, convWeightGradient));
   }
   return wrt.map((w) => {
     const g = total(w);
@@ -93,6 +120,7 @@ function emitRule(
   add: (v: string, g: string) => void,
   unbroadcast: (g: string, target: readonly number[]) => string,
   expandTo: (g: string, target: readonly number[]) => string,
+  convWeightGradient: ConvWeightGradient,
 ): void {
   const [a = '', b = '', c = ''] = n.inputs;
   const y = n.output;
@@ -260,22 +288,65 @@ function emitRule(
         if (!plain) throw new Error('ONNX autodiff: weight gradient only for stride-1 ungrouped Conv');
         const [ci = 0] = [x[1]];
         const [n = 0, co = 0, ho = 0, wo = 0] = ys;
-        const xt = t.op('Transpose', [a], { perm: [1, 0, 2, 3] }); // [I,N,H,W]
-        let cols: string;
-        if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) cols = t.op('Reshape', [xt, t.int64s([ci, n * ho * wo])]);
-        else {
-          const xp = t.op('Pad', [xt, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
-          const shifted: string[] = [];
-          for (let u = 0; u < kh; u++) {
-            for (let v = 0; v < kw; v++) {
-              const sl = t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]);
-              shifted.push(t.op('Reshape', [sl, t.int64s([ci, 1, n * ho * wo])]));
-            }
+        if (convWeightGradient === 'batched-shifts') {
+          // dw^T[u,v] = sum_n shift_uv(x)_n [I, P·Q] dy_n^T [P·Q, O]; stacked: [k, k, I, O] (HWIO).
+          const hw = ho * wo;
+          const dyT = t.op('Transpose', [t.op('Reshape', [dy, t.int64s([n, co, hw])])], { perm: [0, 2, 1] }); // [N,PQ,O]
+          const one = (xs: string): string => t.op('ReduceSum', [t.op('MatMul', [t.op('Reshape', [xs, t.int64s([n, ci, hw])]), dyT]), t.int64s([0])], { keepdims: 1 }); // [1,I,O]
+          let hwio: string;
+          if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) hwio = t.op('Reshape', [one(a), t.int64s([1, 1, ci, co])]);
+          else {
+            const xp = t.op('Pad', [a, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+            const parts: string[] = [];
+            for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) parts.push(one(t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])])));
+            hwio = t.op('Reshape', [t.op('Concat', parts, { axis: 0 }), t.int64s([kh, kw, ci, co])]);
           }
-          cols = t.op('Reshape', [t.op('Concat', shifted, { axis: 1 }), t.int64s([ci * kh * kw, n * ho * wo])]);
+          add(b, t.op('Transpose', [hwio], { perm: [3, 2, 0, 1] }));
+          if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
+          return;
         }
+        if (convWeightGradient === 'batched-im2col') {
+          // cols_n [k²·I, P·Q] (rows ordered u, v, i) from x in NCHW; dw^T = sum_n cols_n dy_n^T = [k·k·I, O] (HWIO).
+          const hw = ho * wo;
+          let cols: string;
+          if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) cols = t.op('Reshape', [a, t.int64s([n, ci, hw])]);
+          else {
+            const xp = t.op('Pad', [a, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+            const parts: string[] = [];
+            for (let u = 0; u < kh; u++) {
+              for (let v = 0; v < kw; v++) parts.push(t.op('Reshape', [t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]), t.int64s([n, ci, hw])]));
+            }
+            cols = t.op('Concat', parts, { axis: 1 });
+          }
+          const dyT = t.op('Transpose', [t.op('Reshape', [dy, t.int64s([n, co, hw])])], { perm: [0, 2, 1] }); // [N,PQ,O]
+          const hwio = t.op('Reshape', [t.op('ReduceSum', [t.op('MatMul', [cols, dyT]), t.int64s([0])], { keepdims: 0 }), t.int64s([kh, kw, ci, co])]);
+          add(b, t.op('Transpose', [hwio], { perm: [3, 2, 0, 1] }));
+          if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
+          return;
+        }
+        const xt = t.op('Transpose', [a], { perm: [1, 0, 2, 3] }); // [I,N,H,W]
         const dyc = t.op('Reshape', [t.op('Transpose', [dy], { perm: [1, 0, 2, 3] }), t.int64s([co, n * ho * wo])]);
-        add(b, t.op('Reshape', [t.op('Gemm', [dyc, cols], { transB: 1 }), t.int64s([...w])]));
+        if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) {
+          add(b, t.op('Reshape', [t.op('Gemm', [dyc, t.op('Reshape', [xt, t.int64s([ci, n * ho * wo])])], { transB: 1 }), t.int64s([...w])]));
+        } else {
+          const xp = t.op('Pad', [xt, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+          const shift = (u: number, v: number): string => t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]);
+          const parts: string[] = [];
+          if (convWeightGradient === 'im2col-concat') {
+            for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) parts.push(t.op('Reshape', [shift(u, v), t.int64s([ci, 1, n * ho * wo])]));
+            const cols = t.op('Reshape', [t.op('Concat', parts, { axis: 1 }), t.int64s([ci * kh * kw, n * ho * wo])]);
+            add(b, t.op('Reshape', [t.op('Gemm', [dyc, cols], { transB: 1 }), t.int64s([...w])]));
+          } else {
+            // dw[:,:,u,v] = dy [O, N*P*Q] x shift_uv(x)^T [N*P*Q, I], stacked along the last axis.
+            for (let u = 0; u < kh; u++) {
+              for (let v = 0; v < kw; v++) {
+                const g = t.op('Gemm', [dyc, t.op('Reshape', [shift(u, v), t.int64s([ci, n * ho * wo])])], { transB: 1 });
+                parts.push(t.op('Reshape', [g, t.int64s([co, ci, 1])]));
+              }
+            }
+            add(b, t.op('Reshape', [t.op('Concat', parts, { axis: 2 }), t.int64s([...w])]));
+          }
+        }
       }
       if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
       return;
