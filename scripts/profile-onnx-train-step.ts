@@ -133,24 +133,34 @@ async function main(): Promise<void> {
     for (const v of variants) {
       const graph = exportNcsnppTrainOnnx(config, batch, v.graph);
       const session = await ort.InferenceSession.create(graph.bytes, v.options);
-      sessions.push({ v, graph, session, feeds: feedsFor(graph), outputs: [graph.lossOutput, ...graph.gradOutputs.values()], wall: [] as number[] });
+      sessions.push({ v, graph, session, feeds: feedsFor(graph), outputs: [graph.lossOutput, ...graph.gradOutputs.values()], wall: [] as number[], cpu: [] as number[] });
     }
     console.log(`A/B: nf ${nf}, ${px} px, batch ${batch}, ${threads} thread(s), spinning ${spinning}; ${runs} alternating rounds; load average at start ${load()}`);
     let loss0: number | undefined;
     for (let i = 0; i < WARMUP_RUNS + runs; i++) {
       for (const s of sessions) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const out = await s.session.run(s.feeds, s.outputs);
-        if (i >= WARMUP_RUNS) s.wall.push((performance.now() - t0) / 1000);
+        const c1 = process.cpuUsage(c0);
+        if (i >= WARMUP_RUNS) {
+          s.wall.push((performance.now() - t0) / 1000);
+          s.cpu.push((c1.user + c1.system) / 1e6);
+        }
         const loss = (out[s.graph.lossOutput]?.data as Float32Array)[0] ?? NaN;
         loss0 ??= loss;
         if (Math.abs(loss - loss0) > 1e-5 * Math.abs(loss0)) throw new Error(`variant ${s.v.label}: loss ${loss} differs from ${loss0}`);
       }
     }
     // The load changes from round to round: the paired ratio (this variant / the first, same round) is the steadier figure.
+    // CPU seconds (both threads, user + system) measure the work done, less disturbed by the load than wall time.
     const firstWall = sessions[0]?.wall ?? [];
-    console.log('| variant | median s/step | runs (s) | median of per-round ratios to the first |\n|---|---:|---|---:|');
-    for (const s of sessions) console.log(`| ${s.v.label} | ${median(s.wall).toFixed(3)} | ${s.wall.map((w) => w.toFixed(2)).join(' ')} | ${median(s.wall.map((w, i) => w / (firstWall[i] ?? NaN))).toFixed(2)} |`);
+    const firstCpu = median(sessions[0]?.cpu ?? []);
+    console.log('| variant | median s/step | runs (s) | median of per-round ratios to the first | median CPU s/step | vs first |\n|---|---:|---|---:|---:|---:|');
+    for (const s of sessions) {
+      const ratio = median(s.wall.map((w, i) => w / (firstWall[i] ?? NaN)));
+      console.log(`| ${s.v.label} | ${median(s.wall).toFixed(3)} | ${s.wall.map((w) => w.toFixed(2)).join(' ')} | ${ratio.toFixed(2)} | ${median(s.cpu).toFixed(3)} | ${(median(s.cpu) / firstCpu).toFixed(2)} |`);
+    }
     console.log(`load average at end ${load()}`);
     for (const s of sessions) await s.session.release();
     return;

@@ -94,7 +94,8 @@ export interface NcsnppTrainGraphOptions extends EmitGradientsOptions {
    * GroupNorm's normalisation: `ops` as the inference exporter's direct form (ReduceMean, Sub, Mul,
    * ReduceMean, Sqrt, Reciprocal, Mul: five full-size passes), `layer-norm` one LayerNormalization
    * node over each group (its InvStdDev output feeds the same closed-form backward). Default
-   * `layer-norm`.
+   * `ops`: `layer-norm` measured no faster, and onnxruntime's LayerNormalization takes the
+   * variance as E[x²] − E[x]² in one float32 pass (cancellation where |mean| ≫ std).
    */
   readonly groupNorm?: 'ops' | 'layer-norm';
 }
@@ -196,7 +197,7 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
     const w = t.op('Transpose', [param(`${pre}.weight`)], { perm: [3, 2, 0, 1] }); // HWIO -> OIHW
     return { v: t.op('Conv', [x.v, w, param(`${pre}.bias`)], { kernel_shape: [kernel, kernel], pads: [p, p, p, p] }), c: outCh, s: x.s };
   };
-  const groupNormLayerNorm = (options.groupNorm ?? 'layer-norm') === 'layer-norm';
+  const groupNormLayerNorm = (options.groupNorm ?? 'ops') === 'layer-norm';
   const groupNorm = (x: Fm, pre: string): Fm => {
     const groups = groupNormGroups(x.c);
     const r = t.op('Reshape', [x.v, t.int64s([0, groups, -1])]);

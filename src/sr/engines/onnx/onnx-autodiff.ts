@@ -16,16 +16,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Reverse-mode differentiation of a recorded ONNX graph (docs/onnx-training.md has the maths of
- * every rule): walks the tape backwards from `loss` (a scalar) and emits, into the same graph, the
- * nodes computing d loss / d v for every value v in `wrt`. Only nodes on a path from `wrt` to the
- * loss get gradients. Values reached by several paths get the sum of the contributions.
- *
- * @returns gradient value name per entry of `wrt` (same order)
- * @throws Error when a node on the differentiated path has no gradient rule (so a graph that
- *   cannot be differentiated fails at build time), or `loss` is not a scalar.
- */
-/**
  * How the weight gradient of a stride-1 convolution is computed (docs/onnx-training.md has the
  * measurements):
  * - `im2col-concat`: the k² shifted copies of the padded input concatenated into one
@@ -38,7 +28,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * - `batched-shifts`: per shift (u, v) one MatMul batched over the samples, x's shifted slice
  *   [N, I, P·Q] (NCHW, no transpose of x) times dy^T [N, P·Q, O], summed over the batch: k²
  *   [I, O] results stacked in HWIO order (no concatenated copy, and the batch gives onnxruntime's
- *   two threads independent products).
+ *   two threads independent products); where O < I, dy is shifted instead of x (fewer channels
+ *   copied k² times).
  */
 export type ConvWeightGradient = 'im2col-concat' | 'shifted-gemms' | 'batched-im2col' | 'batched-shifts';
 
@@ -47,12 +38,22 @@ export const CONV_WEIGHT_GRADIENTS: readonly ConvWeightGradient[] = Object.freez
 
 /** Options of {@link emitGradients}. */
 export interface EmitGradientsOptions {
-  /** Weight-gradient form of stride-1 Conv nodes; default `shifted-gemms`. */
+  /** Weight-gradient form of stride-1 Conv nodes; default `batched-shifts`. */
   readonly convWeightGradient?: ConvWeightGradient;
 }
 
+/**
+ * Reverse-mode differentiation of a recorded ONNX graph (docs/onnx-training.md has the maths of
+ * every rule): walks the tape backwards from `loss` (a scalar) and emits, into the same graph, the
+ * nodes computing d loss / d v for every value v in `wrt`. Only nodes on a path from `wrt` to the
+ * loss get gradients. Values reached by several paths get the sum of the contributions.
+ *
+ * @returns gradient value name per entry of `wrt` (same order)
+ * @throws Error when a node on the differentiated path has no gradient rule (so a graph that
+ *   cannot be differentiated fails at build time), or `loss` is not a scalar.
+ */
 export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[], options: EmitGradientsOptions = {}): string[] {
-  const convWeightGradient = options.convWeightGradient ?? 'shifted-gemms';
+  const convWeightGradient = options.convWeightGradient ?? 'batched-shifts';
   if (t.shape(loss).length !== 0) throw new Error(`ONNX autodiff: loss "${loss}" must be a scalar, has shape [${t.shape(loss).join(',')}]`);
   const forward = [...t.nodes];
   // Values that depend on a wrt value.
@@ -283,22 +284,40 @@ function emitRule(
         }
       }
       if (needs[1]) {
-        // dw[o,i,u,v] = sum_{n,p,q} dy[n,o,p,q] xpad[n,i,p+u,q+v]: one GEMM of dy [O, N*P*Q] with the
-        // k*k shifted copies of x [I*k*k, N*P*Q] (explicit im2col, batch folded into the sum).
+        // dw[o,i,u,v] = sum_{n,p,q} dy[n,o,p,q] xpad[n,i,p+u,q+v], in one of the ConvWeightGradient forms.
         if (!plain) throw new Error('ONNX autodiff: weight gradient only for stride-1 ungrouped Conv');
         const [ci = 0] = [x[1]];
         const [n = 0, co = 0, ho = 0, wo = 0] = ys;
         if (convWeightGradient === 'batched-shifts') {
           // dw^T[u,v] = sum_n shift_uv(x)_n [I, P·Q] dy_n^T [P·Q, O]; stacked: [k, k, I, O] (HWIO).
           const hw = ho * wo;
-          const dyT = t.op('Transpose', [t.op('Reshape', [dy, t.int64s([n, co, hw])])], { perm: [0, 2, 1] }); // [N,PQ,O]
-          const one = (xs: string): string => t.op('ReduceSum', [t.op('MatMul', [t.op('Reshape', [xs, t.int64s([n, ci, hw])]), dyT]), t.int64s([0])], { keepdims: 1 }); // [1,I,O]
+          let dyT: string | undefined; // [N,PQ,O], made on first use
+          const one = (xs: string): string => {
+            dyT ??= t.op('Transpose', [t.op('Reshape', [dy, t.int64s([n, co, hw])])], { perm: [0, 2, 1] });
+            return t.op('ReduceSum', [t.op('MatMul', [t.op('Reshape', [xs, t.int64s([n, ci, hw])]), dyT]), t.int64s([0])], { keepdims: 1 }); // [1,I,O]
+          };
           let hwio: string;
           if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) hwio = t.op('Reshape', [one(a), t.int64s([1, 1, ci, co])]);
           else {
-            const xp = t.op('Pad', [a, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
             const parts: string[] = [];
-            for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) parts.push(one(t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])])));
+            if (ci <= co) {
+              const xp = t.op('Pad', [a, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+              for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) parts.push(one(t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])])));
+            } else {
+              // Fewer output than input channels: shift dy instead of x (k² copies of O, not I,
+              // channels): dw[o,i,u,v] = sum_{n,p,q} x[n,i,p,q] dy[n,o,p-u+pad,q-v+pad], dy zero outside,
+              // i.e. dy (NHWC) padded by k-1-pad and sliced from k-1-u, k-1-v.
+              const [h = 0, wd = 0] = [x[2], x[3]];
+              const xr = t.op('Reshape', [a, t.int64s([n, ci, h * wd])]);
+              const dyNhwc = t.op('Transpose', [dy], { perm: [0, 2, 3, 1] });
+              const dyp = t.op('Pad', [dyNhwc, t.int64s([0, kh - 1 - (pads[0] ?? 0), kw - 1 - (pads[1] ?? 0), 0, 0, kh - 1 - (pads[2] ?? 0), kw - 1 - (pads[3] ?? 0), 0])]);
+              for (let u = 0; u < kh; u++) {
+                for (let v = 0; v < kw; v++) {
+                  const sl = t.op('Slice', [dyp, t.int64s([kh - 1 - u, kw - 1 - v]), t.int64s([kh - 1 - u + h, kw - 1 - v + wd]), t.int64s([1, 2])]);
+                  parts.push(t.op('ReduceSum', [t.op('MatMul', [xr, t.op('Reshape', [sl, t.int64s([n, h * wd, co])])]), t.int64s([0])], { keepdims: 1 }));
+                }
+              }
+            }
             hwio = t.op('Reshape', [t.op('Concat', parts, { axis: 0 }), t.int64s([kh, kw, ci, co])]);
           }
           add(b, t.op('Transpose', [hwio], { perm: [3, 2, 0, 1] }));
