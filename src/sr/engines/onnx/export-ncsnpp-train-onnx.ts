@@ -95,7 +95,7 @@ export interface NcsnppTrainGraphOptions extends EmitGradientsOptions {
    * ReduceMean, Sqrt, Reciprocal, Mul: five full-size passes), `layer-norm` one LayerNormalization
    * node over each group (its InvStdDev output feeds the same closed-form backward). Default
    * `ops`: `layer-norm` measured no faster, and onnxruntime's LayerNormalization takes the
-   * variance as E[x²] − E[x]² in one float32 pass (cancellation where |mean| ≫ std).
+   * variance as E[x²] − E[x]² in one pass (cancellation where |mean| ≫ std; from its source, untested).
    */
   readonly groupNorm?: 'ops' | 'layer-norm';
 }
