@@ -29,4 +29,6 @@ export type { NcsnppOnnxGraphForm } from './onnx/export-ncsnpp-onnx';
 export { createOnnxTrainStep, loadOnnxRuntime } from './onnx-train-step';
 export type { OnnxTrainInputs, OnnxTrainResult, OnnxTrainStep, OnnxTrainStepOptions } from './onnx-train-step';
 export { exportNcsnppTrainOnnx, ncsnppTrainParams, NCSNPP_TRAIN_IO } from './onnx/export-ncsnpp-train-onnx';
-export type { NcsnppTrainGraph, NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';
+export type { NcsnppTrainGraph, NcsnppTrainGraphOptions, NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';
+export { CONV_WEIGHT_GRADIENTS } from './onnx/onnx-autodiff';
+export type { ConvWeightGradient, EmitGradientsOptions } from './onnx/onnx-autodiff';

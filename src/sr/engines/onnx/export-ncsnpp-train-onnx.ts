@@ -2,6 +2,7 @@ import type { NcsnppConfig } from '../../model-config';
 import { buildNcsnppSpec, firKernel2d, groupNormGroups } from '../../models';
 import type { NcsnppModuleSpec } from '../../models';
 import { emitGradients } from './onnx-autodiff';
+import type { EmitGradientsOptions } from './onnx-autodiff';
 import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
 import { OnnxTape } from './onnx-tape';
@@ -78,6 +79,27 @@ export interface NcsnppTrainGraph {
   readonly forwardMacs: number;
 }
 
+/**
+ * Forms of the training graph that compute the same values with different kernels (measured in
+ * docs/onnx-training.md, A/B with scripts/profile-onnx-train-step.ts --ab); the defaults are the
+ * fastest measured here.
+ */
+export interface NcsnppTrainGraphOptions extends EmitGradientsOptions {
+  /**
+   * SiLU's backward: `ops` differentiates y = x·sigmoid(x) node by node (six full-size passes),
+   * `closed-form` emits dx = dy·(s + y·(1 − s)) with s = sigmoid(x) (four). Default `closed-form`.
+   */
+  readonly siluGradient?: 'ops' | 'closed-form';
+  /**
+   * GroupNorm's normalisation: `ops` as the inference exporter's direct form (ReduceMean, Sub, Mul,
+   * ReduceMean, Sqrt, Reciprocal, Mul: five full-size passes), `layer-norm` one LayerNormalization
+   * node over each group (its InvStdDev output feeds the same closed-form backward). Default
+   * `ops`: `layer-norm` measured no faster, and onnxruntime's LayerNormalization takes the
+   * variance as E[x²] − E[x]² in one pass (cancellation where |mean| ≫ std; from its source, untested).
+   */
+  readonly groupNorm?: 'ops' | 'layer-norm';
+}
+
 /** Multiply-adds of the Conv/ConvTranspose/Gemm/MatMul nodes recorded so far on `t`. */
 function countMacs(t: OnnxTape): number {
   let macs = 0;
@@ -128,9 +150,10 @@ interface Fm {
  * and its reverse-mode gradient with respect to every trainable parameter (onnx-autodiff.ts).
  * Shapes are static: batch `batchSize`, side `config.imageSize`.
  *
+ * @param options how some gradients are formed (the same values either way; for measurements)
  * @throws Error if an op on the differentiated path has no gradient rule (a bug, not bad input).
  */
-export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): NcsnppTrainGraph {
+export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, options: NcsnppTrainGraphOptions = {}): NcsnppTrainGraph {
   const spec = buildNcsnppSpec(config);
   const params = ncsnppTrainParams(config);
   const t = new OnnxTape();
@@ -159,7 +182,14 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): 
   };
   const vec = (name: string, c: number): string => t.op('Reshape', [param(name), t.int64s([c, 1, 1])]);
 
-  const silu = (x: string): string => t.op('Mul', [x, t.op('Sigmoid', [x])]);
+  const siluClosedForm = (options.siluGradient ?? 'closed-form') === 'closed-form';
+  const silu = (x: string): string => {
+    const sig = t.op('Sigmoid', [x]);
+    const y = t.op('Mul', [x, sig]);
+    // d/dx x s(x) = s + x s (1 - s) = s + y (1 - s).
+    if (siluClosedForm) t.customGradient(y, [x], (dy) => [t.op('Mul', [dy, t.op('Add', [sig, t.op('Mul', [y, t.op('Sub', [t.scalar(1), sig])])])])]);
+    return y;
+  };
   // Weights (in,out) as tfjs holds them: y = x W + b.
   const linear = (x: string, pre: string): string => t.op('Gemm', [x, param(`${pre}.weight`), param(`${pre}.bias`)]);
   const conv = (x: Fm, pre: string, outCh: number, kernel: 1 | 3): Fm => {
@@ -167,14 +197,22 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): 
     const w = t.op('Transpose', [param(`${pre}.weight`)], { perm: [3, 2, 0, 1] }); // HWIO -> OIHW
     return { v: t.op('Conv', [x.v, w, param(`${pre}.bias`)], { kernel_shape: [kernel, kernel], pads: [p, p, p, p] }), c: outCh, s: x.s };
   };
+  const groupNormLayerNorm = (options.groupNorm ?? 'ops') === 'layer-norm';
   const groupNorm = (x: Fm, pre: string): Fm => {
     const groups = groupNormGroups(x.c);
     const r = t.op('Reshape', [x.v, t.int64s([0, groups, -1])]);
-    const mean = t.op('ReduceMean', [r], { axes: [2], keepdims: 1 });
-    const d = t.op('Sub', [r, mean]);
-    const variance = t.op('ReduceMean', [t.op('Mul', [d, d])], { axes: [2], keepdims: 1 });
-    const inv = t.op('Reciprocal', [t.op('Sqrt', [t.op('Add', [variance, t.scalar(eps)])])]);
-    const nr = t.op('Mul', [d, inv]);
+    let nr: string;
+    let inv: string;
+    if (groupNormLayerNorm) {
+      const len = (x.c / groups) * x.s * x.s;
+      ({ y: nr, invStd: inv } = t.layerNorm(r, t.sharedFloats(`ones/${len}`, [len], () => new Float32Array(len).fill(1)), 2, eps));
+    } else {
+      const mean = t.op('ReduceMean', [r], { axes: [2], keepdims: 1 });
+      const d = t.op('Sub', [r, mean]);
+      const variance = t.op('ReduceMean', [t.op('Mul', [d, d])], { axes: [2], keepdims: 1 });
+      inv = t.op('Reciprocal', [t.op('Sqrt', [t.op('Add', [variance, t.scalar(eps)])])]);
+      nr = t.op('Mul', [d, inv]);
+    }
     // Closed form instead of differentiating the five nodes above (6 full-size passes, not ~12):
     // dr = inv * (dn - mean(dn) - n * mean(dn * n)) over each group.
     t.customGradient(nr, [r], (dn) => {
@@ -330,7 +368,7 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number): 
 
   const forwardMacs = countMacs(t);
   const trainable = params.filter((p) => p.trainable).map((p) => p.name);
-  const grads = emitGradients(t, loss, trainable);
+  const grads = emitGradients(t, loss, trainable, { convWeightGradient: options.convWeightGradient });
   const gradOutputs = new Map<string, string>();
   trainable.forEach((name, i) => gradOutputs.set(name, grads[i] as string));
   if (new Set(grads).size !== grads.length) throw new Error('ONNX training graph: two parameters share a gradient value');

@@ -16,6 +16,33 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
+ * How the weight gradient of a stride-1 convolution is computed (docs/onnx-training.md has the
+ * measurements):
+ * - `im2col-concat`: the k² shifted copies of the padded input concatenated into one
+ *   [I·k², N·P·Q] matrix and one GEMM with dy (batch folded into the sum);
+ * - `shifted-gemms`: one GEMM per shift (u, v) with that shift's slice, the k² small [O, I]
+ *   results stacked: no concatenated copy of the k² slices;
+ * - `batched-im2col`: im2col per sample in the input's own NCHW order ([N, k²·I, P·Q], no
+ *   transpose of x), one batched MatMul with dy^T per sample, summed over the batch: the result
+ *   comes out in HWIO order;
+ * - `batched-shifts`: per shift (u, v) one MatMul batched over the samples, x's shifted slice
+ *   [N, I, P·Q] (NCHW, no transpose of x) times dy^T [N, P·Q, O], summed over the batch: k²
+ *   [I, O] results stacked in HWIO order (no concatenated copy, and the batch gives onnxruntime's
+ *   two threads independent products); where O < I, dy is shifted instead of x (fewer channels
+ *   copied k² times).
+ */
+export type ConvWeightGradient = 'im2col-concat' | 'shifted-gemms' | 'batched-im2col' | 'batched-shifts';
+
+/** The valid {@link ConvWeightGradient} values. */
+export const CONV_WEIGHT_GRADIENTS: readonly ConvWeightGradient[] = Object.freeze(['im2col-concat', 'shifted-gemms', 'batched-im2col', 'batched-shifts']);
+
+/** Options of {@link emitGradients}. */
+export interface EmitGradientsOptions {
+  /** Weight-gradient form of stride-1 Conv nodes; default `batched-shifts`. */
+  readonly convWeightGradient?: ConvWeightGradient;
+}
+
+/**
  * Reverse-mode differentiation of a recorded ONNX graph (docs/onnx-training.md has the maths of
  * every rule): walks the tape backwards from `loss` (a scalar) and emits, into the same graph, the
  * nodes computing d loss / d v for every value v in `wrt`. Only nodes on a path from `wrt` to the
@@ -25,7 +52,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * @throws Error when a node on the differentiated path has no gradient rule (so a graph that
  *   cannot be differentiated fails at build time), or `loss` is not a scalar.
  */
-export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[]): string[] {
+export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[], options: EmitGradientsOptions = {}): string[] {
+  const convWeightGradient = options.convWeightGradient ?? 'batched-shifts';
   if (t.shape(loss).length !== 0) throw new Error(`ONNX autodiff: loss "${loss}" must be a scalar, has shape [${t.shape(loss).join(',')}]`);
   const forward = [...t.nodes];
   // Values that depend on a wrt value.
@@ -76,7 +104,7 @@ export function emitGradients(t: OnnxTape, loss: string, wrt: readonly string[])
     }
     const needs = n.inputs.map((i) => live.has(i));
     if (!needs.some((b) => b)) continue;
-    t.withScope(`grad/${n.output}`, () => emitRule(t, n, dy, needs, add, unbroadcast, expandTo));
+    t.withScope(`grad/${n.output}`, () => emitRule(t, n, dy, needs, add, unbroadcast, expandTo, convWeightGradient));
   }
   return wrt.map((w) => {
     const g = total(w);
@@ -93,6 +121,7 @@ function emitRule(
   add: (v: string, g: string) => void,
   unbroadcast: (g: string, target: readonly number[]) => string,
   expandTo: (g: string, target: readonly number[]) => string,
+  convWeightGradient: ConvWeightGradient,
 ): void {
   const [a = '', b = '', c = ''] = n.inputs;
   const y = n.output;
@@ -255,27 +284,88 @@ function emitRule(
         }
       }
       if (needs[1]) {
-        // dw[o,i,u,v] = sum_{n,p,q} dy[n,o,p,q] xpad[n,i,p+u,q+v]: one GEMM of dy [O, N*P*Q] with the
-        // k*k shifted copies of x [I*k*k, N*P*Q] (explicit im2col, batch folded into the sum).
+        // dw[o,i,u,v] = sum_{n,p,q} dy[n,o,p,q] xpad[n,i,p+u,q+v], in one of the ConvWeightGradient forms.
         if (!plain) throw new Error('ONNX autodiff: weight gradient only for stride-1 ungrouped Conv');
         const [ci = 0] = [x[1]];
         const [n = 0, co = 0, ho = 0, wo = 0] = ys;
-        const xt = t.op('Transpose', [a], { perm: [1, 0, 2, 3] }); // [I,N,H,W]
-        let cols: string;
-        if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) cols = t.op('Reshape', [xt, t.int64s([ci, n * ho * wo])]);
-        else {
-          const xp = t.op('Pad', [xt, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
-          const shifted: string[] = [];
-          for (let u = 0; u < kh; u++) {
-            for (let v = 0; v < kw; v++) {
-              const sl = t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]);
-              shifted.push(t.op('Reshape', [sl, t.int64s([ci, 1, n * ho * wo])]));
+        if (convWeightGradient === 'batched-shifts') {
+          // dw^T[u,v] = sum_n shift_uv(x)_n [I, P·Q] dy_n^T [P·Q, O]; stacked: [k, k, I, O] (HWIO).
+          const hw = ho * wo;
+          let dyT: string | undefined; // [N,PQ,O], made on first use
+          const one = (xs: string): string => {
+            dyT ??= t.op('Transpose', [t.op('Reshape', [dy, t.int64s([n, co, hw])])], { perm: [0, 2, 1] });
+            return t.op('ReduceSum', [t.op('MatMul', [t.op('Reshape', [xs, t.int64s([n, ci, hw])]), dyT]), t.int64s([0])], { keepdims: 1 }); // [1,I,O]
+          };
+          let hwio: string;
+          if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) hwio = t.op('Reshape', [one(a), t.int64s([1, 1, ci, co])]);
+          else {
+            const parts: string[] = [];
+            if (ci <= co) {
+              const xp = t.op('Pad', [a, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+              for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) parts.push(one(t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])])));
+            } else {
+              // Fewer output than input channels: shift dy instead of x (k² copies of O, not I,
+              // channels): dw[o,i,u,v] = sum_{n,p,q} x[n,i,p,q] dy[n,o,p-u+pad,q-v+pad], dy zero outside,
+              // i.e. dy (NHWC) padded by k-1-pad and sliced from k-1-u, k-1-v.
+              const [h = 0, wd = 0] = [x[2], x[3]];
+              const xr = t.op('Reshape', [a, t.int64s([n, ci, h * wd])]);
+              const dyNhwc = t.op('Transpose', [dy], { perm: [0, 2, 3, 1] });
+              const dyp = t.op('Pad', [dyNhwc, t.int64s([0, kh - 1 - (pads[0] ?? 0), kw - 1 - (pads[1] ?? 0), 0, 0, kh - 1 - (pads[2] ?? 0), kw - 1 - (pads[3] ?? 0), 0])]);
+              for (let u = 0; u < kh; u++) {
+                for (let v = 0; v < kw; v++) {
+                  const sl = t.op('Slice', [dyp, t.int64s([kh - 1 - u, kw - 1 - v]), t.int64s([kh - 1 - u + h, kw - 1 - v + wd]), t.int64s([1, 2])]);
+                  parts.push(t.op('ReduceSum', [t.op('MatMul', [xr, t.op('Reshape', [sl, t.int64s([n, h * wd, co])])]), t.int64s([0])], { keepdims: 1 }));
+                }
+              }
             }
+            hwio = t.op('Reshape', [t.op('Concat', parts, { axis: 0 }), t.int64s([kh, kw, ci, co])]);
           }
-          cols = t.op('Reshape', [t.op('Concat', shifted, { axis: 1 }), t.int64s([ci * kh * kw, n * ho * wo])]);
+          add(b, t.op('Transpose', [hwio], { perm: [3, 2, 0, 1] }));
+          if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
+          return;
         }
+        if (convWeightGradient === 'batched-im2col') {
+          // cols_n [k²·I, P·Q] (rows ordered u, v, i) from x in NCHW; dw^T = sum_n cols_n dy_n^T = [k·k·I, O] (HWIO).
+          const hw = ho * wo;
+          let cols: string;
+          if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) cols = t.op('Reshape', [a, t.int64s([n, ci, hw])]);
+          else {
+            const xp = t.op('Pad', [a, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+            const parts: string[] = [];
+            for (let u = 0; u < kh; u++) {
+              for (let v = 0; v < kw; v++) parts.push(t.op('Reshape', [t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]), t.int64s([n, ci, hw])]));
+            }
+            cols = t.op('Concat', parts, { axis: 1 });
+          }
+          const dyT = t.op('Transpose', [t.op('Reshape', [dy, t.int64s([n, co, hw])])], { perm: [0, 2, 1] }); // [N,PQ,O]
+          const hwio = t.op('Reshape', [t.op('ReduceSum', [t.op('MatMul', [cols, dyT]), t.int64s([0])], { keepdims: 0 }), t.int64s([kh, kw, ci, co])]);
+          add(b, t.op('Transpose', [hwio], { perm: [3, 2, 0, 1] }));
+          if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
+          return;
+        }
+        const xt = t.op('Transpose', [a], { perm: [1, 0, 2, 3] }); // [I,N,H,W]
         const dyc = t.op('Reshape', [t.op('Transpose', [dy], { perm: [1, 0, 2, 3] }), t.int64s([co, n * ho * wo])]);
-        add(b, t.op('Reshape', [t.op('Gemm', [dyc, cols], { transB: 1 }), t.int64s([...w])]));
+        if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) {
+          add(b, t.op('Reshape', [t.op('Gemm', [dyc, t.op('Reshape', [xt, t.int64s([ci, n * ho * wo])])], { transB: 1 }), t.int64s([...w])]));
+        } else {
+          const xp = t.op('Pad', [xt, t.int64s([0, 0, pads[0] ?? 0, pads[1] ?? 0, 0, 0, pads[2] ?? 0, pads[3] ?? 0])]);
+          const shift = (u: number, v: number): string => t.op('Slice', [xp, t.int64s([u, v]), t.int64s([u + ho, v + wo]), t.int64s([2, 3])]);
+          const parts: string[] = [];
+          if (convWeightGradient === 'im2col-concat') {
+            for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) parts.push(t.op('Reshape', [shift(u, v), t.int64s([ci, 1, n * ho * wo])]));
+            const cols = t.op('Reshape', [t.op('Concat', parts, { axis: 1 }), t.int64s([ci * kh * kw, n * ho * wo])]);
+            add(b, t.op('Reshape', [t.op('Gemm', [dyc, cols], { transB: 1 }), t.int64s([...w])]));
+          } else {
+            // dw[:,:,u,v] = dy [O, N*P*Q] x shift_uv(x)^T [N*P*Q, I], stacked along the last axis.
+            for (let u = 0; u < kh; u++) {
+              for (let v = 0; v < kw; v++) {
+                const g = t.op('Gemm', [dyc, t.op('Reshape', [shift(u, v), t.int64s([ci, n * ho * wo])])], { transB: 1 });
+                parts.push(t.op('Reshape', [g, t.int64s([co, ci, 1])]));
+              }
+            }
+            add(b, t.op('Reshape', [t.op('Concat', parts, { axis: 2 }), t.int64s([...w])]));
+          }
+        }
       }
       if (c !== '' && needs[2]) add(c, t.op('ReduceSum', [dy, t.int64s([0, 2, 3])], { keepdims: 0 }));
       return;

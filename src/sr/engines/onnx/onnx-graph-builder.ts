@@ -48,6 +48,21 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** Adds a node with `count` outputs and returns their names (the first is the node's name). */
+  opMulti(opType: string, inputs: readonly string[], attributes: Readonly<Record<string, AttrInput>>, count: number): string[] {
+    const name = this.fresh(opType);
+    const outputs = [name];
+    for (let i = 1; i < count; i++) {
+      const extra = `${name}:${i}`;
+      this.names.add(extra);
+      outputs.push(extra);
+    }
+    const attrs: Record<string, OnnxAttributeValue> = {};
+    for (const [k, v] of Object.entries(attributes)) attrs[k] = toAttribute(v);
+    this.nodes.push({ opType, name, inputs, outputs, attributes: attrs });
+    return outputs;
+  }
+
   /** Adds an initializer (the name must be unique) and returns its name. */
   initializer(tensor: OnnxTensor): string {
     if (this.names.has(tensor.name)) throw new Error(`ONNX graph: duplicate value name "${tensor.name}"`);

@@ -106,6 +106,24 @@ export class OnnxTape {
   }
 
   /**
+   * LayerNormalization (opset 17) of `x` over the axes from `axis` on, scale `scale`, no bias, with
+   * its Mean and InvStdDev outputs. Reverse mode has no rule for it: give `y` a
+   * {@link customGradient}.
+   */
+  layerNorm(x: string, scale: string, axis: number, epsilon: number): { readonly y: string; readonly mean: string; readonly invStd: string } {
+    const xs = this.shape(x);
+    const ax = axis < 0 ? axis + xs.length : axis;
+    const stats = xs.map((d, i) => (i < ax ? d : 1));
+    const attrs = { axis, epsilon };
+    const [y = '', mean = '', invStd = ''] = this.g.opMulti('LayerNormalization', [x, scale], attrs, 3);
+    this.nodes.push({ opType: 'LayerNormalization', inputs: [x, scale], output: y, attrs });
+    this.#shapes.set(y, [...xs]);
+    this.#shapes.set(mean, [...stats]);
+    this.#shapes.set(invStd, [...stats]);
+    return { y, mean, invStd };
+  }
+
+  /**
    * Gives `output` a hand-written gradient (a closed form cheaper than differentiating the nodes
    * that computed it): reverse mode then calls `rule(dy)` for d loss / d inputs[i] and never
    * visits the nodes between `inputs` and `output` (they must not be used elsewhere).

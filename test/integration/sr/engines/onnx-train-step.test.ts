@@ -17,7 +17,7 @@ import { initBackend } from '../../../../src/runtime/backend';
 import { registerWasmTrainingKernels } from '../../../../src/runtime/wasm-kernels';
 import { loadTorchStateDict } from '../../../../src/sr/checkpoint';
 import { createOnnxTrainStep } from '../../../../src/sr/engines';
-import type { OnnxTrainStep } from '../../../../src/sr/engines';
+import type { NcsnppTrainGraphOptions, OnnxTrainStep } from '../../../../src/sr/engines';
 import { denoisingScoreMatchingLoss } from '../../../../src/sr/losses';
 import type { NcsnppConfig } from '../../../../src/sr/model-config';
 import { NCSNPP_PRESETS, parseNcsnppConfig } from '../../../../src/sr/model-config';
@@ -132,11 +132,11 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
     registerWasmTrainingKernels();
   });
 
-  async function expectParity(model: NcsnppModel, batchSize: number, seed: number): Promise<void> {
+  async function expectParity(model: NcsnppModel, batchSize: number, seed: number, graph: NcsnppTrainGraphOptions = {}): Promise<void> {
     const k = makeCase(model, batchSize, seed);
     let step: OnnxTrainStep | undefined;
     try {
-      step = await createOnnxTrainStep(model.config, { batchSize });
+      step = await createOnnxTrainStep(model.config, { batchSize, graph });
       const ref = tfjsGrads(k);
       const res = await step.run(onnxTrainInputs(k.batch, k.inputs), onnxParams(model));
       expect(Math.abs(res.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThanOrEqual(LOSS_TOL);
@@ -174,6 +174,15 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
     const c = parseNcsnppConfig({ ...attnConfig(32, 128), chMult: [1, 2, 2, 2, 2], attnResolutions: [16] });
     await expectParity(NcsnppModel.random(c, 9), 1, 45);
   }, 300_000);
+
+  it.each([
+    { convWeightGradient: 'im2col-concat', siluGradient: 'ops', groupNorm: 'ops' },
+    { convWeightGradient: 'batched-im2col', groupNorm: 'layer-norm' },
+    { convWeightGradient: 'shifted-gemms' },
+    { convWeightGradient: 'batched-shifts' },
+  ] as const)('the other graph forms (%j) give the same gradients, nf 16, 64 px, batch 2', async (graph) => {
+    await expectParity(NcsnppModel.random(attnConfig(16, 64), 5), 2, 20, graph);
+  }, 120_000);
 
   it('a wrong weight breaks the comparison (the check can fail)', async () => {
     const model = NcsnppModel.random(attnConfig(16, 64), 5);

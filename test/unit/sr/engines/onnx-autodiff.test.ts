@@ -4,7 +4,7 @@
  * test/integration/sr/engines/onnx-train-step.test.ts): static shapes, broadcasting undone,
  * gradients only for what reaches the loss, and build-time errors for what cannot be differentiated.
  */
-import { emitGradients } from '../../../../src/sr/engines/onnx/onnx-autodiff';
+import { CONV_WEIGHT_GRADIENTS, emitGradients } from '../../../../src/sr/engines/onnx/onnx-autodiff';
 import { broadcastShapes, OnnxTape } from '../../../../src/sr/engines/onnx/onnx-tape';
 
 function scalarLoss(t: OnnxTape, v: string): string {
@@ -37,6 +37,14 @@ describe('OnnxTape shapes', () => {
     expect(() => broadcastShapes([2, 3], [4], 'Add')).toThrow(/shapes \[2,3\] and \[4\] do not broadcast/);
     expect(() => t.op('Erf', ['a'])).toThrow(/no shape rule for op Erf/);
   });
+
+  it('gives LayerNormalization three outputs: y like x, Mean and InvStdDev with the normalised axes kept as 1', () => {
+    const t = new OnnxTape();
+    t.declare('r', [2, 4, 256]);
+    const ln = t.layerNorm('r', t.floats('ones', [256], new Float32Array(256).fill(1)), 2, 1e-6);
+    expect([t.shape(ln.y), t.shape(ln.mean), t.shape(ln.invStd)]).toEqual([[2, 4, 256], [2, 4, 1], [2, 4, 1]]);
+    expect(new Set([ln.y, ln.mean, ln.invStd]).size).toBe(3);
+  });
 });
 
 describe('emitGradients', () => {
@@ -61,6 +69,17 @@ describe('emitGradients', () => {
     emitGradients(t, scalarLoss(t, y), ['p']);
     // Log has no gradient rule: reaching it would have thrown.
     expect(t.nodes.filter((n) => n.output.startsWith('grad/')).every((n) => n.opType !== 'Log')).toBe(true);
+  });
+
+  it.each(CONV_WEIGHT_GRADIENTS)('gives a 3x3 and a 1x1 Conv weight a gradient of the weight\'s shape (%s)', (form) => {
+    const t = new OnnxTape();
+    t.declare('x', [2, 6, 8, 8]);
+    t.declare('w3', [5, 6, 3, 3]);
+    t.declare('w1', [4, 5, 1, 1]);
+    const h = t.op('Conv', ['x', 'w3'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const y = t.op('Conv', [h, 'w1'], { kernel_shape: [1, 1] });
+    const [d3, d1] = emitGradients(t, scalarLoss(t, y), ['w3', 'w1'], { convWeightGradient: form });
+    expect([t.shape(d3 as string), t.shape(d1 as string)]).toEqual([[5, 6, 3, 3], [4, 5, 1, 1]]);
   });
 
   it('refuses a loss that is not a scalar, a parameter that does not reach it, and an op without a rule', () => {
