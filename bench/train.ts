@@ -27,6 +27,9 @@ import { VeSde } from '../src/sr/sde';
 import { HostOptimizerState } from '../src/sr/train/host-optimizer-state';
 import { AdamOptimizer, DSM_LOSS, ExponentialMovingAverage, clipGradsByGlobalNorm, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf, TRAIN_PRESETS } from '../src/sr/train';
 
+/** Untimed steps first: onnxruntime's second run of a session is 2–3x slower than the later ones (docs/onnx-training.md), so two. */
+const WARMUP_STEPS = 2;
+
 const bundledModel = parseNcsnppConfig(TRAIN_PRESETS.bundled.train.model);
 /** The bundled preset's network at side `px` (attention kept at the same level, as patch training does). */
 const bundledAt = (px: number, nf = bundledModel.nf): NcsnppConfig =>
@@ -66,7 +69,7 @@ function median(xs: readonly number[]): number {
 
 type Engine = 'onnx' | 'tfjs';
 
-/** Times `steps` trainer steps after one warm-up; returns ms per step and the batch's forward MACs (onnx only). */
+/** Times `steps` trainer steps after WARMUP_STEPS warm-ups; returns ms per step and the batch's forward MACs (onnx only). */
 async function timeSteps(engine: Engine, config: NcsnppConfig, batch: number, steps: number): Promise<{ ms: number[]; macs: number | undefined }> {
   const model = NcsnppModel.random(config, 0);
   const vars = model.trainableVariables();
@@ -87,7 +90,7 @@ async function timeSteps(engine: Engine, config: NcsnppConfig, batch: number, st
   const host = engine === 'onnx' ? new HostOptimizerState(vars, adam, ema) : undefined;
   const ms: number[] = [];
   try {
-    for (let i = 0; i <= steps; i++) {
+    for (let i = 0; i < WARMUP_STEPS + steps; i++) {
       const t0 = performance.now();
       const inputs = DSM_LOSS.prepare(b, { sde, noise: new SeededNoiseSource(10 + i), eps: 1e-5 });
       const byName = new Map<string, tf.Tensor>();
@@ -109,7 +112,7 @@ async function timeSteps(engine: Engine, config: NcsnppConfig, batch: number, st
         tf.dispose([...byName.values(), ...clipped.grads.values()]);
         (list[0] as tf.Variable).dataSync();
       }
-      if (i > 0) ms.push(performance.now() - t0); // step 0 is warm-up
+      if (i >= WARMUP_STEPS) ms.push(performance.now() - t0);
     }
     return { ms, macs: step?.forwardMacs };
   } finally {
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
   }
   const only = new Set(arg('only', '16x64,16x128,32x128,64x128,paper').split(','));
   const engines = arg('engines', 'tfjs,onnx').split(',') as Engine[];
-  console.log(`tfjs-wasm (one thread, training kernels registered) vs onnxruntime-node (2 threads); ${steps} timed steps after 1 warm-up (paper: 1); DSM loss; ${os.cpus().length} cores`);
+  console.log(`tfjs-wasm (one thread, training kernels registered) vs onnxruntime-node (2 threads); ${steps} timed steps after ${WARMUP_STEPS} warm-ups (paper: 1); DSM loss; ${os.cpus().length} cores`);
   console.log('| config | params | px | batch | engine | s/step | steps/s | samples/s | eff. GFLOP/s | onnx/tfjs samples/s | load avg (1 min) |');
   console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const [index, row] of ROWS.entries()) {
