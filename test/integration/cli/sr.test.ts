@@ -14,7 +14,7 @@ import { openStore } from '../../../src/store';
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');
 const PROBE_LR = path.join(SHARED, 'data/faces/fasr-samples/probe_LR/000002.jpg');
-const RESIDUAL_MODEL = path.resolve(__dirname, '../../../training/residual');
+const RESIDUAL_MODEL = path.resolve(__dirname, '../../../models/fasr-ncsnpp-nf16-128-residual');
 const MODEL = ['--model', path.join(TINY, 'checkpoint.pth'), '--config', path.join(TINY, 'config.json'), '--backend', 'wasm'];
 
 function capture(): CliIo & { stdout: () => string; stderr: () => string } {
@@ -49,7 +49,7 @@ describe('fasr sr', () => {
   it("a residual-EDM model without --sampler runs its formulation's measured default (DEFAULT_RESIDUAL_SR_SAMPLER) and says so", async () => {
     const out = path.join(dir, 'residual.png');
     const io = capture();
-    // training/residual: the committed residual-EDM model (128 px, featDim 1024); zero F_M needs no embedder
+    // the bundled residual-EDM model (128 px, featDim 1024); zero F_M needs no embedder
     const code = await main(['sr', '--lr', PROBE_LR, '--out', out, '--aligned', '--conditioning', 'zero', '--model', RESIDUAL_MODEL, '--engine', 'onnx', '--backend', 'wasm'], io);
     expect(io.stderr()).toBe('');
     expect(code).toBe(0);

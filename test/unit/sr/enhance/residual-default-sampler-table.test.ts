@@ -2,7 +2,7 @@
  * DEFAULT_RESIDUAL_SR_SAMPLER is not a guess: it is chooseResidualDefaultSampler's decision (issue
  * 16's rule) on the committed table docs/residual-samplers.json (scripts/recipe-validation.ts on
  * validation identities), and that table was measured on the committed residual model it names
- * (its sha256 is hashed here from training/residual/model.safetensors).
+ * (its sha256 is hashed here from the model.safetensors of the folder it names: the bundled model's).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
