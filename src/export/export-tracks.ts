@@ -195,6 +195,15 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   const lr0Det = byDetection.get(t.lr0DetectionId) ?? null;
   const lr0Face = faceCrop(detail.crops, t.lr0DetectionId);
   const lr0Model = detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === LR0_MODEL_KIND);
+  // The crop each SR output's LR_0 was made from, as enhanceTrack recorded it (fasr:lr0-crop; a
+  // native-LR model takes the aligned crop at the face's own size, not lr0-model); older outputs: lr0-model.
+  const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
+  const inputCropOf = (sr: SrOutputRow): CropRow | undefined => {
+    const id = Number(readPngText(sr.png)['fasr:lr0-crop']);
+    return (Number.isInteger(id) ? detail.crops.find((c) => c.id === id) : undefined) ?? lr0Model;
+  };
+  const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
+  const modelInput = srRows.map(inputCropOf).find((c) => c !== undefined) ?? lr0Model;
   let lr0: JsonValue = null;
   if (lr0Det !== null) {
     let faceFile: string | null = null;
@@ -204,19 +213,24 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       faceFile = `lr0.${ext(lr0Face.format)}`;
       add(faceFile, faceImage, 'lr0', false, lr0Det, null);
     }
-    if (lr0Model !== undefined) {
-      // Lossless (PNG as stored, or rgb8 encoded as PNG): the exact pixels the model was given.
-      modelFile = `lr0-model.${ext(lr0Model.format)}`;
-      const modelImage = await cropFile(lr0Model);
-      add(modelFile, modelImage, 'lr0-model', false, lr0Det, null);
-      tiles.push({ image: modelImage, caption: 'LR_0 (model input)', synthesized: false });
-    } else if (faceImage !== null) {
+    // Lossless (PNG as stored, or rgb8 encoded as PNG): the exact pixels the model was given (or made its input from).
+    for (const c of new Set([modelInput, ...srRows.map(inputCropOf)])) {
+      if (c === undefined) continue;
+      const file = inputFileOf(c);
+      const image = await cropFile(c);
+      add(file, image, 'lr0-model', false, lr0Det, null);
+      if (c === modelInput) {
+        modelFile = file;
+        tiles.push({ image, caption: c.kind === LR0_MODEL_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
+      }
+    }
+    if (modelInput === undefined && faceImage !== null) {
       tiles.push({ image: faceImage, caption: 'LR_0', synthesized: false });
     }
     lr0 = {
       file: faceFile,
       modelInputFile: modelFile,
-      modelInputCropKind: lr0Model?.kind ?? null,
+      modelInputCropKind: modelInput?.kind ?? null,
       detectionId: lr0Det.id,
       frameIndex: lr0Det.frameIndex,
       ptsMs: lr0Det.ptsMs,
@@ -243,7 +257,6 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
 
   // The enhanced faces: labelled as synthesized in the manifest and in the PNG itself.
   const enhancedJson: JsonValue[] = [];
-  const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
   for (const sr of srRows) {
     const file = `enhanced-sr${sr.id}-synthesized.png`;
     // enhanceTrack names the embedder whose F_M it used in the PNG's text; else the track's only F_M.
@@ -262,7 +275,8 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       'fasr:export': JSON.stringify({ srOutputId: sr.id, trackId: t.id, sourceSha256: source.sha256, modelId: sr.modelId, modelSha256: sr.modelSha256, sampler: sr.sampler, steps: sr.steps, seed: sr.seed, conditioning: sr.conditioning }),
     });
     add(file, png, 'enhanced', true, lr0Det, sr.id);
-    tiles.push({ image: sr.png, caption: `SR ${sr.sampler} seed ${sr.seed} (synth.)`, synthesized: true });
+    // short enough for a 128 px tile; the sampler's full label, seed and options are in the manifest
+    tiles.push({ image: sr.png, caption: `SR ${sr.networkEvaluations} NFE (synth.)`, synthesized: true });
     enhancedJson.push({
       file,
       synthesized: true,
@@ -284,11 +298,12 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       createdAtMs: sr.createdAtMs,
       run: runJson(runInfo(store, sr.runId)),
       // Everything `enhanceTrack` needs to make this image again, bit for bit: the model with this
-      // sha256, LR_0 as given to it (lr0-model.png; made from lr0.png when absent), F_M (fm.npy), these options.
+      // sha256, LR_0 as given to it (the crop it recorded: lr0-model.png, or lr0-input-<kind>.png for a
+      // native-LR model; made from lr0.png when absent), F_M (fm.npy), these options.
       rerun: {
         modelId: sr.modelId,
         modelSha256: sr.modelSha256,
-        lr0File: lr0Model !== undefined ? `lr0-model.${ext(lr0Model.format)}` : null,
+        lr0File: ((c) => (c === undefined ? null : inputFileOf(c)))(inputCropOf(sr)),
         fmFile: fmFileFor(srEmbedder),
         enhanceTrackOptions: {
           ...(samplerLabelOptions(sr.sampler, sr.steps) ?? { sampler: sr.sampler, steps: sr.steps }),
