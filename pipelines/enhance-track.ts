@@ -73,19 +73,19 @@ async function cropImage(row: CropRow): Promise<FaceCrop> {
 }
 
 /** LR_0 at the model size: the stored 'lr0-model' crop when it has that size, else re-made from the LR_0 detection's largest aligned crop. */
-/** LR_0 as the model gets it, the stored crop it was made from and how (recorded in the output PNG as fasr:lr0-crop / fasr:lr0-input). */
+/** LR_0 as the model gets it, the stored crop of the LR_0 detection it was made from and how (recorded in the output PNG as fasr:lr0-crop = the crop's kind, fasr:lr0-input; no row id, so the PNG does not depend on the store). */
 async function lr0Input(detail: TrackDetail, size: number, lrScale: number, formulation: SrFormulation): Promise<{ lr: Float32Array; source: string; crop: CropRow }> {
   const lr0Id = detail.track.lr0DetectionId;
   const crops = detail.crops.filter((c) => c.detectionId === lr0Id);
   if (formulation.kind === 'residual-edm') {
     // A model trained on LR faces at their native size takes the aligned crop at the face's own resolution.
     const native = crops.find((c) => c.kind === 'aligned-full' && c.widthPx === c.heightPx);
-    if (native !== undefined) return { lr: nativeModelLr(await cropImage(native), size), source: `crop ${native.id} (${native.kind}, ${native.widthPx} px native)`, crop: native };
+    if (native !== undefined) return { lr: nativeModelLr(await cropImage(native), size), source: `${native.kind}, ${native.widthPx} px native`, crop: native };
   }
   const stored = crops.find((c) => c.kind === LR0_MODEL_CROP_KIND && c.widthPx === size && c.heightPx === size);
   if (stored !== undefined) {
     const img = await cropImage(stored);
-    return { lr: uint8ToFloat(img.rgb), source: `crop ${stored.id} (${stored.kind})`, crop: stored };
+    return { lr: uint8ToFloat(img.rgb), source: `${stored.kind}, as stored`, crop: stored };
   }
   const aligned = crops
     .filter((c) => (/^aligned\d+$/.test(c.kind) || c.kind === 'aligned-full') && c.widthPx === c.heightPx)
@@ -96,7 +96,7 @@ async function lr0Input(detail: TrackDetail, size: number, lrScale: number, form
       { reason: 'no LR_0 crop' },
     );
   }
-  return { lr: modelLrFromCrop(await cropImage(aligned), size, lrScale, formulation), source: `crop ${aligned.id} (${aligned.kind}, degraded x${lrScale})`, crop: aligned };
+  return { lr: modelLrFromCrop(await cropImage(aligned), size, lrScale, formulation), source: `${aligned.kind}, ${aligned.widthPx} px, degraded x${lrScale}`, crop: aligned };
 }
 
 function pickFused(detail: TrackDetail, featDim: number, embedderId: string | undefined, modelId: string): FusedIdentityRow {
@@ -171,7 +171,7 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
   const t0 = performance.now();
   const { imageSize: size, featDim } = model.config;
   const results: (EnhanceTrackResult | null)[] = [];
-  const todo: { index: number; trackId: number; detail: TrackDetail; fused: FusedIdentityRow | null; lr: Float32Array; lr0Source: string; lr0CropId: number }[] = [];
+  const todo: { index: number; trackId: number; detail: TrackDetail; fused: FusedIdentityRow | null; lr: Float32Array; lr0Source: string; lr0CropKind: string }[] = [];
   for (const [index, trackId] of trackIds.entries()) {
     const detail = store.getTrack(trackId);
     const existing = detail.srOutputs.find(
@@ -192,7 +192,7 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
     const fused = conditioning === 'fm' ? pickFused(detail, featDim, raw.embedderId as string | undefined, model.id) : null;
     const { lr, source, crop } = await lr0Input(detail, size, lrScale, model.formulation);
     results.push(null);
-    todo.push({ index, trackId, detail, fused, lr, lr0Source: source, lr0CropId: crop.id });
+    todo.push({ index, trackId, detail, fused, lr, lr0Source: source, lr0CropKind: crop.kind });
   }
   if (todo.length === 0) return results as EnhanceTrackResult[];
   const prepareMs = performance.now() - t0;
@@ -212,8 +212,8 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
     const png = await encodeSrPng(face, {
       'fasr:track': String(t.trackId),
       'fasr:source': t.detail.track.sourcePath,
-      // which stored crop LR_0 was made from, and how: the export shows and re-runs from that crop
-      'fasr:lr0-crop': String(t.lr0CropId),
+      // which crop of the LR_0 detection LR_0 was made from (its kind), and how: the export shows and re-runs from it
+      'fasr:lr0-crop': t.lr0CropKind,
       'fasr:lr0-input': t.lr0Source,
       ...(t.fused === null ? {} : { 'fasr:embedder': t.fused.modelId }),
     });

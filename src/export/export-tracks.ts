@@ -199,8 +199,8 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   // native-LR model takes the aligned crop at the face's own size, not lr0-model); older outputs: lr0-model.
   const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
   const inputCropOf = (sr: SrOutputRow): CropRow | undefined => {
-    const id = Number(readPngText(sr.png)['fasr:lr0-crop']);
-    return (Number.isInteger(id) ? detail.crops.find((c) => c.id === id) : undefined) ?? lr0Model;
+    const kind = readPngText(sr.png)['fasr:lr0-crop'];
+    return (kind === undefined ? undefined : detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === kind)) ?? lr0Model;
   };
   const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
   const modelInput = srRows.map(inputCropOf).find((c) => c !== undefined) ?? lr0Model;
