@@ -198,12 +198,16 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   // The crop each SR output's LR_0 was made from, as enhanceTrack recorded it (fasr:lr0-crop; a
   // native-LR model takes the aligned crop at the face's own size, not lr0-model); older outputs: lr0-model.
   const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
-  const inputCropOf = (sr: SrOutputRow): CropRow | undefined => {
-    const kind = readPngText(sr.png)['fasr:lr0-crop'];
-    return (kind === undefined ? undefined : detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === kind)) ?? lr0Model;
-  };
+  // Each stored PNG's text chunks, read once (provenance: embedder, LR_0 crop, labels).
+  const srText = new Map(srRows.map((sr) => [sr.id, readPngText(sr.png)]));
+  const inputCrop = new Map(
+    srRows.map((sr) => {
+      const kind = srText.get(sr.id)?.['fasr:lr0-crop'];
+      return [sr.id, (kind === undefined ? undefined : detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === kind)) ?? lr0Model];
+    }),
+  );
   const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
-  const modelInput = srRows.map(inputCropOf).find((c) => c !== undefined) ?? lr0Model;
+  const modelInput = [...inputCrop.values()].find((c) => c !== undefined) ?? lr0Model;
   let lr0: JsonValue = null;
   if (lr0Det !== null) {
     let faceFile: string | null = null;
@@ -214,7 +218,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       add(faceFile, faceImage, 'lr0', false, lr0Det, null);
     }
     // Lossless (PNG as stored, or rgb8 encoded as PNG): the exact pixels the model was given (or made its input from).
-    for (const c of new Set([modelInput, ...srRows.map(inputCropOf)])) {
+    for (const c of new Set([modelInput, ...inputCrop.values()])) {
       if (c === undefined) continue;
       const file = inputFileOf(c);
       const image = await cropFile(c);
@@ -260,10 +264,10 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   for (const sr of srRows) {
     const file = `enhanced-sr${sr.id}-synthesized.png`;
     // enhanceTrack names the embedder whose F_M it used in the PNG's text; else the track's only F_M.
-    const srEmbedder = sr.conditioning === 'fm' ? (readPngText(sr.png)['fasr:embedder'] ?? fused?.modelId ?? null) : null;
+    const present = srText.get(sr.id) ?? {};
+    const srEmbedder = sr.conditioning === 'fm' ? (present['fasr:embedder'] ?? fused?.modelId ?? null) : null;
     // enhanceTrack already labels its PNGs (Description, fasr:synthesized); add only what is missing, so
     // an output stored by any other writer is labelled too and no keyword appears twice.
-    const present = readPngText(sr.png);
     const label: Record<string, string> = {
       Synthesized: 'true',
       'fasr:synthesized': 'true',
@@ -303,7 +307,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       rerun: {
         modelId: sr.modelId,
         modelSha256: sr.modelSha256,
-        lr0File: ((c) => (c === undefined ? null : inputFileOf(c)))(inputCropOf(sr)),
+        lr0File: ((c) => (c === undefined ? null : inputFileOf(c)))(inputCrop.get(sr.id)),
         fmFile: fmFileFor(srEmbedder),
         enhanceTrackOptions: {
           ...(samplerLabelOptions(sr.sampler, sr.steps) ?? { sampler: sr.sampler, steps: sr.steps }),
