@@ -7,7 +7,7 @@ export { DEFAULT_BATCH_OPTIONS, parseBatchOptions, type BatchOptions } from './b
 export { pipelineSourceProcessor, type SourceProcessor } from './source-processor';
 export { runSourceStep, type SourceCandidate, type SourceStepOptions, type SourceStepResult } from './source-step';
 export { runBatch, type BatchSummary, type RunBatchHooks } from './run-batch';
-export { runWatch, type RunWatchOptions, type WatchSummary } from './run-watch';
+export { runWatch, watchFolderOptions, type RunWatchOptions, type WatchSummary } from './run-watch';
 export { runPipeline, type PipelineResult, type RunPipelineHooks } from './run-pipeline';
 export { componentVersions, humanModelsSha256 } from './model-hashes';
 export { enhanceSources, type EnhanceSourcesSummary } from './enhance-sources';

@@ -21,7 +21,7 @@ import { enhanceSources, type EnhanceSourcesSummary } from './enhance-sources';
 import { loadSrModel, type SrModel } from '../../src/sr';
 import { ConfigError } from '../../src/contracts';
 import { runBatch, type BatchSummary } from './run-batch';
-import { runWatch, type WatchSummary } from './run-watch';
+import { runWatch, watchFolderOptions, type WatchSummary } from './run-watch';
 import { pipelineSourceProcessor } from './source-processor';
 import type { SourceStepResult } from './source-step';
 
@@ -165,15 +165,7 @@ async function runWatchPipeline(spec: WatchPipeline, hooks: RunPipelineHooks, lo
         command: hooks.command ?? `fasr run ${spec.file}`,
         versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, ...componentVersions(deps.detector.id, deps.embedder.id) },
         config: JSON.parse(JSON.stringify(spec.process)) as JsonValue,
-        watch: {
-          stabilityMs: w.stabilityMs,
-          pollIntervalMs: w.pollIntervalMs,
-          usePolling: w.usePolling,
-          includeExisting: w.includeExisting,
-          depth: w.depth,
-          rescanIntervalMs: w.rescanIntervalMs,
-          ...(w.videoExtensions !== null ? { videoExtensions: w.videoExtensions } : {}),
-        },
+        watch: watchFolderOptions(w),
         ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),
         onReady: () => {
           log(`watching ${spec.folders.join(', ')} (a file is taken once unchanged for ${w.stabilityMs} ms); stop with Ctrl-C`);

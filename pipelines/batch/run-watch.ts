@@ -1,11 +1,25 @@
 import * as os from 'node:os';
 import { InputError } from '../../src/contracts';
 import { watchFolders, type ReadyFile, type WatchFoldersOptions } from '../../src/ingest';
+import type { WatchPipeline } from '../pipeline-file';
 import type { JsonValue, Store } from '../../src/store';
 import type { SourceProcessor } from './source-processor';
 import { runSourceStep, type SourceStepResult } from './source-step';
 import { closeInterruptedRuns } from './close-interrupted-runs';
 import { failedSourcesProblem, withRun } from '../with-run';
+
+/** A watch pipeline's folder settings as {@link runWatch} passes them to watchFolders (in-process and `--queue` alike). */
+export function watchFolderOptions(w: WatchPipeline['watch']): Omit<WatchFoldersOptions, 'signal'> {
+  return {
+    stabilityMs: w.stabilityMs,
+    pollIntervalMs: w.pollIntervalMs,
+    usePolling: w.usePolling,
+    includeExisting: w.includeExisting,
+    depth: w.depth,
+    rescanIntervalMs: w.rescanIntervalMs,
+    ...(w.videoExtensions !== null ? { videoExtensions: w.videoExtensions } : {}),
+  };
+}
 
 /** Options of {@link runWatch}. */
 export interface RunWatchOptions {

@@ -1,5 +1,5 @@
 import type { PipelineSpec } from '../../pipelines';
-import { runWatch } from '../../pipelines/batch';
+import { runWatch, watchFolderOptions } from '../../pipelines/batch';
 import { FasrError } from '../contracts';
 import { resolveFfmpegBinaries } from '../ingest';
 import { QueueClient, parseQueueSettings, queueSourceProcessor, redactRedisUrl } from '../../pipelines/queue';
@@ -27,15 +27,7 @@ export async function watchViaQueue(spec: PipelineSpec, queue: { readonly url: s
       command,
       versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, executor: 'bullmq' },
       config: JSON.parse(JSON.stringify(spec.process)) as JsonValue,
-      watch: {
-        stabilityMs: w.stabilityMs,
-        pollIntervalMs: w.pollIntervalMs,
-        usePolling: w.usePolling,
-        includeExisting: w.includeExisting,
-        depth: w.depth,
-        rescanIntervalMs: w.rescanIntervalMs,
-        ...(w.videoExtensions !== null ? { videoExtensions: w.videoExtensions } : {}),
-      },
+      watch: watchFolderOptions(w),
       signal,
       onReady: () => log(`watching ${spec.folders.join(', ')} (a file is taken once unchanged for ${w.stabilityMs} ms); stop with Ctrl-C`),
       onFileStart: (f) => log(`queued ${f.path}${f.camera !== null ? ` (camera ${f.camera})` : ''}`),
