@@ -22,6 +22,7 @@ import type { SrEngine } from '../src/sr/engines';
 import { NCSNPP_PRESETS } from '../src/sr/model-config';
 import type { NcsnppConfig } from '../src/sr/model-config';
 import { NcsnppModel } from '../src/sr/models';
+import { median } from './median';
 
 const TORCH_PAPER_B1_MS = 6850;
 
@@ -30,11 +31,6 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-}
 
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 

@@ -18,6 +18,7 @@ import type { NcsnppConfig } from '../src/sr/model-config';
 import { NcsnppModel } from '../src/sr/models';
 import { OnnxSrEngine } from '../src/sr/engines';
 import type { ScoreNetwork } from '../src/sr/score-fn';
+import { median } from './median';
 
 const TORCH_PAPER_B1_MS = 6850;
 
@@ -32,11 +33,6 @@ interface Row {
   readonly torchMs: string;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-}
 
 function timeForward(model: ScoreNetwork, config: NcsnppConfig, batch: number, runs: number): number[] {
   const s = config.imageSize;

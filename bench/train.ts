@@ -26,6 +26,7 @@ import { SeededNoiseSource } from '../src/sr/noise';
 import { VeSde } from '../src/sr/sde';
 import { HostOptimizerState } from '../src/sr/train/host-optimizer-state';
 import { AdamOptimizer, DSM_LOSS, ExponentialMovingAverage, clipGradsByGlobalNorm, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf, TRAIN_PRESETS } from '../src/sr/train';
+import { median } from './median';
 
 /** Untimed steps first: onnxruntime's second run of a session is 2–3x slower than the later ones (docs/onnx-training.md), so two. */
 const WARMUP_STEPS = 2;
@@ -61,11 +62,6 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-}
 
 type Engine = 'onnx' | 'tfjs';
 

@@ -24,6 +24,7 @@ import { CONV_WEIGHT_GRADIENTS, exportNcsnppTrainOnnx } from '../src/sr/engines'
 import type { ConvWeightGradient, NcsnppTrainGraphOptions } from '../src/sr/engines';
 import { parseNcsnppConfig } from '../src/sr/model-config';
 import { TRAIN_PRESETS } from '../src/sr/train';
+import { median } from '../bench/median';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -92,11 +93,6 @@ function parseVariant(text: string, threads: number, spinning: boolean): Variant
   };
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-}
 
 async function main(): Promise<void> {
   const px = Number(arg('px', '64'));

@@ -17,17 +17,13 @@ import type { OnnxTrainInputs } from '../src/sr/engines';
 import { parseNcsnppConfig } from '../src/sr/model-config';
 import { NcsnppModel } from '../src/sr/models';
 import { AdamOptimizer, ExponentialMovingAverage, HostOptimizerState, TRAIN_PRESETS } from '../src/sr/train';
+import { median } from '../bench/median';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-}
 
 async function main(): Promise<void> {
   const presetName = arg('preset', 'residual');
