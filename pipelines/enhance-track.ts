@@ -29,7 +29,6 @@ import {
  */
 /** The crop kind the process pipeline stores for the model's LR_0 (pipelines CROP_KINDS.lr0Model). */
 export const LR0_MODEL_CROP_KIND = 'lr0-model';
-export { SR_CONDITIONINGS };
 
 /** Options of {@link enhanceTrack}. */
 export interface EnhanceTrackOptions extends SrSamplingInput {
