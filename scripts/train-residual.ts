@@ -7,6 +7,7 @@
  *   node -r ts-node/register/transpile-only scripts/train-residual.ts [--preset residual] [--out out/train-residual]
  *        [--data out/identity-data] [--steps N] [--engine auto|onnx|tfjs] [--new-data (resume on data other than the checkpoint's)]
  *        [--new-recipe (resume with the preset's sampling schedule where it differs from the checkpoint's: RECIPE_SCHEDULE_KEYS)]
+ *        [--lr-decay <startStep>:<steps>:<finalLr> (a cosine anneal of lr, TrainConfig.lrDecay; e.g. 9000:2000:2e-5)]
  */
 import * as path from 'node:path';
 import { initBackend } from '../src/runtime/backend';
@@ -33,8 +34,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   const steps = Number(arg('steps', String(preset.train.steps)));
   const resume = listCheckpointSteps(outDir).length > 0;
+  const decay = arg('lr-decay', '');
+  const [startStep, decaySteps, finalLr] = decay.split(':').map(Number);
+  if (decay !== '' && (decay.split(':').length !== 3 || [startStep, decaySteps, finalLr].some((v) => v === undefined || !Number.isFinite(v)))) {
+    throw new Error(`--lr-decay: expected <startStep>:<steps>:<finalLr>, e.g. 9000:2000:2e-5, received ${JSON.stringify(decay)}`);
+  }
+  const lrDecay = decay === '' ? null : { startStep, steps: decaySteps, finalLr };
   const result = await trainScoreModel(
-    { ...preset.train, steps, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), resumeWithNewRecipe: process.argv.includes('--new-recipe'), engine: arg('engine', 'auto') },
+    { ...preset.train, steps, lrDecay, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), resumeWithNewRecipe: process.argv.includes('--new-recipe'), engine: arg('engine', 'auto') },
     {
       signal: controller.signal,
       onResume: (r) => console.log(`resuming from step ${r.step} (${r.path})`),

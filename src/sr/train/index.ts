@@ -13,7 +13,8 @@ export { ExponentialMovingAverage, emaDecayAt } from './exponential-moving-avera
 export { clipGradsByGlobalNorm } from './clip-grad-norm';
 export { HostOptimizerState } from './host-optimizer-state';
 export type { ClippedGrads } from './clip-grad-norm';
-export { warmupLr } from './warmup-lr';
+export { scheduledLr, warmupLr } from './warmup-lr';
+export type { LrDecay } from './warmup-lr';
 export { TrainRandom } from './train-random';
 export { assembleBatch } from './assemble-batch';
 export type { SampleSpec } from './assemble-batch';

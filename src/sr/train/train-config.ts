@@ -3,6 +3,7 @@ import { ConfigError } from '../../contracts';
 import type { NcsnppConfig } from '../model-config';
 import { formatConfigIssues, parseNcsnppConfig } from '../model-config';
 import { parseResidualRecipeConfig } from './residual-recipe';
+import type { LrDecay } from './warmup-lr';
 import type { ResidualRecipeConfig } from './residual-recipe';
 
 /**
@@ -31,6 +32,12 @@ export interface TrainConfig {
   readonly adamEps: number;
   /** Linear warmup: lr·min(k/warmupSteps, 1) at step k (0-based, as score_sde, so step 0 has lr 0); 0 disables. Default 5000. */
   readonly warmupSteps: number;
+  /**
+   * A cosine anneal of lr late in a run ({@link scheduledLr}): `{ startStep, steps, finalLr }`, or
+   * null for a constant lr after warmup. A schedule, not part of what a checkpoint fixes: a resumed
+   * run may add or change it (the log records the change as 'lr-decay-changed'). Default null.
+   */
+  readonly lrDecay: LrDecay | null;
   /** Gradients are scaled by min(1, gradClipNorm/(‖g‖₂ + 1e-6)) over all parameters (torch clip_grad_norm_). > 0. Default 1. */
   readonly gradClipNorm: number;
   /** EMA rate; the effective decay is min(emaDecay, (1+n)/(10+n)) at update n (score_sde ExponentialMovingAverage). In (0, 1). Default 0.999. */
@@ -102,6 +109,7 @@ export const DEFAULT_TRAIN_CONFIG = Object.freeze({
   beta2: 0.999,
   adamEps: 1e-8,
   warmupSteps: 5000,
+  lrDecay: null,
   gradClipNorm: 1,
   emaDecay: 0.999,
   lossEps: 1e-5,
@@ -137,6 +145,7 @@ const schema = z
     beta2: unit('expected a number in [0, 1)').default(DEFAULT_TRAIN_CONFIG.beta2),
     adamEps: positive().default(DEFAULT_TRAIN_CONFIG.adamEps),
     warmupSteps: int(0).default(DEFAULT_TRAIN_CONFIG.warmupSteps),
+    lrDecay: z.object({ startStep: int(0), steps: int(1), finalLr: positive() }).strict().nullable().default(DEFAULT_TRAIN_CONFIG.lrDecay),
     gradClipNorm: positive().default(DEFAULT_TRAIN_CONFIG.gradClipNorm),
     emaDecay: z.number({ invalid_type_error: 'expected a number' }).gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_TRAIN_CONFIG.emaDecay),
     lossEps: z.number({ invalid_type_error: 'expected a number' }).gt(0, 'expected a number in (0, 1)').lt(1, 'expected a number in (0, 1)').default(DEFAULT_TRAIN_CONFIG.lossEps),
@@ -187,6 +196,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
         { option: 'patchSize' },
       );
     }
+  }
+  if (v.lrDecay !== null && v.lrDecay.finalLr > v.lr) {
+    throw new ConfigError(`invalid training config: lrDecay.finalLr: expected a number no larger than lr ${v.lr}, received ${v.lrDecay.finalLr}`, { option: 'lrDecay' });
   }
   let recipe: ResidualRecipeConfig | null = null;
   if (v.recipe !== null) {

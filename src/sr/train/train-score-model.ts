@@ -24,7 +24,7 @@ import { DEFAULT_TRAIN_CONFIG, parseTrainConfig, trainingNetworkConfig } from '.
 import { TrainRandom } from './train-random';
 import type { TrainingCheckpointState } from './training-checkpoint';
 import { listCheckpointSteps, readLatestTrainingCheckpoint, writeTrainingCheckpoint } from './training-checkpoint';
-import { warmupLr } from './warmup-lr';
+import { scheduledLr } from './warmup-lr';
 
 /** Progress of a run, reported every `progressEvery` steps and at the end. */
 export interface TrainProgress {
@@ -214,6 +214,10 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
           const to = Object.fromEntries(scheduleChange.changed.map((k) => [k, (now.recipe as Record<string, unknown>)[k]]));
           fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'recipe-changed', step: ckpt.state.step, from, to })}\n`);
         }
+        if (JSON.stringify(savedValue('lrDecay')) !== JSON.stringify(now.lrDecay)) {
+          fs.mkdirSync(config.outDir, { recursive: true });
+          fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'lr-decay-changed', step: ckpt.state.step, from: savedValue('lrDecay'), to: now.lrDecay })}\n`);
+        }
         if (ckpt.state.dataset.inputsHash !== source.inputsHash) {
           if (!config.resumeWithNewData) {
             throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${source.inputsHash}); pass resumeWithNewData to continue on the new data`, { option: 'dataDir' });
@@ -308,7 +312,7 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
       }
       const stepBatch = await source.next(step);
       const { batch, inputs: lossInputs } = stepBatch;
-      const lr = warmupLr(config.lr, config.warmupSteps, step);
+      const lr = scheduledLr(config.lr, config.warmupSteps, config.lrDecay, step);
       const byName = new Map<string, tf.Tensor>();
       let loss: number;
       let gradNorm: number;

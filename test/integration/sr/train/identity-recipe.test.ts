@@ -186,6 +186,11 @@ describe('training the residual-EDM recipe', () => {
     await trainScoreModel({ ...base(split, 5), dataDir: moved, resume: true, resumeWithNewRecipe: true, recipe: { sigmaData: 0.07, pSigmaMax: 0.5 } });
     expect(readLatestTrainingCheckpoint(split)?.state.step).toBe(5);
     expect(fs.readFileSync(path.join(split, 'train-log.jsonl'), 'utf8')).toMatch(/"kind":"recipe-changed","step":4,"from":\{"pSigmaMax":0.1\},"to":\{"pSigmaMax":0.5\}/);
+    // An lr anneal is a schedule: a resumed run may add it, the log says so, and the steps after its end use finalLr.
+    await trainScoreModel({ ...base(split, 7), dataDir: moved, resume: true, resumeWithNewRecipe: true, recipe: { sigmaData: 0.07, pSigmaMax: 0.5 }, lrDecay: { startStep: 5, steps: 1, finalLr: 1e-6 } });
+    const log = fs.readFileSync(path.join(split, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; lr?: number; to?: unknown });
+    expect(log.find((e) => e.kind === 'lr-decay-changed')).toMatchObject({ step: 5, to: { startStep: 5, steps: 1, finalLr: 1e-6 } });
+    expect(log.filter((e) => e.kind === 'progress' && e.step === 7).map((e) => e.lr)).toEqual([1e-6]);
     const loaded = await loadSrModel({ model: straight, engine: 'onnx' });
     try {
       expect(loaded.formulation).toEqual({ kind: 'residual-edm', sigmaData: 0.07, lrInput: 'native' });

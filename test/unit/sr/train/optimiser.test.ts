@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../../src/runtime/backend';
 import { InputError } from '../../../../src/contracts';
-import { AdamOptimizer, ExponentialMovingAverage, clipGradsByGlobalNorm, emaDecayAt, warmupLr } from '../../../../src/sr/train';
+import { AdamOptimizer, ExponentialMovingAverage, clipGradsByGlobalNorm, emaDecayAt, scheduledLr, warmupLr } from '../../../../src/sr/train';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -120,5 +120,24 @@ describe('warmupLr', () => {
     expect(warmupLr(2e-4, 5000, 2500)).toBeCloseTo(1e-4, 15);
     expect(warmupLr(2e-4, 5000, 9000)).toBe(2e-4);
     expect(warmupLr(2e-4, 0, 0)).toBe(2e-4);
+  });
+});
+
+describe('scheduledLr', () => {
+  const decay = { startStep: 1000, steps: 200, finalLr: 2e-5 };
+  it('is the warmup lr with no anneal, and up to the anneal\'s start', () => {
+    for (const step of [0, 100, 500, 1000]) expect(scheduledLr(2e-4, 500, decay, step)).toBe(warmupLr(2e-4, 500, step));
+    expect(scheduledLr(2e-4, 500, null, 5000)).toBe(2e-4);
+  });
+  it('falls along a half cosine to finalLr and stays there', () => {
+    expect(scheduledLr(2e-4, 500, decay, 1100)).toBeCloseTo(1.1e-4, 15); // half way: the mean of lr and finalLr
+    expect(scheduledLr(2e-4, 500, decay, 1050)).toBeCloseTo(2e-5 + 1.8e-4 * (1 + Math.cos(Math.PI / 4)) / 2, 15);
+    expect(scheduledLr(2e-4, 500, decay, 1200)).toBeCloseTo(2e-5, 15);
+    expect(scheduledLr(2e-4, 500, decay, 99999)).toBeCloseTo(2e-5, 15);
+    const lrs = [...Array(201).keys()].map((k) => scheduledLr(2e-4, 500, decay, 1000 + k));
+    expect(lrs.every((v, i) => i === 0 || v <= (lrs[i - 1] as number))).toBe(true);
+  });
+  it('never exceeds the warmup lr when the anneal starts inside the warmup', () => {
+    expect(scheduledLr(2e-4, 500, { startStep: 0, steps: 1000, finalLr: 1e-5 }, 10)).toBe(warmupLr(2e-4, 500, 10));
   });
 });

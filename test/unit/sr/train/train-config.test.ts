@@ -15,6 +15,7 @@ describe('parseTrainConfig', () => {
     expect(c.gradClipNorm).toBe(1);
     expect(c.emaDecay).toBe(0.999);
     expect(c.lossEps).toBe(1e-5);
+    expect(c.lrDecay).toBeNull();
     expect(c.batchSize).toBe(DEFAULT_TRAIN_CONFIG.batchSize);
     expect(c.model.featDim).toBe(512); // the paper preset's 512-d descriptor, kept
     expect(Object.isFrozen(c)).toBe(true);
@@ -34,6 +35,9 @@ describe('parseTrainConfig', () => {
     [{ dataDir: '' }, /dataDir: expected a non-empty path/],
     [{ patchSize: 60 }, /patchSize: expected a multiple of 8 \(2\^\(chMult.length-1\)\) no larger than model.imageSize 128, received 60/],
     [{ model: { ...base.model, nf: 0 } }, /model: invalid NCSN\+\+ config: nf: expected a positive integer/],
+    [{ lrDecay: { startStep: 100, steps: 0, finalLr: 1e-5 } }, /lrDecay.steps: expected an integer >= 1, received 0/],
+    [{ lrDecay: { startStep: 100, steps: 50, finalLr: 1e-3 } }, /lrDecay.finalLr: expected a number no larger than lr 0.0002, received 0.001/],
+    [{ lrDecay: { start: 100, steps: 50, finalLr: 1e-5 } }, /lrDecay/],
   ])('rejects %j with a clear message', (patch, message) => {
     expect(() => parseTrainConfig({ ...base, ...patch })).toThrow(ConfigError);
     expect(() => parseTrainConfig({ ...base, ...patch })).toThrow(message);
