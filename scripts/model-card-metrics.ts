@@ -16,7 +16,7 @@
  *   CelebA-framed, tighter than our FFHQ framing; docs/eval.md's one LR rule).
  *
  * Run: node -r ts-node/register/transpile-only scripts/model-card-metrics.ts --model <dir|model.json>
- *        --data <prepared dir | identity-data root> [--faces 64 (paper) | 32 (residual)] [--sampler <name> --steps N (default: the library's)] [--seed 0]
+ *        --data <prepared dir | identity-data root> [--faces 64 (paper) | 32 (residual)] [--sampler <name> --steps N (default: the library's)] [--guidance w (classifier-free guidance, residual models)] [--seed 0]
  *        [--engine onnx|tfjs (default: the fastest installed)] [--out metrics.json] [--markdown tables.md] [--write-card]
  * `--write-card` puts the means into the model's card (`card.metrics`, keys `<set>.<condition>.<metric>`)
  * and the protocol into `card.notes`; the weights and their sha256 do not change.
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   if (modelArg === undefined || dataDir === undefined) throw new Error('usage: model-card-metrics.ts --model <dir|model.json> --data <prepared dir> [--faces 64] [--sampler heun --steps 18] [--seed 0] [--engine tfjs|onnx] [--out file.json] [--write-card]');
   const seed = Number(arg('seed') ?? 0);
   // no --sampler/--steps: the library's default (DEFAULT_SR_SAMPLER), as fasr sr uses it
-  const sampling = { ...(arg('sampler') === undefined ? {} : { sampler: arg('sampler') }), ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), batchSize: 8 };
+  const sampling = { ...(arg('sampler') === undefined ? {} : { sampler: arg('sampler') }), ...(arg('steps') === undefined ? {} : { steps: Number(arg('steps')) }), ...(arg('guidance') === undefined ? {} : { guidance: Number(arg('guidance')) }), batchSize: 8 };
   const info = await initBackend('auto');
   const model = await loadSrModel({ model: modelArg, engine: arg('engine') === undefined ? defaultSrEngine().engine : parseSrEngineName(arg('engine')) });
   const { imageSize: sizePx, featDim } = model.config;
