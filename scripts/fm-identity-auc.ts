@@ -60,7 +60,7 @@ function main(): void {
       genuine.push(cosineSimilarity(copy(r, 0), copy(r, 1)));
       for (let i = 0; i < 10; i++) impostor.push(cosineSimilarity(copy(r, 0), copy(otherIdentity(r), 1)));
     }
-    rows.push(`| one degraded copy of the same photo | ${n} | ${genuine.length} | ${aucMannWhitney({ genuine, impostor }).toFixed(3)} | ${mean(genuine).toFixed(3)} | ${mean(impostor).toFixed(3)} |`);
+    rows.push(`| one degraded copy of the same photo | ${n} | ${genuine.length} | ${aucMannWhitney({ genuine: Float64Array.from(genuine), impostor: Float64Array.from(impostor) }).toFixed(3)} | ${mean(genuine).toFixed(3)} | ${mean(impostor).toFixed(3)} |`);
   }
   for (const m of [1, 2, 4, 8]) {
     const genuine: number[] = [];
@@ -79,7 +79,7 @@ function main(): void {
       genuine.push(cosineSimilarity(fm, copy(r, 0)));
       for (let i = 0; i < 10; i++) impostor.push(cosineSimilarity(fm, copy(otherIdentity(r), 0)));
     }
-    rows.push(`| fused from ${m} other photo(s) | ${faces} | ${genuine.length} | ${aucMannWhitney({ genuine, impostor }).toFixed(3)} | ${mean(genuine).toFixed(3)} | ${mean(impostor).toFixed(3)} |`);
+    rows.push(`| fused from ${m} other photo(s) | ${faces} | ${genuine.length} | ${aucMannWhitney({ genuine: Float64Array.from(genuine), impostor: Float64Array.from(impostor) }).toFixed(3)} | ${mean(genuine).toFixed(3)} | ${mean(impostor).toFixed(3)} |`);
   }
   const text =
     `F_M's identity content on ${dir} (${n} faces, ${byId.size} identities, ${data.manifest.embedder.id}, ${k} CCTV-degraded copies per photo), ` +
