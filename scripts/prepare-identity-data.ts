@@ -4,6 +4,7 @@
  * one cache folder each under --out (default out/identity-data). Re-running reuses finished caches.
  *
  *   node -r ts-node/register/transpile-only scripts/prepare-identity-data.ts [--out dir] [--limit n] [--only name,...]
+ *        [--copy-lr-side min,max (LR sides of the F_M copies, px; default the library's 12,40)]
  */
 import * as path from 'node:path';
 import { initBackend } from '../src/runtime/backend';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   const out = opt('--out') ?? 'out/identity-data';
   const limit = opt('--limit') === undefined ? null : Number(opt('--limit'));
   const only = opt('--only')?.split(',');
+  const sides = opt('--copy-lr-side')?.split(',').map(Number);
+  if (sides !== undefined && (sides.length !== 2 || sides.some((v) => !Number.isInteger(v)))) throw new Error(`--copy-lr-side: expected two whole numbers min,max, e.g. 24,64, received ${opt('--copy-lr-side')}`);
   await initBackend('auto');
   const shared = path.resolve(__dirname, '..', '..', 'shared');
   for (const src of IDENTITY_SOURCES) {
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     let last = 0;
     const { manifest, reused } = await prepareIdentityData(
-      { sourceDir: path.join(shared, src.dir), labels: src.labels, outDir: path.join(out, src.name), limit, validationFraction: src.labels === null ? 0.03 : 0.1 },
+      { sourceDir: path.join(shared, src.dir), labels: src.labels, outDir: path.join(out, src.name), limit, validationFraction: src.labels === null ? 0.03 : 0.1, ...(sides === undefined ? {} : { copyLrSide: sides }) },
       (p) => {
         if (Date.now() - last > 30_000 || p.done === p.total) {
           last = Date.now();
