@@ -1,5 +1,5 @@
 import { checkChoice, checkNumber, checkOptionKeys, describeValue } from '../src/validate';
-import { ConfigError, InputError } from '../src/contracts';
+import { ConfigError, InputError, LR0_MODEL_CROP_KIND } from '../src/contracts';
 import type { FaceCrop } from '../src/contracts';
 import { decodeImageRgb, uint8ToFloat } from '../src/image';
 import type { CropRow, FusedIdentityRow, SrOutputRow, Store, TrackDetail } from '../src/store';
@@ -27,8 +27,6 @@ import {
  * result with its provenance. Used by `fasr sr --track`, the batch's SR step, the queue's SR job
  * and the review UI's enhance action.
  */
-/** The crop kind the process pipeline stores for the model's LR_0 (pipelines CROP_KINDS.lr0Model). */
-export const LR0_MODEL_CROP_KIND = 'lr0-model';
 
 /** Options of {@link enhanceTrack}. */
 export interface EnhanceTrackOptions extends SrSamplingInput {

@@ -25,5 +25,5 @@ export { CropKeeper } from './crop-keeper';
 export type { KeptCrops } from './crop-keeper';
 export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file';
 export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec, PipelineSrSpec } from './pipeline-file';
-export { LR0_MODEL_CROP_KIND, createTrackEnhancer, enhanceTrack, enhanceTracks } from './enhance-track';
+export { createTrackEnhancer, enhanceTrack, enhanceTracks } from './enhance-track';
 export type { EnhanceTrackOptions, EnhanceTrackResult, EnhanceTracksOptions, SrTrackStore } from './enhance-track';

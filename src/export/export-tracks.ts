@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../contracts';
+import { InputError, LR0_MODEL_CROP_KIND } from '../contracts';
 import { addPngText, encodePng, readPngText } from '../image';
 import { joinInside } from '../ingest';
 import { formatNpy, SYNTHESIZED_LABEL } from '../sr';
@@ -14,8 +14,6 @@ import { samplerLabelOptions } from './sampler-label-options';
 
 /** Crop kinds preferred for the exported face images, best first (pipelines' CROP_KINDS: full-resolution aligned, then model-size aligned). */
 const FACE_CROP_KINDS = ['aligned-full', 'aligned128'];
-/** The model's LR_0 input crop kind (pipelines' CROP_KINDS.lr0Model). */
-const LR0_MODEL_KIND = 'lr0-model';
 const MANIFEST_FORMAT = 'fasr-export/1';
 
 /** What one track's export wrote. */
@@ -146,7 +144,7 @@ function faceCrop(crops: readonly CropRow[], detectionId: number): CropRow | und
     const c = crops.find((x) => x.detectionId === detectionId && x.kind === kind);
     if (c !== undefined) return c;
   }
-  return crops.find((x) => x.detectionId === detectionId && x.kind !== LR0_MODEL_KIND);
+  return crops.find((x) => x.detectionId === detectionId && x.kind !== LR0_MODEL_CROP_KIND);
 }
 
 interface Built {
@@ -194,7 +192,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   // LR_0: the reference detection's face crop and the model's input.
   const lr0Det = byDetection.get(t.lr0DetectionId) ?? null;
   const lr0Face = faceCrop(detail.crops, t.lr0DetectionId);
-  const lr0Model = detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === LR0_MODEL_KIND);
+  const lr0Model = detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === LR0_MODEL_CROP_KIND);
   // The crop each SR output's LR_0 was made from, as enhanceTrack recorded it (fasr:lr0-crop; a
   // native-LR model takes the aligned crop at the face's own size, not lr0-model); older outputs: lr0-model.
   const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
@@ -206,7 +204,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       return [sr.id, (kind === undefined ? undefined : detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === kind)) ?? lr0Model];
     }),
   );
-  const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
+  const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_CROP_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
   const modelInput = [...inputCrop.values()].find((c) => c !== undefined) ?? lr0Model;
   let lr0: JsonValue = null;
   if (lr0Det !== null) {
@@ -225,7 +223,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       add(file, image, 'lr0-model', false, lr0Det, null);
       if (c === modelInput) {
         modelFile = file;
-        tiles.push({ image, caption: c.kind === LR0_MODEL_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
+        tiles.push({ image, caption: c.kind === LR0_MODEL_CROP_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
       }
     }
     if (modelInput === undefined && faceImage !== null) {

@@ -1,3 +1,4 @@
+import { LR0_MODEL_CROP_KIND } from '../../contracts';
 import type { CropRow, DetectionRow, RunRow, SourceRow, TrackDetail } from '../../store';
 import { html, type SafeHtml } from '../html';
 import { baseName, formatDurationMs, formatFixed, formatPtsMs, formatWallMs } from './format';
@@ -26,7 +27,7 @@ export function membershipByDetection(detail: TrackDetail, modelId?: string): Ma
 
 /** The crop that best shows a detection's face: the model-size aligned crop, else aligned-full, else LR_0's, else any. */
 export function displayCrop(crops: readonly CropRow[]): CropRow | undefined {
-  return crops.find((c) => /^aligned\d+$/.test(c.kind)) ?? crops.find((c) => c.kind === 'aligned-full') ?? crops.find((c) => c.kind === 'lr0-model') ?? crops[0];
+  return crops.find((c) => /^aligned\d+$/.test(c.kind)) ?? crops.find((c) => c.kind === 'aligned-full') ?? crops.find((c) => c.kind === LR0_MODEL_CROP_KIND) ?? crops[0];
 }
 
 /** 'totalMs 581.7, networkMs 499.3' (one decimal). */
@@ -76,7 +77,7 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
     cropsByDetection.set(c.detectionId, list);
   }
   const lr0Crops = cropsByDetection.get(t.lr0DetectionId) ?? [];
-  const lr0Model = lr0Crops.find((c) => c.kind === 'lr0-model');
+  const lr0Model = lr0Crops.find((c) => c.kind === LR0_MODEL_CROP_KIND);
   const lr0Shown = lr0Model ?? displayCrop(lr0Crops);
   const enhanceBlocked = actionBlock(ctx, 'enhance');
   const exportBlocked = actionBlock(ctx, 'export');
