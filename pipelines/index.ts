@@ -27,3 +27,8 @@ export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file
 export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec, PipelineSrSpec } from './pipeline-file';
 export { createTrackEnhancer, enhanceTrack, enhanceTracks } from './enhance-track';
 export type { EnhanceTrackOptions, EnhanceTrackResult, EnhanceTracksOptions, SrTrackStore } from './enhance-track';
+export { DEFAULT_LR_SCALE, srProvenanceText, trackSrRequest } from './track-sr-request';
+export type { SrProvenance, SrRequestModel, TrackSrRequest, TrackSrRequestOptions } from './track-sr-request';
+export { enhanceSrRequests } from './enhance-sr-requests';
+export type { EnhanceSrRequestsOptions, EnhancedSrRequest, SrOutputFields } from './enhance-sr-requests';
+export { findStoredSrOutput, type StoredSrOutputQuery } from './find-stored-sr-output';
