@@ -96,10 +96,10 @@ async function lr0Input(detail: TrackDetail, model: SrRequestModel, lrScale: num
 function pickFused(detail: TrackDetail, model: SrRequestModel, embedderId: string | undefined): FusedIdentityRow {
   const featDim = model.config.featDim;
   const all = detail.fused;
-  const list = all.map((f) => `${f.modelId} (${f.dim})`).join(', ') || 'none';
+  const list = all.map((f) => `${f.embedderId} (${f.dim})`).join(', ') || 'none';
   let chosen: FusedIdentityRow | undefined;
   if (embedderId !== undefined) {
-    chosen = all.find((f) => f.modelId === embedderId);
+    chosen = all.find((f) => f.embedderId === embedderId);
     if (chosen === undefined) throw new InputError(`track ${detail.track.id}: no F_M of embedder ${JSON.stringify(embedderId)}; it has: ${list}`, { option: 'embedderId' });
   } else if (all.length === 1) {
     chosen = all[0];
@@ -113,7 +113,7 @@ function pickFused(detail: TrackDetail, model: SrRequestModel, embedderId: strin
   const f = chosen as FusedIdentityRow;
   if (f.dim !== featDim) {
     throw new InputError(
-      `track ${detail.track.id}: feature dim mismatch: F_M of embedder ${f.modelId} has ${f.dim} values, model ${model.id} expects featDim ${featDim}; ` +
+      `track ${detail.track.id}: feature dim mismatch: F_M of embedder ${f.embedderId} has ${f.dim} values, model ${model.id} expects featDim ${featDim}; ` +
         `use a model trained with this embedder (featDim ${f.dim}, with feature_proj) or conditioning 'zero'`,
       { option: 'featureVector', expected: featDim, actual: f.dim },
     );
@@ -131,7 +131,7 @@ export async function trackSrRequest(detail: TrackDetail, model: SrRequestModel,
   const fused = opts.conditioning === 'fm' ? pickFused(detail, model, opts.embedderId) : null;
   const { lr, source, crop } = await lr0Input(detail, model, opts.lrScale ?? DEFAULT_LR_SCALE);
   return {
-    request: { lrImageHWC: lr, size: model.config.imageSize, featureVector: fused === null ? null : fused.vector, seed: opts.seed },
-    provenance: { trackId: detail.track.id, sourcePath: detail.track.sourcePath, lr0CropKind: crop.kind, lr0Input: source, embedderId: fused === null ? null : fused.modelId },
+    request: { lrImageHWC: lr, size: model.config.imageSize, featureVector: fused === null ? null : fused.featureVector, seed: opts.seed },
+    provenance: { trackId: detail.track.id, sourcePath: detail.track.sourcePath, lr0CropKind: crop.kind, lr0Input: source, embedderId: fused === null ? null : fused.embedderId },
   };
 }

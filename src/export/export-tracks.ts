@@ -247,14 +247,14 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
 
   // F_M, bit-exact (float32 .npy), for re-running the SR.
   const fmFileFor = (embedderId: string | null): string | null => {
-    const i = detail.fused.findIndex((f) => f.modelId === embedderId);
+    const i = detail.fused.findIndex((f) => f.embedderId === embedderId);
     return i < 0 ? null : detail.fused.length === 1 ? 'fm.npy' : `fm-${i}.npy`;
   };
   const fusedJson: JsonValue[] = [];
   for (const [i, f] of detail.fused.entries()) {
     const file = detail.fused.length === 1 ? 'fm.npy' : `fm-${i}.npy`;
-    add(file, formatNpy({ dtype: 'float32', shape: [f.dim], data: f.vector }), 'fused-identity', false, null, null);
-    fusedJson.push({ file, embedder: f.modelId, method: f.method, dim: f.dim, memberEmbeddingIds: [...f.memberEmbeddingIds], rejectedEmbeddingIds: [...f.rejectedEmbeddingIds] });
+    add(file, formatNpy({ dtype: 'float32', shape: [f.dim], data: f.featureVector }), 'fused-identity', false, null, null);
+    fusedJson.push({ file, embedder: f.embedderId, method: f.method, dim: f.dim, memberEmbeddingIds: [...f.memberEmbeddingIds], rejectedEmbeddingIds: [...f.rejectedEmbeddingIds] });
   }
 
   // The enhanced faces: labelled as synthesized in the manifest and in the PNG itself.
@@ -263,7 +263,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     const file = `enhanced-sr${sr.id}-synthesized.png`;
     // enhanceTrack names the embedder whose F_M it used in the PNG's text; else the track's only F_M.
     const present = srText.get(sr.id) ?? {};
-    const srEmbedder = sr.conditioning === 'fm' ? (present['fasr:embedder'] ?? fused?.modelId ?? null) : null;
+    const srEmbedder = sr.conditioning === 'fm' ? (present['fasr:embedder'] ?? fused?.embedderId ?? null) : null;
     // enhanceTrack already labels its PNGs (Description, fasr:synthesized); add only what is missing, so
     // an output stored by any other writer is labelled too and no keyword appears twice.
     const label: Record<string, string> = {
@@ -329,7 +329,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     add('contact-sheet.png', sheet, 'contact-sheet', srRows.length > 0, null, null);
   }
 
-  const embedder = fused?.modelId ?? detail.embeddings[0]?.modelId ?? trackRun?.versions.embedder ?? null;
+  const embedder = fused?.embedderId ?? detail.embeddings[0]?.modelId ?? trackRun?.versions.embedder ?? null;
   const manifest: Record<string, JsonValue> = {
     format: MANIFEST_FORMAT,
     track: {

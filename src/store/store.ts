@@ -243,20 +243,20 @@ export interface EmbeddingRow {
 }
 
 /**
- * A stored F_M: the contract's `FusedIdentity` as a row. The store's vocabulary throughout: the
- * embedder id is `modelId` (as in `EmbeddingRow`, column model_id), the descriptor `vector`, and the
- * members are embedding row ids (the contract's member indices into the track's embeddings,
- * resolved when the track was written).
+ * A stored F_M: the contract's `FusedIdentity` as a row, in the contract's vocabulary
+ * (`embedderId`, `featureVector`; the columns are model_id and vector). The members are embedding
+ * row ids (the contract's member indices into the track's embeddings, resolved when the track was
+ * written).
  */
 export interface FusedIdentityRow {
   readonly id: number;
   readonly trackId: number;
-  /** The embedder whose embeddings were fused. */
-  readonly modelId: string;
+  /** The embedder whose embeddings were fused (FusedIdentity.embedderId). */
+  readonly embedderId: string;
   readonly method: string;
   readonly dim: number;
-  /** F_M. */
-  readonly vector: Float32Array;
+  /** F_M (FusedIdentity.featureVector). */
+  readonly featureVector: Float32Array;
   readonly memberEmbeddingIds: readonly number[];
   readonly rejectedEmbeddingIds: readonly number[];
 }
