@@ -511,6 +511,8 @@ export interface Store {
   finishRun(runId: number, input: FinishRunInput): RunRow;
   getRun(runId: number): RunRow;
   listRuns(query?: ListRunsQuery): Page<RunRow>;
+  /** listRuns' pages as one iterator, as {@link Store.iterateTracks} is listTracks'. */
+  iterateRuns(query?: ListRunsQuery): IterableIterator<RunRow>;
 
   enqueueJob(input: EnqueueJobInput): EnqueueJobResult;
   /** Atomically takes the oldest queued job of `kinds` (or a running one whose lease expired); null when none. */
@@ -521,6 +523,8 @@ export interface Store {
   failJob(jobId: number, workerId: string, reason: string, opts?: FailJobOptions): JobRow;
   getJob(jobId: number): JobRow;
   listJobs(query?: ListJobsQuery): Page<JobRow>;
+  /** listJobs' pages as one iterator, as {@link Store.iterateTracks} is listTracks'. */
+  iterateJobs(query?: ListJobsQuery): IterableIterator<JobRow>;
   countJobsByStatus(): Readonly<Record<JobStatus, number>>;
 
   /** Closes the connection (checkpointing the WAL). Idempotent; any other call afterwards throws. */
