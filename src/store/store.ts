@@ -248,15 +248,12 @@ export interface EmbeddingRow {
  * row ids (the contract's member indices into the track's embeddings, resolved when the track was
  * written).
  */
-export interface FusedIdentityRow {
+export interface FusedIdentityRow extends Omit<FusedIdentity, 'memberIndices' | 'rejectedIndices'> {
   readonly id: number;
   readonly trackId: number;
-  /** The embedder whose embeddings were fused (FusedIdentity.embedderId). */
-  readonly embedderId: string;
-  readonly method: string;
+  /** Length of featureVector. */
   readonly dim: number;
-  /** F_M (FusedIdentity.featureVector). */
-  readonly featureVector: Float32Array;
+  /** Ids of the embeddings used (the contract's memberIndices, resolved). */
   readonly memberEmbeddingIds: readonly number[];
   readonly rejectedEmbeddingIds: readonly number[];
 }
@@ -291,24 +288,12 @@ export interface SrOutputInput {
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-export interface SrOutputRow {
+/** A stored SR output: the {@link SrOutputInput} written, with its id, run (null: none) and conditioning filled in. */
+export interface SrOutputRow extends Omit<SrOutputInput, 'runId' | 'conditioning'> {
   readonly id: number;
-  readonly trackId: number;
   readonly runId: number | null;
-  readonly modelId: string;
-  readonly modelSha256: string;
-  readonly sampler: string;
-  readonly steps: number;
-  readonly networkEvaluations: number;
-  readonly seed: number;
   /** 'fm', 'zero', 'shuffled', ... (see SrOutputInput.conditioning). */
   readonly conditioning: string;
-  readonly engine: string;
-  readonly backend: string;
-  readonly png: Uint8Array;
-  readonly widthPx: number;
-  readonly heightPx: number;
-  readonly timingsMs: Readonly<Record<string, number>>;
   readonly createdAtMs: number;
 }
 
