@@ -64,7 +64,8 @@ export interface UpsertSourceInput {
   readonly probe?: SourceProbeInput | null;
 }
 
-export interface SourceRow {
+/** A stored source: its file, its probe's key figures (null when not probed) and its lifecycle. */
+export interface SourceRow extends Omit<SourceProbeInput, 'probe'> {
   readonly id: number;
   readonly path: string;
   readonly sizeBytes: number;
@@ -72,13 +73,8 @@ export interface SourceRow {
   readonly sha256: string | null;
   readonly camera: string | null;
   readonly recordedAtMs: number | null;
+  /** ffprobe's raw JSON; null when not probed. */
   readonly probe: JsonValue | null;
-  readonly durationMs: number | null;
-  readonly codec: string | null;
-  readonly widthPx: number | null;
-  readonly heightPx: number | null;
-  readonly fps: number | null;
-  readonly rotationDeg: number | null;
   readonly status: SourceStatus;
   /** The failure reason; non-null exactly when `status` is `failed`. */
   readonly error: string | null;
