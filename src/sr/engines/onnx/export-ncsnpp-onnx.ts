@@ -180,33 +180,18 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   ];
   const outputs: OnnxValueInfo[] = [{ name: NCSNPP_ONNX_IO.output, dtype: 'float32', shape: ['batch', S, S, 3] }];
 
-  const score = ncsnppOnnxForward(
-    {
-      op: (opType, ins, attrs) => g.op(opType, ins, attrs),
-      scalar: (v) => g.scalar(v),
-      int64s: (v) => g.int64s(v),
-      withScope: (scope, fn) => g.withScope(scope, fn),
-      weight: (name) => weight(name),
-      has: (name) => stateDict.has(name),
-      silu,
-      linear,
-      conv,
-      groupNorm,
-      downsample,
-      upsample,
-      attentionQkv: (pre, tokens) => {
-        const nin = (j: number): string => g.op('Add', [g.op('MatMul', [tokens, weight(`${pre}.NIN_${j}.W`)]), weight(`${pre}.NIN_${j}.b`)]);
-        const q = nin(0);
-        const k = nin(1);
-        return { q, k, v: nin(2) };
-      },
-      fail: (message) => {
-        throw new CheckpointError(`ONNX export: ${message}`);
-      },
-    },
-    spec,
-    config,
-  );
+  // an attention block's q, k, v: NIN_0..2 as the state dict holds them
+  const attentionQkv = (pre: string, tokens: string): { q: string; k: string; v: string } => {
+    const nin = (j: number): string => g.op('Add', [g.op('MatMul', [tokens, weight(`${pre}.NIN_${j}.W`)]), weight(`${pre}.NIN_${j}.b`)]);
+    const q = nin(0);
+    const k = nin(1);
+    return { q, k, v: nin(2) };
+  };
+  const fail = (message: string): never => {
+    throw new CheckpointError(`ONNX export: ${message}`);
+  };
+  const has = (name: string): boolean => stateDict.has(name);
+  const score = ncsnppOnnxForward(g, { weight, has, silu, linear, conv, groupNorm, downsample, upsample, attentionQkv, fail }, spec, config);
   g.op('Transpose', [score], { perm: [0, 2, 3, 1] });
   g.renameLastOutput(NCSNPP_ONNX_IO.output);
 

@@ -237,35 +237,19 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
     const e = lo - 1;
     return { v: t.op('ConvTranspose', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [b, b, e, e] }), c: x.c, s: x.s * 2 };
   };
-  const net = ncsnppOnnxForward(
-    {
-      op: (opType, ins, attrs) => t.op(opType, ins, attrs),
-      scalar: (v) => t.scalar(v),
-      int64s: (v) => t.int64s(v),
-      withScope: (scope, fn) => t.withScope(scope, fn),
-      weight: (name) => param(name),
-      has: (name) => paramShape.has(name),
-      silu,
-      linear,
-      conv,
-      groupNorm,
-      downsample,
-      upsample,
-      // q, k and v from one projection by the concatenated qkv weights (C,3C), as the trainer holds them
-      attentionQkv: (pre, tokens, c) => {
-        const qkv = t.op('Add', [t.op('MatMul', [tokens, param(`${pre}.qkv.W`)]), param(`${pre}.qkv.b`)]); // [B,HW,3C]
-        const part = (j: number): string => t.op('Slice', [qkv, t.int64s([j * c]), t.int64s([(j + 1) * c]), t.int64s([2])]);
-        const q = part(0);
-        const k = part(1);
-        return { q, k, v: part(2) };
-      },
-      fail: (message) => {
-        throw new Error(`ONNX training graph: ${message}`);
-      },
-    },
-    spec,
-    config,
-  );
+  // an attention block's q, k, v from one projection by the concatenated qkv weights (C,3C), as the trainer holds them
+  const attentionQkv = (pre: string, tokens: string, c: number): { q: string; k: string; v: string } => {
+    const qkv = t.op('Add', [t.op('MatMul', [tokens, param(`${pre}.qkv.W`)]), param(`${pre}.qkv.b`)]); // [B,HW,3C]
+    const part = (j: number): string => t.op('Slice', [qkv, t.int64s([j * c]), t.int64s([(j + 1) * c]), t.int64s([2])]);
+    const q = part(0);
+    const k = part(1);
+    return { q, k, v: part(2) };
+  };
+  const fail = (message: string): never => {
+    throw new Error(`ONNX training graph: ${message}`);
+  };
+  const has = (name: string): boolean => paramShape.has(name);
+  const net = ncsnppOnnxForward(t, { weight: param, has, silu, linear, conv, groupNorm, downsample, upsample, attentionQkv, fail }, spec, config);
   const fNHWC = t.op('Transpose', [net], { perm: [0, 2, 3, 1] });
 
   // Generic loss: sum_b w_b sum (a_b s_b + c_b F_b - target_b)^2.

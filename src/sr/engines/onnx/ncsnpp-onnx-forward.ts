@@ -3,17 +3,20 @@ import type { NcsnppConfig } from '../../model-config';
 import type { NcsnppModuleSpec, NcsnppSpec } from '../../models';
 import type { OnnxFeatureMap as Fmap } from './winograd-conv3x3';
 
-/**
- * What the NCSN++ forward graph is written in: a builder's primitives (an OnnxGraphBuilder for the
- * inference export, an OnnxTape for the training graph) and the layers whose ONNX form differs
- * between the two (weights as initializers or as graph inputs in the trainer's layout, GroupNorm
- * and SiLU with or without custom gradients, Winograd convolutions, the attention projections).
- */
-export interface NcsnppOnnxLayers {
+/** A builder's primitives: an OnnxGraphBuilder for the inference export, an OnnxTape for the training graph. */
+export interface NcsnppOnnxOps {
   op(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, AttrInput>>): string;
   scalar(value: number): string;
   int64s(values: readonly number[]): string;
   withScope<T>(scope: string, fn: () => T): T;
+}
+
+/**
+ * The layers whose ONNX form differs between the inference export and the training graph
+ * (weights as initializers or as graph inputs in the trainer's layout, GroupNorm and SiLU with or
+ * without custom gradients, Winograd convolutions, the attention projections).
+ */
+export interface NcsnppOnnxLayers {
   /** The tensor `name` of the state dict (e.g. 'all_modules.0.W'), as the graph holds it. */
   weight(name: string): string;
   /** Whether the model has the tensor `name` (e.g. 'feature_proj.weight'). */
@@ -40,7 +43,8 @@ export interface NcsnppOnnxLayers {
  * the module order of the spec (fixtures README section 2 is the exact forward). The caller
  * transposes the result to NHWC.
  */
-export function ncsnppOnnxForward(l: NcsnppOnnxLayers, spec: NcsnppSpec, config: NcsnppConfig): string {
+export function ncsnppOnnxForward(ops: NcsnppOnnxOps, layers: NcsnppOnnxLayers, spec: NcsnppSpec, config: NcsnppConfig): string {
+  const l: NcsnppOnnxOps & NcsnppOnnxLayers = { op: ops.op.bind(ops), scalar: ops.scalar.bind(ops), int64s: ops.int64s.bind(ops), withScope: ops.withScope.bind(ops), ...layers };
   const S = config.imageSize;
   const mods = spec.modules;
   const mod = <C extends NcsnppModuleSpec['className']>(i: number, className: C): Extract<NcsnppModuleSpec, { readonly className: C }> => {
