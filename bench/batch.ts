@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig } from '../pipelines';
 import { parseBatchOptions, pipelineSourceProcessor, runBatch, type BatchSummary } from '../pipelines/batch';
 import { openStore } from '../src/store';
+import { argValue } from './bench-args';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
 /** Real clips with faces (file, duration in s). */
@@ -30,11 +31,6 @@ const SOURCES = [
 ];
 const CAMERAS = ['front_door', 'back_yard', 'garage', 'hall', 'gate'];
 const WIDTHS = [640, 480, 854];
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 function mb(bytes: number): string {
   return (bytes / (1 << 20)).toFixed(1);
@@ -77,11 +73,11 @@ function row(cells: readonly string[]): string {
 }
 
 async function main(): Promise<void> {
-  const n = Number(arg('--clips', '100'));
-  const backend = arg('--backend', 'wasm');
-  const fpsArg = arg('--fps', '');
+  const n = Number(argValue('--clips', '100'));
+  const backend = argValue('--backend', 'wasm');
+  const fpsArg = argValue('--fps', '');
   const config = parseProcessConfig(fpsArg === '' ? {} : { decode: { fps: Number(fpsArg) } });
-  const given = arg('--dir', '');
+  const given = argValue('--dir', '');
   const dir = given !== '' ? path.resolve(given) : fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-batch-'));
   fs.mkdirSync(dir, { recursive: true });
   for (const f of fs.readdirSync(dir)) if (f.startsWith('batch.sqlite')) fs.rmSync(path.join(dir, f));

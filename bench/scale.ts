@@ -21,6 +21,7 @@ import { closeProcessDeps, createProcessDeps, DEFAULT_PROCESS_CONFIG, processSou
 import { resolveFfmpegBinaries } from '../src/ingest';
 import { QueueClient, parseQueueSettings, processSourcesViaQueue, type ProcessViaQueueSummary } from '../pipelines/queue';
 import { openStore } from '../src/store';
+import { intArg } from './bench-args';
 
 const REPO = path.resolve(__dirname, '..');
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
@@ -73,8 +74,7 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const nClips = args.includes('--clips') ? Number(args[args.indexOf('--clips') + 1]) : 6;
-  if (!Number.isInteger(nClips) || nClips < 1 || nClips > 30) throw new Error(`--clips: expected an integer in [1, 30], received ${String(args[args.indexOf('--clips') + 1])}`);
+  const nClips = intArg('--clips', 6, 1, 30, args);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-scale-'));
   const clips = Array.from({ length: nClips }, (_, i) => cut(SOURCES[i % SOURCES.length] as string, path.join(dir, `clip-${i}.mp4`), 1 + 2 * Math.floor(i / SOURCES.length), 2));
   const warm = [0, 1].map((i) => cut(SOURCES[i] as string, path.join(dir, `warm-${i}.mp4`), 0.2, 0.6));

@@ -13,19 +13,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServeApp, noActions, parseServeConfig } from '../src/serve';
 import { openStore, type DetectionResultInput, type TrackResultInput } from '../src/store';
+import { intArg } from './bench-args';
 
 const SOURCES = 100;
 const TRACKS_PER_SOURCE = 100;
 const DIM = 512;
 const TARGET_MS = 200;
 
-function arg(name: string, fallback: number, max: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`--${name}: expected an integer in [1, ${max}], received ${String(process.argv[i + 1])}`);
-  return v;
-}
 
 /** Deterministic pseudo-random vector (mulberry32). */
 function vector(seed: number): Float32Array {
@@ -88,7 +82,7 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const requests = arg('requests', 30, 200);
+  const requests = intArg('--requests', 30, 1, 200);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-serve-'));
   const file = path.join(dir, 'bench.sqlite');
   try {

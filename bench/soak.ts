@@ -27,18 +27,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStore } from '../src/store';
+import { argValue, nonNegativeArg } from './bench-args';
 
 const REPO = path.resolve(__dirname, '..');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-function num(name: string, fallback: number): number {
-  const v = Number(arg(name, String(fallback)));
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}: expected a number >= 0, received ${arg(name, '')}`);
-  return v;
-}
 
 /** mulberry32: a small seeded PRNG, so a soak can be replayed. */
 function prng(seed: number): () => number {
@@ -71,16 +63,16 @@ interface LogLine {
 }
 
 async function main(): Promise<void> {
-  const minutes = num('--minutes', 11);
-  const cameras = Math.max(1, Math.floor(num('--cameras', 3)));
-  const intervalMs = num('--interval-ms', 7500);
-  const kills = Math.floor(num('--kills', 7));
-  const seed = Math.floor(num('--seed', 1));
-  const stabilityMs = Math.floor(num('--stability-ms', 2000));
-  const rescanMs = Math.floor(num('--rescan-ms', 10000));
-  const drainS = num('--drain-s', 300);
+  const minutes = nonNegativeArg('--minutes', 11);
+  const cameras = Math.max(1, Math.floor(nonNegativeArg('--cameras', 3)));
+  const intervalMs = nonNegativeArg('--interval-ms', 7500);
+  const kills = Math.floor(nonNegativeArg('--kills', 7));
+  const seed = Math.floor(nonNegativeArg('--seed', 1));
+  const stabilityMs = Math.floor(nonNegativeArg('--stability-ms', 2000));
+  const rescanMs = Math.floor(nonNegativeArg('--rescan-ms', 10000));
+  const drainS = nonNegativeArg('--drain-s', 300);
   const keep = process.argv.includes('--keep') || process.argv.includes('--dir');
-  const dir = arg('--dir', '') !== '' ? path.resolve(arg('--dir', '')) : fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-soak-'));
+  const dir = argValue('--dir', '') !== '' ? path.resolve(argValue('--dir', '')) : fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-soak-'));
   const nvr = path.join(dir, 'nvr');
   const staging = path.join(dir, 'staging');
   const db = path.join(dir, 'store.sqlite');

@@ -23,13 +23,10 @@ import { NCSNPP_PRESETS } from '../src/sr/model-config';
 import type { NcsnppConfig } from '../src/sr/model-config';
 import { NcsnppModel } from '../src/sr/models';
 import { median } from './median';
+import { argValue } from './bench-args';
 
 const TORCH_PAPER_B1_MS = 6850;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -75,13 +72,13 @@ function timeEngine(engine: SrEngine, config: NcsnppConfig, batch: number, runs:
 }
 
 async function main(): Promise<void> {
-  const configName = arg('config', 'paper');
+  const configName = argValue('--config', 'paper');
   if (configName !== 'paper' && configName !== 'tiny') throw new Error(`--config: expected paper or tiny, received ${configName}`);
   const config = NCSNPP_PRESETS[configName];
-  const batches = arg('batches', '1,4').split(',').map(Number);
-  const engines = arg('engines', 'tfjs,onnx').split(',');
-  const runs = Number(arg('runs', '3'));
-  const threads = Number(arg('threads', '0'));
+  const batches = argValue('--batches', '1,4').split(',').map(Number);
+  const engines = argValue('--engines', 'tfjs,onnx').split(',');
+  const runs = Number(argValue('--runs', '3'));
+  const threads = Number(argValue('--threads', '0'));
   const cuda = process.argv.includes('--cuda');
   const info = await initBackend('auto');
   console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.availableParallelism()} cores; load average before: ${load()}`);

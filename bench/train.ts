@@ -27,6 +27,7 @@ import { VeSde } from '../src/sr/sde';
 import { HostOptimizerState } from '../src/sr/train/host-optimizer-state';
 import { AdamOptimizer, DSM_LOSS, ExponentialMovingAverage, clipGradsByGlobalNorm, disposeRegressionLossInputs, onnxTrainInputs, regressionLossTf, TRAIN_PRESETS } from '../src/sr/train';
 import { median } from './median';
+import { argValue } from './bench-args';
 
 /** Untimed steps first: onnxruntime's second run of a session is 2–3x slower than the later ones (docs/onnx-training.md), so two. */
 const WARMUP_STEPS = 2;
@@ -57,10 +58,6 @@ function parameterCount(config: NcsnppConfig): number {
   return countNcsnppParameters(buildNcsnppSpec(config));
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 
 type Engine = 'onnx' | 'tfjs';
@@ -142,13 +139,13 @@ function measure(rowIndex: number, engine: Engine, steps: number): { sec: number
 }
 
 async function main(): Promise<void> {
-  const steps = Number(arg('steps', '3'));
+  const steps = Number(argValue('--steps', '3'));
   if (process.argv.includes('--child')) {
-    await measureChild(Number(arg('child', '0')), arg('engine', 'onnx') as Engine, steps);
+    await measureChild(Number(argValue('--child', '0')), argValue('--engine', 'onnx') as Engine, steps);
     return;
   }
-  const only = new Set(arg('only', '16x64,16x128,32x128,64x128,paper').split(','));
-  const engines = arg('engines', 'tfjs,onnx').split(',') as Engine[];
+  const only = new Set(argValue('--only', '16x64,16x128,32x128,64x128,paper').split(','));
+  const engines = argValue('--engines', 'tfjs,onnx').split(',') as Engine[];
   console.log(`tfjs-wasm (one thread, training kernels registered) vs onnxruntime-node (2 threads); ${steps} timed steps after ${WARMUP_STEPS} warm-ups (paper: 1); DSM loss; ${os.cpus().length} cores`);
   console.log('| config | params | px | batch | engine | s/step | steps/s | samples/s | eff. GFLOP/s | onnx/tfjs samples/s | load avg (1 min) |');
   console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');

@@ -1,4 +1,4 @@
-import { FasrError, type FaceCrop, type FusedIdentity, type ScoredDetection } from '../src/contracts';
+import { FasrError, LR0_MODEL_CROP_KIND, type FaceCrop, type FusedIdentity, type ScoredDetection } from '../src/contracts';
 import { fuseMean, fuseMean3Sigma, fuseQualityWeighted } from '../src/fuse';
 import { degradeLikeAuthors, encodePng, floatToUint8, uint8ToFloat } from '../src/image';
 import type { CropInput, DetectionResultInput, TrackResultInput } from '../src/store';
@@ -14,7 +14,7 @@ export const CROP_KINDS = Object.freeze({
   /** The FFHQ-aligned crop at the face's own resolution, for export. */
   native: 'aligned-full',
   /** LR_0 as the model takes it: the aligned crop degraded like the authors (down by lrScale, bicubic up). LR_0 detection only. */
-  lr0Model: 'lr0-model',
+  lr0Model: LR0_MODEL_CROP_KIND,
 });
 
 /** The F_M of `config.fusion` over a track's embeddings. */

@@ -3,20 +3,14 @@ import type { JsonValue, Store } from '../src/store';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 import { processSource, type SourceOutcome, type SourceProgress } from './process-source';
-import { failedSourcesProblem, sumOutcomes, withRun } from './with-run';
+import { failedSourcesProblem, sumOutcomes, withRun, type OutcomeTotals } from './with-run';
 
-/** Totals of a batch, for the summary. */
-export interface ProcessSummary {
+/** Totals of a batch, for the summary: the outcome totals (tracks stored, damaged sources included; faces; frames; video ms) and these. */
+export interface ProcessSummary extends OutcomeTotals {
   readonly runId: number;
   readonly outcomes: readonly SourceOutcome[];
   readonly ok: number;
   readonly failed: number;
-  /** Tracks stored (damaged sources included). */
-  readonly tracks: number;
-  readonly faces: number;
-  readonly frames: number;
-  /** Video time covered, ms, summed over the sources. */
-  readonly videoMs: number;
   readonly elapsedMs: number;
 }
 

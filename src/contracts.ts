@@ -75,6 +75,13 @@ export interface Track {
   readonly lr0Index: number;
 }
 
+/**
+ * The crop kind (crops.kind in the store) of LR_0 as the SR model takes it: the LR_0 detection's
+ * aligned crop degraded like the authors (down by lrScale, bicubic up). Written by the process
+ * pipeline, read by the SR step, the export and the review UI.
+ */
+export const LR0_MODEL_CROP_KIND = 'lr0-model';
+
 /** The fused identity descriptor F_M of a track. */
 export interface FusedIdentity {
   /** F_M, the fused descriptor. */

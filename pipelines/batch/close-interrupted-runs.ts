@@ -21,20 +21,14 @@ function alive(pid: number): boolean {
 export function closeInterruptedRuns(store: Store): number[] {
   const host = os.hostname();
   const closed: number[] = [];
-  let afterId: number | undefined;
-  for (;;) {
-    const page = store.listRuns({ status: 'running', limit: 1000, ...(afterId !== undefined ? { afterId } : {}) });
-    for (const run of page.items) {
-      const cfg = run.config;
-      const runner = typeof cfg === 'object' && cfg !== null && !Array.isArray(cfg) ? (cfg as { readonly runner?: unknown }).runner : undefined;
-      if (typeof runner !== 'object' || runner === null) continue;
-      const { pid, host: runHost } = runner as { pid?: unknown; host?: unknown };
-      if (runHost !== host || typeof pid !== 'number' || pid === process.pid || alive(pid)) continue;
-      store.finishRun(run.id, { status: 'failed', error: `interrupted: process ${pid} on ${host} ended without finishing the run` });
-      closed.push(run.id);
-    }
-    if (page.nextAfterId === null) break;
-    afterId = page.nextAfterId;
+  for (const run of store.iterateRuns({ status: 'running', limit: 1000 })) {
+    const cfg = run.config;
+    const runner = typeof cfg === 'object' && cfg !== null && !Array.isArray(cfg) ? (cfg as { readonly runner?: unknown }).runner : undefined;
+    if (typeof runner !== 'object' || runner === null) continue;
+    const { pid, host: runHost } = runner as { pid?: unknown; host?: unknown };
+    if (runHost !== host || typeof pid !== 'number' || pid === process.pid || alive(pid)) continue;
+    store.finishRun(run.id, { status: 'failed', error: `interrupted: process ${pid} on ${host} ended without finishing the run` });
+    closed.push(run.id);
   }
   return closed;
 }

@@ -1,17 +1,23 @@
-import type { SrConditioning } from '../../src/sr';
+import type { SrConditioning, SrModel } from '../../src/sr';
 import { parseSrSamplingConfig } from '../../src/sr';
-import type { SrFormulation } from '../../src/sr';
 import type { Store } from '../../src/store';
+import { findStoredSrOutput } from '../find-stored-sr-output';
+import { trackSrRequest, type SrRequestModel } from '../track-sr-request';
 import { srJobId } from './job-ids';
 import type { JobReceipt, QueueClient } from './queue-client';
-import { srJobOutputFromWire, srTrackInput, type SrJobOptions, type SrModelSpec } from './sr-job';
+import { srJobOutputFromWire, type SrJobData, type SrJobOptions, type SrModelSpec } from './sr-job';
 import { encodeWire } from './wire-codec';
 
-/** The SR step of a queued run: which model (as workers load it) and how to sample. */
+/** What the coordinator knows of the model it loaded once: its sha256 and what building its requests needs (not its network). */
+export type QueuedSrModel = SrRequestModel & Pick<SrModel, 'sha256'>;
+
+/** The SR step of a queued run: which model (as workers load it), how to build its requests and how to sample. */
 export interface QueuedSrSpec {
   readonly model: SrModelSpec;
   /** sha256 of the model's weights (the coordinator loaded it once); workers must have the same file. */
   readonly modelSha256: string;
+  /** The model's id, input size, featDim and formulation: the coordinator builds each track's SrRequest with them. */
+  readonly requestModel: SrRequestModel;
   /** The sampler's canonical label (parseSrSamplingConfig(...).label), as sr_outputs stores it. */
   readonly samplerLabel: string;
   /** Steps fixed by the sampler config; null for adaptive samplers. */
@@ -31,21 +37,23 @@ export interface QueuedEnhanceResult {
 }
 
 /**
- * {@link QueuedSrSpec} from what a user chooses (sampler name, steps, seed, conditioning).
- * @param formulation the model's (SrModel.formulation): with no sampler chosen, the label is that of
- *   its default (defaultSrSampler), which is what the worker runs and stores; default the paper's.
+ * {@link QueuedSrSpec} from the loaded model and what a user chooses (sampler name, steps, seed, conditioning).
+ * With no sampler chosen, the label is that of the default of the model's formulation
+ * (defaultSrSampler), which is what the worker runs and stores.
+ * @param where names the choice in error messages. Default 'queued SR'.
  * @throws ConfigError for bad sampling settings (as enhanceTrack would).
  */
 export function queuedSrSpec(
   model: SrModelSpec,
-  modelSha256: string,
+  loaded: QueuedSrModel,
   choice: { readonly sampler?: string; readonly steps?: number; readonly seed?: number; readonly conditioning?: SrConditioning },
-  formulation?: SrFormulation,
+  where = 'queued SR',
 ): QueuedSrSpec {
-  const sampling = parseSrSamplingConfig({ ...(choice.sampler === undefined ? {} : { sampler: choice.sampler }), ...(choice.steps === undefined ? {} : { steps: choice.steps }) }, 'queued SR', formulation);
+  const sampling = parseSrSamplingConfig({ ...(choice.sampler === undefined ? {} : { sampler: choice.sampler }), ...(choice.steps === undefined ? {} : { steps: choice.steps }) }, where, loaded.formulation);
   return {
     model,
-    modelSha256,
+    modelSha256: loaded.sha256,
+    requestModel: { id: loaded.id, formulation: loaded.formulation, config: { imageSize: loaded.config.imageSize, featDim: loaded.config.featDim } },
     samplerLabel: sampling.label,
     fixedSteps: sampling.fixedSteps,
     options: {
@@ -60,28 +68,27 @@ export function queuedSrSpec(
 /**
  * `enhanceTrack` with the compute on an SR worker: the same idempotency (an output of the store for
  * the same model sha256, sampler, steps, seed and conditioning is returned and nothing is sent),
- * then one SR job carrying the track's LR_0 crops and F_M under an id hashed from exactly that data
- * (a finished job is reused), and the returned row stored with `insertSrOutput`.
- * @throws StoreError for a missing track; QueueJobError when the job failed for good or was stopped.
+ * then the track's SrRequest built here from the store (trackSrRequest, as in-process), one SR job
+ * carrying it under an id hashed from exactly that data (a finished job is reused), and the
+ * returned row stored with `insertSrOutput` (with the time spent building the request as prepareMs).
+ * @throws StoreError for a missing track; InputError for a track without LR_0 crop or fitting F_M;
+ *   QueueJobError when the job failed for good or was stopped.
  */
 export async function enhanceTrackViaQueue(store: Store, client: QueueClient, trackId: number, sr: QueuedSrSpec, runId: number | null, signal?: AbortSignal): Promise<QueuedEnhanceResult> {
+  const t0 = performance.now();
   const detail = store.getTrack(trackId);
   const o = sr.options;
-  const existing = detail.srOutputs.find(
-    (x) =>
-      x.modelSha256 === sr.modelSha256 &&
-      x.sampler === sr.samplerLabel &&
-      (sr.fixedSteps === null || x.steps === sr.fixedSteps) &&
-      x.seed === o.seed &&
-      x.conditioning === o.conditioning &&
-      // the workers' backend is theirs to choose, the engine is the request's
-      x.engine === sr.model.engine,
-  );
+  // the workers' backend is theirs to choose, the engine is the request's
+  const existing = findStoredSrOutput(detail, { modelSha256: sr.modelSha256, samplerLabel: sr.samplerLabel, fixedSteps: sr.fixedSteps, seed: o.seed, conditioning: o.conditioning, engine: sr.model.engine });
   if (existing !== undefined) return { srOutputId: existing.id, inserted: false, receipt: null, writeMs: 0 };
-  // One encoding pass over the whole job: the track's crops and F_M become base64 inside it (SrJobData.track).
-  const data = encodeWire({ v: 1, model: sr.model, modelSha256: sr.modelSha256, options: o, track: srTrackInput(detail) });
+  const req = await trackSrRequest(detail, sr.requestModel, { seed: o.seed, conditioning: o.conditioning });
+  const job: SrJobData = { v: 2, model: sr.model, modelSha256: sr.modelSha256, options: o, ...req };
+  const prepareMs = performance.now() - t0;
+  // One encoding pass over the whole job: LR_0 and F_M become base64 inside it.
+  const data = encodeWire(job);
   const receipt = await client.run('sr', srJobId(data), data, signal);
   const w0 = Date.now();
-  const res = store.insertSrOutput({ ...srJobOutputFromWire(receipt.result), trackId, runId });
+  const out = srJobOutputFromWire(receipt.result);
+  const res = store.insertSrOutput({ ...out, timingsMs: { ...out.timingsMs, prepareMs }, trackId, runId });
   return { srOutputId: res.id, inserted: res.inserted, receipt, writeMs: Date.now() - w0 };
 }

@@ -5,6 +5,7 @@ import { InputError } from '../../src/contracts';
 import type { JsonValue, TrackResultInput } from '../../src/store';
 import type { PathMap } from './path-map';
 import { mapPath } from './path-map';
+import { decodeJobData } from './job-codec';
 import { decodeWire, encodeWire, type WireValue } from './wire-codec';
 
 /** What an ingest job carries: which file, its size (checked by the worker) and the process config. */
@@ -35,9 +36,7 @@ const dataSchema = z
  * @throws InputError naming what is wrong.
  */
 export function parseIngestJobData(data: unknown): IngestJobData {
-  const r = dataSchema.safeParse(data);
-  if (!r.success) throw new InputError(`ingest job: invalid data: ${r.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ')}`, { option: 'data' });
-  return r.data as IngestJobData;
+  return decodeJobData('ingest', dataSchema, data) as IngestJobData;
 }
 
 /** Gives the detector and embedder for a config (created once per distinct config by the worker). */

@@ -34,8 +34,8 @@ export function ingestJobId(sha256: string, config: unknown): string {
 
 /**
  * The idempotent BullMQ job id of an SR job: a hash of exactly what the worker receives (model
- * sha256, sampler options, seed, conditioning, and the track: its id and source path, which the
- * PNG's provenance records, its LR_0 crops and F_M). The same data gives the same image bit for
+ * sha256, sampler options, seed, conditioning, the SrRequest's LR_0 and F_M, and the provenance
+ * the PNG records: the track's id and source path, the LR_0 crop's kind). The same data gives the same image bit for
  * bit, so a finished job's result is reused; a track rewritten under a new id is new work.
  * @param data the SR job data as it goes on the wire (encodeWire).
  */

@@ -1,6 +1,6 @@
-import type { SrConditioning, SrFormulation } from '../../src/sr';
+import type { SrConditioning } from '../../src/sr';
 import type { Store } from '../../src/store';
-import { enhanceTrackViaQueue, queuedSrSpec } from './enhance-track-via-queue';
+import { enhanceTrackViaQueue, queuedSrSpec, type QueuedSrModel } from './enhance-track-via-queue';
 import type { QueueClient } from './queue-client';
 import type { SrModelSpec } from './sr-job';
 import { type EnhanceTrackResult } from '../enhance-track';
@@ -16,29 +16,23 @@ export interface QueuedEnhanceChoice {
  * The review UI's `Actions.enhanceTrack` with the compute on SR workers (`fasr serve --queue`):
  * same idempotency and stored provenance as the in-process `createTrackEnhancer`; the result's
  * `face` is null (the image is in the stored output's PNG).
- * @param modelSha256 of the model the coordinator loaded; workers must hold the same file.
- * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer),
- *   and the model's formulation (SrModel.formulation; default the paper's), whose default sampler a
- *   request without a sampler gets (queuedSrSpec).
+ * @param loaded the model the coordinator loaded (its sha256, which workers must match, and what
+ *   building requests needs); a request without a sampler gets its formulation's default (queuedSrSpec).
+ * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer).
  */
 export function queueTrackEnhancer(
   client: QueueClient,
   model: SrModelSpec,
-  modelSha256: string,
-  defaults: { readonly conditioning?: SrConditioning; readonly formulation?: SrFormulation } = {},
+  loaded: QueuedSrModel,
+  defaults: { readonly conditioning?: SrConditioning } = {},
 ): (store: Store, trackId: number, opts?: QueuedEnhanceChoice) => Promise<EnhanceTrackResult> {
   return async (store, trackId, opts = {}) => {
-    const spec = queuedSrSpec(
-      model,
-      modelSha256,
-      {
-        ...(defaults.conditioning === undefined ? {} : { conditioning: defaults.conditioning }),
-        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-        ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
-        ...(opts.steps === undefined ? {} : { steps: opts.steps }),
-      },
-      defaults.formulation,
-    );
+    const spec = queuedSrSpec(model, loaded, {
+      ...(defaults.conditioning === undefined ? {} : { conditioning: defaults.conditioning }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
+      ...(opts.steps === undefined ? {} : { steps: opts.steps }),
+    });
     const r = await enhanceTrackViaQueue(store, client, trackId, spec, null);
     return Object.freeze({ trackId, srOutputId: r.srOutputId, inserted: r.inserted, output: store.getSrOutput(r.srOutputId), face: null });
   };

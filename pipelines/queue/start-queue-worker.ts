@@ -73,8 +73,8 @@ function intIn(name: string, v: unknown, min: number, max: number, dflt: number)
 
 /**
  * A stateless fasr worker: takes ingest and/or SR jobs from Redis (BullMQ), runs the same
- * compute functions an in-process run uses (`computeSourceResults`, `enhanceTrack`), and returns
- * the results; it never opens the store. Detector/embedder (per process config) and SR models
+ * compute functions an in-process run uses (`computeSourceResults`, `enhanceSrRequests` on the
+ * SrRequest the coordinator built), and returns the results; it never opens the store. Detector/embedder (per process config) and SR models
  * (per model file) are created on first use and kept for the worker's life. Failed jobs are
  * retried by BullMQ with exponential backoff (attempts and backoff are set by the coordinator per
  * job); a model whose sha256 differs from the coordinator's fails the job at once.

@@ -63,11 +63,14 @@ export function encodeWire(value: unknown, where = '(value)'): WireValue {
 
 /**
  * The inverse of {@link encodeWire}: `{ "$bytes" }` → Uint8Array, `{ "$f32" }` → Float32Array
- * (fresh, aligned), everything else as is. The caller checks the shape of what comes back.
+ * (fresh, aligned), everything else as is (a Uint8Array or Float32Array given is returned as it is).
+ * The caller checks the shape of what comes back.
  * @throws InputError for a malformed marker object.
  */
 export function decodeWire(value: unknown, where = '(value)'): unknown {
   if (value === null || typeof value !== 'object') return value;
+  // already decoded (a job given in-process): kept as is
+  if (value instanceof Uint8Array || value instanceof Float32Array) return value;
   if (Array.isArray(value)) return value.map((v: unknown, i) => decodeWire(v, `${where}[${i}]`));
   const rec = value as Record<string, unknown>;
   const keys = Object.keys(rec);

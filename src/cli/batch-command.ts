@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { parsePipeline } from '../../pipelines';
 import { runPipeline } from '../../pipelines/batch';
-import { FasrError } from '../contracts';
 import { BACKEND_CHOICES } from '../runtime';
 import type { CliIo } from './cli-io';
 import { positiveInt, processSection } from './pipeline-cli-options';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
+import { throwOnPipelineFailures } from './pipeline-failures';
 import { stopOnSignals } from './stop-signals';
 
 interface BatchCliOptions {
@@ -70,12 +70,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
       const stop = stopOnSignals((sig) => io.err(`fasr: ${sig}: finishing the current source, then stopping (again to quit at once)\n`));
       try {
         const r = await runPipeline(spec, { log: (l) => io.out(`${l}\n`), signal: stop.signal, command: `fasr batch ${inputs.join(' ')}` });
-        if (r.kind === 'batch' && r.batch.failed > 0) {
-          throw new FasrError('E_SOURCES_FAILED', `${r.batch.failed} of ${r.batch.processed} sources failed (reasons above; recorded in ${r.db})`);
-        }
-        if (r.kind === 'batch' && r.sr !== null && r.sr.failed.length > 0) {
-          throw new FasrError('E_SR_FAILED', `${r.sr.failed.length} tracks could not be enhanced (reasons above; SR run ${r.sr.runId} in ${r.db})`);
-        }
+        throwOnPipelineFailures(r);
       } finally {
         stop.dispose();
       }

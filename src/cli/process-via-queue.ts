@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import type { ProcessConfig, ProcessSummary } from '../../pipelines';
 import { FasrError, InputError } from '../contracts';
 import { resolveFfmpegBinaries } from '../ingest';
-import { QueueClient, parseQueueSettings, processSourcesViaQueue, redactRedisUrl, type QueuedSrSpec } from '../../pipelines/queue';
+import { QueueClient, parseQueueSettings, processSourcesViaQueue, queuedSrSpec, redactRedisUrl, type QueuedSrSpec } from '../../pipelines/queue';
 import { initBackend } from '../runtime';
 import { installedPackageVersion } from '../runtime';
-import { loadSrModel, parseSrSamplingConfig } from '../sr';
+import { loadSrModel } from '../sr';
 import { openStore } from '../store';
 import type { CliIo } from './cli-io';
 import { resolveEngineOption } from './engine-option';
@@ -55,14 +55,7 @@ export async function processViaQueue(
     const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), engine });
     io.out(`sr: ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${engine} (${reason}) on the workers\n`);
     // the label the workers store: with no --sr-steps, the default sampler of the model's formulation
-    const sampling = parseSrSamplingConfig(steps === undefined ? {} : { steps }, '--sr', model.formulation);
-    sr = {
-      model: { model: modelPath, config: null, engine },
-      modelSha256: model.sha256,
-      samplerLabel: sampling.label,
-      fixedSteps: sampling.fixedSteps,
-      options: { seed: 0, conditioning: 'fm', ...(steps === undefined ? {} : { steps }) },
-    };
+    sr = queuedSrSpec({ model: modelPath, config: null, engine }, model, steps === undefined ? {} : { steps }, '--sr');
     await model.dispose();
   }
   const client = await QueueClient.open(settings);

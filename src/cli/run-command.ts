@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadPipelineFile } from '../../pipelines';
 import { runPipeline } from '../../pipelines/batch';
-import { FasrError } from '../contracts';
 import type { CliIo } from './cli-io';
+import { throwOnPipelineFailures } from './pipeline-failures';
 import { stopOnSignals } from './stop-signals';
 
 /**
@@ -22,12 +22,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         const r = await runPipeline(spec, { log: (l) => io.out(`${l}\n`), signal: stop.signal, command: `fasr run ${file}` });
         if (r.kind === 'batch' && r.export !== null) io.out(`the export is in ${r.export.outDir}\n`);
         if (r.kind === 'export') io.out(`the export is in ${r.export.outDir}\n`);
-        if (r.kind === 'batch' && r.batch.failed > 0) {
-          throw new FasrError('E_SOURCES_FAILED', `${r.batch.failed} of ${r.batch.processed} sources failed (reasons above; recorded in ${r.db})`);
-        }
-        if (r.kind === 'batch' && r.sr !== null && r.sr.failed.length > 0) {
-          throw new FasrError('E_SR_FAILED', `${r.sr.failed.length} tracks could not be enhanced (reasons above; SR run ${r.sr.runId} in ${r.db})`);
-        }
+        throwOnPipelineFailures(r);
       } finally {
         stop.dispose();
       }

@@ -24,7 +24,8 @@ export interface ServeQueueOptions {
 /**
  * `fasr serve --queue`: the review UI's enhance action sends SR jobs to `fasr worker`s instead
  * of computing in the server process; export and everything else stay as they are. The model is
- * loaded once here for its sha256 (workers must hold the same file) and released.
+ * loaded once here for its sha256 (workers must hold the same file) and the facts its requests are
+ * built with, and released.
  * @param local the in-process actions (buildActions); returned unchanged when enhance is unavailable.
  * @throws FasrError E_QUEUE_CONNECT when Redis cannot be reached; ConfigError for bad queue settings.
  */
@@ -35,11 +36,13 @@ export async function withQueueEnhance(local: BuiltActions, opts: ServeQueueOpti
   // A config given as a file travels as an absolute path; a preset name as is.
   const config = opts.modelConfig === undefined ? null : fs.existsSync(opts.modelConfig) ? path.resolve(opts.modelConfig) : opts.modelConfig;
   const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), ...(config === null ? {} : { config }), engine: opts.engine });
-  const { sha256, formulation } = model;
+  // what the coordinator keeps of the model: its sha256 and what building requests needs (the network is released)
+  const { sha256, id, formulation } = model;
+  const loaded = { sha256, id, formulation, config: { imageSize: model.config.imageSize, featDim: model.config.featDim } };
   await model.dispose();
   const client = await QueueClient.open(settings);
   return {
-    actions: Object.freeze({ ...local.actions, enhanceTrack: queueTrackEnhancer(client, { model: modelPath, config, engine: opts.engine }, sha256, { formulation }) }),
+    actions: Object.freeze({ ...local.actions, enhanceTrack: queueTrackEnhancer(client, { model: modelPath, config, engine: opts.engine }, loaded) }),
     dispose: async () => {
       await client.close();
       await local.dispose();

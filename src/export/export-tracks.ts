@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../contracts';
+import { InputError, LR0_MODEL_CROP_KIND } from '../contracts';
 import { addPngText, encodePng, readPngText } from '../image';
 import { joinInside } from '../ingest';
 import { formatNpy, SYNTHESIZED_LABEL } from '../sr';
@@ -14,8 +14,6 @@ import { samplerLabelOptions } from './sampler-label-options';
 
 /** Crop kinds preferred for the exported face images, best first (pipelines' CROP_KINDS: full-resolution aligned, then model-size aligned). */
 const FACE_CROP_KINDS = ['aligned-full', 'aligned128'];
-/** The model's LR_0 input crop kind (pipelines' CROP_KINDS.lr0Model). */
-const LR0_MODEL_KIND = 'lr0-model';
 const MANIFEST_FORMAT = 'fasr-export/1';
 
 /** What one track's export wrote. */
@@ -146,7 +144,7 @@ function faceCrop(crops: readonly CropRow[], detectionId: number): CropRow | und
     const c = crops.find((x) => x.detectionId === detectionId && x.kind === kind);
     if (c !== undefined) return c;
   }
-  return crops.find((x) => x.detectionId === detectionId && x.kind !== LR0_MODEL_KIND);
+  return crops.find((x) => x.detectionId === detectionId && x.kind !== LR0_MODEL_CROP_KIND);
 }
 
 interface Built {
@@ -194,7 +192,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   // LR_0: the reference detection's face crop and the model's input.
   const lr0Det = byDetection.get(t.lr0DetectionId) ?? null;
   const lr0Face = faceCrop(detail.crops, t.lr0DetectionId);
-  const lr0Model = detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === LR0_MODEL_KIND);
+  const lr0Model = detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === LR0_MODEL_CROP_KIND);
   // The crop each SR output's LR_0 was made from, as enhanceTrack recorded it (fasr:lr0-crop; a
   // native-LR model takes the aligned crop at the face's own size, not lr0-model); older outputs: lr0-model.
   const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
@@ -206,7 +204,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       return [sr.id, (kind === undefined ? undefined : detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === kind)) ?? lr0Model];
     }),
   );
-  const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
+  const inputFileOf = (c: CropRow): string => (c.kind === LR0_MODEL_CROP_KIND ? `lr0-model.${ext(c.format)}` : `lr0-input-${c.kind}.${ext(c.format)}`);
   const modelInput = [...inputCrop.values()].find((c) => c !== undefined) ?? lr0Model;
   let lr0: JsonValue = null;
   if (lr0Det !== null) {
@@ -225,7 +223,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       add(file, image, 'lr0-model', false, lr0Det, null);
       if (c === modelInput) {
         modelFile = file;
-        tiles.push({ image, caption: c.kind === LR0_MODEL_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
+        tiles.push({ image, caption: c.kind === LR0_MODEL_CROP_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
       }
     }
     if (modelInput === undefined && faceImage !== null) {
@@ -249,14 +247,14 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
 
   // F_M, bit-exact (float32 .npy), for re-running the SR.
   const fmFileFor = (embedderId: string | null): string | null => {
-    const i = detail.fused.findIndex((f) => f.modelId === embedderId);
+    const i = detail.fused.findIndex((f) => f.embedderId === embedderId);
     return i < 0 ? null : detail.fused.length === 1 ? 'fm.npy' : `fm-${i}.npy`;
   };
   const fusedJson: JsonValue[] = [];
   for (const [i, f] of detail.fused.entries()) {
     const file = detail.fused.length === 1 ? 'fm.npy' : `fm-${i}.npy`;
-    add(file, formatNpy({ dtype: 'float32', shape: [f.dim], data: f.vector }), 'fused-identity', false, null, null);
-    fusedJson.push({ file, embedder: f.modelId, method: f.method, dim: f.dim, memberEmbeddingIds: [...f.memberEmbeddingIds], rejectedEmbeddingIds: [...f.rejectedEmbeddingIds] });
+    add(file, formatNpy({ dtype: 'float32', shape: [f.dim], data: f.featureVector }), 'fused-identity', false, null, null);
+    fusedJson.push({ file, embedder: f.embedderId, method: f.method, dim: f.dim, memberEmbeddingIds: [...f.memberEmbeddingIds], rejectedEmbeddingIds: [...f.rejectedEmbeddingIds] });
   }
 
   // The enhanced faces: labelled as synthesized in the manifest and in the PNG itself.
@@ -265,7 +263,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     const file = `enhanced-sr${sr.id}-synthesized.png`;
     // enhanceTrack names the embedder whose F_M it used in the PNG's text; else the track's only F_M.
     const present = srText.get(sr.id) ?? {};
-    const srEmbedder = sr.conditioning === 'fm' ? (present['fasr:embedder'] ?? fused?.modelId ?? null) : null;
+    const srEmbedder = sr.conditioning === 'fm' ? (present['fasr:embedder'] ?? fused?.embedderId ?? null) : null;
     // enhanceTrack already labels its PNGs (Description, fasr:synthesized); add only what is missing, so
     // an output stored by any other writer is labelled too and no keyword appears twice.
     const label: Record<string, string> = {
@@ -331,7 +329,7 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     add('contact-sheet.png', sheet, 'contact-sheet', srRows.length > 0, null, null);
   }
 
-  const embedder = fused?.modelId ?? detail.embeddings[0]?.modelId ?? trackRun?.versions.embedder ?? null;
+  const embedder = fused?.embedderId ?? detail.embeddings[0]?.modelId ?? trackRun?.versions.embedder ?? null;
   const manifest: Record<string, JsonValue> = {
     format: MANIFEST_FORMAT,
     track: {

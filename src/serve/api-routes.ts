@@ -37,24 +37,24 @@ export function trackListQuery(q: ReturnType<typeof parseQuery<typeof TRACK_QUER
 /** "Find this person": the track's F_M (of `model`, default its first) against every other track's. */
 export function similarTracks(ctx: ServeContext, trackId: number, q: ReturnType<typeof parseQuery<typeof SIMILAR_QUERY>>) {
   const detail = orNotFound(() => ctx.store.getTrack(trackId));
-  const fused = q.model === undefined ? detail.fused[0] : detail.fused.find((f) => f.modelId === q.model);
+  const fused = q.model === undefined ? detail.fused[0] : detail.fused.find((f) => f.embedderId === q.model);
   if (fused === undefined) {
-    const have = detail.fused.map((f) => f.modelId);
+    const have = detail.fused.map((f) => f.embedderId);
     throw new HttpError(
       404,
       'E_NO_FM',
       q.model === undefined ? `track ${trackId} has no F_M (fused identity), so it cannot be searched for` : `track ${trackId} has no F_M of embedder ${JSON.stringify(q.model)}; it has: ${have.length === 0 ? 'none' : have.join(', ')}`,
     );
   }
-  const found = ctx.store.findSimilarTracks(fused.vector, {
-    modelId: fused.modelId,
+  const found = ctx.store.findSimilarTracks(fused.featureVector, {
+    modelId: fused.embedderId,
     excludeTrackId: trackId,
     limit: q.limit ?? 20,
     ...(q.camera !== undefined ? { camera: q.camera } : {}),
   });
   return {
     query: detail.track,
-    modelId: fused.modelId,
+    modelId: fused.embedderId,
     matches: found.map((m) => ({ cosine: m.cosine, track: ctx.store.getTrackItem(m.trackId) })),
   };
 }

@@ -43,14 +43,17 @@ export function statusSummary(store: Store, tasks: TaskRunner): StatusSummary & 
   };
 }
 
-/** A track's detail as JSON: images as URLs, vectors left out (their dim stays). */
+/**
+ * A track's detail as JSON: images as URLs, vectors left out (their dim stays). An F_M keeps the
+ * API's field names: its embedder id is `modelId`, as for embeddings (the row says embedderId).
+ */
 export function trackDetailJson(d: TrackDetail): Record<string, unknown> {
   return {
     track: d.track,
     detections: d.detections,
     crops: d.crops.map(({ image: _image, ...c }) => ({ ...c, url: `/img/crops/${c.id}` })),
     embeddings: d.embeddings.map(({ vector: _vector, ...e }) => e),
-    fused: d.fused.map(({ vector: _vector, ...f }) => f),
+    fused: d.fused.map((f) => ({ id: f.id, trackId: f.trackId, modelId: f.embedderId, method: f.method, dim: f.dim, memberEmbeddingIds: f.memberEmbeddingIds, rejectedEmbeddingIds: f.rejectedEmbeddingIds })),
     srOutputs: d.srOutputs.map(({ png: _png, ...o }) => ({ ...o, url: `/img/sr/${o.id}` })),
   };
 }

@@ -169,14 +169,9 @@ export class TaskRunner {
   /** Newest first (the newest 500), this server's and earlier ones'. */
   list(): readonly TaskView[] {
     const views: TaskView[] = [];
-    for (let after: number | undefined; ; ) {
-      const page = this.store.listJobs({ limit: 1000, ...(after !== undefined ? { afterId: after } : {}) });
-      for (const job of page.items) {
-        const v = this.view(job);
-        if (v !== undefined) views.push(v);
-      }
-      if (page.nextAfterId === null) break;
-      after = page.nextAfterId;
+    for (const job of this.store.iterateJobs({ limit: 1000 })) {
+      const v = this.view(job);
+      if (v !== undefined) views.push(v);
     }
     return views.reverse().slice(0, LIST_LIMIT);
   }
@@ -227,22 +222,17 @@ export class TaskRunner {
   private interruptOrphans(): number[] {
     const found: number[] = [];
     for (const status of ['running', 'queued'] as const) {
-      for (let after: number | undefined; ; ) {
-        const page = this.store.listJobs({ status, limit: 1000, ...(after !== undefined ? { afterId: after } : {}) });
-        for (const job of page.items) {
-          const p = payloadOf(job);
-          if (!KIND_RE.test(job.kind) || p === null || p.server.id === this.instanceId) continue;
-          // Another host's server cannot be checked from here: its tasks are left as they are.
-          if (p.server.host !== os.hostname() || !processGone(p.server.pid)) continue;
-          const owner = `serve:${p.server.host}:${p.server.pid}:${p.server.id}`;
-          // A queued one is claimed in its dead owner's name first (the store fails running jobs only).
-          const running = job.status === 'running' ? job : this.store.claimJob({ kinds: [job.kind], workerId: owner, leaseMs: 60_000 });
-          if (running === null || running.workerId === null) continue;
-          this.store.failJob(running.id, running.workerId, INTERRUPTED_REASON, { retry: false });
-          found.push(running.id);
-        }
-        if (page.nextAfterId === null) break;
-        after = page.nextAfterId;
+      for (const job of this.store.iterateJobs({ status, limit: 1000 })) {
+        const p = payloadOf(job);
+        if (!KIND_RE.test(job.kind) || p === null || p.server.id === this.instanceId) continue;
+        // Another host's server cannot be checked from here: its tasks are left as they are.
+        if (p.server.host !== os.hostname() || !processGone(p.server.pid)) continue;
+        const owner = `serve:${p.server.host}:${p.server.pid}:${p.server.id}`;
+        // A queued one is claimed in its dead owner's name first (the store fails running jobs only).
+        const running = job.status === 'running' ? job : this.store.claimJob({ kinds: [job.kind], workerId: owner, leaseMs: 60_000 });
+        if (running === null || running.workerId === null) continue;
+        this.store.failJob(running.id, running.workerId, INTERRUPTED_REASON, { retry: false });
+        found.push(running.id);
       }
     }
     return found.sort((a, b) => a - b);

@@ -280,10 +280,10 @@ export function toFusedRow(r: FusedRaw): FusedIdentityRow {
   return Object.freeze({
     id: r.id,
     trackId: r.track_id,
-    modelId: r.model_id,
+    embedderId: r.model_id,
     method: r.method,
     dim: r.dim,
-    vector: blobToFloat32(r.vector, `fused_identities.vector of fused identity ${r.id}`),
+    featureVector: blobToFloat32(r.vector, `fused_identities.vector of fused identity ${r.id}`),
     memberEmbeddingIds: idList(r.member_embedding_ids_json, `fused_identities.member_embedding_ids_json of ${r.id}`),
     rejectedEmbeddingIds: idList(r.rejected_embedding_ids_json, `fused_identities.rejected_embedding_ids_json of ${r.id}`),
   });

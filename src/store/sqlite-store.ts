@@ -64,6 +64,7 @@ export class SqliteStore implements Store {
   readonly finishRun: Store['finishRun'] = (runId, input) => runs.finishRun(this.core, runId, input);
   readonly getRun: Store['getRun'] = (runId) => runs.getRun(this.core, runId);
   readonly listRuns: Store['listRuns'] = (query) => runs.listRuns(this.core, query);
+  readonly iterateRuns: Store['iterateRuns'] = (query) => runs.iterateRuns(this.core, query);
 
   // the task queue of the review server: methods/jobs.ts
   readonly enqueueJob: Store['enqueueJob'] = (input) => jobs.enqueueJob(this.core, input);
@@ -72,5 +73,6 @@ export class SqliteStore implements Store {
   readonly failJob: Store['failJob'] = (jobId, workerId, reason, opts) => jobs.failJob(this.core, jobId, workerId, reason, opts);
   readonly getJob: Store['getJob'] = (jobId) => jobs.getJob(this.core, jobId);
   readonly listJobs: Store['listJobs'] = (query) => jobs.listJobs(this.core, query);
+  readonly iterateJobs: Store['iterateJobs'] = (query) => jobs.iterateJobs(this.core, query);
   readonly countJobsByStatus: Store['countJobsByStatus'] = () => jobs.countJobsByStatus(this.core);
 }

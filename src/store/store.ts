@@ -64,7 +64,8 @@ export interface UpsertSourceInput {
   readonly probe?: SourceProbeInput | null;
 }
 
-export interface SourceRow {
+/** A stored source: its file, its probe's key figures (null when not probed) and its lifecycle. */
+export interface SourceRow extends Omit<SourceProbeInput, 'probe'> {
   readonly id: number;
   readonly path: string;
   readonly sizeBytes: number;
@@ -72,13 +73,8 @@ export interface SourceRow {
   readonly sha256: string | null;
   readonly camera: string | null;
   readonly recordedAtMs: number | null;
+  /** ffprobe's raw JSON; null when not probed. */
   readonly probe: JsonValue | null;
-  readonly durationMs: number | null;
-  readonly codec: string | null;
-  readonly widthPx: number | null;
-  readonly heightPx: number | null;
-  readonly fps: number | null;
-  readonly rotationDeg: number | null;
   readonly status: SourceStatus;
   /** The failure reason; non-null exactly when `status` is `failed`. */
   readonly error: string | null;
@@ -243,20 +239,17 @@ export interface EmbeddingRow {
 }
 
 /**
- * A stored F_M: the contract's `FusedIdentity` as a row. The store's vocabulary throughout: the
- * embedder id is `modelId` (as in `EmbeddingRow`, column model_id), the descriptor `vector`, and the
- * members are embedding row ids (the contract's member indices into the track's embeddings,
- * resolved when the track was written).
+ * A stored F_M: the contract's `FusedIdentity` as a row, in the contract's vocabulary
+ * (`embedderId`, `featureVector`; the columns are model_id and vector). The members are embedding
+ * row ids (the contract's member indices into the track's embeddings, resolved when the track was
+ * written).
  */
-export interface FusedIdentityRow {
+export interface FusedIdentityRow extends Omit<FusedIdentity, 'memberIndices' | 'rejectedIndices'> {
   readonly id: number;
   readonly trackId: number;
-  /** The embedder whose embeddings were fused. */
-  readonly modelId: string;
-  readonly method: string;
+  /** Length of featureVector. */
   readonly dim: number;
-  /** F_M. */
-  readonly vector: Float32Array;
+  /** Ids of the embeddings used (the contract's memberIndices, resolved). */
   readonly memberEmbeddingIds: readonly number[];
   readonly rejectedEmbeddingIds: readonly number[];
 }
@@ -291,24 +284,12 @@ export interface SrOutputInput {
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-export interface SrOutputRow {
+/** A stored SR output: the {@link SrOutputInput} written, with its id, run (null: none) and conditioning filled in. */
+export interface SrOutputRow extends Omit<SrOutputInput, 'runId' | 'conditioning'> {
   readonly id: number;
-  readonly trackId: number;
   readonly runId: number | null;
-  readonly modelId: string;
-  readonly modelSha256: string;
-  readonly sampler: string;
-  readonly steps: number;
-  readonly networkEvaluations: number;
-  readonly seed: number;
   /** 'fm', 'zero', 'shuffled', ... (see SrOutputInput.conditioning). */
   readonly conditioning: string;
-  readonly engine: string;
-  readonly backend: string;
-  readonly png: Uint8Array;
-  readonly widthPx: number;
-  readonly heightPx: number;
-  readonly timingsMs: Readonly<Record<string, number>>;
   readonly createdAtMs: number;
 }
 
@@ -511,6 +492,8 @@ export interface Store {
   finishRun(runId: number, input: FinishRunInput): RunRow;
   getRun(runId: number): RunRow;
   listRuns(query?: ListRunsQuery): Page<RunRow>;
+  /** listRuns' pages as one iterator, as {@link Store.iterateTracks} is listTracks'. */
+  iterateRuns(query?: ListRunsQuery): IterableIterator<RunRow>;
 
   enqueueJob(input: EnqueueJobInput): EnqueueJobResult;
   /** Atomically takes the oldest queued job of `kinds` (or a running one whose lease expired); null when none. */
@@ -521,6 +504,8 @@ export interface Store {
   failJob(jobId: number, workerId: string, reason: string, opts?: FailJobOptions): JobRow;
   getJob(jobId: number): JobRow;
   listJobs(query?: ListJobsQuery): Page<JobRow>;
+  /** listJobs' pages as one iterator, as {@link Store.iterateTracks} is listTracks'. */
+  iterateJobs(query?: ListJobsQuery): IterableIterator<JobRow>;
   countJobsByStatus(): Readonly<Record<JobStatus, number>>;
 
   /** Closes the connection (checkpointing the WAL). Idempotent; any other call afterwards throws. */

@@ -1,3 +1,4 @@
+import { LR0_MODEL_CROP_KIND } from '../../contracts';
 import type { CropRow, DetectionRow, RunRow, SourceRow, TrackDetail } from '../../store';
 import { html, type SafeHtml } from '../html';
 import { baseName, formatDurationMs, formatFixed, formatPtsMs, formatWallMs } from './format';
@@ -8,16 +9,16 @@ import { actionBlock, taskStatusBox } from './track-table';
 /** F_M membership of one detection's embedding: used in F_M, rejected as an outlier, or not embedded. */
 export type Membership = 'used' | 'rejected' | 'none';
 
-/** Membership of each detection (by id) in the first F_M of the track (or of `modelId`). */
-export function membershipByDetection(detail: TrackDetail, modelId?: string): Map<number, Membership> {
-  const fused = modelId === undefined ? detail.fused[0] : detail.fused.find((f) => f.modelId === modelId);
+/** Membership of each detection (by id) in the first F_M of the track (or of `embedderId`). */
+export function membershipByDetection(detail: TrackDetail, embedderId?: string): Map<number, Membership> {
+  const fused = embedderId === undefined ? detail.fused[0] : detail.fused.find((f) => f.embedderId === embedderId);
   const out = new Map<number, Membership>();
   for (const d of detail.detections) out.set(d.id, 'none');
   if (fused === undefined) return out;
   const used = new Set(fused.memberEmbeddingIds);
   const rejected = new Set(fused.rejectedEmbeddingIds);
   for (const e of detail.embeddings) {
-    if (e.modelId !== fused.modelId) continue;
+    if (e.modelId !== fused.embedderId) continue;
     if (used.has(e.id)) out.set(e.detectionId, 'used');
     else if (rejected.has(e.id)) out.set(e.detectionId, 'rejected');
   }
@@ -26,7 +27,7 @@ export function membershipByDetection(detail: TrackDetail, modelId?: string): Ma
 
 /** The crop that best shows a detection's face: the model-size aligned crop, else aligned-full, else LR_0's, else any. */
 export function displayCrop(crops: readonly CropRow[]): CropRow | undefined {
-  return crops.find((c) => /^aligned\d+$/.test(c.kind)) ?? crops.find((c) => c.kind === 'aligned-full') ?? crops.find((c) => c.kind === 'lr0-model') ?? crops[0];
+  return crops.find((c) => /^aligned\d+$/.test(c.kind)) ?? crops.find((c) => c.kind === 'aligned-full') ?? crops.find((c) => c.kind === LR0_MODEL_CROP_KIND) ?? crops[0];
 }
 
 /** 'totalMs 581.7, networkMs 499.3' (one decimal). */
@@ -76,7 +77,7 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
     cropsByDetection.set(c.detectionId, list);
   }
   const lr0Crops = cropsByDetection.get(t.lr0DetectionId) ?? [];
-  const lr0Model = lr0Crops.find((c) => c.kind === 'lr0-model');
+  const lr0Model = lr0Crops.find((c) => c.kind === LR0_MODEL_CROP_KIND);
   const lr0Shown = lr0Model ?? displayCrop(lr0Crops);
   const enhanceBlocked = actionBlock(ctx, 'enhance');
   const exportBlocked = actionBlock(ctx, 'export');
@@ -117,7 +118,7 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
 </div>`;
 
   const fusedList = html`<table class="list" id="fused"><thead><tr><th>embedder</th><th>method</th><th>dim</th><th>used</th><th>rejected</th></tr></thead><tbody>${detail.fused.map(
-    (f) => html`<tr><td>${f.modelId}</td><td>${f.method}</td><td>${f.dim}</td><td>${f.memberEmbeddingIds.length}</td><td>${f.rejectedEmbeddingIds.length}</td></tr>`,
+    (f) => html`<tr><td>${f.embedderId}</td><td>${f.method}</td><td>${f.dim}</td><td>${f.memberEmbeddingIds.length}</td><td>${f.rejectedEmbeddingIds.length}</td></tr>`,
   )}</tbody></table>`;
 
   const rows = detail.detections.map((d) => {

@@ -17,8 +17,8 @@ export const ELEMENT_BYTES: Readonly<Record<HostDType, number>> = {
   bool: 1,
 };
 
-/** A storage class named in a pickle, e.g. `torch.FloatStorage`. */
-export class TorchStorageType extends PickleObject {
+/** A torch global named in a pickle that stands for a dtype; described by its qualified name. */
+abstract class TorchNamedDType extends PickleObject {
   constructor(
     readonly qualifiedName: string,
     readonly dtype: HostDType,
@@ -30,18 +30,11 @@ export class TorchStorageType extends PickleObject {
   }
 }
 
+/** A storage class named in a pickle, e.g. `torch.FloatStorage`. */
+export class TorchStorageType extends TorchNamedDType {}
+
 /** A torch dtype object named in a pickle, e.g. `torch.float32`. */
-export class TorchDTypeValue extends PickleObject {
-  constructor(
-    readonly qualifiedName: string,
-    readonly dtype: HostDType,
-  ) {
-    super();
-  }
-  describe(): string {
-    return this.qualifiedName;
-  }
-}
+export class TorchDTypeValue extends TorchNamedDType {}
 
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;

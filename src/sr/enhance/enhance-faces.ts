@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../../contracts';
 import type { SrRequest, SrResult } from '../../contracts';
-import { parseSamplerConfig, runSamplerConditional, samplerLabel } from '../samplers';
+import { checkProgressAndSignal, parseSamplerConfig, runSamplerConditional, samplerLabel } from '../samplers';
 import type { SamplerConfig, SamplerName } from '../samplers';
 import { VeSde } from '../sde';
 import { checkNumber, checkOptionKeys, describeValue } from '../../validate';
@@ -291,14 +291,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
   const model = checkModel(raw.model);
   const cfg = samplingFromOptions(where, raw, model.formulation);
   const samplerConfig = cfg.sampler;
-  const onProgress = raw.onProgress;
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new ConfigError(`${where}.onProgress: expected a function, received ${describeValue(onProgress)}`, { option: 'onProgress' });
-  }
-  const signal = raw.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
-  }
+  const { onProgress, signal } = checkProgressAndSignal<(p: EnhanceProgress) => void>(where, raw);
   if (!Array.isArray(requests)) throw new InputError(`${where}: requests must be an array of SrRequest, received ${describeValue(requests)}`);
   const reqs = requests.map((r, i) => checkRequest(r, i, model));
   if (reqs.length === 0) return [];
@@ -344,7 +337,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
           ? {}
           : {
               onProgress: (p) =>
-                (onProgress as (p: EnhanceProgress) => void)({
+                onProgress({
                   batch: b,
                   batches: batches.length,
                   batchFaces: batch.length,
@@ -355,7 +348,7 @@ export async function enhanceFaces(requests: readonly SrRequest[], opts: Enhance
                   nfe: p.nfe,
                 }),
             }),
-        ...(signal === undefined ? {} : { signal: signal as AbortSignal }),
+        ...(signal === undefined ? {} : { signal }),
       });
       sample = out.xNHWC;
       nfe = out.nfe;

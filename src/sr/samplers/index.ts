@@ -22,6 +22,7 @@ export type { EulerOdeSamplerConfig, EulerOdeSamplerOptions } from './euler-ode-
 export { adaptiveSample, parseAdaptiveSamplerConfig, AdaptiveSamplerError, DEFAULT_ADAPTIVE_SAMPLER_CONFIG, ADAPTIVE_SAMPLER_CONFIG_KEYS } from './adaptive-sampler';
 export type { AdaptiveSamplerConfig, AdaptiveSamplerOptions, AdaptiveSamplerResult } from './adaptive-sampler';
 export type { SamplerRunOptions } from './sampler-run-options';
+export { checkProgressAndSignal } from './sampler-run-options';
 export {
   SAMPLER_NAMES,
   SAMPLER_OPTION_KEYS,

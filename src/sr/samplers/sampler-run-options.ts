@@ -30,6 +30,15 @@ export const RUN_OPTION_KEYS = ['noise', 'onProgress', 'signal'] as const;
  */
 export function checkRunOptions(where: string, raw: Readonly<Record<string, unknown>>): CheckedRunOptions {
   const noise = checkNoiseSource(where, raw.noise);
+  return { noise, ...checkProgressAndSignal<CheckedRunOptions['onProgress']>(where, raw) };
+}
+
+/**
+ * Checks the optional `onProgress` (a function) and `signal` (an AbortSignal) of a run's options:
+ * the samplers' and enhanceFaces'.
+ * @throws ConfigError naming `<where>.onProgress` / `<where>.signal` with what was expected and received.
+ */
+export function checkProgressAndSignal<P>(where: string, raw: Readonly<Record<string, unknown>>): { readonly onProgress: P | undefined; readonly signal: AbortSignal | undefined } {
   const onProgress = raw.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new ConfigError(`${where}.onProgress: expected a function, received ${describeValue(onProgress)}`, { option: 'onProgress' });
@@ -38,7 +47,7 @@ export function checkRunOptions(where: string, raw: Readonly<Record<string, unkn
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ConfigError(`${where}.signal: expected an AbortSignal, received ${describeValue(signal)}`, { option: 'signal' });
   }
-  return { noise, onProgress: onProgress as CheckedRunOptions['onProgress'], signal };
+  return { onProgress: onProgress as P | undefined, signal };
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 } from '../store';
 import type { StoreCore } from '../store-core';
 import { ArgCheck } from '../validate';
-import { countByStatus, pageCursor, readPage } from './list-page';
+import { countByStatus, iteratePages, pageCursor, readPage, type PageCursor, type PagedQuery } from './list-page';
 
 const ENQUEUE_KEYS = ['kind', 'idempotencyKey', 'payload', 'maxAttempts'] as const;
 const CLAIM_KEYS = ['kinds', 'workerId', 'leaseMs'] as const;
@@ -41,15 +41,25 @@ function heldJob(core: StoreCore, where: string, jobId: number, workerId: string
   return job;
 }
 
-export function listJobs(core: StoreCore, query?: ListJobsQuery): Page<JobRow> {
-  const where = 'listJobs';
+function jobQuery(where: string, query: ListJobsQuery | undefined): { readonly paged: PagedQuery; readonly cursor: PageCursor } {
   const a: ArgCheck = new ArgCheck(where);
   const q = a.optionalObject('query', query, LIST_JOBS_KEYS);
   const status = q.status === undefined ? undefined : a.oneOf('query.status', q.status, JOB_STATUSES);
   const kind = q.kind === undefined ? undefined : a.string('query.kind', q.kind, 256);
   const cursor = pageCursor(a, q);
   const filters = { status: ['status = @status', status], kind: ['kind = @kind', kind] } as const;
-  return readPage(core, where, { select: 'SELECT * FROM jobs', idColumn: 'id', filters }, cursor, toJobRow);
+  return { paged: { select: 'SELECT * FROM jobs', idColumn: 'id', filters }, cursor };
+}
+
+export function listJobs(core: StoreCore, query?: ListJobsQuery): Page<JobRow> {
+  const { paged, cursor } = jobQuery('listJobs', query);
+  return readPage(core, 'listJobs', paged, cursor, toJobRow);
+}
+
+/** Every job `query` selects after `query.afterId`, in id order, read `query.limit` at a time (the query is checked now). */
+export function iterateJobs(core: StoreCore, query?: ListJobsQuery): IterableIterator<JobRow> {
+  const { paged, cursor } = jobQuery('iterateJobs', query);
+  return iteratePages(core, 'iterateJobs', paged, cursor, toJobRow);
 }
 
 export function countJobsByStatus(core: StoreCore): Readonly<Record<JobStatus, number>> {

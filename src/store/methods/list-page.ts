@@ -61,6 +61,28 @@ export function readPage<Raw, Row extends { readonly id: number }>(
   });
 }
 
+/**
+ * Every row of `query` after `cursor.afterId`, in id order, as one iterator over its pages:
+ * one {@link readPage} of `cursor.limit` rows each, read when the previous page is used up (so
+ * rows written while the caller iterates are seen when their id is above the last one returned).
+ */
+export function iteratePages<Raw, Row extends { readonly id: number }>(
+  core: StoreCore,
+  where: string,
+  query: PagedQuery,
+  cursor: PageCursor,
+  toRow: (raw: Raw) => Row,
+): IterableIterator<Row> {
+  return (function* pages(): IterableIterator<Row> {
+    let afterId: number | null = cursor.afterId;
+    while (afterId !== null) {
+      const page: Page<Row> = readPage(core, where, query, { afterId, limit: cursor.limit }, toRow);
+      yield* page.items;
+      afterId = page.nextAfterId;
+    }
+  })();
+}
+
 /** How many rows of `table` have each status (every status present, 0 when none). */
 export function countByStatus<S extends string>(core: StoreCore, where: string, table: 'sources' | 'jobs', statuses: readonly S[]): Readonly<Record<S, number>> {
   return core.guard(where, () => {

@@ -4,7 +4,7 @@ import { toRunRow, type RunRaw } from '../row-mappers';
 import { RUN_STATUSES, type FinishRunInput, type ListRunsQuery, type Page, type RunRow, type StartRunInput } from '../store';
 import type { StoreCore } from '../store-core';
 import { ArgCheck } from '../validate';
-import { pageCursor, readPage } from './list-page';
+import { iteratePages, pageCursor, readPage, type PageCursor, type PagedQuery } from './list-page';
 
 const START_RUN_KEYS = ['command', 'config', 'versions'] as const;
 const FINISH_RUN_KEYS = ['status', 'error'] as const;
@@ -62,11 +62,21 @@ export function getRun(core: StoreCore, runId: number): RunRow {
   return core.guard('getRun', () => runRow(core, 'getRun', id));
 }
 
-export function listRuns(core: StoreCore, query?: ListRunsQuery): Page<RunRow> {
-  const where = 'listRuns';
+function runQuery(where: string, query: ListRunsQuery | undefined): { readonly paged: PagedQuery; readonly cursor: PageCursor } {
   const a: ArgCheck = new ArgCheck(where);
   const q = a.optionalObject('query', query, LIST_RUNS_KEYS);
   const status = q.status === undefined ? undefined : a.oneOf('query.status', q.status, RUN_STATUSES);
   const cursor = pageCursor(a, q);
-  return readPage(core, where, { select: 'SELECT * FROM runs', idColumn: 'id', filters: { status: ['status = @status', status] } }, cursor, toRunRow);
+  return { paged: { select: 'SELECT * FROM runs', idColumn: 'id', filters: { status: ['status = @status', status] } }, cursor };
+}
+
+export function listRuns(core: StoreCore, query?: ListRunsQuery): Page<RunRow> {
+  const { paged, cursor } = runQuery('listRuns', query);
+  return readPage(core, 'listRuns', paged, cursor, toRunRow);
+}
+
+/** Every run `query` selects after `query.afterId`, in id order, read `query.limit` at a time (the query is checked now). */
+export function iterateRuns(core: StoreCore, query?: ListRunsQuery): IterableIterator<RunRow> {
+  const { paged, cursor } = runQuery('iterateRuns', query);
+  return iteratePages(core, 'iterateRuns', paged, cursor, toRunRow);
 }

@@ -19,7 +19,7 @@ import {
 import { TRACK_STATUSES, type CropRow, type ListTracksQuery, type Page, type TrackDetail, type TrackListItem } from '../store';
 import type { StoreCore } from '../store-core';
 import { ArgCheck } from '../validate';
-import { pageCursor, readPage, type PageCursor, type PagedQuery } from './list-page';
+import { iteratePages, pageCursor, readPage, type PageCursor, type PagedQuery } from './list-page';
 
 const LIST_TRACKS_KEYS = ['sourceId', 'camera', 'fromMs', 'toMs', 'status', 'afterId', 'limit'] as const;
 
@@ -69,15 +69,7 @@ export function listTracks(core: StoreCore, query?: ListTracksQuery): Page<Track
 export function iterateTracks(core: StoreCore, query?: ListTracksQuery): IterableIterator<TrackListItem> {
   const where = 'iterateTracks';
   const { paged, cursor } = trackQuery(where, query);
-  return (function* pages(): IterableIterator<TrackListItem> {
-    let afterId: number | null = cursor.afterId;
-    while (afterId !== null) {
-      const at: PageCursor = { afterId, limit: cursor.limit };
-      const page = readPage(core, where, paged, at, toTrackListItem);
-      yield* page.items;
-      afterId = page.nextAfterId;
-    }
-  })();
+  return iteratePages(core, where, paged, cursor, toTrackListItem);
 }
 
 export function getTrack(core: StoreCore, trackId: number): TrackDetail {

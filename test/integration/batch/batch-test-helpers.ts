@@ -124,7 +124,7 @@ export function dumpStore(file: string): unknown {
             detections: d.detections.map(({ id: _id, trackId: _t, ...rest }) => rest),
             crops: d.crops.map((c) => [frameOf.get(c.detectionId), c.kind, c.format, c.widthPx, c.heightPx, hex(c.image)]),
             embeddings: d.embeddings.map((e) => [frameOf.get(e.detectionId), e.modelId, e.cropId === null ? null : cropKind.get(e.cropId), e.dim, f32hex(e.vector)]),
-            fused: d.fused.map((f) => [f.modelId, f.method, f.dim, f32hex(f.vector), f.memberEmbeddingIds.map((i) => embKey.get(i)), f.rejectedEmbeddingIds.map((i) => embKey.get(i))]),
+            fused: d.fused.map((f) => [f.embedderId, f.method, f.dim, f32hex(f.featureVector), f.memberEmbeddingIds.map((i) => embKey.get(i)), f.rejectedEmbeddingIds.map((i) => embKey.get(i))]),
             sr: d.srOutputs.map((o) => [o.modelId, o.modelSha256, o.sampler, o.steps, o.seed, o.conditioning, o.networkEvaluations, hex(o.png)]),
           };
         });

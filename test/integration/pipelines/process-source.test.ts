@@ -127,10 +127,10 @@ describe('processSource: footage to stored tracks', () => {
         // One embedding per detection; F_M (mean-3sigma) nearer its own identity's gallery photo than the other's.
         expect(t.embeddings).toHaveLength(t.detections.length);
         const fm = t.fused[0]!;
-        expect(fm).toMatchObject({ method: 'mean-3sigma', modelId: deps.embedder.id, dim: 1024 });
+        expect(fm).toMatchObject({ method: 'mean-3sigma', embedderId: deps.embedder.id, dim: 1024 });
         const own = pathIndex === 0 ? embA : embB;
         const other = pathIndex === 0 ? embB : embA;
-        expect(cosineSimilarity(fm.vector, own)).toBeGreaterThan(cosineSimilarity(fm.vector, other));
+        expect(cosineSimilarity(fm.featureVector, own)).toBeGreaterThan(cosineSimilarity(fm.featureVector, other));
       }
       expect([...seen].sort()).toEqual([0, 1]);
     } finally {
@@ -181,7 +181,7 @@ describe('processSource: footage to stored tracks', () => {
       // The first run's results are untouched.
       const after = allTracks(store, firstId);
       expect(after.map((t) => [t.track.id, t.detections.length, t.track.lr0DetectionId])).toEqual(before.map((t) => [t.track.id, t.detections.length, t.track.lr0DetectionId]));
-      expect(after.map((t) => Array.from(t.fused[0]!.vector))).toEqual(before.map((t) => Array.from(t.fused[0]!.vector)));
+      expect(after.map((t) => Array.from(t.fused[0]!.featureVector))).toEqual(before.map((t) => Array.from(t.fused[0]!.featureVector)));
       expect(store.getSource(firstId).status).toBe('done');
     } finally {
       store.close();

@@ -67,7 +67,7 @@ describe('processSource with the cctv detector preset on the openpose crowd', ()
       expect(lr0).toBeDefined();
       expect(lr0!.quality).toBeCloseTo(t.track.bestQuality, 12);
       expect(t.fused.length).toBeGreaterThanOrEqual(1);
-      expect(t.fused[0]!.vector.length).toBe(1024);
+      expect(t.fused[0]!.featureVector.length).toBe(1024);
     }
   });
 });

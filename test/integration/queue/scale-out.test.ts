@@ -31,12 +31,16 @@ let clips: string[];
 let redis: TestRedis;
 const workers: CliChild[] = [];
 let modelSha256 = '';
+/** What the coordinator builds SR requests with (set by the in-process reference run, which loads the model). */
+let requestModel: QueuedSrSpec['requestModel'] | undefined;
 
 function srSpec(): QueuedSrSpec {
+  if (requestModel === undefined) throw new Error('the in-process reference run loads the model first');
   const sampling = parseSrSamplingConfig({ steps: SR.steps }, 'test');
   return {
     model: { model: MODEL.model, config: MODEL.config, engine: 'tfjs' },
     modelSha256,
+    requestModel,
     samplerLabel: sampling.label,
     fixedSteps: sampling.fixedSteps,
     options: { steps: SR.steps, seed: SR.seed, conditioning: SR.conditioning },
@@ -80,6 +84,7 @@ describe('fasr worker + process --queue on redis-server', () => {
       const model = await loadSrModel({ ...MODEL, engine: 'tfjs' }); // the engine the queued spec names (the default is now onnx)
       try {
         modelSha256 = model.sha256;
+        requestModel = { id: model.id, formulation: model.formulation, config: { imageSize: model.config.imageSize, featDim: model.config.featDim } };
         const ids = store.listTracks({ status: 'ok', limit: 1000 }).items.map((t) => t.id);
         expect(ids.length).toBeGreaterThanOrEqual(4);
         const results = await enhanceTracks(store, ids, { model, steps: SR.steps, seed: SR.seed, conditioning: SR.conditioning, runId: summary.runId });

@@ -81,7 +81,7 @@ describe('queue: worker options, watch --queue, enhance through the queue', () =
       const trackId = store.listTracks({ status: 'ok', limit: 1 }).items[0]?.id as number;
       expect(store.getSource(store.getTrackItem(trackId).sourceId).status).toBe('done');
       // The tiny checkpoint takes a 64-d F_M and the pipeline's faceres gives 1024-d: the feature-free ablation.
-      const enhance = queueTrackEnhancer(client, { model: MODEL.model, config: MODEL.config, engine: 'tfjs' }, model.sha256, { conditioning: 'zero' });
+      const enhance = queueTrackEnhancer(client, { model: MODEL.model, config: MODEL.config, engine: 'tfjs' }, model, { conditioning: 'zero' });
       const viaQueue = await enhance(store, trackId, { seed: 3, steps: 2 });
       expect(viaQueue.inserted).toBe(true);
       const again = await enhance(store, trackId, { seed: 3, steps: 2 });

@@ -197,6 +197,8 @@ describe('review server: pages, API, pagination, actions', () => {
     expect(json.crops[0]!.image).toBeUndefined();
     expect(json.fused[0]!.vector).toBeUndefined();
     expect(json.fused[0]!.dim).toBe(16);
+    // the API's names for an F_M (the store row says embedderId/featureVector; the JSON is public)
+    expect(Object.keys(json.fused[0]!)).toEqual(['id', 'trackId', 'modelId', 'method', 'dim', 'memberEmbeddingIds', 'rejectedEmbeddingIds']);
     expect((await getJson<{ message: string }>(app, '/api/tracks?limt=2')).json.message).toBe(
       'unknown parameter "limt"; valid parameters: sourceId, camera, from, to, status, after, limit',
     );

@@ -75,9 +75,9 @@ describe('replaceSourceResults and getTrack', () => {
     expect(detail.fused).toHaveLength(1);
     const f = detail.fused[0];
     const fIn = withWeird.fused?.[0];
-    expect(f?.modelId).toBe('emb-a');
+    expect(f?.embedderId).toBe('emb-a');
     expect(f?.method).toBe('mean-3sigma');
-    expect(bits(f?.vector ?? new Float32Array())).toEqual(bits(fIn?.featureVector ?? new Float32Array(1)));
+    expect(bits(f?.featureVector ?? new Float32Array())).toEqual(bits(fIn?.featureVector ?? new Float32Array(1)));
     const embA = detail.embeddings.filter((e) => e.modelId === 'emb-a').map((e) => e.id);
     expect(embA).toHaveLength(3);
     expect(f?.memberEmbeddingIds).toEqual([embA[0], embA[1]]);

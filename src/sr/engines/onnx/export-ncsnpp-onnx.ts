@@ -3,7 +3,7 @@ import type { StateDict } from '../../checkpoint';
 import { numel } from '../../checkpoint';
 import type { NcsnppConfig } from '../../model-config';
 import { buildNcsnppSpec, checkNcsnppStateDict, firKernel2d, groupNormGroups } from '../../models';
-import type { NcsnppModuleSpec, NcsnppSpec } from '../../models';
+import { ncsnppOnnxForward } from './ncsnpp-onnx-forward';
 import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
@@ -93,7 +93,6 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   checkNcsnppStateDict(spec, stateDict, 'ONNX export: state dict');
   const g = new OnnxGraphBuilder();
   const S = config.imageSize;
-  const nf = config.nf;
   const eps = 1e-6;
 
   const raw = (name: string): Float32Array => {
@@ -173,15 +172,6 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
     const e = lo - 1;
     return { v: g.op('ConvTranspose', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [b, b, e, e] }), c: x.c, s: x.s * 2 };
   };
-  const rescale = (v: string): string => (config.skipRescale ? g.op('Div', [v, g.scalar(Math.SQRT2)]) : v);
-
-  const mods = spec.modules;
-  const mod = (i: number): NcsnppModuleSpec => {
-    const m = mods[i];
-    if (m === undefined) throw new CheckpointError(`ONNX export: module index ${i} out of range (${mods.length} modules)`);
-    return m;
-  };
-
   const inputs: OnnxValueInfo[] = [
     { name: 'xNHWC', dtype: 'float32', shape: ['batch', S, S, 3] },
     { name: 'yNHWC', dtype: 'float32', shape: ['batch', S, S, 3] },
@@ -190,120 +180,18 @@ export function exportNcsnppOnnx(config: NcsnppConfig, stateDict: StateDict, for
   ];
   const outputs: OnnxValueInfo[] = [{ name: NCSNPP_ONNX_IO.output, dtype: 'float32', shape: ['batch', S, S, 3] }];
 
-  let m = 0;
-  // Gaussian Fourier embedding: x_proj = ((log(sigma) * W) * 2) * pi in float32, left to right.
-  const logSigma = g.op('Reshape', [g.op('Log', ['sigmas']), g.int64s([-1, 1])]);
-  const xProj = g.op('Mul', [g.op('Mul', [g.op('Mul', [logSigma, weight('all_modules.0.W')]), g.scalar(2)]), g.scalar(Math.PI)]);
-  let temb = g.op('Concat', [g.op('Sin', [xProj]), g.op('Cos', [xProj])], { axis: -1 });
-  m++;
-  temb = linear(temb, `all_modules.${m}`);
-  m++;
-  temb = linear(silu(temb), `all_modules.${m}`);
-  // FASR: per-row min-max of the descriptor (constant rows -> 0, as the tfjs model), then the same Linear.
-  const fMin = g.op('ReduceMin', ['feat'], { axes: [1], keepdims: 1 });
-  const range = g.op('Sub', [g.op('ReduceMax', ['feat'], { axes: [1], keepdims: 1 }), fMin]);
-  const safeRange = g.op('Where', [g.op('Greater', [range, g.scalar(0)]), range, g.scalar(1)]);
-  let featN = g.op('Div', [g.op('Sub', ['feat', fMin]), safeRange]);
-  if (stateDict.has('feature_proj.weight')) featN = linear(featN, 'feature_proj');
-  const featEmb = linear(silu(featN), `all_modules.${m}`);
-  m++;
-  const tembAct = silu(temb);
-  const featAct = silu(featEmb);
-
-  const resBlock = (i: number, x: Fmap): Fmap => {
-    const md = mod(i);
-    if (md.className !== 'ResnetBlockBigGANpp') throw new CheckpointError(`ONNX export: module ${i} is ${md.className}, expected ResnetBlockBigGANpp`);
-    const pre = `all_modules.${i}`;
-    return g.withScope(pre, () => {
-      let xs = x;
-      let h = groupNorm(xs, `${pre}.GroupNorm_0`);
-      h = { ...h, v: silu(h.v) };
-      if (md.up) {
-        h = upsample(h);
-        xs = upsample(xs);
-      } else if (md.down) {
-        h = downsample(h);
-        xs = downsample(xs);
-      }
-      h = conv(h, `${pre}.Conv_0`, md.outCh, 3);
-      const bias = g.op('Add', [linear(tembAct, `${pre}.Dense_0`), linear(featAct, `${pre}.Dense_1`)]);
-      h = { ...h, v: g.op('Add', [h.v, g.op('Reshape', [bias, g.int64s([0, md.outCh, 1, 1])])]) };
-      h = groupNorm(h, `${pre}.GroupNorm_1`);
-      h = conv({ ...h, v: silu(h.v) }, `${pre}.Conv_1`, md.outCh, 3);
-      if (md.inCh !== md.outCh || md.up || md.down) xs = conv(xs, `${pre}.Conv_2`, md.outCh, 1);
-      return { v: rescale(g.op('Add', [xs.v, h.v])), c: md.outCh, s: h.s };
-    });
+  // an attention block's q, k, v: NIN_0..2 as the state dict holds them
+  const attentionQkv = (pre: string, tokens: string): { q: string; k: string; v: string } => {
+    const nin = (j: number): string => g.op('Add', [g.op('MatMul', [tokens, weight(`${pre}.NIN_${j}.W`)]), weight(`${pre}.NIN_${j}.b`)]);
+    const q = nin(0);
+    const k = nin(1);
+    return { q, k, v: nin(2) };
   };
-  const attn = (i: number, x: Fmap): Fmap => {
-    const md = mod(i);
-    if (md.className !== 'AttnBlockpp') throw new CheckpointError(`ONNX export: module ${i} is ${md.className}, expected AttnBlockpp`);
-    const pre = `all_modules.${i}`;
-    return g.withScope(pre, () => {
-      const { c, s } = x;
-      const h = groupNorm(x, `${pre}.GroupNorm_0`);
-      const tokens = g.op('Transpose', [g.op('Reshape', [h.v, g.int64s([0, c, s * s])])], { perm: [0, 2, 1] }); // [B,HW,C]
-      const nin = (j: number, v: string): string => g.op('Add', [g.op('MatMul', [v, weight(`${pre}.NIN_${j}.W`)]), weight(`${pre}.NIN_${j}.b`)]);
-      const q = nin(0, tokens);
-      const kk = nin(1, tokens);
-      const v = nin(2, tokens);
-      // einsum('bchw,bcij->bhwij', q, k) * C**-0.5, softmax over all (i, j).
-      const logits = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [kk], { perm: [0, 2, 1] })]), g.scalar(c ** -0.5)]);
-      const o = g.op('MatMul', [g.op('Softmax', [logits], { axis: -1 }), v]);
-      const out = g.op('Reshape', [g.op('Transpose', [nin(3, o)], { perm: [0, 2, 1] }), g.int64s([0, c, s, s])]);
-      return { v: rescale(g.op('Add', [x.v, out])), c, s };
-    });
+  const fail = (message: string): never => {
+    throw new CheckpointError(`ONNX export: ${message}`);
   };
-
-  // merge_xy: [x_r, y_r, x_g, y_g, x_b, y_b] in NCHW.
-  const toNchw = (v: string): string => g.op('Reshape', [g.op('Transpose', [v], { perm: [0, 3, 1, 2] }), g.int64s([0, 3, 1, S, S])]);
-  let x6 = g.op('Reshape', [g.op('Concat', [toNchw('xNHWC'), toNchw('yNHWC')], { axis: 2 }), g.int64s([0, 6, S, S])]);
-  if (!config.centered) x6 = g.op('Sub', [g.op('Mul', [x6, g.scalar(2)]), g.scalar(1)]);
-  let pyramid: Fmap = { v: x6, c: 6, s: S };
-  const hs: Fmap[] = [conv(pyramid, `all_modules.${m}`, nf, 3)];
-  m++;
-  const last = (): Fmap => {
-    const h = hs[hs.length - 1];
-    if (h === undefined) throw new CheckpointError('ONNX export: skip-connection stack exhausted (config/spec mismatch)');
-    return h;
-  };
-  const levels = config.chMult.length;
-  for (let level = 0; level < levels; level++) {
-    for (let b = 0; b < config.numResBlocks; b++) {
-      let h = resBlock(m++, last());
-      if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
-      hs.push(h);
-    }
-    if (level !== levels - 1) {
-      const h = resBlock(m++, last());
-      pyramid = downsample(pyramid);
-      const combined = conv(pyramid, `all_modules.${m}.Conv_0`, h.c, 1);
-      m++;
-      hs.push({ v: g.op('Add', [combined.v, h.v]), c: h.c, s: h.s });
-    }
-  }
-  let h = last();
-  h = resBlock(m++, h);
-  h = attn(m++, h);
-  h = resBlock(m++, h);
-  for (let level = levels - 1; level >= 0; level--) {
-    for (let b = 0; b <= config.numResBlocks; b++) {
-      const skip = hs.pop();
-      if (skip === undefined) throw new CheckpointError('ONNX export: skip-connection stack exhausted (config/spec mismatch)');
-      h = resBlock(m++, { v: g.op('Concat', [h.v, skip.v], { axis: 1 }), c: h.c + skip.c, s: h.s });
-    }
-    if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
-    if (level !== 0) h = resBlock(m++, h);
-  }
-  const gn = mod(m);
-  if (gn.className !== 'GroupNorm') throw new CheckpointError(`ONNX export: module ${m} is ${gn.className}, expected GroupNorm`);
-  h = groupNorm(h, `all_modules.${m}`);
-  h = { ...h, v: silu(h.v) };
-  m++;
-  h = conv(h, `all_modules.${m}`, config.numChannels / 2, 3);
-  m++;
-  if (m !== mods.length) throw new CheckpointError(`ONNX export: graph used ${m} modules, the spec has ${mods.length}`);
-  let score = h.v;
-  if (config.scaleBySigma) score = g.op('Div', [score, g.op('Reshape', ['sigmas', g.int64s([-1, 1, 1, 1])])]);
+  const has = (name: string): boolean => stateDict.has(name);
+  const score = ncsnppOnnxForward(g, { weight, has, silu, linear, conv, groupNorm, downsample, upsample, attentionQkv, fail }, spec, config);
   g.op('Transpose', [score], { perm: [0, 2, 3, 1] });
   g.renameLastOutput(NCSNPP_ONNX_IO.output);
 

@@ -1,8 +1,8 @@
 import type { NcsnppConfig } from '../../model-config';
 import { buildNcsnppSpec, firKernel2d, groupNormGroups } from '../../models';
-import type { NcsnppModuleSpec } from '../../models';
 import { emitGradients } from './onnx-autodiff';
 import type { EmitGradientsOptions } from './onnx-autodiff';
+import { ncsnppOnnxForward } from './ncsnpp-onnx-forward';
 import { encodeOnnxModel } from './onnx-proto';
 import type { OnnxValueInfo } from './onnx-proto';
 import { OnnxTape } from './onnx-tape';
@@ -159,7 +159,6 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
   const t = new OnnxTape();
   const B = batchSize;
   const S = config.imageSize;
-  const nf = config.nf;
   const eps = 1e-6;
   const inputs: OnnxValueInfo[] = [];
   const input = (name: string, shape: readonly number[]): string => {
@@ -238,124 +237,19 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
     const e = lo - 1;
     return { v: t.op('ConvTranspose', [x.v, w], { group: x.c, kernel_shape: [K, K], strides: [2, 2], pads: [b, b, e, e] }), c: x.c, s: x.s * 2 };
   };
-  const rescale = (v: string): string => (config.skipRescale ? t.op('Div', [v, t.scalar(Math.SQRT2)]) : v);
-  const mods = spec.modules;
-  const mod = (i: number): NcsnppModuleSpec => {
-    const m = mods[i];
-    if (m === undefined) throw new Error(`ONNX training graph: module index ${i} out of range (${mods.length} modules)`);
-    return m;
+  // an attention block's q, k, v from one projection by the concatenated qkv weights (C,3C), as the trainer holds them
+  const attentionQkv = (pre: string, tokens: string, c: number): { q: string; k: string; v: string } => {
+    const qkv = t.op('Add', [t.op('MatMul', [tokens, param(`${pre}.qkv.W`)]), param(`${pre}.qkv.b`)]); // [B,HW,3C]
+    const part = (j: number): string => t.op('Slice', [qkv, t.int64s([j * c]), t.int64s([(j + 1) * c]), t.int64s([2])]);
+    const q = part(0);
+    const k = part(1);
+    return { q, k, v: part(2) };
   };
-
-  let m = 0;
-  const logSigma = t.op('Reshape', [t.op('Log', ['sigmas']), t.int64s([-1, 1])]);
-  const xProj = t.op('Mul', [t.op('Mul', [t.op('Mul', [logSigma, param('all_modules.0.W')]), t.scalar(2)]), t.scalar(Math.PI)]);
-  let temb = t.op('Concat', [t.op('Sin', [xProj]), t.op('Cos', [xProj])], { axis: -1 });
-  m++;
-  temb = linear(temb, `all_modules.${m}`);
-  m++;
-  temb = linear(silu(temb), `all_modules.${m}`);
-  const fMin = t.op('ReduceMin', ['feat'], { axes: [1], keepdims: 1 });
-  const range = t.op('Sub', [t.op('ReduceMax', ['feat'], { axes: [1], keepdims: 1 }), fMin]);
-  const safeRange = t.op('Where', [t.op('Greater', [range, t.scalar(0)]), range, t.scalar(1)]);
-  let featN = t.op('Div', [t.op('Sub', ['feat', fMin]), safeRange]);
-  if (paramShape.has('feature_proj.weight')) featN = linear(featN, 'feature_proj');
-  const featEmb = linear(silu(featN), `all_modules.${m}`);
-  m++;
-  const tembAct = silu(temb);
-  const featAct = silu(featEmb);
-
-  const resBlock = (i: number, x: Fm): Fm => {
-    const md = mod(i);
-    if (md.className !== 'ResnetBlockBigGANpp') throw new Error(`ONNX training graph: module ${i} is ${md.className}, expected ResnetBlockBigGANpp`);
-    const pre = `all_modules.${i}`;
-    return t.withScope(pre, () => {
-      let xs = x;
-      let h = groupNorm(xs, `${pre}.GroupNorm_0`);
-      h = { ...h, v: silu(h.v) };
-      if (md.up) {
-        h = upsample(h);
-        xs = upsample(xs);
-      } else if (md.down) {
-        h = downsample(h);
-        xs = downsample(xs);
-      }
-      h = conv(h, `${pre}.Conv_0`, md.outCh, 3);
-      const bias = t.op('Add', [linear(tembAct, `${pre}.Dense_0`), linear(featAct, `${pre}.Dense_1`)]);
-      h = { ...h, v: t.op('Add', [h.v, t.op('Reshape', [bias, t.int64s([0, md.outCh, 1, 1])])]) };
-      h = groupNorm(h, `${pre}.GroupNorm_1`);
-      h = conv({ ...h, v: silu(h.v) }, `${pre}.Conv_1`, md.outCh, 3);
-      if (md.inCh !== md.outCh || md.up || md.down) xs = conv(xs, `${pre}.Conv_2`, md.outCh, 1);
-      return { v: rescale(t.op('Add', [xs.v, h.v])), c: md.outCh, s: h.s };
-    });
+  const fail = (message: string): never => {
+    throw new Error(`ONNX training graph: ${message}`);
   };
-  const attn = (i: number, x: Fm): Fm => {
-    const md = mod(i);
-    if (md.className !== 'AttnBlockpp') throw new Error(`ONNX training graph: module ${i} is ${md.className}, expected AttnBlockpp`);
-    const pre = `all_modules.${i}`;
-    return t.withScope(pre, () => {
-      const { c, s } = x;
-      const h = groupNorm(x, `${pre}.GroupNorm_0`);
-      const tokens = t.op('Transpose', [t.op('Reshape', [h.v, t.int64s([0, c, s * s])])], { perm: [0, 2, 1] }); // [B,HW,C]
-      const qkv = t.op('Add', [t.op('MatMul', [tokens, param(`${pre}.qkv.W`)]), param(`${pre}.qkv.b`)]); // [B,HW,3C]
-      const part = (j: number): string => t.op('Slice', [qkv, t.int64s([j * c]), t.int64s([(j + 1) * c]), t.int64s([2])]);
-      const q = part(0);
-      const kk = part(1);
-      const v = part(2);
-      const logits = t.op('Mul', [t.op('MatMul', [q, t.op('Transpose', [kk], { perm: [0, 2, 1] })]), t.scalar(c ** -0.5)]);
-      const o = t.op('MatMul', [t.op('Softmax', [logits], { axis: -1 }), v]);
-      const nin3 = t.op('Add', [t.op('MatMul', [o, param(`${pre}.NIN_3.W`)]), param(`${pre}.NIN_3.b`)]);
-      const out = t.op('Reshape', [t.op('Transpose', [nin3], { perm: [0, 2, 1] }), t.int64s([0, c, s, s])]);
-      return { v: rescale(t.op('Add', [x.v, out])), c, s };
-    });
-  };
-
-  const toNchw = (v: string): string => t.op('Reshape', [t.op('Transpose', [v], { perm: [0, 3, 1, 2] }), t.int64s([0, 3, 1, S, S])]);
-  let x6 = t.op('Reshape', [t.op('Concat', [toNchw('xNHWC'), toNchw('yNHWC')], { axis: 2 }), t.int64s([0, 6, S, S])]);
-  if (!config.centered) x6 = t.op('Sub', [t.op('Mul', [x6, t.scalar(2)]), t.scalar(1)]);
-  let pyramid: Fm = { v: x6, c: 6, s: S };
-  const hs: Fm[] = [conv(pyramid, `all_modules.${m}`, nf, 3)];
-  m++;
-  const last = (): Fm => {
-    const h = hs[hs.length - 1];
-    if (h === undefined) throw new Error('ONNX training graph: skip-connection stack exhausted');
-    return h;
-  };
-  const levels = config.chMult.length;
-  for (let level = 0; level < levels; level++) {
-    for (let b = 0; b < config.numResBlocks; b++) {
-      let h = resBlock(m++, last());
-      if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
-      hs.push(h);
-    }
-    if (level !== levels - 1) {
-      const h = resBlock(m++, last());
-      pyramid = downsample(pyramid);
-      const combined = conv(pyramid, `all_modules.${m}.Conv_0`, h.c, 1);
-      m++;
-      hs.push({ v: t.op('Add', [combined.v, h.v]), c: h.c, s: h.s });
-    }
-  }
-  let h = last();
-  h = resBlock(m++, h);
-  h = attn(m++, h);
-  h = resBlock(m++, h);
-  for (let level = levels - 1; level >= 0; level--) {
-    for (let b = 0; b <= config.numResBlocks; b++) {
-      const skip = hs.pop();
-      if (skip === undefined) throw new Error('ONNX training graph: skip-connection stack exhausted');
-      h = resBlock(m++, { v: t.op('Concat', [h.v, skip.v], { axis: 1 }), c: h.c + skip.c, s: h.s });
-    }
-    if (config.attnResolutions.includes(h.s)) h = attn(m++, h);
-    if (level !== 0) h = resBlock(m++, h);
-  }
-  h = groupNorm(h, `all_modules.${m}`);
-  h = { ...h, v: silu(h.v) };
-  m++;
-  h = conv(h, `all_modules.${m}`, config.numChannels / 2, 3);
-  m++;
-  if (m !== mods.length) throw new Error(`ONNX training graph: used ${m} modules, the spec has ${mods.length}`);
-  let net = h.v;
-  if (config.scaleBySigma) net = t.op('Div', [net, t.op('Reshape', ['sigmas', t.int64s([-1, 1, 1, 1])])]);
+  const has = (name: string): boolean => paramShape.has(name);
+  const net = ncsnppOnnxForward(t, { weight: param, has, silu, linear, conv, groupNorm, downsample, upsample, attentionQkv, fail }, spec, config);
   const fNHWC = t.op('Transpose', [net], { perm: [0, 2, 3, 1] });
 
   // Generic loss: sum_b w_b sum (a_b s_b + c_b F_b - target_b)^2.
