@@ -6,7 +6,8 @@
  * time, x realtime, crops embedded / not, ms in the embedder, tracks, and for each track of the
  * topK-0 run the cosine between its F_M and the F_M of the track of the K run that shares most of
  * its detections (same frame, box within 1 px), with the share of its detections that track has.
- *   node -r ts-node/register/transpile-only bench/embed-top-k.ts [--k 8,4,2] [--clips hamilton,single-face] [--backend wasm]
+ *   node -r ts-node/register/transpile-only bench/embed-top-k.ts [--k 8,4,2] [--clips hamilton,single-face] [--repeat N] [--backend wasm]
+ * --repeat N: the K values in turn N times; wall, CPU and embedder times are the medians (the other columns do not vary).
  * Clips: hamilton, single-face, openpose, sadtalker (8 s talking head), sadtalker-10x (the same looped 10x: one 80-s track).
  * The first 3 s of the first clip are computed once, untimed, first (the models' first calls set up their kernels).
  * The load average is printed at the start and the end: the machine is shared.
@@ -17,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, computeSourceResults, createProcessDeps, parseProcessConfig, type ComputeStats, type SourceComputation } from '../pipelines';
 import { cosineSimilarity } from '../src/fuse';
+import { median } from './median';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
 const CLIPS: Readonly<Record<string, string>> = {
@@ -49,14 +51,19 @@ function detectionKeys(t: SourceComputation['tracks'][number]): Set<string> {
 
 interface Run {
   readonly k: number;
+  /** Medians over the repeats: wall time, and CPU time of this process (user + system; less moved by the other jobs of a shared machine). */
   readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly embedMs: number;
   readonly result: SourceComputation;
   readonly stats: ComputeStats;
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const known = ['--k', '--clips', '--backend'];
+  const known = ['--k', '--clips', '--backend', '--repeat'];
+  const repeat = Number(argValue(args, '--repeat') ?? '1');
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat: expected an integer >= 1, received ${argValue(args, '--repeat')}`);
   for (const a of args) if (a.startsWith('--') && !known.includes(a)) throw new Error(`unknown option ${a}; known: ${known.join(', ')}`);
   const ks = (argValue(args, '--k') ?? '8,4,2').split(',').map(Number);
   if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--k: expected integers >= 1, received ${argValue(args, '--k')}`);
@@ -75,23 +82,29 @@ async function main(): Promise<void> {
     console.log(`backend ${deps.backend.name}; embedder ${deps.embedder.id}; ${os.cpus().length} CPU cores; load average at start ${load()}`);
     const compute = async (file: string, k: number, decode: { durationMs?: number } = {}): Promise<Run> => {
       let stats: ComputeStats | null = null;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const result = await computeSourceResults(file, 1, parseProcessConfig({ embed: { topK: k }, decode }), deps, { onStats: (s) => (stats = s) });
       const wallMs = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const cpuMs = (c.user + c.system) / 1000;
       if (result.analysisError !== null || result.decodeError !== null || stats === null) throw new Error(`${file}: ${result.analysisError ?? result.decodeError?.message ?? 'no stats'}`);
-      return { k, wallMs, result, stats };
+      return { k, wallMs, cpuMs, embedMs: (stats as ComputeStats).stageMs.embed, result, stats };
     };
     await compute(clipFile(names[0] ?? 'hamilton'), 0, { durationMs: 3000 });
     for (const name of names) {
       const file = clipFile(name);
-      const runs: Run[] = [];
-      for (const k of [0, ...ks]) runs.push(await compute(file, k));
+      // The K values in turn, `repeat` times (so a change of the machine's load hits them alike); medians of the times.
+      const all: Run[][] = [0, ...ks].map(() => []);
+      for (let r = 0; r < repeat; r++) for (const [i, k] of [0, ...ks].entries()) all[i]?.push(await compute(file, k));
+      const runs: Run[] = all.map((rs) => ({ ...(rs[0] as Run), wallMs: median(rs.map((x) => x.wallMs)), cpuMs: median(rs.map((x) => x.cpuMs)), embedMs: median(rs.map((x) => x.embedMs)) }));
       const base = runs[0];
       if (base === undefined) continue;
       const videoMs = (base.result.lastPtsMs ?? 0) - (base.result.firstPtsMs ?? 0) + 200;
       console.log(`\n${name}: ${base.result.frames} frames, ${base.result.faces} faces, ≈ ${(videoMs / 1000).toFixed(1)} s of video; load average now ${load()}`);
-      console.log('| topK | wall s | x realtime | embedded (new / tentative / contested / top-k) | not embedded | embedder ms | tracks | F_M cos to topK 0, per track (share of its detections) |');
-      console.log('|---:|---:|---:|---|---:|---:|---:|---|');
+      console.log(`(median of ${repeat} run${repeat > 1 ? 's' : ''} each)`);
+      console.log('| topK | wall s | CPU s | x realtime | embedded (new / tentative / contested / top-k) | not embedded | embedder ms | tracks | F_M cos to topK 0, per track (share of its detections) |');
+      console.log('|---:|---:|---:|---:|---|---:|---:|---:|---|');
       for (const r of runs) {
         const cosines = base.result.tracks.map((bt) => {
           const keys = detectionKeys(bt);
@@ -106,7 +119,7 @@ async function main(): Promise<void> {
         });
         const label = r.k === 0 ? '0 (all)' : String(r.k);
         console.log(
-          `| ${label} | ${(r.wallMs / 1000).toFixed(1)} | ${(videoMs / r.wallMs).toFixed(2)} | ${r.stats.cropsEmbedded}${r.k === 0 ? '' : ` (${(['new', 'tentative', 'contested', 'top-k'] as const).map((x) => r.stats.embedReasons[x]).join(' / ')})`} | ${r.stats.cropsNotEmbedded} | ${r.stats.stageMs.embed.toFixed(0)} | ${r.result.tracks.length} | ${cosines.join(', ')} |`,
+          `| ${label} | ${(r.wallMs / 1000).toFixed(1)} | ${(r.cpuMs / 1000).toFixed(1)} | ${(videoMs / r.wallMs).toFixed(2)} | ${r.stats.cropsEmbedded}${r.k === 0 ? '' : ` (${(['new', 'tentative', 'contested', 'top-k'] as const).map((x) => r.stats.embedReasons[x]).join(' / ')})`} | ${r.stats.cropsNotEmbedded} | ${r.embedMs.toFixed(0)} | ${r.result.tracks.length} | ${cosines.join(', ')} |`,
         );
       }
     }
