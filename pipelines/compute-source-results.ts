@@ -91,8 +91,10 @@ function messageOf(err: unknown): string {
  * Footage to track results for one video file, the pure half of `processSource`: decode at the
  * analysis rate (analysis copy for detection, full resolution for crops; paced by a demand signal
  * so one frame is in the pipeline at a time and memory is bounded whatever the length) → detect →
- * align (FFHQ, model size and native) → quality → embed every detection → track (embeddings as the
- * appearance gate, re-entry) → per finished track: LR_0 by quality, the model's LR_0, F_M.
+ * align (FFHQ, model size and native) → quality → embed the detections whose embedding can matter
+ * (`embed.topK`: the tracker's `forecast`, then `EmbedAdmission`; all with topK 0) → track
+ * (embeddings as the appearance gate, re-entry) → per finished track: LR_0 by quality, the
+ * model's LR_0, F_M from its `embed.topK` best detections.
  *
  * Never throws for a bad input: a decode error is returned in `decodeError` with the tracks from
  * the frames before it; an analysis error in `analysisError`.
@@ -143,7 +145,7 @@ export async function computeSourceResults(
       if (e.kind === 'confirmed' || e.kind === 'reentered') {
         if (e.kind === 'confirmed') fig.confirmedTracks += 1;
         keeper.claim(e.trackKey, e.detections.map((d) => d.detectionKey));
-        // A tentative track's detections are all embedded (EmbedAdmission.select embeds every detection not surely joining a confirmed track).
+        // A tentative track's detections are all embedded (EmbedAdmission.decide embeds every detection not surely joining a confirmed track).
         for (const d of e.detections) admission?.record(e.trackKey, d.quality);
       } else if (e.kind === 'updated') {
         keeper.claim(e.trackKey, [e.detection.detectionKey]);
