@@ -6,13 +6,17 @@
  * of its video time, to show memory does not grow with the length of the video.
  * Options: --backend <auto|wasm|cpu> (default wasm), --skip-long, --faces-long (also RSS over a
  * talking-head clip looped 10x: a face in every frame, so crops and embeddings accumulate),
- * --no-motion-gate (every analysed frame detected: the pipeline before the motion gate).
+ * --no-motion-gate (every analysed frame detected: the pipeline before the motion gate),
+ * --config '<json>' (a partial process config over the defaults, e.g. '{"embed":{"topK":0}}'),
+ * --stages (ms per analysed frame of each stage, crops embedded and not embedded),
+ * --warmup (process the first clip once, untimed, before measuring: the models' first calls set up
+ * their kernels, a cost a night pays once).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeProcessDeps, createProcessDeps, DEFAULT_PROCESS_CONFIG, parseProcessConfig, processSource, type SourceOutcome } from '../pipelines';
+import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSource, type ComputeStats, type SourceOutcome } from '../pipelines';
 import { openStore } from '../src/store';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
@@ -35,7 +39,14 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const backend = args.includes('--backend') ? args[args.indexOf('--backend') + 1] ?? 'wasm' : 'wasm';
-  const config = args.includes('--no-motion-gate') ? parseProcessConfig({ motionGate: { enabled: false } }) : DEFAULT_PROCESS_CONFIG;
+  const extraArg = args.includes('--config') ? args[args.indexOf('--config') + 1] : undefined;
+  const extra: unknown = JSON.parse(extraArg ?? '{}');
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new Error('--config: expected a JSON object');
+  const base = extra as Record<string, unknown>;
+  const gate = (base.motionGate ?? {}) as Record<string, unknown>;
+  const config = args.includes('--no-motion-gate') ? parseProcessConfig({ ...base, motionGate: { ...gate, enabled: false } }) : parseProcessConfig(base);
+  const showStages = args.includes('--stages');
+  const stages: { name: string; s: ComputeStats; frames: number }[] = [];
   const deps = await createProcessDeps(config, backend);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-bench-ingest-'));
   const store = openStore(path.join(dir, 'bench.sqlite'));
@@ -55,12 +66,20 @@ async function main(): Promise<void> {
   try {
     console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
     console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; motion gate ${config.motionGate.enabled ? 'on' : 'off'}; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
+    if (args.includes('--warmup')) {
+      // The models' first calls allocate and set up kernels; a night pays that once, not per clip.
+      const w = await processSource(store, CLIPS[0]?.file ?? '', config, deps);
+      console.log(`warm-up: ${CLIPS[0]?.name} processed once, untimed (${(w.elapsedMs / 1000).toFixed(1)} s)`);
+    }
     console.log(row(['clip', 'video s', 'frames', 'faces', 'tracks', 'wall s', 'frames/s', 'x realtime', 'peak RSS MB'], widths));
     for (const clip of CLIPS) {
-      const o = await processSource(store, clip.file, config, deps);
+      const o = await processSource(store, clip.file, config, deps, { onStats: (s) => stages.push({ name: clip.name, s, frames: 0 }) });
+      const last = stages[stages.length - 1];
+      if (last !== undefined) last.frames = o.frames;
       if (o.status !== 'done') throw new Error(`${clip.name}: ${o.reason ?? 'failed'}`);
       report(clip.name, o);
     }
+    if (showStages) printStages(stages);
     if (args.includes('--skip-long')) return;
 
     const longs = [LONG];
@@ -104,6 +123,18 @@ async function main(): Promise<void> {
     console.log(row(['of video', 'frames', 'RSS MB', 'JS heap MB', 'external+buf MB'], w2));
     for (const r of rssAt) console.log(row([`${r.mark * 100} %`, String(r.frames), mb(r.rss), mb(r.heap), mb(r.external)], w2));
     console.log(row(['peak', '', mb(peakRss), '', ''], w2));
+  }
+}
+
+/** Wall ms per analysed frame of each stage (ComputeStats.stageMs), and the crops embedded / not embedded. */
+function printStages(stages: readonly { name: string; s: ComputeStats; frames: number }[]): void {
+  const keys = ['decodeWait', 'gate', 'detect', 'alignQuality', 'embed', 'track', 'cropsAndBuild'] as const;
+  const w = [32, 9, 9, ...keys.map(() => 12)];
+  console.log('ms per analysed frame, by stage; crops embedded / skipped (embed.topK)');
+  console.log(row(['clip', 'embedded', 'skipped', ...keys], w));
+  for (const { name, s, frames } of stages) {
+    const per = (ms: number): string => (frames > 0 ? (ms / frames).toFixed(1) : '-');
+    console.log(row([name, String(s.cropsEmbedded), String(s.cropsNotEmbedded), ...keys.map((k) => per(s.stageMs[k]))], w));
   }
 }
 

@@ -1,4 +1,4 @@
-import { InputError, type Detection, type FaceCrop, type FaceLandmarks5, type Frame, type ScoredDetection } from '../src/contracts';
+import { FasrError, InputError, type Detection, type FaceCrop, type FaceLandmarks5, type Frame, type ScoredDetection } from '../src/contracts';
 import type { DecodedFrame } from '../src/ingest';
 import { alignFace, ffhqCrop, scoreDetection } from '../src/track';
 import type { ProcessConfig } from './process-config';
@@ -23,8 +23,8 @@ export interface FrameAnalysis {
   readonly frameIndex: number;
   readonly ptsMs: number;
   readonly detections: readonly PipelineDetection[];
-  /** One unit-norm embedding per detection (of the aligned crop). */
-  readonly embeddings: readonly Float32Array[];
+  /** Per detection, the unit-norm embedding of its aligned crop, or null where `select` left it out. */
+  readonly embeddings: readonly (Float32Array | null)[];
   /** The aligned model-size crop of each detection, same order (the native crop is cut later, only when kept: {@link cutNativeCrop}). */
   readonly aligned: readonly FaceCrop[];
   /** Detections dropped because the detector gave no head angles (needed by the quality score). */
@@ -56,12 +56,19 @@ export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: 
 /**
  * One frame through detect → align → quality → embed: faces are detected on the analysis copy
  * (`frame.analysis`, or the frame itself), mapped to full resolution, aligned from the
- * full-resolution frame (FFHQ crop at the model size), scored, and embedded in one batch.
- * Nothing of the frame is kept: the crops are copies.
+ * full-resolution frame (FFHQ crop at the model size), scored, and the selected ones embedded in
+ * one call (the embedder batches them). Nothing of the frame is kept: the crops are copies.
  *
  * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
+ * @param select which scored detections to embed (one flag each); default: all.
  */
-export async function analyseFrame(frame: DecodedFrame, config: Readonly<ProcessConfig>, deps: ProcessDeps, nextKey: number): Promise<FrameAnalysis> {
+export async function analyseFrame(
+  frame: DecodedFrame,
+  config: Readonly<ProcessConfig>,
+  deps: ProcessDeps,
+  nextKey: number,
+  select: (detections: readonly PipelineDetection[]) => readonly boolean[] = (ds) => ds.map(() => true),
+): Promise<FrameAnalysis> {
   const ana = frame.analysis;
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
   const t0 = performance.now();
@@ -94,7 +101,14 @@ export async function analyseFrame(frame: DecodedFrame, config: Readonly<Process
     alignedCrops.push(aligned);
   }
   const t2 = performance.now();
-  const embeddings = detections.length > 0 ? await deps.embedder.embed(alignedCrops) : [];
+  const chosen = detections.length > 0 ? select(detections) : [];
+  const toEmbed = alignedCrops.filter((_, i) => chosen[i] === true);
+  const vectors = toEmbed.length > 0 ? await deps.embedder.embed(toEmbed) : [];
+  let next = 0;
+  const embeddings = detections.map((_, i) => (chosen[i] === true ? (vectors[next++] ?? null) : null));
+  if (next !== vectors.length || embeddings.some((e, i) => chosen[i] === true && e === null)) {
+    throw new FasrError('E_PIPELINE', `frame ${frame.index}: the embedder returned ${vectors.length} embeddings for ${toEmbed.length} crops`);
+  }
   const timingMs = { detect: t1 - t0, alignQuality: t2 - t1, embed: performance.now() - t2 };
   return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate, timingMs };
 }

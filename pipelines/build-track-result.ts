@@ -45,10 +45,25 @@ function stripKey(d: PipelineDetection): ScoredDetection {
 }
 
 /**
- * The store's TrackResultInput for one finished track: every detection with its embedding, the
- * kept crops (PNG) of the K best detections, the model's LR_0 on the LR_0 detection, and F_M.
+ * The indices of the detections F_M is fused from: with `embed.topK` = K > 0 the K best by quality
+ * (earliest on ties, the order of `selectLr0` and the crop keeper), in detection order; with 0, all.
+ */
+export function fusionMemberIndices(qualities: readonly number[], topK: number): number[] {
+  const all = qualities.map((_, i) => i);
+  if (topK === 0 || qualities.length <= topK) return all;
+  const best = all.sort((a, b) => (qualities[b] ?? 0) - (qualities[a] ?? 0) || a - b).slice(0, topK);
+  return best.sort((a, b) => a - b);
+}
+
+/**
+ * The store's TrackResultInput for one finished track: every detection, with its embedding where
+ * it has one (all of them when `embed.topK` is 0), the kept crops (PNG) of the K best detections,
+ * the model's LR_0 on the LR_0 detection, and F_M fused from the `embed.topK` best detections
+ * ({@link fusionMemberIndices}); F_M's member and rejected indices point into the track's stored
+ * embeddings in detection order, as the store expects.
  * @param kept crops held for this track by detection key (CropKeeper.take); must hold LR_0's.
- * @throws FasrError E_PIPELINE when LR_0's crops were not kept or an embedding is missing (a bug).
+ * @throws FasrError E_PIPELINE when LR_0's crops were not kept or a detection F_M needs has no
+ *   embedding (a bug: EmbedAdmission embeds every detection that can be among the K best).
  */
 export async function buildTrackResult(
   finished: FinishedTrack<PipelineDetection>,
@@ -63,32 +78,43 @@ export async function buildTrackResult(
     throw new FasrError('E_PIPELINE', `track ${finished.trackKey}: the crops of its LR_0 detection (index ${track.lr0Index}) were not kept`, { trackKey: finished.trackKey });
   }
   const alignedKind = CROP_KINDS.aligned(config.align.modelSizePx);
-  const embeddings: Float32Array[] = [];
+  /** Detection index → index among the track's stored embeddings (detection order). */
+  const storedIndex = new Map<number, number>();
   const detections: DetectionResultInput[] = [];
   for (let i = 0; i < finished.detections.length; i++) {
     const d = finished.detections[i];
-    const e = finished.embeddings[i];
-    if (d === undefined || e === undefined || e === null) {
-      throw new FasrError('E_PIPELINE', `track ${finished.trackKey}: detection ${i} has no embedding`, { trackKey: finished.trackKey });
-    }
-    embeddings.push(e);
+    if (d === undefined) throw new FasrError('E_PIPELINE', `track ${finished.trackKey}: detection ${i} is missing`, { trackKey: finished.trackKey });
+    const e = finished.embeddings[i] ?? null;
     const k = kept.get(d.detectionKey);
     const crops: CropInput[] = [];
     if (k !== undefined) {
       crops.push(await pngCrop(alignedKind, k.crops.aligned), await pngCrop(CROP_KINDS.native, k.crops.native));
       if (i === track.lr0Index) crops.push(await pngCrop(CROP_KINDS.lr0Model, modelLr0(k.crops.aligned, config.align.lrScale)));
     }
+    if (e !== null) storedIndex.set(i, storedIndex.size);
     detections.push({
       detection: stripKey(d),
       crops,
-      embeddings: [{ modelId: embedderId, vector: e, cropKind: k !== undefined ? alignedKind : null }],
+      embeddings: e === null ? [] : [{ modelId: embedderId, vector: e, cropKind: k !== undefined ? alignedKind : null }],
     });
   }
-  const fused = fuseTrack(
-    embeddings,
+  const members = fusionMemberIndices(
     finished.detections.map((d) => d.quality),
+    config.embed.topK,
+  );
+  const memberEmbeddings = members.map((i) => {
+    const e = finished.embeddings[i] ?? null;
+    if (e === null) throw new FasrError('E_PIPELINE', `track ${finished.trackKey}: detection ${i} has no embedding`, { trackKey: finished.trackKey });
+    return e;
+  });
+  const fused = fuseTrack(
+    memberEmbeddings,
+    members.map((i) => finished.detections[i]?.quality ?? 0),
     embedderId,
     config,
   );
-  return { trackKey: finished.trackKey, detections, lr0Index: track.lr0Index, fused: [fused] };
+  // The fusion's indices are into its members; the store's are into the track's stored embeddings.
+  const toStored = (m: number): number => storedIndex.get(members[m] ?? -1) ?? -1;
+  const remapped = { ...fused, memberIndices: fused.memberIndices.map(toStored), rejectedIndices: fused.rejectedIndices.map(toStored) };
+  return { trackKey: finished.trackKey, detections, lr0Index: track.lr0Index, fused: [remapped] };
 }

@@ -2,11 +2,12 @@ import { EMPTY, Subject, catchError, concatMap, type Observable } from 'rxjs';
 import { FasrError, InputError } from '../src/contracts';
 import { decodeFrames, type DecodedFrame } from '../src/ingest';
 import type { TrackResultInput } from '../src/store';
-import { trackFrames, type FinishedTrack, type TrackEvent, type TrackedFrame } from '../src/track';
+import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track';
 import { analyseFrame, cutNativeCrop, type DetectionCrops, type FrameAnalysis, type PipelineDetection } from './analyse-frame';
 import { buildTrackResult } from './build-track-result';
 import { CropKeeper, type KeptCrops } from './crop-keeper';
 import { DetectionGate, type GateCounts } from './detection-gate';
+import { EMBED_REASONS, EmbedAdmission, type EmbedReason } from './embed-admission';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 
@@ -47,6 +48,11 @@ export interface ComputeStats {
   readonly framesGated: number;
   /** Analysed frames by gate reason (docs/pipeline.md, "Motion gate"). */
   readonly gateReasons: Readonly<GateCounts>;
+  /** Detections embedded / left without an embedding (`embed.topK`: they could not enter their track's K best). */
+  readonly cropsEmbedded: number;
+  readonly cropsNotEmbedded: number;
+  /** Detections by why they were embedded or not (pipelines/embed-admission.ts `EmbedReason`). */
+  readonly embedReasons: Readonly<Record<EmbedReason, number>>;
   /**
    * Wall time per stage, ms: waiting for the decoder (ffmpeg runs beside the pipeline, so this is
    * only the time the pipeline had nothing to do), the gate's thumbnail and difference, the detector,
@@ -85,8 +91,10 @@ function messageOf(err: unknown): string {
  * Footage to track results for one video file, the pure half of `processSource`: decode at the
  * analysis rate (analysis copy for detection, full resolution for crops; paced by a demand signal
  * so one frame is in the pipeline at a time and memory is bounded whatever the length) → detect →
- * align (FFHQ, model size and native) → quality → embed every detection → track (embeddings as the
- * appearance gate, re-entry) → per finished track: LR_0 by quality, the model's LR_0, F_M.
+ * align (FFHQ, model size and native) → quality → embed the detections whose embedding can matter
+ * (`embed.topK`: the tracker's `forecast`, then `EmbedAdmission`; all with topK 0) → track
+ * (embeddings as the appearance gate, re-entry) → per finished track: LR_0 by quality, the
+ * model's LR_0, F_M from its `embed.topK` best detections.
  *
  * Never throws for a bad input: a decode error is returned in `decodeError` with the tracks from
  * the frames before it; an analysis error in `analysisError`.
@@ -106,7 +114,20 @@ export async function computeSourceResults(
   const gate = new DetectionGate(config.motionGate);
   let framesDetected = 0;
   const stageMs = { decodeWait: 0, gate: 0, detect: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
-  const stats = (): ComputeStats => ({ framesDetected, framesGated: fig.frames - framesDetected, gateReasons: gate.reasonCounts(), stageMs: { ...stageMs } });
+  let cropsEmbedded = 0;
+  const embedReasons = Object.fromEntries(EMBED_REASONS.map((r) => [r, 0])) as Record<EmbedReason, number>;
+  const stats = (): ComputeStats => ({
+    framesDetected,
+    framesGated: fig.frames - framesDetected,
+    gateReasons: gate.reasonCounts(),
+    cropsEmbedded,
+    cropsNotEmbedded: fig.faces - cropsEmbedded,
+    embedReasons: { ...embedReasons },
+    stageMs: { ...stageMs },
+  });
+  const tracker = createTracker<PipelineDetection>(config.tracker);
+  // embed.topK 0: every detection is embedded (no admission).
+  const admission = config.embed.topK > 0 ? new EmbedAdmission(config.embed.topK) : null;
   const keeper = new CropKeeper<DetectionCrops>(config.retention.cropsPerTrack, config.tracker.minHits + 1);
   const results: TrackResultInput[] = [];
   let nextKey = 0;
@@ -115,15 +136,20 @@ export async function computeSourceResults(
   const finishTrack = async (t: FinishedTrack<PipelineDetection>): Promise<void> => {
     const t0 = performance.now();
     results.push(await buildTrackResult(t, keeper.take(t.trackKey), sourceId, deps.embedder.id, config));
+    admission?.forget(t.trackKey);
     stageMs.cropsAndBuild += performance.now() - t0;
   };
-  const onEvents = async (events: readonly TrackEvent<PipelineDetection>[]): Promise<void> => {
+  /** @param embedded per detection of the frame the events come from, whether it has an embedding (null: the end of the stream). */
+  const onEvents = async (events: readonly TrackEvent<PipelineDetection>[], embedded: readonly boolean[] | null): Promise<void> => {
     for (const e of events) {
       if (e.kind === 'confirmed' || e.kind === 'reentered') {
         if (e.kind === 'confirmed') fig.confirmedTracks += 1;
         keeper.claim(e.trackKey, e.detections.map((d) => d.detectionKey));
+        // A tentative track's detections are all embedded (EmbedAdmission.decide embeds every detection not surely joining a confirmed track).
+        for (const d of e.detections) admission?.record(e.trackKey, d.quality);
       } else if (e.kind === 'updated') {
         keeper.claim(e.trackKey, [e.detection.detectionKey]);
+        if (embedded?.[e.detectionIndex] === true) admission?.record(e.trackKey, e.detection.quality);
       } else if (e.kind === 'finished') {
         await finishTrack(e.track);
       }
@@ -135,7 +161,15 @@ export async function computeSourceResults(
   const demand$ = new Subject<number>();
   let idleSince = performance.now();
   let trackedSince = 0;
-  /** Gate → detect, align, quality, embed: the frame's detections, as the tracker operator takes them. */
+  /** Which detections to embed: all (topK 0), else what can matter to the tracker or enter a track's K best. */
+  const select =
+    (ptsMs: number, frameIndex: number) =>
+    (ds: readonly PipelineDetection[]): readonly boolean[] => {
+      const reasons: EmbedReason[] = admission === null ? ds.map(() => 'all') : admission.decide(tracker.forecast(frameIndex, ptsMs, ds), ds.map((d) => d.quality));
+      for (const r of reasons) embedReasons[r] += 1;
+      return reasons.map((r) => r !== 'skip');
+    };
+  /** Gate → detect, align, quality, embed: the frame's detections, as the tracker takes them. */
   const analyse = async (frame: DecodedFrame): Promise<AnalysedFrame> => {
     const tGate = performance.now();
     stageMs.decodeWait += tGate - idleSince;
@@ -143,13 +177,14 @@ export async function computeSourceResults(
     const decision = gate.decide(frame);
     stageMs.gate += performance.now() - tGate;
     const a = decision.detect
-      ? await analyseFrame(frame, config, deps, nextKey)
+      ? await analyseFrame(frame, config, deps, nextKey, select(frame.ptsMs, frame.index))
       : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, timingMs: null };
     if (a.timingMs !== null) {
       framesDetected += 1;
       stageMs.detect += a.timingMs.detect;
       stageMs.alignQuality += a.timingMs.alignQuality;
       stageMs.embed += a.timingMs.embed;
+      for (const e of a.embeddings) if (e !== null) cropsEmbedded += 1;
     }
     nextKey += a.detections.length;
     fig.frames += 1;
@@ -161,13 +196,10 @@ export async function computeSourceResults(
     trackedSince = performance.now();
     return { ...a, decoded: frame, decision };
   };
-  /** After the tracker: keep the crops its tracks may need, build the finished tracks, ask for the next frame. */
-  const afterTracking = async ({ frame: a, events }: TrackedFrame<PipelineDetection, AnalysedFrame>): Promise<void> => {
-    if (a === null) {
-      await onEvents(events); // the end of the stream: every remaining track finished
-      return;
-    }
+  /** The tracker, then: keep the crops its tracks may need, build the finished tracks, ask for the next frame. */
+  const trackAndKeep = async (a: AnalysedFrame): Promise<void> => {
     try {
+      const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
       const tCrops = performance.now();
       stageMs.track += tCrops - trackedSince;
       gate.recordFrame(a.decoded, a.decision, a.detections.length, events);
@@ -185,7 +217,10 @@ export async function computeSourceResults(
       });
       keeper.addFrame(a.frameIndex, entries);
       stageMs.cropsAndBuild += performance.now() - tCrops;
-      await onEvents(events);
+      await onEvents(
+        events,
+        a.embeddings.map((e) => e !== null),
+      );
       opts.onFrame?.(figures());
     } finally {
       idleSince = performance.now();
@@ -217,8 +252,13 @@ export async function computeSourceResults(
 
   try {
     await new Promise<void>((resolve, reject) => {
-      frames$.pipe(concatMap(analyse), trackFrames<PipelineDetection, AnalysedFrame>(config.tracker), concatMap(afterTracking)).subscribe({ error: reject, complete: resolve });
+      frames$.pipe(concatMap(async (frame) => trackAndKeep(await analyse(frame)))).subscribe({ error: reject, complete: resolve });
     });
+    // The end of the stream: every remaining track finished.
+    await onEvents(
+      tracker.finish().map((track) => ({ kind: 'finished', track })),
+      null,
+    );
   } catch (err) {
     opts.onStats?.(stats());
     return { ...figures(), tracks: [], decodeError: null, analysisError: `analysis failed after ${fig.frames} frames: ${messageOf(err)}` };

@@ -4,7 +4,7 @@
  * store run. Detail: docs/pipeline.md.
  */
 export { parseProcessConfig, parseProcessDetectorConfig, DEFAULT_PROCESS_CONFIG, DETECTOR_NAMES, DETECTOR_PRESETS, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
-export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, ProcessMotionGateConfig, FusionMethod } from './process-config';
+export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, ProcessMotionGateConfig, ProcessEmbedConfig, FusionMethod } from './process-config';
 export { createProcessDeps, closeProcessDeps, createNamedDetector } from './process-deps';
 export type { ProcessDeps, CreatedProcessDeps } from './process-deps';
 export { processSource } from './process-source';
@@ -18,10 +18,12 @@ export { writeSourceResults } from './write-source-results';
 export type { SourceWriteOutcome } from './write-source-results';
 export { processSources } from './process-sources';
 export type { ProcessSummary, ProcessSourcesOptions } from './process-sources';
-export { CROP_KINDS, buildTrackResult, fuseTrack, modelLr0 } from './build-track-result';
+export { CROP_KINDS, buildTrackResult, fuseTrack, fusionMemberIndices, modelLr0 } from './build-track-result';
 export { analyseFrame, cutNativeCrop, detectionToFullResolution } from './analyse-frame';
 export type { PipelineDetection, DetectionCrops, FrameAnalysis } from './analyse-frame';
 export { CropKeeper } from './crop-keeper';
+export { EMBED_REASONS, EmbedAdmission } from './embed-admission';
+export type { EmbedReason } from './embed-admission';
 export type { KeptCrops } from './crop-keeper';
 export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file';
 export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec, PipelineSrSpec } from './pipeline-file';

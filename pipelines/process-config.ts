@@ -148,6 +148,22 @@ export interface ProcessFusionConfig {
   readonly sigmaThreshold: number;
 }
 
+/**
+ * Which detections are embedded (docs/pipeline.md, "Embeddings once per track"). The embedder is
+ * the costly per-face step (faceres ≈ 60–120 ms a crop on wasm), and F_M needs only a track's best crops.
+ */
+export interface ProcessEmbedConfig {
+  /**
+   * K, integer 0–1000. K >= 1: a detection the tracker surely joins to a confirmed track is
+   * embedded only if it can still enter that track's K best by quality (earliest on ties), and F_M
+   * is fused from the track's K best; detections of new or tentative tracks, or contested by
+   * several tracks, are always embedded (association and re-entry use them). 0: every detection
+   * is embedded and F_M is fused from all of them (the pipeline before this setting). Default 8
+   * (= `retention.cropsPerTrack`'s default: F_M's members are the detections whose crops are stored).
+   */
+  readonly topK: number;
+}
+
 /** Every setting of `processSource`, parsed once at the edge by {@link parseProcessConfig}. */
 export interface ProcessConfig {
   readonly decode: Readonly<ProcessDecodeConfig>;
@@ -165,6 +181,8 @@ export interface ProcessConfig {
   readonly align: Readonly<ProcessAlignConfig>;
   readonly retention: Readonly<ProcessRetentionConfig>;
   readonly fusion: Readonly<ProcessFusionConfig>;
+  /** Which detections are embedded ({@link ProcessEmbedConfig}). Default: the 8 best of each track. */
+  readonly embed: Readonly<ProcessEmbedConfig>;
   /** Motion gating of the detector ({@link ProcessMotionGateConfig}). Default: on. */
   readonly motionGate: Readonly<ProcessMotionGateConfig>;
 }
@@ -216,6 +234,7 @@ const schema = z
       .object({ method: z.enum(FUSION_METHODS).default('mean-3sigma'), sigmaThreshold: z.number().finite().gt(0).default(3) })
       .strict()
       .default({}),
+    embed: z.object({ topK: z.number().int().min(0).max(1000).default(8) }).strict().default({}),
     motionGate: z
       .object({
         enabled: z.boolean().default(true),
@@ -295,6 +314,7 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
     align: { ...d.align },
     retention: { ...d.retention },
     fusion: { ...d.fusion },
+    embed: { ...d.embed },
     motionGate: { ...d.motionGate },
   });
 }

@@ -19,7 +19,7 @@ export {
 export type { FaceApiBoxModel, FaceApiFaceDetectorConfig, FaceApiLandmarkModel, Point2, Pose68 } from './detector';
 // The tracker's boxIou is the stage's one IoU (the detector's is the same formula, internal to its tile merge).
 export { createTracker, trackFaces, trackFrames, DEFAULT_TRACKER_CONFIG, parseTrackerConfig, solveAssignment, boxIou } from './tracker';
-export type { FaceTracker, FrameDetections, TrackedFrame, TrackerConfig, TrackEvent, FinishedTrack, Assignment } from './tracker';
+export type { DetectionForecast, FaceTracker, FrameDetections, TrackedFrame, TrackerConfig, TrackEvent, FinishedTrack, Assignment } from './tracker';
 export { alignFace, ffhqCrop, canonicalLandmarks, applySimilarity, invertSimilarity, warpSimilarity } from './align';
 export type { AlignOptions, AlignedFace, FfhqCrop, FaceProportions, SimilarityTransform, WarpOptions } from './align';
 export { DEFAULT_QUALITY_CONFIG, parseQualityConfig, laplacianVariance, frontalness, cropSharpness, qualityComponents, scoreDetection, combineQuality, selectLr0, toTrack } from './quality';

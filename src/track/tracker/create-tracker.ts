@@ -13,9 +13,26 @@ export interface FaceTracker<D extends Detection = Detection> {
    * @throws InputError on out-of-order frames, mismatched embeddings, bad boxes or after finish().
    */
   update(frameIndex: number, ptsMs: number, detections: readonly D[], embeddings?: readonly (Float32Array | null)[]): TrackEvent<D>[];
+  /**
+   * What `update(frameIndex, ptsMs, detections)` would do with each detection before any
+   * appearance is known, without changing the tracker (lets a caller embed only the detections
+   * whose embedding can matter, docs/pipeline.md "Embeddings once per track").
+   * @throws InputError like update() for out-of-order frames, bad boxes or after finish().
+   */
+  forecast(frameIndex: number, ptsMs: number, detections: readonly D[]): DetectionForecast[];
   /** Ends the source: every confirmed or lost track not yet reported is returned; tentative ones are dropped. */
   finish(): FinishedTrack<D>[];
 }
+
+/**
+ * The tracker's view of one detection before update() ({@link FaceTracker.forecast}):
+ * - 'joins': the detection is the only one inside the IoU gate of exactly one live track, and that
+ *   track gates no other detection, so update() matches them whatever the costs, unless an
+ *   embedding given with the detection fails the appearance gate. `trackKey` 0: a tentative track.
+ * - 'new': no live track gates it: it starts a tentative track.
+ * - 'contested': it shares gates with other tracks or detections: the appearance term may decide.
+ */
+export type DetectionForecast = { readonly kind: 'joins'; readonly trackKey: number } | { readonly kind: 'new' } | { readonly kind: 'contested' };
 
 interface LiveTrack<D extends Detection> {
   trackKey: number; // 0 while tentative
@@ -83,37 +100,37 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
   let embDim = -1;
   let done = false;
 
-  function validate(frameIndex: number, ptsMs: number, detections: readonly D[], embeddings?: readonly (Float32Array | null)[]): void {
-    if (done) throw new InputError('tracker.update: called after finish()');
+  function validate(fn: 'update' | 'forecast', frameIndex: number, ptsMs: number, detections: readonly D[], embeddings?: readonly (Float32Array | null)[]): void {
+    if (done) throw new InputError(`tracker.${fn}: called after finish()`);
     if (!Number.isInteger(frameIndex) || frameIndex <= lastFrameIndex) {
-      throw new InputError(`tracker.update: frameIndex must be an integer greater than the previous ${lastFrameIndex}, got ${frameIndex}`);
+      throw new InputError(`tracker.${fn}: frameIndex must be an integer greater than the previous ${lastFrameIndex}, got ${frameIndex}`);
     }
     if (!Number.isFinite(ptsMs) || ptsMs <= lastPtsMs) {
-      throw new InputError(`tracker.update: ptsMs must be finite and greater than the previous ${lastPtsMs}, got ${ptsMs}`);
+      throw new InputError(`tracker.${fn}: ptsMs must be finite and greater than the previous ${lastPtsMs}, got ${ptsMs}`);
     }
     detections.forEach((d, i) => {
       const [x, y, w, h] = d.bboxXYWH;
       if (![x, y, w, h].every(Number.isFinite) || w <= 0 || h <= 0) {
-        throw new InputError(`tracker.update: detection ${i} bboxXYWH must be finite with positive size, got [${d.bboxXYWH.join(', ')}]`);
+        throw new InputError(`tracker.${fn}: detection ${i} bboxXYWH must be finite with positive size, got [${d.bboxXYWH.join(', ')}]`);
       }
     });
     if (embeddings !== undefined) {
       if (embeddings.length !== detections.length) {
-        throw new InputError(`tracker.update: expected ${detections.length} embeddings (one per detection), got ${embeddings.length}`);
+        throw new InputError(`tracker.${fn}: expected ${detections.length} embeddings (one per detection), got ${embeddings.length}`);
       }
       embeddings.forEach((e, i) => {
         if (e === null) return;
         if (embDim === -1) embDim = e.length;
         if (e.length !== embDim || e.length === 0) {
-          throw new InputError(`tracker.update: embedding ${i} has dimension ${e.length}, expected ${embDim}`);
+          throw new InputError(`tracker.${fn}: embedding ${i} has dimension ${e.length}, expected ${embDim}`);
         }
-        if (!e.every(Number.isFinite)) throw new InputError(`tracker.update: embedding ${i} has a non-finite value`);
+        if (!e.every(Number.isFinite)) throw new InputError(`tracker.${fn}: embedding ${i} has a non-finite value`);
       });
     }
   }
 
   function update(frameIndex: number, ptsMs: number, detections: readonly D[], embeddings?: readonly (Float32Array | null)[]): TrackEvent<D>[] {
-    validate(frameIndex, ptsMs, detections, embeddings);
+    validate('update', frameIndex, ptsMs, detections, embeddings);
     const dtS = lastPtsMs === -Infinity ? 0 : (ptsMs - lastPtsMs) / 1000;
     lastFrameIndex = frameIndex;
     lastPtsMs = ptsMs;
@@ -239,6 +256,25 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
     return events;
   }
 
+  function forecast(frameIndex: number, ptsMs: number, detections: readonly D[]): DetectionForecast[] {
+    validate('forecast', frameIndex, ptsMs, detections);
+    const dtS = lastPtsMs === -Infinity ? 0 : (ptsMs - lastPtsMs) / 1000;
+    // The IoU gate of update() step 2 on the boxes its step 1 would predict; the appearance term only changes finite costs.
+    const gated = active.map((t) => {
+      const pred = t.kalman.predictedBox(dtS);
+      return detections.map((d) => boxIou(pred, d.bboxXYWH) >= cfg.minIou);
+    });
+    return detections.map((_, j): DetectionForecast => {
+      const rows = gated.flatMap((g, i) => (g[j] === true ? [i] : []));
+      if (rows.length === 0) return { kind: 'new' };
+      const i = rows[0] ?? -1;
+      const t = active[i];
+      // An isolated pair of the bipartite gate graph is in every maximum matching, and the solver maximises allowed pairs first.
+      if (rows.length === 1 && t !== undefined && gated[i]?.filter(Boolean).length === 1) return { kind: 'joins', trackKey: t.trackKey };
+      return { kind: 'contested' };
+    });
+  }
+
   function finish(): FinishedTrack<D>[] {
     if (done) throw new InputError('tracker.finish: called twice');
     done = true;
@@ -249,5 +285,5 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
     return out;
   }
 
-  return { update, finish };
+  return { update, forecast, finish };
 }

@@ -1,6 +1,6 @@
 /** Multi-face tracking: Kalman + Hungarian + appearance gate + re-entry (docs/tracking.md). */
 export { createTracker } from './create-tracker';
-export type { FaceTracker } from './create-tracker';
+export type { DetectionForecast, FaceTracker } from './create-tracker';
 export { trackFaces, trackFrames } from './track-faces';
 export type { FrameDetections, TrackedFrame } from './track-faces';
 export { DEFAULT_TRACKER_CONFIG, parseTrackerConfig } from './tracker-config';

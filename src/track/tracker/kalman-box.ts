@@ -21,6 +21,8 @@ export interface KalmanBox {
   update(bboxXYWH: readonly [number, number, number, number]): void;
   /** The current box estimate as [x, y, width, height] (width and height ≥ 1e-3). */
   box(): [number, number, number, number];
+  /** The box `predict(dtS)` then `box()` would give, without changing the state. */
+  predictedBox(dtS: number): [number, number, number, number];
 }
 
 const N = 8;
@@ -108,6 +110,14 @@ export function createKalmanBox(bboxXYWH: readonly [number, number, number, numb
       const w = x[2] ?? 0;
       const h = x[3] ?? 0;
       return [(x[0] ?? 0) - w / 2, (x[1] ?? 0) - h / 2, w, h];
+    },
+
+    predictedBox(dtS: number): [number, number, number, number] {
+      // predict()'s state step x ← F x on the box part only (the box does not depend on P).
+      const dt = dtS > 0 ? dtS : 0;
+      const w = Math.max(1e-3, (x[2] ?? 0) + dt * (x[6] ?? 0));
+      const h = Math.max(1e-3, (x[3] ?? 0) + dt * (x[7] ?? 0));
+      return [(x[0] ?? 0) + dt * (x[4] ?? 0) - w / 2, (x[1] ?? 0) + dt * (x[5] ?? 0) - h / 2, w, h];
     },
   };
 }

@@ -124,9 +124,14 @@ describe('processSource: footage to stored tracks', () => {
         // Crops are capped at cropsPerTrack detections (8), each with aligned + full crops, plus lr0-model.
         expect(t.crops.length).toBe(2 * Math.min(8, t.detections.length) + 1);
 
-        // One embedding per detection; F_M (mean-3sigma) nearer its own identity's gallery photo than the other's.
-        expect(t.embeddings).toHaveLength(t.detections.length);
+        // Embeddings (embed.topK 8): the track's 8 best detections by quality (earliest on ties) all have
+        // one, and F_M is fused from exactly those; F_M (mean-3sigma) is nearer its own identity's gallery photo than the other's.
+        const embedded = new Set(t.embeddings.map((e) => e.detectionId));
+        const best = [...t.detections].sort((x, y) => y.quality - x.quality || x.frameIndex - y.frameIndex).slice(0, 8);
+        expect(best.every((d) => embedded.has(d.id))).toBe(true);
         const fm = t.fused[0]!;
+        const memberDetections = t.embeddings.filter((e) => fm.memberEmbeddingIds.includes(e.id)).map((e) => e.detectionId);
+        expect(memberDetections.sort((x, y) => x - y)).toEqual(best.map((d) => d.id).sort((x, y) => x - y));
         expect(fm).toMatchObject({ method: 'mean-3sigma', embedderId: deps.embedder.id, dim: 1024 });
         const own = pathIndex === 0 ? embA : embB;
         const other = pathIndex === 0 ? embB : embA;

@@ -55,10 +55,17 @@ describe('processSource on the shared clips', () => {
     expect(main!.detections.length).toBeGreaterThanOrEqual(0.5 * stored);
     for (const t of rest) expect(3 * t.detections.length).toBeLessThanOrEqual(main!.detections.length);
     expect(main!.track.lastPtsMs - main!.track.firstPtsMs).toBeGreaterThan(4000);
-    // LR_0 is its best-quality detection, and F_M fused every member or rejected outliers (3-sigma).
+    // LR_0 is its best-quality detection, and F_M is fused from its 8 best detections (embed.topK 8,
+    // fewer than the detections it has): every one of them embedded, a member or a rejected outlier (3-sigma).
     expect(main!.detections.find((d) => d.id === main!.track.lr0DetectionId)!.quality).toBeCloseTo(main!.track.bestQuality, 12);
+    expect(main!.detections.length).toBeGreaterThan(8);
     const fm = main!.fused[0]!;
-    expect(fm.memberEmbeddingIds.length + fm.rejectedEmbeddingIds.length).toBe(main!.detections.length);
+    const fused = new Set([...fm.memberEmbeddingIds, ...fm.rejectedEmbeddingIds]);
+    const fusedDetections = main!.embeddings.filter((e) => fused.has(e.id)).map((e) => e.detectionId);
+    const best = [...main!.detections].sort((a, b) => b.quality - a.quality || a.frameIndex - b.frameIndex).slice(0, 8);
+    expect(fusedDetections.sort((a, b) => a - b)).toEqual(best.map((d) => d.id).sort((a, b) => a - b));
+    // Detections that could not enter the 8 best when they came were not embedded.
+    expect(main!.embeddings.length).toBeLessThan(main!.detections.length);
   });
 
   // 3–6.6 s of the portrait clip: the face is in view, leaves around 4.2 s and is back from about 5.4 s.

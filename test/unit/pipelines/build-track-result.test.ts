@@ -80,6 +80,23 @@ describe('buildTrackResult', () => {
     expect(qw.fused).toEqual([fuseQualityWeighted(embs, qualities, 'e')]);
   });
 
+  it('with embed.topK = K, fuses the K best (earliest on ties), stores the embeddings it has, and points F_M into them', async () => {
+    // Detections 0 and 4 were not embedded (they could not enter the track's 2 best when they came).
+    const partial: FinishedTrack<PipelineDetection> = { ...finished, embeddings: finished.embeddings.map((e, i) => (i === 0 || i === 4 ? null : e)) };
+    const r = await buildTrackResult(partial, kept(8), 9, 'e', parseProcessConfig({ embed: { topK: 2 } }));
+    expect(r.detections.map((d) => d.embeddings?.length)).toEqual([0, 1, 1, 1, 0]);
+    // The 2 best: 0.9 at index 1 and 0.9 at index 3; stored embeddings are of detections 1, 2, 3 → members 0 and 2.
+    const embs = finished.embeddings as Float32Array[];
+    const direct = fuseMean3Sigma([embs[1]!, embs[3]!], 'e', { threshold: 3, rule: 'cosine-distance' });
+    expect(r.fused).toEqual([{ ...direct, memberIndices: [0, 2], rejectedIndices: [] }]);
+    // A member without an embedding is a bug upstream.
+    const broken: FinishedTrack<PipelineDetection> = { ...finished, embeddings: finished.embeddings.map((e, i) => (i === 3 ? null : e)) };
+    await expect(buildTrackResult(broken, kept(8), 9, 'e', parseProcessConfig({ embed: { topK: 2 } }))).rejects.toThrow('track 4: detection 3 has no embedding');
+    // topK 0: every detection is a member (the pipeline before the setting).
+    const all = await buildTrackResult(finished, kept(8), 9, 'e', parseProcessConfig({ embed: { topK: 0 } }));
+    expect(all.fused).toEqual([fuseMean3Sigma(embs, 'e', { threshold: 3, rule: 'cosine-distance' })]);
+  });
+
   it('refuses a track whose LR_0 crops were not kept (a bug upstream), naming the track', async () => {
     const k = kept(8);
     k.delete(101);

@@ -8,6 +8,7 @@ describe('parseProcessConfig', () => {
     expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000 });
     expect(c.align).toEqual({ modelSizePx: 128, quadScale: 1, lrScale: 8, exportMaxPx: 512 });
     expect(c.retention).toEqual({ cropsPerTrack: 8 });
+    expect(c.embed).toEqual({ topK: 8 });
     expect(c.fusion).toEqual({ method: 'mean-3sigma', sigmaThreshold: 3 });
     expect(c.embedder).toBe('faceres');
     expect(c.tracker).toEqual({ ...DEFAULT_TRACKER_CONFIG, ...PIPELINE_TRACKER_OVERRIDES });
@@ -45,6 +46,10 @@ describe('parseProcessConfig', () => {
     expect(() => parseProcessConfig({ fusion: { method: 'median' } })).toThrow(/fusion\.method: Invalid enum value. Expected 'mean-3sigma' \| 'mean' \| 'quality-weighted'/);
     expect(() => parseProcessConfig({ align: { lrScale: 3 } })).toThrow('invalid process config: align.lrScale: must divide modelSizePx (128), received 3');
     expect(() => parseProcessConfig({ retention: { cropsPerTrack: 0 } })).toThrow(/retention\.cropsPerTrack/);
+    expect(() => parseProcessConfig({ embed: { topK: -1 } })).toThrow('invalid process config: embed.topK: Number must be greater than or equal to 0');
+    expect(() => parseProcessConfig({ embed: { topK: 2.5 } })).toThrow('invalid process config: embed.topK: Expected integer, received float');
+    expect(() => parseProcessConfig({ embed: { topk: 2 } })).toThrow('invalid process config: embed: unknown key(s) "topk"');
+    expect(parseProcessConfig({ embed: { topK: 0 } }).embed.topK).toBe(0);
     expect(() => parseProcessConfig({ tracker: 5 })).toThrow('invalid process config: tracker: expected an object, received 5');
     expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(ConfigError);
   });
