@@ -15,6 +15,8 @@
 import * as fs from 'node:fs';
 import { aucMannWhitney } from '../src/eval';
 import { cosineSimilarity, fuseMean3Sigma } from '../src/fuse';
+import { TrainRandom } from '../src/sr/train';
+import { identityIndex } from '../src/sr/train/residual-recipe';
 import { loadIdentityData } from '../src/sr/train/prepare-identity-data';
 
 function arg(name: string, fallback: string): string {
@@ -22,29 +24,19 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-/** mulberry32: a small seeded generator for the picks. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function main(): void {
   const dir = arg('data', 'out/id-celeba/celeba-train-ids');
   const data = loadIdentityData(dir);
   if (!data.manifest.labelled) throw new Error(`${dir}: an unlabelled cache has no identities to verify`);
-  const u = rng(Number(arg('seed', '0')));
+  // the picks: one counter-based stream (the training's Philox draws) under --seed
+  const rnd = new TrainRandom(Number(arg('seed', '0')));
+  let draw = 0;
+  const u = (): number => rnd.uniform('validation', 0, draw++);
   const k = data.manifest.copies;
   const dim = data.manifest.embedder.dim;
   const n = data.identity.length;
   const copy = (r: number, c: number): Float32Array => data.copyFeatures.subarray((r * k + c) * dim, (r * k + c + 1) * dim);
-  const byId = new Map<number, number[]>();
-  for (let r = 0; r < n; r++) byId.set(data.identity[r] as number, [...(byId.get(data.identity[r] as number) ?? []), r]);
+  const byId = identityIndex(data, [...Array(n).keys()]);
   const otherIdentity = (r: number): number => {
     for (;;) {
       const s = Math.floor(u() * n);

@@ -13,8 +13,9 @@
 import * as fs from 'node:fs';
 import { aucMannWhitney } from '../src/eval';
 import { cosineSimilarity, createFaceEmbedder } from '../src/fuse';
-import { resizeAntialiased, uint8ToFloat, upsampleLrFace } from '../src/image';
+import { floatToUint8, resizeAntialiased, uint8ToFloat, upsampleLrFace } from '../src/image';
 import { initBackend } from '../src/runtime/backend';
+import { identityIndex } from '../src/sr/train/residual-recipe';
 import { loadIdentityData } from '../src/sr/train/prepare-identity-data';
 
 function arg(name: string, fallback: string): string {
@@ -30,8 +31,7 @@ async function main(): Promise<void> {
   const sides = arg('sides', '12,16,24,32,48,64').split(',').map(Number);
   const want = Number(arg('faces', '240'));
   // Faces of identities with at least 3 photos, spread over identities (round robin), so every face has genuine pairs.
-  const byId = new Map<number, number[]>();
-  data.identity.forEach((id, r) => byId.set(id, [...(byId.get(id) ?? []), r]));
+  const byId = identityIndex(data, [...data.identity.keys()]);
   const lists = [...byId.values()].filter((l) => l.length >= 3);
   const rows: number[] = [];
   for (let k = 0; rows.length < want && lists.some((l) => l.length > k); k++) for (const l of lists) if (l.length > k && rows.length < want) rows.push(l[k] as number);
@@ -43,12 +43,8 @@ async function main(): Promise<void> {
       const crops = rows.map((r) => {
         const hr = data.hr.subarray(r * s * s * 3, (r + 1) * s * s * 3);
         if (side === s) return { width: s, height: s, rgb: hr };
-        const small = resizeAntialiased(uint8ToFloat(hr), s, s, 3, side, side, 'triangle');
-        const q = new Uint8Array(small.length);
-        for (let i = 0; i < small.length; i++) q[i] = Math.min(255, Math.max(0, Math.round((small[i] ?? 0) * 255)));
-        const up = upsampleLrFace(q, side, s);
-        const rgb = new Uint8Array(up.length);
-        for (let i = 0; i < up.length; i++) rgb[i] = Math.min(255, Math.max(0, Math.round((up[i] ?? 0) * 255)));
+        const small = floatToUint8(resizeAntialiased(uint8ToFloat(hr), s, s, 3, side, side, 'triangle'));
+        const rgb = floatToUint8(upsampleLrFace(small, side, s));
         return { width: s, height: s, rgb };
       });
       const emb: Float32Array[] = [];
