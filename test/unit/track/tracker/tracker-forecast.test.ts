@@ -1,20 +1,6 @@
-import { InputError, type Detection } from '../../../../src/contracts';
+import { InputError } from '../../../../src/contracts';
 import { createTracker, parseTrackerConfig, type TrackEvent } from '../../../../src/track/tracker';
-
-const FPS_MS = 40; // 25 fps
-
-function det(frameIndex: number, cx: number, cy: number, size = 60): Detection {
-  return {
-    frameIndex,
-    ptsMs: frameIndex * FPS_MS,
-    bboxXYWH: [cx - size / 2, cy - size / 2, size, size],
-    score: 0.9,
-    landmarks: { leftEye: [cx - 10, cy - 5], rightEye: [cx + 10, cy - 5], nose: [cx, cy], mouthLeft: [cx - 8, cy + 12], mouthRight: [cx + 8, cy + 12] },
-    yawDeg: 0,
-    pitchDeg: 0,
-    rollDeg: 0,
-  };
-}
+import { det, FPS_MS } from './tracker-fixtures';
 
 describe('FaceTracker.forecast', () => {
   it('names the track a lone detection surely joins, tentative (0) before minHits, its key after; a far detection is new', () => {

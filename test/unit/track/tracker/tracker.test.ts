@@ -1,21 +1,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { ConfigError, InputError, type Detection } from '../../../../src/contracts';
 import { createTracker, parseTrackerConfig, trackFaces, type FinishedTrack, type FrameDetections, type TrackEvent } from '../../../../src/track/tracker';
-
-const FPS_MS = 40; // 25 fps
-
-function det(frameIndex: number, cx: number, cy: number, size = 60): Detection {
-  return {
-    frameIndex,
-    ptsMs: frameIndex * FPS_MS,
-    bboxXYWH: [cx - size / 2, cy - size / 2, size, size],
-    score: 0.9,
-    landmarks: { leftEye: [cx - 10, cy - 5], rightEye: [cx + 10, cy - 5], nose: [cx, cy], mouthLeft: [cx - 8, cy + 12], mouthRight: [cx + 8, cy + 12] },
-    yawDeg: 0,
-    pitchDeg: 0,
-    rollDeg: 0,
-  };
-}
+import { det, FPS_MS } from './tracker-fixtures';
 
 /** A unit embedding near axis k (4-D), slightly perturbed per frame. */
 function emb(k: number, frame: number): Float32Array {
