@@ -34,12 +34,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   const steps = Number(arg('steps', String(preset.train.steps)));
   const resume = listCheckpointSteps(outDir).length > 0;
+  // --lr-decay start:steps:finalLr; the training config validates the values (integers, finalLr <= lr).
   const decay = arg('lr-decay', '');
-  const [startStep, decaySteps, finalLr] = decay.split(':').map(Number);
-  if (decay !== '' && (decay.split(':').length !== 3 || [startStep, decaySteps, finalLr].some((v) => v === undefined || !Number.isFinite(v)))) {
+  const parts = decay.split(':').map(Number);
+  if (decay !== '' && (parts.length !== 3 || parts.some((v) => !Number.isFinite(v)))) {
     throw new Error(`--lr-decay: expected <startStep>:<steps>:<finalLr>, e.g. 9000:2000:2e-5, received ${JSON.stringify(decay)}`);
   }
-  const lrDecay = decay === '' ? null : { startStep, steps: decaySteps, finalLr };
+  const lrDecay = decay === '' ? null : { startStep: parts[0], steps: parts[1], finalLr: parts[2] };
   const result = await trainScoreModel(
     { ...preset.train, steps, lrDecay, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), resumeWithNewRecipe: process.argv.includes('--new-recipe'), engine: arg('engine', 'auto') },
     {
