@@ -181,6 +181,9 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
   }
   if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();
   fs.mkdirSync(config.outDir, { recursive: true });
+  const logPath = path.join(config.outDir, 'train-log.jsonl');
+  /** One JSON line of the run's log (train-log.jsonl). */
+  const logEvent = (entry: Record<string, unknown>): void => fs.appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
 
   const model = NcsnppModel.random(netConfig, config.seed);
   const adam = new AdamOptimizer({ beta1: config.beta1, beta2: config.beta2, eps: config.adamEps });
@@ -209,21 +212,18 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
           throw new ConfigError(`training: cannot resume ${ckpt.jsonPath} with a different ${diff.join(', ')} (checkpoint: ${diff.map((k) => JSON.stringify(savedValue(k))).join(', ')})`, { option: diff[0] });
         }
         if (scheduleChange.changed.length > 0 && config.resumeWithNewRecipe) {
-          fs.mkdirSync(config.outDir, { recursive: true });
           const from = Object.fromEntries(scheduleChange.changed.map((k) => [k, (savedValue('recipe') as Record<string, unknown>)[k]]));
           const to = Object.fromEntries(scheduleChange.changed.map((k) => [k, (now.recipe as Record<string, unknown>)[k]]));
-          fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'recipe-changed', step: ckpt.state.step, from, to })}\n`);
+          logEvent({ kind: 'recipe-changed', step: ckpt.state.step, from, to });
         }
         if (JSON.stringify(savedValue('lrDecay')) !== JSON.stringify(now.lrDecay)) {
-          fs.mkdirSync(config.outDir, { recursive: true });
-          fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'lr-decay-changed', step: ckpt.state.step, from: savedValue('lrDecay'), to: now.lrDecay })}\n`);
+          logEvent({ kind: 'lr-decay-changed', step: ckpt.state.step, from: savedValue('lrDecay'), to: now.lrDecay });
         }
         if (ckpt.state.dataset.inputsHash !== source.inputsHash) {
           if (!config.resumeWithNewData) {
             throw new ConfigError(`training: ${ckpt.jsonPath} was trained on other data (inputsHash ${ckpt.state.dataset.inputsHash}, now ${source.inputsHash}); pass resumeWithNewData to continue on the new data`, { option: 'dataDir' });
           }
-          fs.mkdirSync(config.outDir, { recursive: true });
-          fs.appendFileSync(path.join(config.outDir, 'train-log.jsonl'), `${JSON.stringify({ kind: 'data-changed', step: ckpt.state.step, from: ckpt.state.dataset.inputsHash, to: source.inputsHash, faces: source.faces })}\n`);
+          logEvent({ kind: 'data-changed', step: ckpt.state.step, from: ckpt.state.dataset.inputsHash, to: source.inputsHash, faces: source.faces });
         }
         for (const [name, v] of vars) {
           const t = ckpt.tensors.param.get(name);
@@ -256,7 +256,6 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
     const fourierW = engine === 'onnx' ? (model.toStateDict().get('all_modules.0.W')?.data as Float32Array) : new Float32Array(0);
     const varNames = [...vars.keys()];
     const varList = [...vars.values()];
-    const logPath = path.join(config.outDir, 'train-log.jsonl');
     const modelPath = path.join(config.outDir, 'model.json');
     let checkpointPath = '';
     let lastCheckpointStep = config.resume ? step : -1;
@@ -301,7 +300,7 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         }
       });
       callbacks.onValidation?.({ step, loss: sum / n, samples: n });
-      fs.appendFileSync(logPath, `${JSON.stringify({ kind: 'validation', step, loss: sum / n, samples: n })}\n`);
+      logEvent({ kind: 'validation', step, loss: sum / n, samples: n });
     };
 
     let aborted = false;
@@ -350,7 +349,7 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         const p: TrainProgress = { step, steps: config.steps, loss, lossEma, gradNorm, lr, itPerSec, etaSec: (config.steps - step) / itPerSec, elapsedMs: elapsedMs() };
         windowStart = now;
         windowStep = step;
-        fs.appendFileSync(logPath, `${JSON.stringify({ kind: 'progress', ...p })}\n`);
+        logEvent({ kind: 'progress', ...p });
         callbacks.onProgress?.(p);
       }
       if (config.validateEvery > 0 && step % config.validateEvery === 0) {
