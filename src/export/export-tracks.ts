@@ -345,6 +345,8 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       endIso: iso(t.endAtMs),
       detectionCount: t.detectionCount,
       bestQuality: t.bestQuality,
+      // The tracker's tracks this one was joined from (one person split by a gap or a cut); null: not joined.
+      joinedFrom: t.parts === null ? null : t.parts.map((p) => ({ ...p })),
     },
     source: {
       id: source.id,

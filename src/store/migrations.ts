@@ -193,6 +193,12 @@ CREATE INDEX jobs_status ON jobs (status, id);
 /** Every schema step, in order. Append only: a released step is never edited. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'initial-schema', sql: V1_SQL }),
+  // A track joined from several tracker tracks (pipelines/join-tracks.ts) lists them; NULL: not joined.
+  Object.freeze({
+    version: 2,
+    name: 'track-parts',
+    sql: 'ALTER TABLE tracks ADD COLUMN parts_json TEXT CHECK (parts_json IS NULL OR (json_valid(parts_json) AND json_array_length(parts_json) >= 2));',
+  }),
 ]);
 
 /** The schema version this code writes and reads. */

@@ -14,6 +14,7 @@ import type {
   SourceStatus,
   SrOutputRow,
   TrackListItem,
+  TrackPart,
   TrackStatus,
 } from './store';
 import { parseJsonColumn } from './validate';
@@ -61,6 +62,7 @@ export interface TrackListRaw {
   best_quality: number;
   status: string;
   reject_reason: string | null;
+  parts_json: string | null;
   created_at_ms: number;
   source_path: string;
   camera: string | null;
@@ -219,6 +221,7 @@ export function toTrackListItem(r: TrackListRaw): TrackListItem {
     bestQuality: r.best_quality,
     status: r.status as TrackStatus,
     rejectReason: r.reject_reason,
+    parts: r.parts_json === null ? null : Object.freeze((parseJsonColumn(r.parts_json, 'tracks.parts_json') as unknown as TrackPart[]).map((p) => Object.freeze({ ...p }))),
     createdAtMs: r.created_at_ms,
     sourcePath: r.source_path,
     camera: r.camera,

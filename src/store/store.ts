@@ -145,6 +145,22 @@ export interface TrackResultInput {
   readonly status?: TrackStatus;
   /** Required when (and only when) status is 'rejected'. */
   readonly rejectReason?: string | null;
+  /**
+   * The tracks this one was joined from (pipelines/join-tracks.ts), in time order, at least two;
+   * absent for a track as the tracker made it. The first part's trackKey is the track's.
+   */
+  readonly parts?: readonly TrackPart[];
+}
+
+/** One of the tracker's tracks inside a joined track (tracks.parts_json). */
+export interface TrackPart {
+  /** The tracker's key of the part (the joined track keeps the first part's). */
+  readonly trackKey: number;
+  readonly firstFrameIndex: number;
+  readonly lastFrameIndex: number;
+  readonly firstPtsMs: number;
+  readonly lastPtsMs: number;
+  readonly detectionCount: number;
 }
 
 export interface SourceResultsInput {
@@ -186,6 +202,8 @@ export interface TrackRow {
   readonly bestQuality: number;
   readonly status: TrackStatus;
   readonly rejectReason: string | null;
+  /** The tracker's tracks this one was joined from, in time order; null when it was not joined. */
+  readonly parts: readonly TrackPart[] | null;
   readonly createdAtMs: number;
 }
 

@@ -138,6 +138,7 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
   <dt>source sha256</dt><dd class="mono">${source.sha256 ?? '–'}</dd>
   <dt>camera</dt><dd>${source.camera ?? '–'}</dd>
   <dt>frames</dt><dd>${t.firstFrameIndex} – ${t.lastFrameIndex} (stream ${formatPtsMs(t.firstPtsMs)} – ${formatPtsMs(t.lastPtsMs)}; wall clock ${formatWallMs(t.startAtMs)} – ${formatWallMs(t.endAtMs)})</dd>
+  ${t.parts === null ? null : html`<dt>joined from</dt><dd id="joined-from">${t.parts.length} tracks of one person (F_M agreed): ${t.parts.map((p, i) => html`${i > 0 ? '; ' : ''}track key ${p.trackKey}, frames ${p.firstFrameIndex} – ${p.lastFrameIndex} (stream ${formatPtsMs(p.firstPtsMs)} – ${formatPtsMs(p.lastPtsMs)}, ${p.detectionCount} detections)`)}</dd>`}
   <dt>run</dt><dd>${run === null ? (t.runId === null ? '–' : `#${t.runId} (deleted)`) : html`#${run.id} <span class="mono">${run.command}</span> (${run.status}, ${formatWallMs(run.startedAtMs)})`}</dd>
   ${run !== null ? html`<dt>versions</dt><dd><pre>${JSON.stringify(run.versions, null, 2)}</pre></dd><dt>config</dt><dd><details><summary>pipeline config</summary><pre>${JSON.stringify(run.config, null, 2)}</pre></details></dd>` : null}
   ${detail.srOutputs.map((o) => html`<dt>enhanced #${o.id}</dt><dd>model ${o.modelId} <span class="mono">sha256 ${o.modelSha256}</span>; ${o.sampler}, ${o.steps} steps, ${o.networkEvaluations} NFE, seed ${o.seed}; ${o.engine}/${o.backend}; run ${o.runId ?? '–'}; ${formatWallMs(o.createdAtMs)}; timings ${formatTimings(o.timingsMs)}</dd>`)}
