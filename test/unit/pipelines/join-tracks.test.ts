@@ -7,27 +7,9 @@ import type { FaceCrop } from '../../../src/contracts';
 import { cosineSimilarity } from '../../../src/fuse';
 import { openStore, type TrackResultInput } from '../../../src/store';
 import type { FinishedTrack } from '../../../src/track';
+import { pipelineDetection } from './pipeline-detection-fixture';
 
 const EMB = 'emb@1';
-/** 200 ms a frame (5 fps). */
-const FRAME_MS = 200;
-
-function det(key: number, frameIndex: number, quality: number): PipelineDetection {
-  return {
-    detectionKey: key,
-    frameIndex,
-    ptsMs: frameIndex * FRAME_MS,
-    bboxXYWH: [10, 20, 30, 40],
-    score: 0.9,
-    landmarks: { leftEye: [1, 2], rightEye: [3, 2], nose: [2, 3], mouthLeft: [1, 4], mouthRight: [3, 4] },
-    yawDeg: 1,
-    pitchDeg: 2,
-    rollDeg: 3,
-    quality,
-    sharpness: 100 * quality,
-    frontalness: 0.9,
-  };
-}
 
 function crop(seed: number, size = 32): FaceCrop {
   const rgb = new Uint8Array(size * size * 3);
@@ -45,7 +27,7 @@ function emb(person: number, i: number): Float32Array {
 
 /** A finished track of `qualities.length` detections from `firstFrame`, built by the pipeline's buildTrackResult. */
 async function track(trackKey: number, person: number, firstFrame: number, qualities: readonly number[], config = parseProcessConfig({})): Promise<TrackResultInput> {
-  const detections = qualities.map((q, i) => det(trackKey * 1000 + i, firstFrame + i, q));
+  const detections = qualities.map((q, i) => pipelineDetection(trackKey * 1000 + i, firstFrame + i, q));
   const finished: FinishedTrack<PipelineDetection> = {
     trackKey,
     detections,
