@@ -15,12 +15,12 @@ describe('openStore and migrations', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('creates schema v1 with WAL, foreign keys and a busy timeout', () => {
+  it('creates the latest schema with WAL, foreign keys and a busy timeout', () => {
     const file = path.join(tmp.dir, 'a.db');
     const store = openStore(file, { busyTimeoutMs: 1234 });
     const info = store.info();
     expect(info.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
     expect(info.journalMode).toBe('wal');
     expect(info.foreignKeys).toBe(true);
     expect(info.busyTimeoutMs).toBe(1234);
@@ -30,7 +30,7 @@ describe('openStore and migrations', () => {
     // WAL is a property of the file: a plain connection sees it too.
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     raw.close();
   });
 
@@ -41,7 +41,7 @@ describe('openStore and migrations', () => {
     s1.close();
     // A second open must not re-run CREATE TABLE (it would throw "table already exists").
     const s2 = openStore(file);
-    expect(s2.info().schemaVersion).toBe(1);
+    expect(s2.info().schemaVersion).toBe(SCHEMA_VERSION);
     expect(s2.info().tables).toEqual(ALL_TABLES);
     expect(s2.findSourceByPath('/v/a.mp4')?.sizeBytes).toBe(1);
     s2.close();
@@ -87,7 +87,7 @@ describe('openStore and migrations', () => {
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => openStore(file)).toThrow(
-      new StoreError('database schema version 2 is newer than the newest this code knows (1); upgrade fasr'),
+      new StoreError(`database schema version ${SCHEMA_VERSION + 1} is newer than the newest this code knows (${SCHEMA_VERSION}); upgrade fasr`),
     );
   });
 
@@ -118,7 +118,7 @@ describe('openStore and migrations', () => {
     );
     const empty = path.join(tmp.dir, 'empty.db');
     new Database(empty).close();
-    expect(() => openStore(empty, { readonly: true })).toThrow(/^openStore: expected schema version 1 in read-only .*, received version 0$/);
+    expect(() => openStore(empty, { readonly: true })).toThrow(new RegExp(`^openStore: expected schema version ${SCHEMA_VERSION} in read-only .*, received version 0$`));
   });
 
   it('rejects bad arguments with clear messages', () => {
