@@ -81,7 +81,7 @@ export async function processViaQueue(
     await client.close();
   }
   io.out(summaryText(summary, dbPath));
-  if (opts.sr === true) io.out(`sr: ${summary.srEnhanced} enhanced, ${summary.srReused} already enhanced, ${summary.srFailed.length} failed\n`);
+  if (opts.sr === true) io.out(`sr: ${summary.srEnhanced} enhanced, ${summary.srKeptNative > 0 ? `${summary.srKeptNative} kept native (native crop at least ${sr?.keepNativeMinSidePx ?? 0} px, not synthesized), ` : ''}${summary.srReused} already enhanced, ${summary.srFailed.length} failed\n`);
   if (summary.stopped) io.out(`stopped: ${summary.pending} sources still out; run the same command again to collect them\n`);
   if (summary.failed > 0 || summary.srFailed.length > 0) {
     throw new FasrError('E_SOURCES_FAILED', `${summary.failed} of ${videos.length} sources and ${summary.srFailed.length} SR tracks failed (reasons above; recorded in ${dbPath})`, {
