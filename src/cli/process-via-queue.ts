@@ -21,6 +21,8 @@ export interface ProcessViaQueueCliOptions {
   readonly srSteps?: string;
   /** --sr-engine: auto (the fastest installed), onnx or tfjs; the workers run the SR jobs with it. */
   readonly srEngine?: string;
+  /** --sr-keep-native-min-side, parsed (keepNativeOption); the coordinator applies it. Default 128. */
+  readonly keepNativeMinSidePx?: number | null;
 }
 
 /**
@@ -55,7 +57,12 @@ export async function processViaQueue(
     const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), engine });
     io.out(`sr: ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${engine} (${reason}) on the workers\n`);
     // the label the workers store: with no --sr-steps, the default sampler of the model's formulation
-    sr = queuedSrSpec({ model: modelPath, config: null, engine }, model, steps === undefined ? {} : { steps }, '--sr');
+    sr = queuedSrSpec(
+      { model: modelPath, config: null, engine },
+      model,
+      { ...(steps === undefined ? {} : { steps }), ...(opts.keepNativeMinSidePx === undefined ? {} : { keepNativeMinSidePx: opts.keepNativeMinSidePx }) },
+      '--sr',
+    );
     await model.dispose();
   }
   const client = await QueueClient.open(settings);

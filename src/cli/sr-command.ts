@@ -15,7 +15,8 @@ import type { Store } from '../store';
 import { createHumanFaceDetector } from '../track';
 import type { FaceDetector } from '../track';
 import type { CliIo } from './cli-io';
-import { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, MAX_KEEP_NATIVE_MIN_SIDE_PX, enhanceTrack, enhanceTracks } from '../../pipelines';
+import { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, enhanceTrack, enhanceTracks } from '../../pipelines';
+import { KEEP_NATIVE_OPTION_HELP, keepNativeOption } from './keep-native-option';
 
 interface SrCliOptions {
   readonly track?: string;
@@ -99,7 +100,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
     .option('--lr-scale <n>', "down-scaling factor of the authors' LR degradation of --lr (not with --track: its LR_0 is the stored one)", '8')
     .option('--quad-scale <s>', 'FFHQ quad scale of the alignment of --lr/--features (1 = canonical; not with --track)', '1')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
-    .option('--keep-native-min-side <px>', `with --track: a track whose LR_0 native crop is at least this many px on a side is not synthesized; its native crop is stored as its output, with the reason (0: off; default ${DEFAULT_KEEP_NATIVE_MIN_SIDE_PX})`)
+    .option('--keep-native-min-side <px>', `with --track: ${KEEP_NATIVE_OPTION_HELP}`)
     .action(async (opts: SrCliOptions, cmd: Command) => {
       // Validate everything before loading anything.
       const fromTrack = opts.track !== undefined;
@@ -139,7 +140,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
       const { engine, reason: engineReason } = resolveEngineOption('engine', opts.engine);
       const embedderName = choice('embedder', opts.embedder, EMBEDDER_NAMES);
       const trackId = fromTrack ? integer('track', opts.track as string, 1, Number.MAX_SAFE_INTEGER) : 0;
-      const keepNativeMinSidePx = opts.keepNativeMinSide === undefined ? DEFAULT_KEEP_NATIVE_MIN_SIDE_PX : integer('keep-native-min-side', opts.keepNativeMinSide, 0, MAX_KEEP_NATIVE_MIN_SIDE_PX);
+      const keepNativeMinSidePx = keepNativeOption('keep-native-min-side', opts.keepNativeMinSide);
 
       const backend = await initBackend(opts.backend);
       const model = await loadSrModel({
@@ -222,6 +223,8 @@ export interface ProcessSrOptions {
   readonly steps?: string;
   /** --sr-engine: auto (the fastest installed), onnx or tfjs. Default auto. */
   readonly engine?: string;
+  /** --sr-keep-native-min-side, parsed ({@link keepNativeOption}); undefined: the default (128). */
+  readonly keepNativeMinSidePx?: number | null;
 }
 
 /** Tracks enhanced per `enhanceTracks` call (bounds the memory of one call's inputs and PNGs). */
@@ -256,7 +259,7 @@ export async function enhanceProcessedTracks(
     const t0 = performance.now();
     for (let i = 0; i < trackIds.length; i += PROCESS_SR_CHUNK) {
       const chunk = trackIds.slice(i, i + PROCESS_SR_CHUNK);
-      const results = await enhanceTracks(store, chunk, { model, runId: summary.runId, ...(steps === undefined ? {} : { steps }) });
+      const results = await enhanceTracks(store, chunk, { model, runId: summary.runId, ...(steps === undefined ? {} : { steps }), ...(opts.keepNativeMinSidePx === undefined ? {} : { keepNativeMinSidePx: opts.keepNativeMinSidePx }) });
       for (const r of results) {
         if (!r.inserted) reused += 1;
         else if (r.output.method === 'kept-native') keptNative += 1;
@@ -264,7 +267,7 @@ export async function enhanceProcessedTracks(
       }
       io.out(`sr: ${Math.min(i + PROCESS_SR_CHUNK, trackIds.length)}/${trackIds.length} tracks (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
     }
-    const kept = keptNative > 0 ? `${keptNative} kept native (native crop at least ${DEFAULT_KEEP_NATIVE_MIN_SIDE_PX} px, not synthesized), ` : '';
+    const kept = keptNative > 0 ? `${keptNative} kept native (native crop at least ${opts.keepNativeMinSidePx ?? DEFAULT_KEEP_NATIVE_MIN_SIDE_PX} px, not synthesized), ` : '';
     io.out(`sr: ${enhanced} enhanced, ${kept}${reused} already enhanced; outputs in sr_outputs (run ${summary.runId})\n`);
   } finally {
     await model.dispose();
