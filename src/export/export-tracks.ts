@@ -367,7 +367,9 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     const sheet = await contactSheet(tiles, {
       tilePx: opts.tilePx,
       text: {
-        Description: srRows.length > 0 ? `fasr track ${t.id}: crops, LR_0 and ${srRows.length} SYNTHESIZED enhanced face(s) (red frame)` : `fasr track ${t.id}: crops and LR_0`,
+        Description:
+          (srRows.length > 0 ? `fasr track ${t.id}: crops, LR_0 and ${srRows.length} SYNTHESIZED enhanced face(s) (red frame)` : `fasr track ${t.id}: crops and LR_0`) +
+          (nativeRows.length > 0 ? `; native crop kept, not synthesized (${nativeRows[0]?.keptNative?.reason ?? 'kept native'})` : ''),
         Synthesized: srRows.length > 0 ? 'contains synthesized images (red-framed tiles)' : 'false',
         Software: 'fasr',
       },

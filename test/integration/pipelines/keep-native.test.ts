@@ -167,6 +167,9 @@ describe('keep-native: faces already ≥ 128 px are not synthesized', () => {
       expect(readPngText(exported).Synthesized).toBeUndefined();
       const lr0 = await decodeImageRgb(fs.readFileSync(path.join(largeDir, 'lr0.png')));
       expect(Buffer.from((await decodeImageRgb(exported)).rgb).equals(Buffer.from(lr0.rgb))).toBe(true);
+      expect(readPngText(fs.readFileSync(path.join(largeDir, 'contact-sheet.png'))).Description).toBe(
+        `fasr track ${large}: crops, LR_0 and 1 SYNTHESIZED enhanced face(s) (red frame); native crop kept, not synthesized (native-crop-at-least-128px)`,
+      );
       const csv = fs.readFileSync(path.join(largeDir, 'manifest.csv'), 'utf8');
       expect(csv).toContain(`native-sr${kept.srOutputId}-kept-native.png,kept-native,false,`);
       expect(csv).toMatch(/,kept-native,native-crop-at-least-128px,161\r\n/);
