@@ -232,7 +232,8 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       add(file, image, 'lr0-model', false, lr0Det, null);
       if (c === modelInput) {
         modelFile = file;
-        tiles.push({ image, caption: c.kind === LR0_MODEL_CROP_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
+        // A track only kept native gave the model nothing: its sheet shows the native crop, not a "model input".
+        if (srRows.length > 0 || nativeRows.length === 0) tiles.push({ image, caption: c.kind === LR0_MODEL_CROP_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
       }
     }
     if (modelInput === undefined && faceImage !== null) {

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { main, type CliIo } from '../../../src/cli/main';
 import { readPngText } from '../../../src/image';
 import { resolveFfmpegBinaries } from '../../../src/ingest';
@@ -67,6 +68,10 @@ describe('keep-native in pipeline files and fasr batch', () => {
     expect(m.enhanced).toEqual([]);
     expect(m.keptNative[0]?.reason).toBe('native-crop-at-least-128px');
     expect(m.keptNative[0]?.nativeSidePx).toBeGreaterThanOrEqual(128);
+    // The sheet: the F_M crops and the kept native crop; no "model input" tile (no model ran for this track).
+    const crops = fs.readdirSync(path.join(folder, 'crops')).length;
+    const sheet = await sharp(fs.readFileSync(path.join(folder, 'contact-sheet.png'))).metadata();
+    expect(sheet.width).toBe(6 + (crops + 1) * (128 + 6));
 
     // The same store, the rule off: the done source is skipped, the face is synthesized beside the kept crop.
     const off = capture();
