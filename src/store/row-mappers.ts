@@ -123,6 +123,9 @@ export interface SrOutputRaw {
   id: number;
   track_id: number;
   run_id: number | null;
+  method: string;
+  kept_native_reason: string | null;
+  native_side_px: number | null;
   model_id: string;
   model_sha256: string;
   sampler: string;
@@ -297,6 +300,8 @@ export function toSrOutputRow(r: SrOutputRaw): SrOutputRow {
     id: r.id,
     trackId: r.track_id,
     runId: r.run_id,
+    method: r.method === 'kept-native' ? 'kept-native' : 'synthesized',
+    keptNative: r.kept_native_reason === null || r.native_side_px === null ? null : Object.freeze({ reason: r.kept_native_reason, nativeSidePx: r.native_side_px }),
     modelId: r.model_id,
     modelSha256: r.model_sha256,
     sampler: r.sampler,
