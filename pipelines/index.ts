@@ -5,7 +5,9 @@
  */
 export { parseProcessConfig, parseProcessDetectorConfig, DEFAULT_PROCESS_CONFIG, DETECTOR_NAMES, DETECTOR_PRESETS, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
 export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, ProcessMotionGateConfig, ProcessEmbedConfig, FusionMethod } from './process-config';
-export { createProcessDeps, closeProcessDeps, createNamedDetector } from './process-deps';
+export { createProcessDeps, closeProcessDeps, createNamedDetector, detectorProvenance } from './process-deps';
+export { SmallFacePass, SMALL_FACE_REASONS } from './small-face-pass';
+export type { SmallFaceCounts, SmallFaceReason } from './small-face-pass';
 export type { ProcessDeps, CreatedProcessDeps } from './process-deps';
 export { processSource } from './process-source';
 export type { SourceOutcome, SourceProgress, ProcessSourceOptions } from './process-source';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DETECTOR_NAMES, DETECTOR_PRESETS, closeProcessDeps, createProcessDeps, parseProcessConfig, processSources, type ProcessSummary, type SourceProgress } from '../../pipelines';
+import { DETECTOR_NAMES, DETECTOR_PRESETS, closeProcessDeps, createProcessDeps, detectorProvenance, parseProcessConfig, processSources, type ProcessSummary, type SourceProgress } from '../../pipelines';
 import { FasrError, InputError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
 import { installedPackageVersion } from '../runtime';
@@ -138,7 +138,7 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
       const dbPath = path.resolve(opts.db);
       if (opts.queue !== undefined) return processViaQueue(videos, config, opts, dbPath, io, formatProcessSummary);
       const deps = await createProcessDeps(config, opts.backend);
-      io.out(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}\n`);
+      io.out(`backend: ${deps.backend.name}; detector: ${detectorProvenance(deps)}; embedder: ${deps.embedder.id}\n`);
       const store = openStore(dbPath);
       let summary: ProcessSummary;
       let lastLineMs = 0;
