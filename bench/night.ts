@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     console.log(row(['video s', 'frames', 'detected', 'faces', 'tracks', 'wall s', 'x realtime'], w));
     console.log(row([(o.videoMs / 1000).toFixed(0), String(o.frames), String(s.framesDetected), String(o.faces), String(o.tracks), (o.elapsedMs / 1000).toFixed(1), (o.videoMs / o.elapsedMs).toFixed(2)], w));
     console.log(`gate reasons: ${Object.entries(s.gateReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`small-face pass (detected frames): ${Object.entries(s.smallFaceReasons).map(([k, v]) => `${k} ${v}`).join(', ')}; faces added ${s.smallFacesAdded}`);
     console.log(`crops embedded ${s.cropsEmbedded}, not embedded ${s.cropsNotEmbedded} (embed.topK ${config.embed.topK}; ${Object.entries(s.embedReasons).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 
     console.log('');

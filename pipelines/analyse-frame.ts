@@ -4,6 +4,9 @@ import { addUncoveredDetections, alignFace, ffhqCrop, scoreDetection } from '../
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 
+/** The small-face pass on one frame: not run, run on the analysis copy ('probe'), run on the full-resolution frame ('full'). */
+export type SmallFaceRun = 'none' | 'probe' | 'full';
+
 /** A scored detection with the key that links it to its crops within one source. */
 export interface PipelineDetection extends ScoredDetection {
   /** Unique within a source, in detection order. */
@@ -61,13 +64,15 @@ export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: 
  * full-resolution frame (FFHQ crop at the model size), scored, and the selected ones embedded in
  * one call (the embedder batches them). Nothing of the frame is kept: the crops are copies.
  *
- * With `smallFaces` true the small-face pass (`deps.smallFaceDetector`, docs/pipeline.md "Small
- * faces by default") also runs, on the full-resolution frame; its faces of at most
- * `smallFaces.maxFacePx` that overlap none of the main detector's are added after them.
+ * With `smallFaces` 'probe' or 'full' the small-face pass (`deps.smallFaceDetector`, docs/pipeline.md
+ * "Small faces by default") also runs: 'probe' on the analysis copy (cheap: it only has to find
+ * whether small faces are there), 'full' on the full-resolution frame (sharper boxes and landmarks
+ * for the faces it tracks); its faces of at most `smallFaces.maxFacePx` (full-resolution px) that
+ * overlap none of the main detector's are added after them.
  *
  * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
  * @param select which scored detections to embed (one flag each); default: all.
- * @param smallFaces run the small-face pass on this frame (pipelines/small-face-pass.ts decides).
+ * @param smallFaces whether and on which image the small-face pass runs (pipelines/small-face-pass.ts decides).
  */
 export async function analyseFrame(
   frame: DecodedFrame,
@@ -75,7 +80,7 @@ export async function analyseFrame(
   deps: ProcessDeps,
   nextKey: number,
   select: (detections: readonly PipelineDetection[]) => readonly boolean[] = (ds) => ds.map(() => true),
-  smallFaces = false,
+  smallFaces: SmallFaceRun = 'none',
 ): Promise<FrameAnalysis> {
   const ana = frame.analysis;
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
@@ -83,11 +88,13 @@ export async function analyseFrame(
   const main = (await deps.detector.detect(analysisFrame)).map((d) => (ana === null ? d : detectionToFullResolution(d, ana.scaleX, ana.scaleY)));
   const tMain = performance.now();
   let found = main;
-  if (smallFaces) {
+  if (smallFaces !== 'none') {
     const pass = deps.smallFaceDetector;
     if (pass == null) throw new FasrError('E_PIPELINE', `frame ${frame.index}: the small-face pass is asked for but deps hold no small-face detector (createProcessDeps with smallFaces.enabled)`);
     const maxPx = config.smallFaces.maxFacePx;
-    const small = (await pass.detect(frame)).filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= maxPx);
+    const onCopy = smallFaces === 'probe' && ana !== null;
+    const passFound = onCopy ? (await pass.detect(analysisFrame)).map((d) => detectionToFullResolution(d, ana.scaleX, ana.scaleY)) : await pass.detect(frame);
+    const small = passFound.filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= maxPx);
     found = addUncoveredDetections(main, small, config.smallFaces.detector.iouThreshold);
   }
   const smallFacesAdded = found.length - main.length;

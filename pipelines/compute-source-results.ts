@@ -188,11 +188,13 @@ export async function computeSourceResults(
     const decision = gate.decide(frame);
     stageMs.gate += performance.now() - tGate;
     // The small-face pass runs only on detected frames (its own decision: pipelines/small-face-pass.ts).
-    const small = decision.detect ? smallFacePass.decide(frame).run : false;
+    const small = decision.detect ? smallFacePass.decide(frame) : null;
+    // A probe only has to find whether small faces are there (the analysis copy); faces it tracks get the full frame.
+    const run = small === null || !small.run ? 'none' : small.reason === 'found' ? 'full' : 'probe';
     const a = decision.detect
-      ? await analyseFrame(frame, config, deps, nextKey, select(frame.ptsMs, frame.index), small)
+      ? await analyseFrame(frame, config, deps, nextKey, select(frame.ptsMs, frame.index), run)
       : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, smallFacesAdded: 0, timingMs: null };
-    if (small) smallFacePass.record(frame.ptsMs, a.smallFacesAdded);
+    if (run !== 'none') smallFacePass.record(frame.ptsMs, a.smallFacesAdded);
     smallFacesAdded += a.smallFacesAdded;
     if (a.timingMs !== null) {
       framesDetected += 1;

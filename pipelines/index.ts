@@ -22,7 +22,7 @@ export { processSources } from './process-sources';
 export type { ProcessSummary, ProcessSourcesOptions } from './process-sources';
 export { CROP_KINDS, buildTrackResult, fuseTrack, fusionMemberIndices, modelLr0 } from './build-track-result';
 export { analyseFrame, cutNativeCrop, detectionToFullResolution } from './analyse-frame';
-export type { PipelineDetection, DetectionCrops, FrameAnalysis } from './analyse-frame';
+export type { PipelineDetection, DetectionCrops, FrameAnalysis, SmallFaceRun } from './analyse-frame';
 export { CropKeeper } from './crop-keeper';
 export { EMBED_REASONS, EmbedAdmission } from './embed-admission';
 export type { EmbedReason } from './embed-admission';

@@ -134,12 +134,12 @@ export interface ProcessMotionGateConfig {
 
 /**
  * The small-face pass (docs/pipeline.md, "Small faces by default"): a second detector, face-api's
- * SSD MobileNet v1 at a low score threshold, run on the FULL-resolution frame beside the main
- * detector, for faces of 15–40 px in 720p/1080p views that Human's blazeface (on the 640-px
- * analysis copy) does not find. Its faces no bigger than `maxFacePx` and overlapping none of the
- * main detector's are added to the frame's detections. It runs on a detected frame while its last
- * pass found such a face, else once every `probeIntervalMs`, and only on sources whose frames are
- * at least `minFrameSidePx` on their shorter side.
+ * SSD MobileNet v1 at a low score threshold, run beside the main detector for faces of 15–40 px in
+ * 720p/1080p views that Human's blazeface (on the 640-px analysis copy) does not find. Its faces no
+ * bigger than `maxFacePx` and overlapping none of the main detector's are added to the frame's
+ * detections. While its last run found such a face it runs on every detected frame, on the
+ * full-resolution frame; otherwise it probes the analysis copy once every `probeIntervalMs`. Only
+ * sources whose frames are at least `minFrameSidePx` on their shorter side run it.
  */
 export interface ProcessSmallFacesConfig {
   /**

@@ -12,7 +12,8 @@ export type SmallFaceCounts = Record<SmallFaceReason, number>;
  * (docs/pipeline.md, "Small faces by default"), in this order: pass off → no; the source's frame
  * smaller than `minFrameSidePx` on its shorter side → no; its last run found a small face the main
  * detector missed → run ('found': the faces it tracks need a detection in every frame); no run yet,
- * or the last one `probeIntervalMs` of video time ago or more → run ('probe'); else 'idle'.
+ * or the last one `probeIntervalMs` of video time ago or more → run ('probe': the pipeline runs it
+ * on the analysis copy, enough to see whether small faces are there); else 'idle'.
  * One instance per source; state lives in the instance.
  */
 export class SmallFacePass {
