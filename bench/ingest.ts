@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSource, type ComputeStats, type SourceOutcome } from '../pipelines';
+import { closeProcessDeps, createProcessDeps, detectorProvenance, parseProcessConfig, processSource, type ComputeStats, type SourceOutcome } from '../pipelines';
 import { openStore } from '../src/store';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     );
   };
   try {
-    console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}`);
     console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; motion gate ${config.motionGate.enabled ? 'on' : 'off'}; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
     if (args.includes('--warmup')) {
       // The models' first calls allocate and set up kernels; a night pays that once, not per clip.
