@@ -188,7 +188,7 @@ export async function computeSourceResults(
     const decision = gate.decide(frame);
     stageMs.gate += performance.now() - tGate;
     // The small-face pass runs only on detected frames (its own decision: pipelines/small-face-pass.ts).
-    const small = decision.detect ? smallFacePass.decide(frame) : null;
+    const small = decision.detect ? smallFacePass.decide(frame, decision.reason) : null;
     // A probe only has to find whether small faces are there (the analysis copy); faces it tracks get the full frame.
     const run = small === null || !small.run ? 'none' : small.reason === 'found' ? 'full' : 'probe';
     const a = decision.detect

@@ -138,7 +138,8 @@ export interface ProcessMotionGateConfig {
  * 720p/1080p views that Human's blazeface (on the 640-px analysis copy) does not find. Its faces no
  * bigger than `maxFacePx` and overlapping none of the main detector's are added to the frame's
  * detections. While its last run found such a face it runs on every detected frame, on the
- * full-resolution frame; otherwise it probes the analysis copy once every `probeIntervalMs`. Only
+ * full-resolution frame; otherwise it probes the analysis copy once every `probeIntervalMs` where
+ * the view changed (`idleProbeIntervalMs` where it did not). Only
  * sources whose frames are at least `minFrameSidePx` on their shorter side run it.
  */
 export interface ProcessSmallFacesConfig {
@@ -153,11 +154,19 @@ export interface ProcessSmallFacesConfig {
   /** The pass's faces whose box's shorter side is above this, full-resolution px (> 0), are left to the main detector. Default 96. */
   readonly maxFacePx: number;
   /**
-   * While the last pass found no small face, the pass runs at most once per this much video time,
-   * ms, integer >= 0 (0: on every detected frame). Default 2000 (the motion gate's interval): a
-   * small face that comes into view is found within 2 s, and from then on in every detected frame.
+   * While the last pass found no small face, the pass probes at most once per this much video
+   * time on frames where something may have come into view (the motion gate saw a change, a track
+   * is alive, or the gate is off), ms, integer >= 0 (0: every such frame). Default 2000: a small
+   * face that comes into view is found within 2 s, and from then on in every detected frame.
    */
   readonly probeIntervalMs: number;
+  /**
+   * On frames the motion gate let through only for its interval (nothing in the view changed
+   * since the last detected frame), the pass probes at most once per this much video time, ms,
+   * integer >= 0. Default 20000: a small face that stands still is found within 20 s; on a static
+   * night the probes cost 1 SSD pass per 20 s instead of per 2 s.
+   */
+  readonly idleProbeIntervalMs: number;
   /** The SSD's settings (src/track `FaceApiFaceDetectorConfig`, `model` fixed to 'ssd'). Default `{ minConfidence: 0.15 }` (the cctv preset's). */
   readonly detector: Readonly<FaceApiFaceDetectorConfig>;
 }
@@ -283,6 +292,7 @@ const schema = z
         minFrameSidePx: z.number().int().min(0).default(720),
         maxFacePx: z.number().finite().gt(0).default(96),
         probeIntervalMs: z.number().int().min(0).default(2000),
+        idleProbeIntervalMs: z.number().int().min(0).default(20000),
         detector: z.unknown().optional(),
       })
       .strict()

@@ -1,11 +1,11 @@
-import { parseProcessConfig, SmallFacePass } from '../../../pipelines';
+import { parseProcessConfig, SmallFacePass, type GateReason } from '../../../pipelines';
 
 const HD = { width: 1280, height: 720 };
 
-/** Runs the pass's decisions over frames at `ptsMs`, recording `added[i]` faces after each run; returns the reasons. */
-function reasons(pass: SmallFacePass, frame: { width: number; height: number }, ptsMs: readonly number[], added: readonly number[]): string[] {
+/** Runs the pass's decisions over frames at `ptsMs` (motion gate reason `gate`, default 'change'), recording `added[i]` faces after each run; returns the reasons. */
+function reasons(pass: SmallFacePass, frame: { width: number; height: number }, ptsMs: readonly number[], added: readonly number[], gate: readonly GateReason[] = []): string[] {
   return ptsMs.map((pts, i) => {
-    const d = pass.decide({ ...frame, ptsMs: pts });
+    const d = pass.decide({ ...frame, ptsMs: pts }, gate[i] ?? 'change');
     if (d.run) pass.record(pts, added[i] ?? 0);
     return d.reason;
   });
@@ -18,6 +18,16 @@ describe('SmallFacePass', () => {
     const found = [0, 0, 0, 0, 3, 2, 0, 0, 0, 0, 0];
     expect(reasons(pass, HD, pts, found)).toEqual(['probe', 'idle', 'idle', 'idle', 'probe', 'found', 'found', 'idle', 'idle', 'probe', 'idle']);
     expect(pass.reasonCounts()).toEqual({ off: 0, 'frame-too-small': 0, probe: 3, found: 2, idle: 6 });
+  });
+
+  it("on frames the motion gate let through only for its interval (nothing changed), probes every idleProbeIntervalMs", () => {
+    const pass = new SmallFacePass(parseProcessConfig({}).smallFaces);
+    // A static view: the gate detects every 2 s ('interval'); a change at 26 s probes at once (>= 2 s since the last probe).
+    const pts = [0, 2000, 4000, 18000, 20000, 22000, 26000, 26200, 28000];
+    const gate: GateReason[] = ['first', 'interval', 'interval', 'interval', 'interval', 'interval', 'change', 'change', 'track'];
+    expect(reasons(pass, HD, pts, [], gate)).toEqual(['probe', 'idle', 'idle', 'idle', 'probe', 'idle', 'probe', 'idle', 'probe']);
+    const every = new SmallFacePass(parseProcessConfig({ smallFaces: { idleProbeIntervalMs: 2000 } }).smallFaces);
+    expect(reasons(every, HD, [0, 2000, 4000], [], ['first', 'interval', 'interval'])).toEqual(['probe', 'probe', 'probe']);
   });
 
   it('never runs on frames below minFrameSidePx (shorter side), nor when off; probeIntervalMs 0 runs on every frame', () => {
@@ -37,7 +47,7 @@ describe('SmallFacePass', () => {
 describe('the smallFaces section of the process config', () => {
   it('is on by default with SSD at 0.15; off when the config names a detector or a preset; an explicit value wins', () => {
     const d = parseProcessConfig({}).smallFaces;
-    expect(d).toMatchObject({ enabled: true, minFrameSidePx: 720, maxFacePx: 96, probeIntervalMs: 2000 });
+    expect(d).toMatchObject({ enabled: true, minFrameSidePx: 720, maxFacePx: 96, probeIntervalMs: 2000, idleProbeIntervalMs: 20000 });
     expect(d.detector).toMatchObject({ model: 'ssd', minConfidence: 0.15, tileSizePx: null });
     expect(Object.isFrozen(d.detector)).toBe(true);
     expect(parseProcessConfig({ detector: { minConfidence: 0.5 } }).smallFaces.enabled).toBe(true);
@@ -52,6 +62,7 @@ describe('the smallFaces section of the process config', () => {
     expect(() => parseProcessConfig({ smallFaces: { enable: true } })).toThrow('invalid process config: smallFaces: unknown key(s) "enable"');
     expect(() => parseProcessConfig({ smallFaces: { maxFacePx: 0 } })).toThrow(/smallFaces\.maxFacePx: Number must be greater than 0/);
     expect(() => parseProcessConfig({ smallFaces: { probeIntervalMs: 1.5 } })).toThrow(/smallFaces\.probeIntervalMs: Expected integer/);
+    expect(() => parseProcessConfig({ smallFaces: { idleProbeIntervalMs: -1 } })).toThrow(/smallFaces\.idleProbeIntervalMs: Number must be greater than or equal to 0/);
     expect(() => parseProcessConfig({ smallFaces: { detector: { model: 'tiny' } } })).toThrow("smallFaces.detector: model: the small-face pass runs 'ssd', remove the key");
     expect(() => parseProcessConfig({ smallFaces: { detector: { minConfidence: 2 } } })).toThrow(/smallFaces\.detector: invalid FaceApiFaceDetector config: minConfidence/);
     expect(() => parseProcessConfig({ smallFaces: { detector: 'ssd' } })).toThrow('smallFaces.detector: expected an object, received "ssd"');
