@@ -8,6 +8,7 @@ import { buildTrackResult } from './build-track-result';
 import { CropKeeper, type KeptCrops } from './crop-keeper';
 import { DetectionGate, type GateCounts } from './detection-gate';
 import { EMBED_REASONS, EmbedAdmission, type EmbedReason } from './embed-admission';
+import { joinSplitTracks } from './join-tracks';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 import { SmallFacePass, type SmallFaceCounts } from './small-face-pass';
@@ -58,6 +59,8 @@ export interface ComputeStats {
   readonly smallFaceReasons: Readonly<SmallFaceCounts>;
   /** Faces the small-face pass added to the main detector's (before the no-pose and degenerate-landmark drops). */
   readonly smallFacesAdded: number;
+  /** Split tracks joined into an earlier one of the same person (`join`, pipelines/join-tracks.ts); 0 until the end. */
+  readonly tracksJoined: number;
   /**
    * Wall time per stage, ms: waiting for the decoder (ffmpeg runs beside the pipeline, so this is
    * only the time the pipeline had nothing to do), the gate's thumbnail and difference, the detector,
@@ -124,6 +127,7 @@ export async function computeSourceResults(
   let smallFacesAdded = 0;
   const stageMs = { decodeWait: 0, gate: 0, detect: 0, smallFaces: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
   let cropsEmbedded = 0;
+  let tracksJoined = 0;
   const embedReasons = Object.fromEntries(EMBED_REASONS.map((r) => [r, 0])) as Record<EmbedReason, number>;
   const stats = (): ComputeStats => ({
     framesDetected,
@@ -134,6 +138,7 @@ export async function computeSourceResults(
     embedReasons: { ...embedReasons },
     smallFaceReasons: smallFacePass.reasonCounts(),
     smallFacesAdded,
+    tracksJoined,
     stageMs: { ...stageMs },
   });
   const tracker = createTracker<PipelineDetection>(config.tracker);
@@ -281,7 +286,17 @@ export async function computeSourceResults(
     opts.onStats?.(stats());
     return { ...figures(), tracks: [], decodeError: null, analysisError: `analysis failed after ${fig.frames} frames: ${messageOf(err)}` };
   }
+  // One person split by a short gap or a cut: joined by F_M (docs/pipeline.md, "Joining split tracks").
+  let tracks: TrackResultInput[];
+  try {
+    tracks = joinSplitTracks(results, deps.embedder.id, config, (d) => {
+      if (d.joined) tracksJoined += 1;
+    });
+  } catch (err) {
+    opts.onStats?.(stats());
+    return { ...figures(), tracks: [], decodeError: null, analysisError: `joining split tracks failed: ${messageOf(err)}` };
+  }
   opts.onStats?.(stats());
   const decoded = decodeError === null ? null : { message: messageOf(decodeError), damaged: decodeError instanceof InputError && decodeError.context.reason === 'damaged' };
-  return { ...figures(), tracks: results, decodeError: decoded, analysisError: null };
+  return { ...figures(), tracks, decodeError: decoded, analysisError: null };
 }

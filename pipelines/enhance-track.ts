@@ -15,7 +15,8 @@ import {
 } from '../src/sr';
 import { enhanceSrRequests } from './enhance-sr-requests';
 import { findStoredSrOutput } from './find-stored-sr-output';
-import { DEFAULT_LR_SCALE, trackSrRequest, type TrackSrRequest } from './track-sr-request';
+import { decideKeepNative, parseKeepNativeMinSidePx } from './keep-native';
+import { DEFAULT_LR_SCALE, trackSrRequest, type TrackSrWork } from './track-sr-request';
 
 /**
  * The store-facing SR step of the composition layer: reads a stored track, maps it to one
@@ -39,6 +40,12 @@ export interface EnhanceTrackOptions extends SrSamplingInput {
   readonly embedderId?: string;
   /** LR down-scaling factor when LR_0 must be re-made at another model size, integer dividing it. Default 8 (the paper's). */
   readonly lrScale?: number;
+  /**
+   * Keep-native threshold, px, integer in [1, 4096] (pipelines/keep-native.ts): a track whose LR_0
+   * native crop ('aligned-full') is at least this on a side is not synthesized; its output is that
+   * crop, stored as 'kept-native' with the reason. null or 0: off. Default 128.
+   */
+  readonly keepNativeMinSidePx?: number | null;
   /** Run to record with the output. */
   readonly runId?: number | null;
   readonly onProgress?: (progress: EnhanceProgress) => void;
@@ -53,12 +60,12 @@ export interface EnhanceTrackResult {
   /** False when an output for the same model sha256, sampler, steps, seed and conditioning existed (nothing was computed). */
   readonly inserted: boolean;
   readonly output: SrOutputRow;
-  /** The computed face; null when the stored output was reused. */
+  /** The computed face; null when the stored output was reused or the track was kept native (output.method 'kept-native'). */
   readonly face: EnhancedFace | null;
 }
 
 const SAMPLING_KEYS = SR_SAMPLING_KEYS;
-const KEYS = [...SAMPLING_KEYS, 'sampling', 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'runId', 'onProgress', 'signal'] as const;
+const KEYS = [...SAMPLING_KEYS, 'sampling', 'model', 'seed', 'conditioning', 'embedderId', 'lrScale', 'keepNativeMinSidePx', 'runId', 'onProgress', 'signal'] as const;
 
 /** What enhancing a track needs of a store: read the track, write the output, read it back. */
 export type SrTrackStore = Pick<Store, 'getTrack' | 'insertSrOutput' | 'getSrOutput'>;
@@ -75,8 +82,12 @@ export type EnhanceTracksOptions = EnhanceTrackOptions;
  * steps, NFE, seed, conditioning, engine, backend and timings. Every track uses `seed`; a track's
  * image does not depend on the others in its batch.
  *
+ * A track whose LR_0 native crop is at least `keepNativeMinSidePx` (default 128) is not
+ * synthesized: its output is that crop, stored with method 'kept-native' and the reason.
+ *
  * Idempotent: a track that already has an output with the same model sha256, sampler label,
- * steps, seed, conditioning, engine and backend gets that output back and is not computed.
+ * steps, seed, conditioning, engine and backend gets that output back and is not computed (a
+ * kept-native track: its kept-native output for the same request, findStoredSrOutput).
  * All tracks are read and checked before anything is computed.
  *
  * @returns one result per track id, in order.
@@ -97,20 +108,22 @@ export async function enhanceTracks(store: SrTrackStore, trackIds: readonly numb
   if (raw.embedderId !== undefined && (typeof raw.embedderId !== 'string' || raw.embedderId.length === 0)) {
     throw new ConfigError(`${where}.embedderId: expected a non-empty string, received ${describeValue(raw.embedderId)}`, { option: 'embedderId' });
   }
+  const keepNativeMinSidePx = parseKeepNativeMinSidePx(where, raw.keepNativeMinSidePx);
   const runId = raw.runId === undefined || raw.runId === null ? null : checkNumber(where, 'runId', raw.runId, { integer: true, min: 1 });
   if (!Array.isArray(trackIds)) throw new ConfigError(`${where}: trackIds must be an array of track ids, received ${describeValue(trackIds)}`);
 
   const t0 = performance.now();
   const results: (EnhanceTrackResult | null)[] = [];
-  const todo: { index: number; trackId: number; req: TrackSrRequest }[] = [];
+  const todo: { index: number; trackId: number; req: TrackSrWork }[] = [];
   for (const [index, trackId] of trackIds.entries()) {
     const detail = store.getTrack(trackId);
-    const existing = findStoredSrOutput(detail, { modelSha256: model.sha256, samplerLabel: cfg.label, fixedSteps: cfg.fixedSteps, seed, conditioning, engine: model.engine, backend: model.backend });
+    const keptNative = decideKeepNative(detail, keepNativeMinSidePx) !== null;
+    const existing = findStoredSrOutput(detail, { modelSha256: model.sha256, samplerLabel: cfg.label, fixedSteps: cfg.fixedSteps, seed, conditioning, engine: model.engine, backend: model.backend, keptNative });
     if (existing !== undefined) {
       results.push(Object.freeze({ trackId, srOutputId: existing.id, inserted: false, output: existing, face: null }));
       continue;
     }
-    const req = await trackSrRequest(detail, model, { seed, conditioning, lrScale, ...(raw.embedderId === undefined ? {} : { embedderId: raw.embedderId as string }) });
+    const req = await trackSrRequest(detail, model, { seed, conditioning, lrScale, keepNativeMinSidePx, ...(raw.embedderId === undefined ? {} : { embedderId: raw.embedderId as string }) });
     results.push(null);
     todo.push({ index, trackId, req });
   }

@@ -31,8 +31,10 @@ export { loadPipelineFile, parsePipeline, PIPELINE_KINDS } from './pipeline-file
 export type { PipelineSpec, PipelineKind, BatchPipeline, WatchPipeline, ExportPipeline, PipelineExportSpec, PipelineSrSpec } from './pipeline-file';
 export { createTrackEnhancer, enhanceTrack, enhanceTracks } from './enhance-track';
 export type { EnhanceTrackOptions, EnhanceTrackResult, EnhanceTracksOptions, SrTrackStore } from './enhance-track';
-export { DEFAULT_LR_SCALE, srProvenanceText, trackSrRequest } from './track-sr-request';
-export type { SrProvenance, SrRequestModel, TrackSrRequest, TrackSrRequestOptions } from './track-sr-request';
-export { enhanceSrRequests } from './enhance-sr-requests';
-export type { EnhanceSrRequestsOptions, EnhancedSrRequest, SrOutputFields } from './enhance-sr-requests';
+export { DEFAULT_LR_SCALE, isKeptNative, srProvenanceText, trackSrRequest } from './track-sr-request';
+export type { KeptNativeRequest, SrProvenance, SrRequestModel, TrackSrRequest, TrackSrRequestOptions, TrackSrWork } from './track-sr-request';
+export { enhanceSrRequests, keptNativeOutput, KEPT_NATIVE_BACKEND, KEPT_NATIVE_LABEL } from './enhance-sr-requests';
+export type { EnhanceSrRequestsOptions, EnhancedSrRequest, KeptNativeAnswer, SrOutputFields } from './enhance-sr-requests';
+export { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, MAX_KEEP_NATIVE_MIN_SIDE_PX, NATIVE_CROP_KIND, decideKeepNative, keepNativeReason, parseKeepNativeMinSidePx } from './keep-native';
+export type { KeepNativeDecision } from './keep-native';
 export { findStoredSrOutput, type StoredSrOutputQuery } from './find-stored-sr-output';

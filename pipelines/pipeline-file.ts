@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../src/contracts';
 import { defaultSrEngine, parseSrSamplingConfig } from '../src/sr';
 import type { SrSamplingConfig } from '../src/sr';
+import { parseKeepNativeMinSidePx } from './keep-native';
 import { parseProcessConfig, type ProcessConfig } from './process-config';
 
 /** Pipeline file kinds: a night's batch, a watch over NVR folders, an export of stored tracks. */
@@ -41,6 +42,12 @@ export interface PipelineSrSpec {
   readonly seed: number;
   /** 'fm' (the track's F_M, default) or 'zero'. */
   readonly conditioning: 'fm' | 'zero';
+  /**
+   * Keep-native threshold, px, integer in [1, 4096] (pipelines/keep-native.ts): a track whose LR_0
+   * native crop is at least this on a side is not synthesized; its output is that crop, stored as
+   * 'kept-native' with the reason. null (or 0 in the file): off. Default 128.
+   */
+  readonly keepNativeMinSidePx: number | null;
 }
 
 interface PipelineBase {
@@ -139,6 +146,8 @@ const batchSchema = z
         batchSize: z.number().int().min(1).max(64).optional(),
         seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
         conditioning: z.enum(['fm', 'zero']).default('fm'),
+        // checked by parseKeepNativeMinSidePx (the project's message for it), below
+        keepNativeMinSidePx: z.unknown().optional(),
       })
       .strict()
       .nullable()
@@ -234,6 +243,13 @@ export function parsePipeline(doc: unknown, file: string, baseDir: string): Pipe
       throw new ConfigError(`invalid pipeline file: ${file}: ${err instanceof Error ? err.message : String(err)}`, { file });
     }
   };
+  const keepNative = (value: unknown): number | null => {
+    try {
+      return parseKeepNativeMinSidePx('$.sr', value);
+    } catch (err) {
+      throw new ConfigError(`invalid pipeline file: ${file}: ${err instanceof Error ? err.message : String(err)}`, { file });
+    }
+  };
   if (d.kind === 'batch') {
     const sampling: Readonly<Record<string, unknown>> = Object.freeze(
       Object.fromEntries((['sampler', 'steps', 'snr', 'samplerOptions', 'batchSize'] as const).filter((k) => d.sr?.[k] !== undefined).map((k) => [k, d.sr?.[k]])),
@@ -259,6 +275,7 @@ export function parsePipeline(doc: unknown, file: string, baseDir: string): Pipe
               samplingConfig: srSampling(sampling),
               seed: d.sr.seed,
               conditioning: d.sr.conditioning,
+              keepNativeMinSidePx: keepNative(d.sr.keepNativeMinSidePx),
             }),
       export: d.export === null ? null : exportSpec(baseDir, d.export),
     });

@@ -203,6 +203,21 @@ export interface ProcessEmbedConfig {
   readonly topK: number;
 }
 
+/**
+ * Joining of one person's split tracks (docs/pipeline.md, "Joining split tracks"): after a
+ * source's tracks are built, two tracks are joined when the second starts after the first ends,
+ * at most `join.maxGapMs` later, and their F_M agree (cosine >= `join.minCosine`). Two tracks that
+ * overlap in time are never joined: two faces in one frame are two people.
+ */
+export interface ProcessJoinConfig {
+  /** On by default; false keeps every track as the tracker made it. */
+  readonly enabled: boolean;
+  /** F_M cosine at or above which two time-disjoint tracks are one person. Default 0.8 (faceres, measured in docs/pipeline.md). */
+  readonly minCosine: number;
+  /** Longest gap, ms of stream time, from the end of one track to the start of the next. Default 5000. */
+  readonly maxGapMs: number;
+}
+
 /** Every setting of `processSource`, parsed once at the edge by {@link parseProcessConfig}. */
 export interface ProcessConfig {
   readonly decode: Readonly<ProcessDecodeConfig>;
@@ -226,6 +241,8 @@ export interface ProcessConfig {
   readonly motionGate: Readonly<ProcessMotionGateConfig>;
   /** The small-face pass beside the main detector ({@link ProcessSmallFacesConfig}). Default: on when no detector is named. */
   readonly smallFaces: Readonly<ProcessSmallFacesConfig>;
+  /** Joining of one person's tracks split by a short gap or a cut ({@link ProcessJoinConfig}). Default: on, F_M cosine >= 0.8, gap <= 5 s. */
+  readonly join: Readonly<ProcessJoinConfig>;
 }
 
 /**
@@ -294,6 +311,14 @@ const schema = z
         probeIntervalMs: z.number().int().min(0).default(2000),
         idleProbeIntervalMs: z.number().int().min(0).default(20000),
         detector: z.unknown().optional(),
+      })
+      .strict()
+      .default({}),
+    join: z
+      .object({
+        enabled: z.boolean().default(true),
+        minCosine: z.number().finite().min(-1).max(1).default(0.7),
+        maxGapMs: z.number().finite().gt(0).max(3_600_000).default(5000),
       })
       .strict()
       .default({}),
@@ -381,6 +406,7 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
     embed: { ...d.embed },
     motionGate: { ...d.motionGate },
     smallFaces: { ...smallFaces, detector: { ...smallFacesDetector } },
+    join: { ...d.join },
   });
 }
 

@@ -2,6 +2,7 @@ import { InputError, LR0_MODEL_CROP_KIND, type FaceCrop, type SrRequest } from '
 import { decodeImageRgb, uint8ToFloat } from '../src/image';
 import type { CropRow, FusedIdentityRow, TrackDetail } from '../src/store';
 import { modelLrFromCrop, nativeModelLr, type SrConditioning, type SrModel } from '../src/sr';
+import { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, decideKeepNative } from './keep-native';
 
 /**
  * Where a stored track's SR request came from: what the output PNG records in its text chunks
@@ -26,6 +27,34 @@ export interface TrackSrRequest {
   readonly provenance: SrProvenance;
 }
 
+/**
+ * A stored track the keep-native rule answers without the SR model (pipelines/keep-native.ts): its
+ * LR_0 native crop is already at least `minSidePx`, so its output is that crop, not a synthesized face.
+ */
+export interface KeptNativeRequest {
+  readonly keptNative: {
+    /** The native crop's pixels (the LR_0 detection's 'aligned-full' crop, decoded). */
+    readonly crop: FaceCrop;
+    readonly nativeSidePx: number;
+    readonly minSidePx: number;
+    /** e.g. 'native-crop-at-least-128px'. */
+    readonly reason: string;
+  };
+  /** lr0CropKind 'aligned-full'; embedderId null (no F_M is used). */
+  readonly provenance: SrProvenance;
+  /** The seed and conditioning of the request it answers (recorded with the output; nothing is sampled). */
+  readonly seed: number;
+  readonly conditioning: SrConditioning;
+}
+
+/** What {@link trackSrRequest} makes of a track: a request for the SR model, or the native crop kept. */
+export type TrackSrWork = TrackSrRequest | KeptNativeRequest;
+
+/** True for a track the keep-native rule answers (no SR request). */
+export function isKeptNative(w: TrackSrWork): w is KeptNativeRequest {
+  return 'keptNative' in w;
+}
+
 /** What building a request needs of the SR model: its id, input size, F_M length and formulation (not its network). */
 export type SrRequestModel = Pick<SrModel, 'id' | 'formulation'> & { readonly config: Pick<SrModel['config'], 'imageSize' | 'featDim'> };
 
@@ -42,6 +71,11 @@ export interface TrackSrRequestOptions {
   readonly embedderId?: string;
   /** LR down-scaling factor when LR_0 must be re-made at the model size, integer >= 1. Default {@link DEFAULT_LR_SCALE}. */
   readonly lrScale?: number;
+  /**
+   * Keep-native threshold, px (pipelines/keep-native.ts): a track whose LR_0 native crop is at least
+   * this on a side is kept native, not synthesized; null: off. Default {@link DEFAULT_KEEP_NATIVE_MIN_SIDE_PX} (128).
+   */
+  readonly keepNativeMinSidePx?: number | null;
 }
 
 /** The PNG text chunks of an SR output made from a request with this provenance, in their recorded order. */
@@ -125,9 +159,31 @@ function pickFused(detail: TrackDetail, model: SrRequestModel, embedderId: strin
  * Maps a stored track to the SR stage's request: LR_0 at the model size from the LR_0 detection's
  * crops, F_M (conditioning 'fm') and the seed, with the provenance its output PNG records. The
  * composition layer's half of "store → src/sr": src/sr and the queue's SR workers see only the request.
+ * A track whose LR_0 native crop is at least `keepNativeMinSidePx` (default 128) gets no request:
+ * a {@link KeptNativeRequest} with that crop and the reason (no F_M needed).
  * @throws InputError for a track without an LR_0 crop or F_M, or an F_M whose length is not the model's featDim.
  */
-export async function trackSrRequest(detail: TrackDetail, model: SrRequestModel, opts: TrackSrRequestOptions): Promise<TrackSrRequest> {
+export async function trackSrRequest(detail: TrackDetail, model: SrRequestModel, opts: TrackSrRequestOptions): Promise<TrackSrWork> {
+  const keep = decideKeepNative(detail, opts.keepNativeMinSidePx === undefined ? DEFAULT_KEEP_NATIVE_MIN_SIDE_PX : opts.keepNativeMinSidePx);
+  if (keep !== null) {
+    return {
+      keptNative: { crop: await cropImage(keep.crop), nativeSidePx: keep.nativeSidePx, minSidePx: keep.minSidePx, reason: keep.reason },
+      provenance: {
+        trackId: detail.track.id,
+        sourcePath: detail.track.sourcePath,
+        lr0CropKind: keep.crop.kind,
+        lr0Input: `${keep.crop.kind}, ${keep.nativeSidePx} px native, kept (${keep.reason})`,
+        embedderId: null,
+      },
+      seed: opts.seed,
+      conditioning: opts.conditioning,
+    };
+  }
+  return synthesisRequest(detail, model, opts);
+}
+
+/** {@link trackSrRequest} without the keep-native rule: always a request for the SR model. */
+async function synthesisRequest(detail: TrackDetail, model: SrRequestModel, opts: TrackSrRequestOptions): Promise<TrackSrRequest> {
   const fused = opts.conditioning === 'fm' ? pickFused(detail, model, opts.embedderId) : null;
   const { lr, source, crop } = await lr0Input(detail, model, opts.lrScale ?? DEFAULT_LR_SCALE);
   return {

@@ -8,6 +8,7 @@
  *        [--data out/identity-data] [--steps N] [--engine auto|onnx|tfjs] [--new-data (resume on data other than the checkpoint's)]
  *        [--new-recipe (resume with the preset's sampling schedule where it differs from the checkpoint's: RECIPE_SCHEDULE_KEYS)]
  *        [--lr-decay <startStep>:<steps>:<finalLr> (a cosine anneal of lr, TrainConfig.lrDecay; e.g. 9000:2000:2e-5)]
+ *        [--zoom <min>,<max> (the recipe's framing augmentation, e.g. 1,1.4; with a checkpoint made without it, add --new-recipe)]
  */
 import * as path from 'node:path';
 import { initBackend } from '../src/runtime/backend';
@@ -41,8 +42,14 @@ async function main(): Promise<void> {
     throw new Error(`--lr-decay: expected <startStep>:<steps>:<finalLr>, e.g. 9000:2000:2e-5, received ${JSON.stringify(decay)}`);
   }
   const lrDecay = decay === '' ? null : { startStep: parts[0], steps: parts[1], finalLr: parts[2] };
+  // --zoom min,max: the recipe's framing augmentation (the recipe config validates the range).
+  const zoomArg = arg('zoom', '');
+  const zoom = zoomArg.split(',').map(Number);
+  if (zoomArg !== '' && (zoom.length !== 2 || zoom.some((v) => !Number.isFinite(v)))) throw new Error(`--zoom: expected <min>,<max>, e.g. 1,1.4, received ${JSON.stringify(zoomArg)}`);
+  const recipe = zoomArg === '' || preset.train.recipe === null ? preset.train.recipe : { ...preset.train.recipe, zoom };
+  if (zoomArg !== '' && preset.train.recipe === null) throw new Error(`--zoom: preset ${presetName} has no residual recipe`);
   const result = await trainScoreModel(
-    { ...preset.train, steps, lrDecay, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), resumeWithNewRecipe: process.argv.includes('--new-recipe'), engine: arg('engine', 'auto') },
+    { ...preset.train, recipe, steps, lrDecay, dataDir, outDir, resume, resumeWithNewData: process.argv.includes('--new-data'), resumeWithNewRecipe: process.argv.includes('--new-recipe'), engine: arg('engine', 'auto') },
     {
       signal: controller.signal,
       onResume: (r) => console.log(`resuming from step ${r.step} (${r.path})`),

@@ -9,6 +9,8 @@ export interface EnhanceSourcesSummary {
   readonly runId: number;
   /** SR outputs computed and stored. */
   readonly enhanced: number;
+  /** Tracks whose native crop was stored as their output (keep-native rule: LR_0's native crop at least `keepNativeMinSidePx`), nothing computed. */
+  readonly keptNative: number;
   /** Tracks whose output for the same model, sampler, steps, seed and conditioning existed (nothing computed). */
   readonly reused: number;
   /** Tracks that could not be enhanced, with the reason (e.g. no F_M of the model's featDim). */
@@ -31,18 +33,26 @@ export async function enhanceSources(
 ): Promise<EnhanceSourcesSummary> {
   const start = {
     command: opts.command,
-    config: { sr: { model: spec.model, config: spec.config, engine: spec.engine, seed: spec.seed, conditioning: spec.conditioning, ...JSON.parse(JSON.stringify(spec.sampling)) } },
+    config: { sr: { model: spec.model, config: spec.config, engine: spec.engine, seed: spec.seed, conditioning: spec.conditioning, keepNativeMinSidePx: spec.keepNativeMinSidePx, ...JSON.parse(JSON.stringify(spec.sampling)) } },
     versions: { srModel: model.id, srModelSha256: model.sha256, srEngine: model.engine, srBackend: model.backend },
   };
   return withRun(store, start, async (runId) => {
     let enhanced = 0;
+    let keptNative = 0;
     let reused = 0;
     const failed: { trackId: number; reason: string }[] = [];
     for (const sourceId of sourceIds) {
       for (const t of store.iterateTracks({ sourceId, status: 'ok', limit: 1000 })) {
         if (opts.signal?.aborted === true) break;
         try {
-          const r = await enhanceTrack(store, t.id, { model, sampling: spec.samplingConfig, seed: spec.seed, conditioning: spec.conditioning, runId });
+          const r = await enhanceTrack(store, t.id, { model, sampling: spec.samplingConfig, seed: spec.seed, conditioning: spec.conditioning, keepNativeMinSidePx: spec.keepNativeMinSidePx, runId });
+          const kept = r.output.keptNative;
+          if (kept !== null) {
+            if (r.inserted) keptNative++;
+            else reused++;
+            opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'kept native' : 'already kept native'} (sr output ${r.srOutputId}: ${kept.reason}, native crop ${kept.nativeSidePx} px, not synthesized)`);
+            continue;
+          }
           if (r.inserted) enhanced++;
           else reused++;
           opts.log?.(`  SR track ${t.id}: ${r.inserted ? 'enhanced' : 'already enhanced'} (sr output ${r.srOutputId}, ${r.output.sampler}, seed ${r.output.seed})`);
@@ -53,6 +63,6 @@ export async function enhanceSources(
         }
       }
     }
-    return { result: Object.freeze({ runId, enhanced, reused, failed: Object.freeze(failed) }), problems: failedTracksProblem(failed) };
+    return { result: Object.freeze({ runId, enhanced, keptNative, reused, failed: Object.freeze(failed) }), problems: failedTracksProblem(failed) };
   });
 }

@@ -74,7 +74,8 @@ function exportOptions(store: Store, spec: Readonly<PipelineExportSpec>, extraSo
 
 function exportSummary(report: ExportReport): string {
   const enhanced = report.tracks.reduce((s, t) => s + t.enhanced, 0);
-  return `export: ${report.tracks.length} tracks (${enhanced} enhanced images, labelled synthesized) in ${report.outDir}\n  manifest: ${report.manifestCsv}`;
+  const kept = report.tracks.reduce((s, t) => s + t.keptNative, 0);
+  return `export: ${report.tracks.length} tracks (${enhanced} enhanced images, labelled synthesized${kept > 0 ? `; ${kept} native crops kept, not synthesized` : ''}) in ${report.outDir}\n  manifest: ${report.manifestCsv}`;
 }
 
 async function loadPipelineModel(spec: BatchPipeline): Promise<SrModel | null> {
@@ -125,7 +126,7 @@ async function runBatchPipeline(spec: BatchPipeline, hooks: RunPipelineHooks, lo
           log,
           ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),
         });
-        log(`SR: ${sr.enhanced} enhanced, ${sr.reused} already done, ${sr.failed.length} failed (run ${sr.runId})`);
+        log(`SR: ${sr.enhanced} enhanced, ${sr.reused} already done, ${sr.failed.length} failed (run ${sr.runId})${sr.keptNative > 0 ? `; ${sr.keptNative} kept native (native crop at least ${spec.sr.keepNativeMinSidePx ?? 0} px, not synthesized)` : ''}`);
       }
     } finally {
       await model?.dispose();

@@ -1,8 +1,10 @@
 import type { SrConditioning, SrModel } from '../../src/sr';
 import { parseSrSamplingConfig } from '../../src/sr';
 import type { Store } from '../../src/store';
+import { keptNativeOutput } from '../enhance-sr-requests';
 import { findStoredSrOutput } from '../find-stored-sr-output';
-import { trackSrRequest, type SrRequestModel } from '../track-sr-request';
+import { decideKeepNative, parseKeepNativeMinSidePx } from '../keep-native';
+import { isKeptNative, trackSrRequest, type SrRequestModel } from '../track-sr-request';
 import { srJobId } from './job-ids';
 import type { JobReceipt, QueueClient } from './queue-client';
 import { srJobOutputFromWire, type SrJobData, type SrJobOptions, type SrModelSpec } from './sr-job';
@@ -22,6 +24,8 @@ export interface QueuedSrSpec {
   readonly samplerLabel: string;
   /** Steps fixed by the sampler config; null for adaptive samplers. */
   readonly fixedSteps: number | null;
+  /** Keep-native threshold, px; null: off (pipelines/keep-native.ts). The coordinator applies it: a kept-native track sends no job. */
+  readonly keepNativeMinSidePx: number | null;
   readonly options: SrJobOptions;
 }
 
@@ -30,7 +34,9 @@ export interface QueuedEnhanceResult {
   readonly srOutputId: number;
   /** False when the store already had an output for the same request. */
   readonly inserted: boolean;
-  /** The SR job's receipt; null when the store had the output (nothing was sent). */
+  /** True when the output is the track's native crop (keep-native rule), not a synthesized face. */
+  readonly keptNative: boolean;
+  /** The SR job's receipt; null when the store had the output or the track was kept native (nothing was sent). */
   readonly receipt: JobReceipt | null;
   /** Coordinator time to decode and store the result, ms (0 when nothing was sent). */
   readonly writeMs: number;
@@ -46,9 +52,10 @@ export interface QueuedEnhanceResult {
 export function queuedSrSpec(
   model: SrModelSpec,
   loaded: QueuedSrModel,
-  choice: { readonly sampler?: string; readonly steps?: number; readonly seed?: number; readonly conditioning?: SrConditioning },
+  choice: { readonly sampler?: string; readonly steps?: number; readonly seed?: number; readonly conditioning?: SrConditioning; readonly keepNativeMinSidePx?: number | null },
   where = 'queued SR',
 ): QueuedSrSpec {
+  const keepNativeMinSidePx = parseKeepNativeMinSidePx(where, choice.keepNativeMinSidePx);
   const sampling = parseSrSamplingConfig({ ...(choice.sampler === undefined ? {} : { sampler: choice.sampler }), ...(choice.steps === undefined ? {} : { steps: choice.steps }) }, where, loaded.formulation);
   return {
     model,
@@ -56,6 +63,7 @@ export function queuedSrSpec(
     requestModel: { id: loaded.id, formulation: loaded.formulation, config: { imageSize: loaded.config.imageSize, featDim: loaded.config.featDim } },
     samplerLabel: sampling.label,
     fixedSteps: sampling.fixedSteps,
+    keepNativeMinSidePx,
     options: {
       seed: choice.seed ?? 0,
       conditioning: choice.conditioning ?? 'fm',
@@ -79,9 +87,17 @@ export async function enhanceTrackViaQueue(store: Store, client: QueueClient, tr
   const detail = store.getTrack(trackId);
   const o = sr.options;
   // the workers' backend is theirs to choose, the engine is the request's
-  const existing = findStoredSrOutput(detail, { modelSha256: sr.modelSha256, samplerLabel: sr.samplerLabel, fixedSteps: sr.fixedSteps, seed: o.seed, conditioning: o.conditioning, engine: sr.model.engine });
-  if (existing !== undefined) return { srOutputId: existing.id, inserted: false, receipt: null, writeMs: 0 };
-  const req = await trackSrRequest(detail, sr.requestModel, { seed: o.seed, conditioning: o.conditioning });
+  const keptNative = decideKeepNative(detail, sr.keepNativeMinSidePx) !== null;
+  const existing = findStoredSrOutput(detail, { modelSha256: sr.modelSha256, samplerLabel: sr.samplerLabel, fixedSteps: sr.fixedSteps, seed: o.seed, conditioning: o.conditioning, engine: sr.model.engine, keptNative });
+  if (existing !== undefined) return { srOutputId: existing.id, inserted: false, keptNative, receipt: null, writeMs: 0 };
+  const req = await trackSrRequest(detail, sr.requestModel, { seed: o.seed, conditioning: o.conditioning, keepNativeMinSidePx: sr.keepNativeMinSidePx });
+  if (isKeptNative(req)) {
+    // The native crop is the output: nothing for a worker to compute, so no job is sent.
+    const w0 = Date.now();
+    const out = await keptNativeOutput(req, { modelId: sr.requestModel.id, modelSha256: sr.modelSha256, samplerLabel: sr.samplerLabel, seed: o.seed, conditioning: o.conditioning, engine: sr.model.engine });
+    const res = store.insertSrOutput({ ...out, timingsMs: { ...out.timingsMs, prepareMs: performance.now() - t0 }, trackId, runId });
+    return { srOutputId: res.id, inserted: res.inserted, keptNative: true, receipt: null, writeMs: Date.now() - w0 };
+  }
   const job: SrJobData = { v: 2, model: sr.model, modelSha256: sr.modelSha256, options: o, ...req };
   const prepareMs = performance.now() - t0;
   // One encoding pass over the whole job: LR_0 and F_M become base64 inside it.
@@ -90,5 +106,5 @@ export async function enhanceTrackViaQueue(store: Store, client: QueueClient, tr
   const w0 = Date.now();
   const out = srJobOutputFromWire(receipt.result);
   const res = store.insertSrOutput({ ...out, timingsMs: { ...out.timingsMs, prepareMs }, trackId, runId });
-  return { srOutputId: res.id, inserted: res.inserted, receipt, writeMs: Date.now() - w0 };
+  return { srOutputId: res.id, inserted: res.inserted, keptNative: false, receipt, writeMs: Date.now() - w0 };
 }

@@ -23,7 +23,7 @@ export interface QueuedSourceContext {
   readonly sr: QueuedSrSpec | null;
   readonly signal?: AbortSignal;
   /** After each track's SR: the receipt when computed or collected, the reason when failed, null when the store had it. */
-  readonly onSr?: (trackId: number, how: 'enhanced' | 'reused' | 'failed', detail: TimedReceipt | string | null) => void;
+  readonly onSr?: (trackId: number, how: 'enhanced' | 'kept-native' | 'reused' | 'failed', detail: TimedReceipt | string | null) => void;
 }
 
 function messageOf(err: unknown): string {
@@ -38,7 +38,7 @@ function isStop(err: unknown): boolean {
 async function enhanceViaQueue(ctx: QueuedSourceContext, trackId: number, sr: QueuedSrSpec): Promise<boolean> {
   try {
     const r = await enhanceTrackViaQueue(ctx.store, ctx.client, trackId, sr, ctx.runId, ctx.signal);
-    ctx.onSr?.(trackId, r.inserted ? 'enhanced' : 'reused', r.receipt === null ? null : { ...r.receipt, writeMs: r.writeMs });
+    ctx.onSr?.(trackId, !r.inserted ? 'reused' : r.keptNative ? 'kept-native' : 'enhanced', r.receipt === null ? null : { ...r.receipt, writeMs: r.writeMs });
     return true;
   } catch (err) {
     if (isStop(err)) return false;

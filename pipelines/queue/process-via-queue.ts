@@ -21,12 +21,14 @@ export interface ProcessViaQueueOptions {
   /** After each source is written (or failed). Must not throw. */
   readonly onSource?: (index: number, outcome: SourceOutcome, receipt: JobReceipt | null) => void;
   /** After each SR output is stored (or reused, or failed). Must not throw. */
-  readonly onSr?: (trackId: number, how: 'enhanced' | 'reused' | 'failed', detail: JobReceipt | string | null) => void;
+  readonly onSr?: (trackId: number, how: 'enhanced' | 'kept-native' | 'reused' | 'failed', detail: JobReceipt | string | null) => void;
 }
 
 /** What a queued run did: {@link ProcessSummary} plus the SR and job figures. */
 export interface ProcessViaQueueSummary extends ProcessSummary {
   readonly srEnhanced: number;
+  /** Tracks whose native crop was stored as their output (keep-native rule), no job sent. */
+  readonly srKeptNative: number;
   readonly srReused: number;
   readonly srFailed: readonly { readonly trackId: number; readonly reason: string }[];
   /** Sources whose result was still out when the run was stopped (left 'running'). */
@@ -72,6 +74,7 @@ export async function processSourcesViaQueue(
     const receipts: (TimedReceipt & { kind: 'ingest' | 'sr' })[] = [];
     const srFailed: { trackId: number; reason: string }[] = [];
     let srEnhanced = 0;
+    let srKeptNative = 0;
     let srReused = 0;
     let stopped = false;
 
@@ -85,6 +88,7 @@ export async function processSourcesViaQueue(
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       onSr: (trackId, how, detail) => {
         if (how === 'enhanced') srEnhanced += 1;
+        else if (how === 'kept-native') srKeptNative += 1;
         else if (how === 'reused') srReused += 1;
         else srFailed.push({ trackId, reason: typeof detail === 'string' ? detail : 'unknown reason' });
         if (typeof detail === 'object' && detail !== null) receipts.push({ ...detail, kind: 'sr' });
@@ -134,6 +138,7 @@ export async function processSourcesViaQueue(
       ...sumOutcomes(finished),
       elapsedMs: Date.now() - t0,
       srEnhanced,
+      srKeptNative,
       srReused,
       srFailed: Object.freeze(srFailed),
       pending,

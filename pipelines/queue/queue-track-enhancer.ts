@@ -18,17 +18,19 @@ export interface QueuedEnhanceChoice {
  * `face` is null (the image is in the stored output's PNG).
  * @param loaded the model the coordinator loaded (its sha256, which workers must match, and what
  *   building requests needs); a request without a sampler gets its formulation's default (queuedSrSpec).
- * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer).
+ * @param defaults what the UI does not choose: conditioning (default 'fm', as createTrackEnhancer) and
+ *   the keep-native threshold (default 128; null off: pipelines/keep-native.ts).
  */
 export function queueTrackEnhancer(
   client: QueueClient,
   model: SrModelSpec,
   loaded: QueuedSrModel,
-  defaults: { readonly conditioning?: SrConditioning } = {},
+  defaults: { readonly conditioning?: SrConditioning; readonly keepNativeMinSidePx?: number | null } = {},
 ): (store: Store, trackId: number, opts?: QueuedEnhanceChoice) => Promise<EnhanceTrackResult> {
   return async (store, trackId, opts = {}) => {
     const spec = queuedSrSpec(model, loaded, {
       ...(defaults.conditioning === undefined ? {} : { conditioning: defaults.conditioning }),
+      ...(defaults.keepNativeMinSidePx === undefined ? {} : { keepNativeMinSidePx: defaults.keepNativeMinSidePx }),
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
       ...(opts.sampler === undefined ? {} : { sampler: opts.sampler }),
       ...(opts.steps === undefined ? {} : { steps: opts.steps }),

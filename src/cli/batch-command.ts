@@ -5,6 +5,8 @@ import { BACKEND_CHOICES } from '../runtime';
 import type { CliIo } from './cli-io';
 import { positiveInt, processSection } from './pipeline-cli-options';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
+import { InputError } from '../contracts';
+import { KEEP_NATIVE_OPTION_HELP, keepNativeOption } from './keep-native-option';
 import { throwOnPipelineFailures } from './pipeline-failures';
 import { stopOnSignals } from './stop-signals';
 
@@ -19,6 +21,7 @@ interface BatchCliOptions {
   readonly model?: string;
   readonly srSteps?: string;
   readonly srEngine: string;
+  readonly srKeepNativeMinSide?: string;
   readonly seed?: string;
 }
 
@@ -42,9 +45,13 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
     .option('--model <file>', "SR model for --sr: a fasr model (model.json/.safetensors) or the authors' .pth")
     .option('--sr-steps <n>', "sampler steps for --sr (default: the sampler's)")
     .option('--sr-engine <name>', `${ENGINE_OPTION_HELP}, for --sr`, 'auto')
+    .option('--sr-keep-native-min-side <px>', `for --sr: ${KEEP_NATIVE_OPTION_HELP}`)
     .option('--seed <n>', 'noise seed for --sr (default 0)')
     .option('--export <dir>', 'export the tracks of these sources into <dir> afterwards (after --sr)')
     .action(async (inputs: string[], opts: BatchCliOptions) => {
+      if (opts.srKeepNativeMinSide !== undefined && opts.sr !== true && opts.model === undefined) {
+        throw new InputError('--sr-keep-native-min-side: applies to --sr only', { option: 'sr-keep-native-min-side' });
+      }
       const spec = parsePipeline(
         {
           kind: 'batch',
@@ -59,6 +66,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
                   model: opts.model ?? null,
                   engine: resolveEngineOption('sr-engine', opts.srEngine).engine,
                   ...(opts.srSteps !== undefined ? { steps: positiveInt('--sr-steps', opts.srSteps) } : {}),
+                  ...(opts.srKeepNativeMinSide !== undefined ? { keepNativeMinSidePx: keepNativeOption('sr-keep-native-min-side', opts.srKeepNativeMinSide) } : {}),
                   ...(opts.seed !== undefined ? { seed: /^0+$/.test(opts.seed.trim()) ? 0 : positiveInt('--seed', opts.seed) } : {}),
                 }
               : null,

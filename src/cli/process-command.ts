@@ -9,6 +9,7 @@ import { BACKEND_CHOICES } from '../runtime';
 import { openStore } from '../store';
 import type { CliIo } from './cli-io';
 import { ENGINE_OPTION_HELP, resolveEngineOption } from './engine-option';
+import { KEEP_NATIVE_OPTION_HELP, keepNativeOption } from './keep-native-option';
 import { enhanceProcessedTracks } from './sr-command';
 import { processViaQueue } from './process-via-queue';
 
@@ -29,6 +30,7 @@ interface ProcessCliOptions {
   readonly srModel?: string;
   readonly srSteps?: string;
   readonly srEngine: string;
+  readonly srKeepNativeMinSide?: string;
   readonly queue?: string;
   readonly queuePrefix?: string;
   /** false with --no-motion-gate. */
@@ -129,14 +131,17 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--sr-model <file>', 'SR model for --sr (default: the bundled one)')
     .option('--sr-steps <n>', 'sampler steps for --sr (default: the sampler\'s)')
     .option('--sr-engine <name>', `${ENGINE_OPTION_HELP}, for --sr`, 'auto')
+    .option('--sr-keep-native-min-side <px>', `for --sr: ${KEEP_NATIVE_OPTION_HELP}`)
     .option('--queue <redis-url>', 'coordinate `fasr worker`s through Redis instead of working in-process (docs/deployment.md)')
     .option('--queue-prefix <name>', 'Redis key prefix of the queue (the workers\' --prefix)', 'fasr')
     .action(async (videos: string[], opts: ProcessCliOptions) => {
       const config = configFromOptions(opts); // validated before anything is opened
       resolveEngineOption('sr-engine', opts.srEngine);
+      const keepNativeMinSidePx = keepNativeOption('sr-keep-native-min-side', opts.srKeepNativeMinSide);
+      if (opts.srKeepNativeMinSide !== undefined && opts.sr !== true) throw new InputError('--sr-keep-native-min-side: applies to --sr only', { option: 'sr-keep-native-min-side' });
       const tty = options.tty ?? process.stdout.isTTY === true;
       const dbPath = path.resolve(opts.db);
-      if (opts.queue !== undefined) return processViaQueue(videos, config, opts, dbPath, io, formatProcessSummary);
+      if (opts.queue !== undefined) return processViaQueue(videos, config, { ...opts, keepNativeMinSidePx }, dbPath, io, formatProcessSummary);
       const deps = await createProcessDeps(config, opts.backend);
       io.out(`backend: ${deps.backend.name}; detector: ${detectorProvenance(deps)}; embedder: ${deps.embedder.id}\n`);
       const store = openStore(dbPath);
@@ -163,7 +168,7 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
           },
         });
         if (opts.sr === true) {
-          await enhanceProcessedTracks(store, summary, { ...(opts.srModel === undefined ? {} : { model: opts.srModel }), ...(opts.srSteps === undefined ? {} : { steps: opts.srSteps }), engine: opts.srEngine }, io);
+          await enhanceProcessedTracks(store, summary, { ...(opts.srModel === undefined ? {} : { model: opts.srModel }), ...(opts.srSteps === undefined ? {} : { steps: opts.srSteps }), engine: opts.srEngine, keepNativeMinSidePx }, io);
         }
       } finally {
         if (lineOpen) io.out('\n');

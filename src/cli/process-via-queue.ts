@@ -21,6 +21,8 @@ export interface ProcessViaQueueCliOptions {
   readonly srSteps?: string;
   /** --sr-engine: auto (the fastest installed), onnx or tfjs; the workers run the SR jobs with it. */
   readonly srEngine?: string;
+  /** --sr-keep-native-min-side, parsed (keepNativeOption); the coordinator applies it. Default 128. */
+  readonly keepNativeMinSidePx?: number | null;
 }
 
 /**
@@ -55,7 +57,12 @@ export async function processViaQueue(
     const model = await loadSrModel({ ...(modelPath === null ? {} : { model: modelPath }), engine });
     io.out(`sr: ${model.id} (sha256 ${model.sha256.slice(0, 12)}); engine ${engine} (${reason}) on the workers\n`);
     // the label the workers store: with no --sr-steps, the default sampler of the model's formulation
-    sr = queuedSrSpec({ model: modelPath, config: null, engine }, model, steps === undefined ? {} : { steps }, '--sr');
+    sr = queuedSrSpec(
+      { model: modelPath, config: null, engine },
+      model,
+      { ...(steps === undefined ? {} : { steps }), ...(opts.keepNativeMinSidePx === undefined ? {} : { keepNativeMinSidePx: opts.keepNativeMinSidePx }) },
+      '--sr',
+    );
     await model.dispose();
   }
   const client = await QueueClient.open(settings);
@@ -81,7 +88,7 @@ export async function processViaQueue(
     await client.close();
   }
   io.out(summaryText(summary, dbPath));
-  if (opts.sr === true) io.out(`sr: ${summary.srEnhanced} enhanced, ${summary.srReused} already enhanced, ${summary.srFailed.length} failed\n`);
+  if (opts.sr === true) io.out(`sr: ${summary.srEnhanced} enhanced, ${summary.srKeptNative > 0 ? `${summary.srKeptNative} kept native (native crop at least ${sr?.keepNativeMinSidePx ?? 0} px, not synthesized), ` : ''}${summary.srReused} already enhanced, ${summary.srFailed.length} failed\n`);
   if (summary.stopped) io.out(`stopped: ${summary.pending} sources still out; run the same command again to collect them\n`);
   if (summary.failed > 0 || summary.srFailed.length > 0) {
     throw new FasrError('E_SOURCES_FAILED', `${summary.failed} of ${videos.length} sources and ${summary.srFailed.length} SR tracks failed (reasons above; recorded in ${dbPath})`, {

@@ -15,7 +15,8 @@ import type { Store } from '../store';
 import { createHumanFaceDetector } from '../track';
 import type { FaceDetector } from '../track';
 import type { CliIo } from './cli-io';
-import { enhanceTrack, enhanceTracks } from '../../pipelines';
+import { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, enhanceTrack, enhanceTracks } from '../../pipelines';
+import { KEEP_NATIVE_OPTION_HELP, keepNativeOption } from './keep-native-option';
 
 interface SrCliOptions {
   readonly track?: string;
@@ -37,6 +38,7 @@ interface SrCliOptions {
   readonly lrScale: string;
   readonly quadScale: string;
   readonly backend: string;
+  readonly keepNativeMinSide?: string;
 }
 
 function integer(option: string, text: string, min: number, max: number): number {
@@ -98,6 +100,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
     .option('--lr-scale <n>', "down-scaling factor of the authors' LR degradation of --lr (not with --track: its LR_0 is the stored one)", '8')
     .option('--quad-scale <s>', 'FFHQ quad scale of the alignment of --lr/--features (1 = canonical; not with --track)', '1')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
+    .option('--keep-native-min-side <px>', `with --track: ${KEEP_NATIVE_OPTION_HELP}`)
     .action(async (opts: SrCliOptions, cmd: Command) => {
       // Validate everything before loading anything.
       const fromTrack = opts.track !== undefined;
@@ -116,6 +119,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
       }
       const conditioning = choice<SrConditioning>('conditioning', opts.conditioning, SR_CONDITIONINGS);
       if (fromFiles) {
+        if (opts.keepNativeMinSide !== undefined) throw new InputError('--keep-native-min-side: applies to --track only (the keep-native rule measures a stored track\'s LR_0 native crop)', { option: 'keep-native-min-side' });
         if (opts.lr === undefined) throw new InputError('--lr: required with --features', { option: 'lr' });
         if (opts.out === undefined) throw new InputError('--out: required with --lr', { option: 'out' });
         if (conditioning === 'fm' && (opts.features === undefined || opts.features.length === 0)) {
@@ -136,6 +140,7 @@ export function registerSrCommand(program: Command, io: CliIo): void {
       const { engine, reason: engineReason } = resolveEngineOption('engine', opts.engine);
       const embedderName = choice('embedder', opts.embedder, EMBEDDER_NAMES);
       const trackId = fromTrack ? integer('track', opts.track as string, 1, Number.MAX_SAFE_INTEGER) : 0;
+      const keepNativeMinSidePx = keepNativeOption('keep-native-min-side', opts.keepNativeMinSide);
 
       const backend = await initBackend(opts.backend);
       const model = await loadSrModel({
@@ -155,11 +160,18 @@ export function registerSrCommand(program: Command, io: CliIo): void {
           const store = openStore(dbPath);
           try {
             const t0 = performance.now();
-            const r = await enhanceTrack(store, trackId, { model, sampling: samplingForModel, seed, conditioning, lrScale, onProgress });
+            const r = await enhanceTrack(store, trackId, { model, sampling: samplingForModel, seed, conditioning, lrScale, keepNativeMinSidePx, onProgress });
             const ms = performance.now() - t0;
             if (opts.out !== undefined) await fs.writeFile(opts.out, r.output.png);
+            const kept = r.output.keptNative;
+            const what =
+              kept !== null
+                ? `${r.inserted ? 'kept native' : 'already kept native (stored output reused)'}, not synthesized (${kept.reason}: native crop ${kept.nativeSidePx} px)`
+                : r.inserted
+                  ? 'enhanced'
+                  : 'already enhanced (stored output reused, nothing computed)';
             io.out(
-              `${r.inserted ? 'enhanced' : 'already enhanced (stored output reused, nothing computed)'}: track ${trackId} -> sr output ${r.srOutputId} in ${dbPath}` +
+              `${what}: track ${trackId} -> sr output ${r.srOutputId} in ${dbPath}` +
                 `${opts.out === undefined ? '' : `, written to ${path.resolve(opts.out)}`}\n`,
             );
             io.out(`time: ${(ms / 1000).toFixed(1)} s; NFE: ${r.output.networkEvaluations}\n`);
@@ -211,6 +223,8 @@ export interface ProcessSrOptions {
   readonly steps?: string;
   /** --sr-engine: auto (the fastest installed), onnx or tfjs. Default auto. */
   readonly engine?: string;
+  /** --sr-keep-native-min-side, parsed ({@link keepNativeOption}); undefined: the default (128). */
+  readonly keepNativeMinSidePx?: number | null;
 }
 
 /** Tracks enhanced per `enhanceTracks` call (bounds the memory of one call's inputs and PNGs). */
@@ -228,11 +242,12 @@ export async function enhanceProcessedTracks(
   summary: { readonly runId: number; readonly outcomes: readonly { readonly sourceId: number | null; readonly resultsStored: boolean }[] },
   opts: ProcessSrOptions,
   io: CliIo,
-): Promise<{ enhanced: number; reused: number }> {
+): Promise<{ enhanced: number; keptNative: number; reused: number }> {
   const steps = opts.steps === undefined ? undefined : integer('sr-steps', opts.steps, 1, 100000);
   const { engine, reason } = resolveEngineOption('sr-engine', opts.engine ?? 'auto');
   const model = await loadSrModel({ ...(opts.model === undefined ? {} : { model: opts.model }), engine });
   let enhanced = 0;
+  let keptNative = 0;
   let reused = 0;
   try {
     const trackIds: number[] = [];
@@ -244,16 +259,18 @@ export async function enhanceProcessedTracks(
     const t0 = performance.now();
     for (let i = 0; i < trackIds.length; i += PROCESS_SR_CHUNK) {
       const chunk = trackIds.slice(i, i + PROCESS_SR_CHUNK);
-      const results = await enhanceTracks(store, chunk, { model, runId: summary.runId, ...(steps === undefined ? {} : { steps }) });
+      const results = await enhanceTracks(store, chunk, { model, runId: summary.runId, ...(steps === undefined ? {} : { steps }), ...(opts.keepNativeMinSidePx === undefined ? {} : { keepNativeMinSidePx: opts.keepNativeMinSidePx }) });
       for (const r of results) {
-        if (r.inserted) enhanced += 1;
-        else reused += 1;
+        if (!r.inserted) reused += 1;
+        else if (r.output.method === 'kept-native') keptNative += 1;
+        else enhanced += 1;
       }
       io.out(`sr: ${Math.min(i + PROCESS_SR_CHUNK, trackIds.length)}/${trackIds.length} tracks (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
     }
-    io.out(`sr: ${enhanced} enhanced, ${reused} already enhanced; outputs in sr_outputs (run ${summary.runId})\n`);
+    const kept = keptNative > 0 ? `${keptNative} kept native (native crop at least ${opts.keepNativeMinSidePx ?? DEFAULT_KEEP_NATIVE_MIN_SIDE_PX} px, not synthesized), ` : '';
+    io.out(`sr: ${enhanced} enhanced, ${kept}${reused} already enhanced; outputs in sr_outputs (run ${summary.runId})\n`);
   } finally {
     await model.dispose();
   }
-  return { enhanced, reused };
+  return { enhanced, keptNative, reused };
 }

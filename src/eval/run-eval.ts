@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../contracts';
 import type { FaceCrop, SrRequest } from '../contracts';
-import { createFaceEmbedder, fuseMean3Sigma } from '../fuse';
+import { cosineSimilarity, createFaceEmbedder, fuseMean3Sigma } from '../fuse';
 import type { FaceEmbedder } from '../fuse';
 import { degradeLikeAuthors, floatToUint8, resizeAntialiased, uint8ToFloat } from '../image';
 import { installedPackageVersion } from '../runtime';
@@ -42,6 +42,11 @@ export interface RecognitionResult {
   readonly roc: readonly RocPoint[];
   /** Mean cosine of the genuine pairs (probe to its own gallery image). */
   readonly meanGenuineCosine: number;
+  /**
+   * Mean cosine of each probe output to the embedding of that probe's own HR image (the same photo,
+   * issue 16's "identity cosine to HR"; 1 for the `hr` method). Absent in results written before it.
+   */
+  readonly meanCosineToHr?: number;
 }
 
 /** Method A − method B with a recognition embedder: AUC and Rank-1 differences with paired bootstrap intervals. */
@@ -283,6 +288,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
       try {
         recognitionEmbedders.push({ name, id: emb.id, dim: emb.dim });
         const galleryEmb = await timed(`recognition:${name}`, () => embedAll(emb, ids.map((p) => p.gallery)));
+        const hrEmb = await timed(`recognition:${name}`, () => embedAll(emb, hrProbe.map((img) => toCrop(img, s))));
         for (const [mi, method] of config.methods.entries()) {
           const probeEmb = await timed(`recognition:${name}`, () => embedAll(emb, (outputs[method] as Float32Array[]).map((img) => toCrop(img, s))));
           const m = cosineSimilarityMatrix(probeEmb, galleryEmb, probeIds, probeIds);
@@ -298,6 +304,7 @@ export async function runEval(input: unknown, options: RunEvalOptions = {}): Pro
             impostorPairs: scores.impostor.length,
             roc,
             meanGenuineCosine: scores.genuine.reduce((a, b) => a + b, 0) / scores.genuine.length,
+            meanCosineToHr: probeEmb.reduce((a, e, i) => a + cosineSimilarity(e, hrEmb[i] as Float32Array), 0) / probeEmb.length,
           };
           onProgress({ stage: 'recognition', done: mi + 1, total: config.methods.length, detail: `${name}: ${method}` });
         }

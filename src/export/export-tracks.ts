@@ -26,6 +26,8 @@ export interface ExportedTrack {
   readonly files: readonly string[];
   /** SR outputs exported (synthesized images). */
   readonly enhanced: number;
+  /** SR outputs that are the track's native crop kept instead of a synthesized face (method 'kept-native'). */
+  readonly keptNative: number;
 }
 
 /** What {@link exportTracks} did. */
@@ -41,7 +43,7 @@ export interface ExportReport {
 /** A file of a track's export, as the manifests list it. */
 interface ManifestFile {
   readonly file: string;
-  readonly kind: 'lr0' | 'lr0-model' | 'fm-crop' | 'enhanced' | 'contact-sheet' | 'fused-identity';
+  readonly kind: 'lr0' | 'lr0-model' | 'fm-crop' | 'enhanced' | 'kept-native' | 'contact-sheet' | 'fused-identity';
   readonly synthesized: boolean;
   readonly sha256: string;
   readonly detectionId: number | null;
@@ -73,6 +75,9 @@ const CSV_HEADER = [
   'steps',
   'seed',
   'conditioning',
+  'sr_method',
+  'kept_native_reason',
+  'native_side_px',
 ];
 
 function sha256(bytes: Uint8Array): string {
@@ -152,6 +157,7 @@ interface Built {
   readonly manifest: Record<string, JsonValue>;
   readonly rows: CsvValue[][];
   readonly enhanced: number;
+  readonly keptNative: number;
 }
 
 /** Everything of one track's export, in memory (a few images), before it is written. */
@@ -195,9 +201,12 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
   const lr0Model = detail.crops.find((c) => c.detectionId === t.lr0DetectionId && c.kind === LR0_MODEL_CROP_KIND);
   // The crop each SR output's LR_0 was made from, as enhanceTrack recorded it (fasr:lr0-crop; a
   // native-LR model takes the aligned crop at the face's own size, not lr0-model); older outputs: lr0-model.
-  const srRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
+  const allSrRows: SrOutputRow[] = [...detail.srOutputs].sort((a, b) => a.id - b.id);
+  // Synthesized faces, and native crops the keep-native rule stored instead (no model input, not synthesized).
+  const srRows = allSrRows.filter((sr) => sr.method === 'synthesized');
+  const nativeRows = allSrRows.filter((sr) => sr.method === 'kept-native');
   // Each stored PNG's text chunks, read once (provenance: embedder, LR_0 crop, labels).
-  const srText = new Map(srRows.map((sr) => [sr.id, readPngText(sr.png)]));
+  const srText = new Map(allSrRows.map((sr) => [sr.id, readPngText(sr.png)]));
   const inputCrop = new Map(
     srRows.map((sr) => {
       const kind = srText.get(sr.id)?.['fasr:lr0-crop'];
@@ -223,7 +232,8 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       add(file, image, 'lr0-model', false, lr0Det, null);
       if (c === modelInput) {
         modelFile = file;
-        tiles.push({ image, caption: c.kind === LR0_MODEL_CROP_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
+        // A track only kept native gave the model nothing: its sheet shows the native crop, not a "model input".
+        if (srRows.length > 0 || nativeRows.length === 0) tiles.push({ image, caption: c.kind === LR0_MODEL_CROP_KIND ? 'LR_0 (model input)' : `LR_0 in, ${c.widthPx} px`, synthesized: false });
       }
     }
     if (modelInput === undefined && faceImage !== null) {
@@ -317,11 +327,50 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     });
   }
 
+  // Native crops kept instead of a synthesized face: the footage's own pixels, labelled NOT synthesized, with the reason.
+  const keptNativeJson: JsonValue[] = [];
+  for (const sr of nativeRows) {
+    const kept = sr.keptNative;
+    if (kept === null) throw new InputError(`sr output ${sr.id}: method 'kept-native' without its reason`, { reason: 'kept-native output without reason' });
+    const file = `native-sr${sr.id}-kept-native.png`;
+    const present = srText.get(sr.id) ?? {};
+    const png = addPngText(sr.png, {
+      ...(present['fasr:synthesized'] === undefined ? { 'fasr:synthesized': 'false' } : {}),
+      'fasr:export': JSON.stringify({ srOutputId: sr.id, trackId: t.id, sourceSha256: source.sha256, method: sr.method, keptNativeReason: kept.reason, nativeSidePx: kept.nativeSidePx }),
+    });
+    add(file, png, 'kept-native', false, lr0Det, sr.id);
+    tiles.push({ image: sr.png, caption: `native ${kept.nativeSidePx} px (kept)`, synthesized: false });
+    const cropKind = present['fasr:lr0-crop'] ?? null;
+    keptNativeJson.push({
+      file,
+      synthesized: false,
+      method: sr.method,
+      reason: kept.reason,
+      nativeSidePx: kept.nativeSidePx,
+      nativeCropKind: cropKind,
+      // the stored crop itself, when the export has it (lr0.png is the LR_0 detection's native crop)
+      nativeCropFile: cropKind !== null && lr0Face?.kind === cropKind ? `lr0.${ext(lr0Face.format)}` : null,
+      label: present.Description ?? null,
+      srOutputId: sr.id,
+      storedPngSha256: sha256(sr.png),
+      widthPx: sr.widthPx,
+      heightPx: sr.heightPx,
+      // the SR request this output answers; no sampler and no network ran (steps and NFE 0)
+      request: { modelId: sr.modelId, modelSha256: sr.modelSha256, sampler: sr.sampler, seed: sr.seed, conditioning: sr.conditioning, engine: sr.engine },
+      steps: sr.steps,
+      networkEvaluations: sr.networkEvaluations,
+      createdAtMs: sr.createdAtMs,
+      run: runJson(runInfo(store, sr.runId)),
+    });
+  }
+
   if (tiles.length > 0) {
     const sheet = await contactSheet(tiles, {
       tilePx: opts.tilePx,
       text: {
-        Description: srRows.length > 0 ? `fasr track ${t.id}: crops, LR_0 and ${srRows.length} SYNTHESIZED enhanced face(s) (red frame)` : `fasr track ${t.id}: crops and LR_0`,
+        Description:
+          (srRows.length > 0 ? `fasr track ${t.id}: crops, LR_0 and ${srRows.length} SYNTHESIZED enhanced face(s) (red frame)` : `fasr track ${t.id}: crops and LR_0`) +
+          (nativeRows.length > 0 ? `; native crop kept, not synthesized (${nativeRows[0]?.keptNative?.reason ?? 'kept native'})` : ''),
         Synthesized: srRows.length > 0 ? 'contains synthesized images (red-framed tiles)' : 'false',
         Software: 'fasr',
       },
@@ -345,6 +394,8 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       endIso: iso(t.endAtMs),
       detectionCount: t.detectionCount,
       bestQuality: t.bestQuality,
+      // The tracker's tracks this one was joined from (one person split by a gap or a cut); null: not joined.
+      joinedFrom: t.parts === null ? null : t.parts.map((p) => ({ ...p })),
     },
     source: {
       id: source.id,
@@ -366,11 +417,12 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
     fmCrops,
     fusedIdentities: fusedJson,
     enhanced: enhancedJson,
+    keptNative: keptNativeJson,
     files: listed.map((f) => ({ ...f })),
   };
   const firstSr = srRows[0] ?? null;
   const rows: CsvValue[][] = listed.map((f) => {
-    const sr = f.srOutputId === null ? firstSr && f.kind === 'contact-sheet' ? firstSr : null : (srRows.find((s) => s.id === f.srOutputId) ?? null);
+    const sr = f.srOutputId === null ? firstSr && f.kind === 'contact-sheet' ? firstSr : null : (allSrRows.find((s) => s.id === f.srOutputId) ?? null);
     return [
       t.id,
       f.file,
@@ -394,9 +446,12 @@ async function buildTrackExport(store: Store, detail: TrackDetail, source: Sourc
       sr?.steps ?? null,
       sr?.seed ?? null,
       sr?.conditioning ?? null,
+      sr?.method ?? null,
+      sr?.keptNative?.reason ?? null,
+      sr?.keptNative?.nativeSidePx ?? null,
     ];
   });
-  return { files, manifest, rows, enhanced: srRows.length };
+  return { files, manifest, rows, enhanced: srRows.length, keptNative: nativeRows.length };
 }
 
 /** Writes a track's files into a fresh sibling folder, then swaps it in: a crash never leaves a half-written track folder under its final name. */
@@ -417,7 +472,9 @@ function writeTrackFolder(dir: string, files: ReadonlyMap<string, Uint8Array>): 
 /**
  * Per-track export for analysts: for each selected track a folder
  * `<outDir>/<camera>/<source name>~s<source id>/track-<id>/` with the enhanced faces (SR outputs,
- * labelled SYNTHESIZED in the PNG text chunks and the manifest), LR_0 (`lr0.png`, and
+ * labelled SYNTHESIZED in the PNG text chunks and the manifest), or for a track the keep-native rule
+ * answered its native crop (`native-sr<id>-kept-native.png`, labelled not synthesized; the
+ * manifest's `keptNative` says why, with the native side), LR_0 (`lr0.png`, and
  * `lr0-model.png`, the model's exact input), the crops that formed F_M (`crops/`), F_M itself
  * (`fm.npy`, float32, bit-exact), a contact sheet (`contact-sheet.png`: crops, LR_0, SR side by
  * side) and a manifest (`manifest.json`, `manifest.csv`) with provenance: source path and sha256,
@@ -452,7 +509,7 @@ export async function exportTracks(store: Store, opts: Readonly<ExportOptions>):
     writeTrackFolder(dir, files);
     const rel = path.relative(opts.outDir, dir).split(path.sep).join('/');
     allRows.push(...built.rows.map((r) => [r[0] ?? null, `${rel}/${String(r[1])}`, ...r.slice(2)]));
-    exported.push(Object.freeze({ trackId: id, sourceId, dir, files: Object.freeze([...files.keys()].sort()), enhanced: built.enhanced }));
+    exported.push(Object.freeze({ trackId: id, sourceId, dir, files: Object.freeze([...files.keys()].sort()), enhanced: built.enhanced, keptNative: built.keptNative }));
   }
   const manifestCsv = joinInside(opts.outDir, 'manifest.csv');
   fs.writeFileSync(manifestCsv, [CSV_HEADER, ...allRows].map(csvLine).join('\r\n') + '\r\n');
@@ -463,7 +520,7 @@ export async function exportTracks(store: Store, opts: Readonly<ExportOptions>):
       {
         format: MANIFEST_FORMAT,
         store: store.file,
-        tracks: exported.map((e) => ({ trackId: e.trackId, sourceId: e.sourceId, folder: path.relative(opts.outDir, e.dir).split(path.sep).join('/'), enhanced: e.enhanced })),
+        tracks: exported.map((e) => ({ trackId: e.trackId, sourceId: e.sourceId, folder: path.relative(opts.outDir, e.dir).split(path.sep).join('/'), enhanced: e.enhanced, keptNative: e.keptNative })),
       },
       null,
       2,

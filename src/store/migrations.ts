@@ -190,9 +190,67 @@ CREATE INDEX jobs_claim ON jobs (kind, status, id);
 CREATE INDEX jobs_status ON jobs (status, id);
 `;
 
+/**
+ * Schema v2: an SR output may be the track's native crop kept instead of a synthesized face
+ * (`method` 'kept-native'; pipelines' keep-native rule: LR_0's native crop is already at least
+ * `keepNativeMinSidePx`). Such a row ran no sampler and no network (`steps` = `nfe` = 0) and says
+ * why (`kept_native_reason`) and how big the native crop was (`native_side_px`); a synthesized row
+ * keeps v1's `steps > 0`, `nfe > 0`. SQLite cannot change a CHECK in place, so the table is rebuilt
+ * (its documented 12-step procedure, in the step's transaction; no table references sr_outputs),
+ * every v1 row copied as 'synthesized' with its id, and the AUTOINCREMENT high-water mark kept.
+ */
+const V2_SQL = `
+CREATE TABLE sr_outputs_v2 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  track_id        INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+  run_id          INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  method          TEXT    NOT NULL DEFAULT 'synthesized' CHECK (method IN ('synthesized', 'kept-native')),
+  model_id        TEXT    NOT NULL CHECK (length(model_id) > 0),
+  model_sha256    TEXT    NOT NULL CHECK (length(model_sha256) = 64 AND model_sha256 NOT GLOB '*[^0-9a-f]*'),
+  sampler         TEXT    NOT NULL CHECK (length(sampler) > 0),
+  steps           INTEGER NOT NULL CHECK (steps >= 0),
+  nfe             INTEGER NOT NULL CHECK (nfe >= 0),
+  seed            INTEGER NOT NULL,
+  conditioning    TEXT    NOT NULL DEFAULT 'fm' CHECK (length(conditioning) BETWEEN 1 AND 64),
+  engine          TEXT    NOT NULL CHECK (length(engine) > 0),
+  backend         TEXT    NOT NULL CHECK (length(backend) > 0),
+  kept_native_reason TEXT CHECK (kept_native_reason IS NULL OR length(kept_native_reason) BETWEEN 1 AND 256),
+  native_side_px  INTEGER CHECK (native_side_px IS NULL OR native_side_px > 0),
+  image           BLOB    NOT NULL CHECK (typeof(image) = 'blob' AND length(image) > 8),
+  width_px        INTEGER NOT NULL CHECK (width_px > 0),
+  height_px       INTEGER NOT NULL CHECK (height_px > 0),
+  timings_json    TEXT    NOT NULL CHECK (json_valid(timings_json)),
+  created_at_ms   INTEGER NOT NULL,
+  UNIQUE (track_id, model_sha256, sampler, steps, seed, conditioning, engine, backend),
+  CHECK ((method = 'kept-native') = (steps = 0)),
+  CHECK ((method = 'kept-native') = (nfe = 0)),
+  CHECK ((method = 'kept-native') = (kept_native_reason IS NOT NULL)),
+  CHECK ((method = 'kept-native') = (native_side_px IS NOT NULL))
+);
+INSERT INTO sr_outputs_v2 (id, track_id, run_id, method, model_id, model_sha256, sampler, steps, nfe, seed, conditioning, engine, backend,
+  kept_native_reason, native_side_px, image, width_px, height_px, timings_json, created_at_ms)
+SELECT id, track_id, run_id, 'synthesized', model_id, model_sha256, sampler, steps, nfe, seed, conditioning, engine, backend,
+  NULL, NULL, image, width_px, height_px, timings_json, created_at_ms
+FROM sr_outputs;
+-- ids are never reused (AUTOINCREMENT): carry the old table's high-water mark over (DROP deletes its
+-- sqlite_sequence row; RENAME renames the new table's).
+DELETE FROM sqlite_sequence WHERE name = 'sr_outputs_v2';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'sr_outputs_v2', seq FROM sqlite_sequence WHERE name = 'sr_outputs';
+DROP TABLE sr_outputs;
+ALTER TABLE sr_outputs_v2 RENAME TO sr_outputs;
+CREATE INDEX sr_outputs_run ON sr_outputs (run_id);
+`;
+
 /** Every schema step, in order. Append only: a released step is never edited. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'initial-schema', sql: V1_SQL }),
+  Object.freeze({ version: 2, name: 'sr-outputs-kept-native', sql: V2_SQL }),
+  // A track joined from several tracker tracks (pipelines/join-tracks.ts) lists them; NULL: not joined.
+  Object.freeze({
+    version: 3,
+    name: 'track-parts',
+    sql: 'ALTER TABLE tracks ADD COLUMN parts_json TEXT CHECK (parts_json IS NULL OR (json_valid(parts_json) AND json_array_length(parts_json) >= 2));',
+  }),
 ]);
 
 /** The schema version this code writes and reads. */

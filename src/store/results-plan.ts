@@ -1,5 +1,5 @@
 import type { FusedIdentity, ScoredDetection } from '../contracts';
-import { CROP_FORMATS, TRACK_STATUSES, type CropFormat, type TrackStatus } from './store';
+import { CROP_FORMATS, TRACK_STATUSES, type CropFormat, type TrackPart, type TrackStatus } from './store';
 import { JPEG_MAGIC, MAX_IMAGE_SIDE_PX, PNG_MAGIC, hasMagic } from './image-bytes';
 import type { ArgCheck } from './validate';
 
@@ -31,6 +31,8 @@ export interface TrackPlan {
   readonly lr0Index: number;
   readonly status: TrackStatus;
   readonly rejectReason: string | null;
+  /** `parts` as JSON (tracks.parts_json), validated against the detections; null when absent. */
+  readonly partsJson: string | null;
   readonly detections: readonly DetectionPlan[];
   /** The track's F_M per embedder, validated: the contract's shape (member indices into the track's embeddings of that embedder, in detection order). */
   readonly fused: readonly FusedIdentity[];
@@ -49,7 +51,8 @@ export interface SourceResultsPlan {
 }
 
 const RESULT_KEYS = ['tracks', 'runId'] as const;
-const TRACK_KEYS = ['trackKey', 'detections', 'lr0Index', 'fused', 'status', 'rejectReason'] as const;
+const TRACK_KEYS = ['trackKey', 'detections', 'lr0Index', 'fused', 'status', 'rejectReason', 'parts'] as const;
+const PART_KEYS = ['trackKey', 'firstFrameIndex', 'lastFrameIndex', 'firstPtsMs', 'lastPtsMs', 'detectionCount'] as const;
 const DETECTION_RESULT_KEYS = ['detection', 'crops', 'embeddings'] as const;
 const CROP_KEYS = ['kind', 'format', 'widthPx', 'heightPx', 'image'] as const;
 const EMBEDDING_KEYS = ['modelId', 'vector', 'cropKind'] as const;
@@ -121,6 +124,41 @@ function checkIndexList(a: ArgCheck, name: string, v: unknown, count: number, mo
     if (seen.has(idx)) a.fail(`${name}[${i}]`, 'an index not already listed', idx);
     seen.add(idx);
     return idx;
+  });
+}
+
+/**
+ * A joined track's parts: at least two, in time order without overlap, the first with the track's
+ * key, keys unique, and together exactly the track's detections (each part's frame range and count
+ * matching the detections that fall in it).
+ */
+function checkParts(a: ArgCheck, name: string, v: unknown, trackKey: number, detections: readonly DetectionPlan[]): TrackPart[] {
+  const list = a.array(name, v);
+  if (list.length < 2) a.fail(name, 'at least two parts (absent for a track that was not joined)', v);
+  const keys = new Set<number>();
+  let next = 0;
+  return list.map((item, i) => {
+    const pn = `${name}[${i}]`;
+    const o = a.object(pn, item, PART_KEYS);
+    const part: TrackPart = {
+      trackKey: a.int(`${pn}.trackKey`, o.trackKey, 0),
+      firstFrameIndex: a.int(`${pn}.firstFrameIndex`, o.firstFrameIndex, 0),
+      lastFrameIndex: a.int(`${pn}.lastFrameIndex`, o.lastFrameIndex, 0),
+      firstPtsMs: a.number(`${pn}.firstPtsMs`, o.firstPtsMs),
+      lastPtsMs: a.number(`${pn}.lastPtsMs`, o.lastPtsMs),
+      detectionCount: a.int(`${pn}.detectionCount`, o.detectionCount, 1),
+    };
+    if (i === 0 && part.trackKey !== trackKey) a.fail(`${pn}.trackKey`, `the track's own key (${trackKey}) for the first part`, part.trackKey);
+    if (keys.has(part.trackKey)) a.fail(`${pn}.trackKey`, 'a key unique among the parts', part.trackKey);
+    keys.add(part.trackKey);
+    const first = detections[next]?.detection;
+    const last = detections[next + part.detectionCount - 1]?.detection;
+    if (first === undefined || last === undefined || first.frameIndex !== part.firstFrameIndex || last.frameIndex !== part.lastFrameIndex || first.ptsMs !== part.firstPtsMs || last.ptsMs !== part.lastPtsMs) {
+      a.fail(pn, `the frame and time range of the track's detections ${next}..${next + part.detectionCount - 1}`, item);
+    }
+    next += part.detectionCount;
+    if (i === list.length - 1 && next !== detections.length) a.fail(`${name}`, `parts whose detectionCounts add up to the track's ${detections.length} detections (they add up to ${next})`, v);
+    return part;
   });
 }
 
@@ -216,6 +254,7 @@ function checkTrack(a: ArgCheck, name: string, v: unknown): TrackPlan {
     lr0Index,
     status,
     rejectReason,
+    partsJson: o.parts === undefined ? null : JSON.stringify(checkParts(a, `${name}.parts`, o.parts, trackKey, detections)),
     detections,
     fused,
     firstFrameIndex: first.frameIndex,

@@ -14,6 +14,7 @@ import type {
   SourceStatus,
   SrOutputRow,
   TrackListItem,
+  TrackPart,
   TrackStatus,
 } from './store';
 import { parseJsonColumn } from './validate';
@@ -61,6 +62,7 @@ export interface TrackListRaw {
   best_quality: number;
   status: string;
   reject_reason: string | null;
+  parts_json: string | null;
   created_at_ms: number;
   source_path: string;
   camera: string | null;
@@ -121,6 +123,9 @@ export interface SrOutputRaw {
   id: number;
   track_id: number;
   run_id: number | null;
+  method: string;
+  kept_native_reason: string | null;
+  native_side_px: number | null;
   model_id: string;
   model_sha256: string;
   sampler: string;
@@ -219,6 +224,7 @@ export function toTrackListItem(r: TrackListRaw): TrackListItem {
     bestQuality: r.best_quality,
     status: r.status as TrackStatus,
     rejectReason: r.reject_reason,
+    parts: r.parts_json === null ? null : Object.freeze((parseJsonColumn(r.parts_json, 'tracks.parts_json') as unknown as TrackPart[]).map((p) => Object.freeze({ ...p }))),
     createdAtMs: r.created_at_ms,
     sourcePath: r.source_path,
     camera: r.camera,
@@ -294,6 +300,8 @@ export function toSrOutputRow(r: SrOutputRaw): SrOutputRow {
     id: r.id,
     trackId: r.track_id,
     runId: r.run_id,
+    method: r.method === 'kept-native' ? 'kept-native' : 'synthesized',
+    keptNative: r.kept_native_reason === null || r.native_side_px === null ? null : Object.freeze({ reason: r.kept_native_reason, nativeSidePx: r.native_side_px }),
     modelId: r.model_id,
     modelSha256: r.model_sha256,
     sampler: r.sampler,

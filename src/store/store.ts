@@ -145,6 +145,22 @@ export interface TrackResultInput {
   readonly status?: TrackStatus;
   /** Required when (and only when) status is 'rejected'. */
   readonly rejectReason?: string | null;
+  /**
+   * The tracks this one was joined from (pipelines/join-tracks.ts), in time order, at least two;
+   * absent for a track as the tracker made it. The first part's trackKey is the track's.
+   */
+  readonly parts?: readonly TrackPart[];
+}
+
+/** One of the tracker's tracks inside a joined track (tracks.parts_json). */
+export interface TrackPart {
+  /** The tracker's key of the part (the joined track keeps the first part's). */
+  readonly trackKey: number;
+  readonly firstFrameIndex: number;
+  readonly lastFrameIndex: number;
+  readonly firstPtsMs: number;
+  readonly lastPtsMs: number;
+  readonly detectionCount: number;
 }
 
 export interface SourceResultsInput {
@@ -186,6 +202,8 @@ export interface TrackRow {
   readonly bestQuality: number;
   readonly status: TrackStatus;
   readonly rejectReason: string | null;
+  /** The tracker's tracks this one was joined from, in time order; null when it was not joined. */
+  readonly parts: readonly TrackPart[] | null;
   readonly createdAtMs: number;
 }
 
@@ -255,9 +273,30 @@ export interface FusedIdentityRow extends Omit<FusedIdentity, 'memberIndices' | 
 }
 
 /** One SR result to store; idempotent on (trackId, modelSha256, sampler, steps, seed, conditioning, engine, backend): engines agree only within float tolerance. */
+/** How an SR output's image was made: 'synthesized' by the SR model, or the track's native crop 'kept-native' (no sampler ran). */
+export type SrOutputMethod = 'synthesized' | 'kept-native';
+export const SR_OUTPUT_METHODS: readonly SrOutputMethod[] = Object.freeze(['synthesized', 'kept-native'] as const);
+
+/** Why a track's native crop was kept instead of synthesizing a face (sr_outputs.kept_native_reason, native_side_px). */
+export interface KeptNativeInfo {
+  /** Short kebab-case reason, e.g. 'native-crop-at-least-128px'. */
+  readonly reason: string;
+  /** Side of LR_0's native crop (the aligned crop cut from the full-resolution frame), px. */
+  readonly nativeSidePx: number;
+}
+
 export interface SrOutputInput {
   readonly trackId: number;
   readonly runId?: number | null;
+  /**
+   * 'synthesized' (default): the SR model made the image (steps, networkEvaluations >= 1).
+   * 'kept-native': the image is the track's native crop; steps and networkEvaluations are 0, the
+   * model, sampler, seed, conditioning and engine are those of the request it answers (none ran),
+   * and `keptNative` says why.
+   */
+  readonly method?: SrOutputMethod;
+  /** Required exactly when method is 'kept-native'. */
+  readonly keptNative?: KeptNativeInfo | null;
   readonly modelId: string;
   /** Lower-case hex SHA-256 of the checkpoint. */
   readonly modelSha256: string;
@@ -285,9 +324,12 @@ export interface SrOutputInput {
 }
 
 /** A stored SR output: the {@link SrOutputInput} written, with its id, run (null: none) and conditioning filled in. */
-export interface SrOutputRow extends Omit<SrOutputInput, 'runId' | 'conditioning'> {
+export interface SrOutputRow extends Omit<SrOutputInput, 'runId' | 'conditioning' | 'method' | 'keptNative'> {
   readonly id: number;
   readonly runId: number | null;
+  readonly method: SrOutputMethod;
+  /** Why the native crop was kept; null for a synthesized output. */
+  readonly keptNative: KeptNativeInfo | null;
   /** 'fm', 'zero', 'shuffled', ... (see SrOutputInput.conditioning). */
   readonly conditioning: string;
   readonly createdAtMs: number;

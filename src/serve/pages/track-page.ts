@@ -88,8 +88,11 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
       ? html`<img id="lr0-image" src="/img/crops/${lr0Shown.id}" alt="LR_0 (${lr0Shown.kind})" width="160" height="160">`
       : html`<div class="missing">no LR_0 crop stored</div>`
   }<figcaption>LR_0${lr0Shown !== undefined ? ` (${lr0Shown.kind}, ${lr0Shown.widthPx}×${lr0Shown.heightPx})` : ''}</figcaption></figure>
-  ${detail.srOutputs.map(
-    (o) => html`<figure class="face sr" data-sr-output-id="${o.id}"><img class="sr-image" src="/img/sr/${o.id}" alt="enhanced face ${o.id}" width="160" height="160">
+  ${detail.srOutputs.map((o) =>
+    o.keptNative !== null
+      ? html`<figure class="face sr kept-native" data-sr-output-id="${o.id}" data-method="${o.method}"><img class="sr-image" src="/img/sr/${o.id}" alt="native face crop ${o.id}, not synthesized" width="160" height="160">
+    <figcaption>native crop #${o.id}: kept, not synthesized<br><span class="muted">${o.keptNative.reason} · native ${o.keptNative.nativeSidePx} px · ${o.widthPx}×${o.heightPx}</span></figcaption></figure>`
+      : html`<figure class="face sr" data-sr-output-id="${o.id}" data-method="${o.method}"><img class="sr-image" src="/img/sr/${o.id}" alt="enhanced face ${o.id}" width="160" height="160">
     <figcaption>enhanced #${o.id}: ${o.sampler}, ${o.steps} steps, seed ${o.seed}<br><span class="muted">${o.modelId} · ${o.engine}/${o.backend} · ${o.networkEvaluations} NFE · ${formatDurationMs(o.timingsMs.totalMs ?? null)}</span></figcaption></figure>`,
   )}
   ${detail.srOutputs.length === 0 ? html`<p class="muted" id="no-sr">not enhanced yet</p>` : null}
@@ -138,9 +141,13 @@ export function trackPage(input: TrackPageInput, ctx: PageContext): string {
   <dt>source sha256</dt><dd class="mono">${source.sha256 ?? '–'}</dd>
   <dt>camera</dt><dd>${source.camera ?? '–'}</dd>
   <dt>frames</dt><dd>${t.firstFrameIndex} – ${t.lastFrameIndex} (stream ${formatPtsMs(t.firstPtsMs)} – ${formatPtsMs(t.lastPtsMs)}; wall clock ${formatWallMs(t.startAtMs)} – ${formatWallMs(t.endAtMs)})</dd>
+  ${t.parts === null ? null : html`<dt>joined from</dt><dd id="joined-from">${t.parts.length} tracks of one person (F_M agreed): ${t.parts.map((p, i) => html`${i > 0 ? '; ' : ''}track key ${p.trackKey}, frames ${p.firstFrameIndex} – ${p.lastFrameIndex} (stream ${formatPtsMs(p.firstPtsMs)} – ${formatPtsMs(p.lastPtsMs)}, ${p.detectionCount} detections)`)}</dd>`}
   <dt>run</dt><dd>${run === null ? (t.runId === null ? '–' : `#${t.runId} (deleted)`) : html`#${run.id} <span class="mono">${run.command}</span> (${run.status}, ${formatWallMs(run.startedAtMs)})`}</dd>
   ${run !== null ? html`<dt>versions</dt><dd><pre>${JSON.stringify(run.versions, null, 2)}</pre></dd><dt>config</dt><dd><details><summary>pipeline config</summary><pre>${JSON.stringify(run.config, null, 2)}</pre></details></dd>` : null}
-  ${detail.srOutputs.map((o) => html`<dt>enhanced #${o.id}</dt><dd>model ${o.modelId} <span class="mono">sha256 ${o.modelSha256}</span>; ${o.sampler}, ${o.steps} steps, ${o.networkEvaluations} NFE, seed ${o.seed}; ${o.engine}/${o.backend}; run ${o.runId ?? '–'}; ${formatWallMs(o.createdAtMs)}; timings ${formatTimings(o.timingsMs)}</dd>`)}
+  ${detail.srOutputs.map((o) =>
+    o.keptNative !== null
+      ? html`<dt>native crop #${o.id}</dt><dd>kept, not synthesized: ${o.keptNative.reason} (native crop ${o.keptNative.nativeSidePx} px); for the request model ${o.modelId} <span class="mono">sha256 ${o.modelSha256}</span>, ${o.sampler}, seed ${o.seed}, ${o.engine}; no sampler ran (0 steps, 0 NFE); run ${o.runId ?? '–'}; ${formatWallMs(o.createdAtMs)}</dd>`
+      : html`<dt>enhanced #${o.id}</dt><dd>model ${o.modelId} <span class="mono">sha256 ${o.modelSha256}</span>; ${o.sampler}, ${o.steps} steps, ${o.networkEvaluations} NFE, seed ${o.seed}; ${o.engine}/${o.backend}; run ${o.runId ?? '–'}; ${formatWallMs(o.createdAtMs)}; timings ${formatTimings(o.timingsMs)}</dd>`)}
 </dl>`;
 
   const body = html`<p class="lead">Track ${t.id} (key ${t.trackKey}) of <a href="/sources/${t.sourceId}">${baseName(t.sourcePath)}</a> ·

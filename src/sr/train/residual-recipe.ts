@@ -10,6 +10,7 @@ import type { ScoreNetwork } from '../score-fn';
 import type { IdentityData } from './prepare-identity-data';
 import { flipHorizontalHWC } from './flip-horizontal';
 import { TrainRandom, boxMullerNormal } from './train-random';
+import { zoomCenterHWC } from './zoom-center';
 
 /**
  * The residual-EDM training recipe of the bundled model (issue 16; the formulation is in
@@ -45,6 +46,14 @@ export interface ResidualRecipeConfig {
   /** Relative sampling weight of each data cache (same order as the data). */
   readonly sourceWeights: readonly number[];
   readonly randomFlip: boolean;
+  /**
+   * Framing augmentation: each training face is zoomed about its centre by z drawn uniformly from
+   * [zoom[0], zoom[1]] (zoomCenterHWC) before LR_0 is made from it, so the model also sees faces
+   * framed tighter than the canonical alignment (the FASR authors' CelebA crops are ≈ 1.35x
+   * tighter). Default [1, 1]: off, and no draw is made (a run's batches stay as they were).
+   * Validation batches are never zoomed.
+   */
+  readonly zoom: readonly [number, number];
 }
 
 /**
@@ -53,7 +62,7 @@ export interface ResidualRecipeConfig {
  * new learning-rate schedule; the others (objective, σ_d, the σ range, LR sizes, flips) define
  * what the network learns and must stay.
  */
-export const RECIPE_SCHEDULE_KEYS = Object.freeze(['pMean', 'pStd', 'pSigmaMax', 'pNullFeatures', 'maxFeatureMembers', 'sourceWeights'] as const);
+export const RECIPE_SCHEDULE_KEYS = Object.freeze(['pMean', 'pStd', 'pSigmaMax', 'pNullFeatures', 'maxFeatureMembers', 'sourceWeights', 'zoom'] as const);
 
 const schema = z
   .object({
@@ -69,6 +78,7 @@ const schema = z
     lrSide: z.tuple([z.number().int().min(2), z.number().int().min(2)]).default([12, 64]),
     sourceWeights: z.array(z.number().min(0).finite()).min(1).default([1]),
     randomFlip: z.boolean().default(true),
+    zoom: z.tuple([z.number().min(1).max(4), z.number().min(1).max(4)]).default([1, 1]),
   })
   .strict();
 
@@ -85,6 +95,7 @@ export function parseResidualRecipeConfig(input: unknown = {}): ResidualRecipeCo
   const c = res.data;
   if (c.sigmaMin >= c.sigmaMax) throw new ConfigError(`invalid residual recipe config: sigmaMin ${c.sigmaMin} must be below sigmaMax ${c.sigmaMax}`);
   if (c.lrSide[0] > c.lrSide[1]) throw new ConfigError(`invalid residual recipe config: lrSide [${c.lrSide.join(', ')}] is not a range`);
+  if (c.zoom[0] > c.zoom[1]) throw new ConfigError(`invalid residual recipe config: zoom [${c.zoom.join(', ')}] is not a range`);
   return Object.freeze(c);
 }
 
@@ -117,8 +128,11 @@ export const AUTHORS_X8_RANGES: CctvDegradationRanges = Object.freeze({
 });
 
 /** A uniform source of one face of one step: Philox draws of (step, face, k). */
-function drawer(rnd: TrainRandom, stream: 'order' | 'patch' | 'noise' | 'flip', step: number, face: number): { u: () => number; normal: () => number } {
-  let k = 0;
+/** First draw index of the zoom within a face's 'order' draws (the face, source and flip take the first few). */
+const ZOOM_DRAW = 32768;
+
+function drawer(rnd: TrainRandom, stream: 'order' | 'patch' | 'noise' | 'flip', step: number, face: number, first = 0): { u: () => number; normal: () => number } {
+  let k = first;
   const u = (): number => rnd.uniform(stream, step, face * 65536 + k++);
   return { u, normal: () => boxMullerNormal(u) };
 }
@@ -211,7 +225,10 @@ export async function makeRecipeBatch(datas: readonly IdentityData[], split: Rec
     const row = list[Math.floor(pick.u() * list.length)] as number;
     const flip = opts.validation !== true && config.randomFlip && pick.u() < 0.5;
     const unflipped = uint8ToFloat(data.hr.subarray(row * px, (row + 1) * px));
-    const face = flip ? flipHorizontalHWC(unflipped, s, s, 3) : unflipped;
+    const flipped = flip ? flipHorizontalHWC(unflipped, s, s, 3) : unflipped;
+    // Framing (zoom): drawn from the order stream far past its other draws, and only when on.
+    const [z0, z1] = config.zoom;
+    const face = opts.validation !== true && z1 > 1 ? zoomCenterHWC(flipped, s, 3, z0 + (z1 - z0) * drawer(rnd, 'order', step, b, ZOOM_DRAW).u()) : flipped;
     hr.set(face, b * px);
     // LR_0: a CCTV-like degradation at its native side, brought back to s.
     const deg = drawer(rnd, 'patch', step, b);

@@ -16,7 +16,7 @@ import { ExponentialMovingAverage } from './exponential-moving-average';
 import { HostOptimizerState } from './host-optimizer-state';
 import type { TrainConfig } from './train-config';
 import { DSM_LOSS, onnxTrainInputs, regressionLossTf } from './train-loss';
-import { RECIPE_SCHEDULE_KEYS } from './residual-recipe';
+import { RECIPE_SCHEDULE_KEYS, parseResidualRecipeConfig } from './residual-recipe';
 import { disposeTrainStepBatch, pairedBatchSource, recipeBatchSource } from './train-batch-source';
 import type { TrainBatchSource, TrainStepBatch } from './train-batch-source';
 import type { TrainLossSpec } from './train-loss';
@@ -205,7 +205,11 @@ export async function trainScoreModel(input: unknown, callbacks: TrainCallbacks 
         const saved = ckpt.state.config as Record<string, unknown>;
         const now = configJson(config) as Record<string, unknown>;
         // A checkpoint from before a setting existed ran with that setting's default (e.g. recipe: null, the paper's).
-        const savedValue = (k: keyof TrainConfig): unknown => (k in saved ? saved[k] : (DEFAULT_TRAIN_CONFIG as Readonly<Record<string, unknown>>)[k]);
+        // Likewise a recipe saved before one of its keys existed (e.g. zoom) ran with that key's default.
+        const savedValue = (k: keyof TrainConfig): unknown => {
+          const v = k in saved ? saved[k] : (DEFAULT_TRAIN_CONFIG as Readonly<Record<string, unknown>>)[k];
+          return k === 'recipe' && v !== null && typeof v === 'object' ? (JSON.parse(JSON.stringify(parseResidualRecipeConfig(v))) as unknown) : v;
+        };
         const scheduleChange = recipeScheduleChange(savedValue('recipe'), now.recipe);
         const diff = RESUME_FIXED.filter((k) => JSON.stringify(k === 'recipe' && config.resumeWithNewRecipe ? scheduleChange.fixed : savedValue(k)) !== JSON.stringify(now[k]));
         if (diff.length > 0) {

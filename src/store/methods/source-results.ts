@@ -29,9 +29,9 @@ export function replaceSourceResults(core: StoreCore, sourceId: number, results:
       const deletedTrackCount = core.db.prepare('DELETE FROM tracks WHERE source_id = ?').run(id).changes;
       const insTrack = core.db.prepare(
         `INSERT INTO tracks (source_id, run_id, track_key, first_frame_index, last_frame_index, first_pts_ms, last_pts_ms,
-           lr0_detection_id, detection_count, crop_count, embedding_count, best_quality, status, reject_reason, created_at_ms)
+           lr0_detection_id, detection_count, crop_count, embedding_count, best_quality, status, reject_reason, parts_json, created_at_ms)
          VALUES (@source_id, @run_id, @track_key, @first_frame_index, @last_frame_index, @first_pts_ms, @last_pts_ms,
-           NULL, @detection_count, @crop_count, @embedding_count, @best_quality, @status, @reject_reason, @now)`,
+           NULL, @detection_count, @crop_count, @embedding_count, @best_quality, @status, @reject_reason, @parts_json, @now)`,
       );
       const insDet = core.db.prepare(
         `INSERT INTO detections (track_id, frame_index, pts_ms, bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px, score, landmarks_json,
@@ -60,7 +60,7 @@ export function replaceSourceResults(core: StoreCore, sourceId: number, results:
             source_id: id, run_id: plan.runId, track_key: t.trackKey, first_frame_index: t.firstFrameIndex,
             last_frame_index: t.lastFrameIndex, first_pts_ms: t.firstPtsMs, last_pts_ms: t.lastPtsMs,
             detection_count: t.detections.length, crop_count: t.cropCount, embedding_count: t.embeddingCount,
-            best_quality: t.bestQuality, status: t.status, reject_reason: t.rejectReason, now,
+            best_quality: t.bestQuality, status: t.status, reject_reason: t.rejectReason, parts_json: t.partsJson, now,
           }).lastInsertRowid,
         );
         trackIds.push(trackId);

@@ -34,7 +34,7 @@ interface ResultsJson {
   versions: Record<string, string>;
   wallTimeMs: number;
   command: string;
-  results: Record<string, { imageQuality: { psnrDb: number | null; psnrYDb: number | null; ssim: number }; recognition: Record<string, { auc: number; rank: { average: number[] }; roc: { far: number; tar: number }[] }> }>;
+  results: Record<string, { imageQuality: { psnrDb: number | null; psnrYDb: number | null; ssim: number }; recognition: Record<string, { auc: number; rank: { average: number[] }; roc: { far: number; tar: number }[]; meanCosineToHr: number }> }>;
 }
 
 describe('fasr eval', () => {
@@ -128,6 +128,13 @@ describe('fasr eval', () => {
     // The conditioning embedder tells HR probes from impostors better than bicubic LR ones.
     const auc = (m: string): number => json.results[m]?.recognition.faceres?.auc ?? NaN;
     expect(auc('hr')).toBeGreaterThan(auc('bicubic'));
+    // Identity cosine to the probe's own HR photo: 1 for HR itself, below it (and above chance) for bicubic.
+    const toHr = (m: string, e: string): number => json.results[m]?.recognition[e]?.meanCosineToHr ?? NaN;
+    for (const e of ['dlib-resnet', 'faceres']) {
+      expect(toHr('hr', e)).toBeCloseTo(1, 5);
+      expect(toHr('bicubic', e)).toBeLessThan(0.99);
+      expect(toHr('bicubic', e)).toBeGreaterThan(0);
+    }
     expect(json.results.hr?.imageQuality).toMatchObject({ psnrDb: null, ssim: 1 });
     expect(json.results.bicubic?.imageQuality.psnrDb).toBeGreaterThan(10);
     const roc = json.results.fasr?.recognition['dlib-resnet']?.roc ?? [];

@@ -53,9 +53,25 @@ describe('fasr process --sr', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('enhances every stored track of the run, stored with the run id and provenance', async () => {
+  it('keeps a track native by default when its LR_0 native crop is already >= 128 px (the clip\'s 112 px face: an aligned crop above 128)', async () => {
+    const db = path.join(dir, 'kept.sqlite');
+    const io = capture();
+    expect(await main(['process', clip, '--db', db, '--backend', 'wasm', '--sr', '--sr-model', modelFile, '--sr-steps', '2'], io)).toBe(0);
+    expect(io.stdout()).toMatch(/^sr: 0 enhanced, 1 kept native \(native crop at least 128 px, not synthesized\), 0 already enhanced; outputs in sr_outputs \(run \d+\)$/m);
+    const store = openStore(db, { readonly: true });
+    const [track] = store.listTracks({}).items;
+    const detail = store.getTrack(track?.id as number);
+    const native = detail.crops.find((c) => c.detectionId === track?.lr0DetectionId && c.kind === 'aligned-full');
+    expect(native?.widthPx).toBeGreaterThanOrEqual(128);
+    expect(detail.srOutputs).toHaveLength(1);
+    expect(detail.srOutputs[0]).toMatchObject({ runId: track?.runId, method: 'kept-native', keptNative: { reason: 'native-crop-at-least-128px', nativeSidePx: native?.widthPx }, steps: 0, networkEvaluations: 0, widthPx: native?.widthPx });
+    expect(readPngText(detail.srOutputs[0]?.png as Uint8Array)).toMatchObject({ 'fasr:synthesized': 'false', 'fasr:track': String(track?.id) });
+    store.close();
+  });
+
+  it('enhances every stored track of the run, stored with the run id and provenance (--sr-keep-native-min-side 0: the rule off)', async () => {
     const db = path.join(dir, 'out.sqlite');
-    const args = ['process', clip, '--db', db, '--backend', 'wasm', '--sr', '--sr-model', modelFile, '--sr-steps', '2'];
+    const args = ['process', clip, '--db', db, '--backend', 'wasm', '--sr', '--sr-model', modelFile, '--sr-steps', '2', '--sr-keep-native-min-side', '0'];
     const io = capture();
     expect(await main(args, io)).toBe(0);
     // No --sr-engine: the fastest installed engine, said and stored.
@@ -69,6 +85,18 @@ describe('fasr process --sr', () => {
     expect(outputs[0]).toMatchObject({ runId: track?.runId, modelId: 'test-tiny-faceres', steps: 2, networkEvaluations: 4, seed: 0, conditioning: 'fm', widthPx: 32, engine: 'onnx' });
     expect(readPngText(outputs[0]?.png as Uint8Array)).toMatchObject({ 'fasr:synthesized': 'true', 'fasr:track': String(track?.id) });
     store.close();
+  });
+
+  it('checks --sr-keep-native-min-side before any video is read, and refuses it without --sr', async () => {
+    for (const [extra, err] of [
+      [['--sr', '--sr-keep-native-min-side', '12.5'], 'fasr: --sr-keep-native-min-side: expected an integer in [0, 4096], received "12.5"\n'],
+      [['--sr-keep-native-min-side', '64'], 'fasr: --sr-keep-native-min-side: applies to --sr only\n'],
+    ] as const) {
+      const io = capture();
+      expect(await main(['process', clip, '--db', path.join(dir, 'bad.sqlite'), '--backend', 'wasm', ...extra], io)).toBe(1);
+      expect(io.stderr()).toBe(err);
+      expect(fs.existsSync(path.join(dir, 'bad.sqlite'))).toBe(false);
+    }
   });
 
   it('takes --sr-engine, checked before any video is read', async () => {

@@ -7,13 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main, type CliIo } from '../../../src/cli/main';
-import { encodePng, readPngText } from '../../../src/image';
+import { decodeImageRgb, encodePng, readPngText } from '../../../src/image';
 import { DEFAULT_RESIDUAL_SR_SAMPLER, parseSamplerConfig, samplerLabel } from '../../../src/sr';
 import { openStore } from '../../../src/store';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const TINY = path.join(SHARED, 'fixtures/fasr-reference/tiny');
 const PROBE_LR = path.join(SHARED, 'data/faces/fasr-samples/probe_LR/000002.jpg');
+/** A real face crop of 150x150 px (a grey face-api gallery photo): bigger than the keep-native default of 128 px. */
+const BBT_FACE = path.join(SHARED, 'data/faces/faceapi-bbt/gallery/amy/amy1.png');
 const RESIDUAL_MODEL = path.resolve(__dirname, '../../../models/fasr-ncsnpp-nf16-128-residual');
 const MODEL = ['--model', path.join(TINY, 'checkpoint.pth'), '--config', path.join(TINY, 'config.json'), '--backend', 'wasm'];
 
@@ -200,6 +202,69 @@ describe('fasr sr', () => {
       expect(await main([...args, ...extra], io)).toBe(1);
       expect(io.stderr()).toBe(`fasr: fasr sr --track: ${flag} applies to --lr/--features images only; a track is enhanced from the LR_0 crop and F_M that \`fasr process\` stored\n`);
     }
+  });
+
+  it('--keep-native-min-side: a track whose LR_0 native crop is at least that many px is kept native, not synthesized; 0 turns the rule off', async () => {
+    const db = path.join(dir, 'native.db');
+    const store = openStore(db);
+    const src = store.upsertSource({ path: '/clips/big-face.mp4', sizeBytes: 1, mtimeMs: 1 });
+    // a real face photo as the track's native crop (150 px: faceapi-bbt's gallery size) and the tiny model's 32 px LR_0
+    const native = await decodeImageRgb(fs.readFileSync(BBT_FACE));
+    expect([native.width, native.height]).toEqual([150, 150]);
+    const side = native.width;
+    const lr0 = new Uint8Array(32 * 32 * 3).map((_, i) => (i * 13) & 0xff);
+    const [trackId] = store.replaceSourceResults(src.id, {
+      tracks: [
+        {
+          trackKey: 1,
+          lr0Index: 0,
+          detections: [
+            {
+              detection: {
+                frameIndex: 0, ptsMs: 0, bboxXYWH: [0, 0, 150, 150], score: 0.9,
+                landmarks: { leftEye: [45, 60], rightEye: [105, 60], nose: [75, 90], mouthLeft: [54, 120], mouthRight: [96, 120] },
+                yawDeg: 0, pitchDeg: 0, rollDeg: 0, quality: 0.5, sharpness: 10, frontalness: 1,
+              },
+              crops: [
+                { kind: 'aligned-full', format: 'rgb8', widthPx: side, heightPx: side, image: native.rgb },
+                { kind: 'lr0-model', format: 'png', widthPx: 32, heightPx: 32, image: await encodePng({ width: 32, height: 32, rgb: lr0 }) },
+              ],
+              embeddings: [],
+            },
+          ],
+          fused: [],
+        },
+      ],
+    }).trackIds;
+    store.close();
+    const args = ['sr', '--track', String(trackId), '--db', db, '--conditioning', 'zero', '--sampler', 'pc', '--steps', '1', '--engine', 'tfjs', ...MODEL];
+    const kept = capture();
+    expect(await main(args, kept)).toBe(0);
+    expect(kept.stdout()).toMatch(new RegExp(`^kept native, not synthesized \\(native-crop-at-least-128px: native crop ${side} px\\): track ${trackId} -> sr output \\d+`, 'm'));
+    expect(kept.stdout()).toMatch(/^time: \d+\.\d s; NFE: 0$/m);
+    const again = capture();
+    expect(await main(args, again)).toBe(0);
+    expect(again.stdout()).toMatch(/^already kept native \(stored output reused\), not synthesized/m);
+    // A threshold above the face: synthesized.
+    const higher = capture();
+    expect(await main([...args, '--keep-native-min-side', String(side + 1)], higher)).toBe(0);
+    expect(higher.stdout()).toMatch(new RegExp(`^enhanced: track ${trackId} -> sr output \\d+`, 'm'));
+    const off = capture();
+    expect(await main([...args, '--keep-native-min-side', '0'], off)).toBe(0);
+    expect(off.stdout()).toContain('already enhanced (stored output reused, nothing computed)');
+    const check = openStore(db, { readonly: true });
+    const rows = check.listSrOutputs(trackId as number);
+    check.close();
+    expect(rows.map((r) => [r.method, r.keptNative?.nativeSidePx ?? null, r.networkEvaluations])).toEqual([
+      ['kept-native', side, 0],
+      ['synthesized', null, 2],
+    ]);
+    const bad = capture();
+    expect(await main([...args, '--keep-native-min-side', '-3'], bad)).toBe(1);
+    expect(bad.stderr()).toBe('fasr: --keep-native-min-side: expected an integer in [0, 4096], received "-3"\n');
+    const files = capture();
+    expect(await main(['sr', '--lr', PROBE_LR, '--out', path.join(dir, 'n.png'), '--aligned', '--conditioning', 'zero', '--keep-native-min-side', '64', ...MODEL], files)).toBe(1);
+    expect(files.stderr()).toBe("fasr: --keep-native-min-side: applies to --track only (the keep-native rule measures a stored track's LR_0 native crop)\n");
   });
 
   it('fails clearly: bad sampler, no face in an image, missing model, neither --track nor --lr', async () => {

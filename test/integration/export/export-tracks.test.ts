@@ -200,7 +200,7 @@ describe('exportTracks', () => {
     expect([meta.width, meta.height]).toEqual([6 + 4 * (128 + 6), 6 + 128 + 18 + 6]);
     const csv = fs.readFileSync(path.join(d, 'manifest.csv'), 'utf8').trim().split('\r\n');
     expect(csv[0]).toBe(
-      'track_id,file,kind,synthesized,sha256,detection_id,frame_index,pts_ms,wall_clock_iso,source_path,source_sha256,camera,detector,detector_models_sha256,embedder,embedder_models_sha256,sr_model_id,sr_model_sha256,sampler,steps,seed,conditioning',
+      'track_id,file,kind,synthesized,sha256,detection_id,frame_index,pts_ms,wall_clock_iso,source_path,source_sha256,camera,detector,detector_models_sha256,embedder,embedder_models_sha256,sr_model_id,sr_model_sha256,sampler,steps,seed,conditioning,sr_method,kept_native_reason,native_side_px',
     );
     const srRow = csv.find((l) => l.includes('enhanced-sr'));
     expect(srRow).toContain(`,enhanced,true,`);

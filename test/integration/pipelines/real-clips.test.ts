@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSource, type CreatedProcessDeps } from '../../../pipelines';
+import { LR0_MODEL_CROP_KIND } from '../../../src/contracts';
+import { exportTracks, parseExportOptions } from '../../../src/export';
+import { trackPage } from '../../../src/serve/pages/track-page';
 import { openStore, type Store, type TrackDetail } from '../../../src/store';
 
 const VIDEOS = path.resolve(__dirname, '../../../../shared/data/videos');
@@ -82,14 +85,43 @@ describe('processSource on the shared clips', () => {
     expect(t!.track.trackKey).toBe(1);
   });
 
-  it('single-face-tracking with re-entry off: the same gap splits it into two tracks', async () => {
-    const noReentry = parseProcessConfig({ decode: portraitRange, tracker: { reentryWindowMs: 0 } });
+  it('single-face-tracking with re-entry off and joining off: the same gap splits it into two tracks', async () => {
+    const noReentry = parseProcessConfig({ decode: portraitRange, tracker: { reentryWindowMs: 0 }, join: { enabled: false } });
     const copy = path.join(dir, 'portrait-no-reentry.mp4');
     fs.copyFileSync(PORTRAIT, copy);
     const o = await processSource(store, copy, noReentry, deps);
     expect(o).toMatchObject({ status: 'done', tracks: 2 });
     const [a, b] = tracksOf(store, o.sourceId!).sort((x, y) => x.track.firstPtsMs - y.track.firstPtsMs);
     expect(b!.track.firstPtsMs - a!.track.lastPtsMs).toBeGreaterThan(noReentry.tracker.maxGapMs);
+    expect(a!.track.parts).toBeNull();
+  });
+
+  it('single-face-tracking with re-entry off: the two tracks of one person are joined by F_M (join, the default), parts recorded, shown and exported', async () => {
+    const joinOn = parseProcessConfig({ decode: portraitRange, tracker: { reentryWindowMs: 0 } });
+    const copy = path.join(dir, 'portrait-joined.mp4');
+    fs.copyFileSync(PORTRAIT, copy);
+    let joined = -1;
+    const o = await processSource(store, copy, joinOn, deps, { onStats: (s) => (joined = s.tracksJoined) });
+    expect(o).toMatchObject({ status: 'done', tracks: 1 });
+    expect(joined).toBe(1);
+    const [t] = tracksOf(store, o.sourceId!);
+    const parts = t!.track.parts!;
+    expect(parts).toHaveLength(2);
+    expect(parts[0]!.trackKey).toBe(t!.track.trackKey);
+    expect(parts[1]!.firstPtsMs - parts[0]!.lastPtsMs).toBeGreaterThan(joinOn.tracker.maxGapMs);
+    expect(parts[0]!.detectionCount + parts[1]!.detectionCount).toBe(t!.detections.length);
+    expect(parts[0]!.firstPtsMs).toBe(t!.track.firstPtsMs);
+    expect(parts[1]!.lastPtsMs).toBe(t!.track.lastPtsMs);
+    // One LR_0 (with its model crop) and one F_M for the joined track.
+    expect(t!.crops.filter((c) => c.kind === LR0_MODEL_CROP_KIND).map((c) => c.detectionId)).toEqual([t!.track.lr0DetectionId]);
+    expect(t!.fused).toHaveLength(1);
+    // The review page and the export show the parts.
+    const page = trackPage({ detail: t!, source: store.getSource(o.sourceId!), run: null }, { readOnly: true, pollIntervalMs: 1000, canEnhance: false, canExport: false, unavailableReasons: { enhance: 'test', export: 'test' }, samplers: [], pageSize: 50 });
+    expect(page).toContain(`<dt>joined from</dt><dd id="joined-from">2 tracks of one person (F_M agreed): track key ${parts[0]!.trackKey}, frames ${parts[0]!.firstFrameIndex} – ${parts[0]!.lastFrameIndex}`);
+    const report = await exportTracks(store, parseExportOptions({ outDir: path.join(dir, 'export-joined'), trackIds: [t!.track.id] }));
+    const exported = report.tracks[0]!;
+    const manifest = JSON.parse(fs.readFileSync(path.join(exported.dir, exported.files.find((f) => f.endsWith('manifest.json'))!), 'utf8')) as { track: { joinedFrom: unknown } };
+    expect(manifest.track.joinedFrom).toEqual(parts);
   });
 
   // The damaged copies only need some frames on each side of the damage: 3 fps (28 frames for the whole clip).

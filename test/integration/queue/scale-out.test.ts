@@ -43,6 +43,8 @@ function srSpec(): QueuedSrSpec {
     requestModel,
     samplerLabel: sampling.label,
     fixedSteps: sampling.fixedSteps,
+    // the in-process reference run's default (enhanceTracks: 128)
+    keepNativeMinSidePx: 128,
     options: { steps: SR.steps, seed: SR.seed, conditioning: SR.conditioning },
   };
 }
@@ -129,7 +131,7 @@ describe('fasr worker + process --queue on redis-server', () => {
     expect(summary.ok).toBe(4);
     expect(summary.failed).toBe(0);
     expect(summary.srFailed).toEqual([]);
-    expect(summary.srEnhanced).toBe(okTrackIds(file).length);
+    expect(summary.srEnhanced + summary.srKeptNative).toBe(okTrackIds(file).length);
     expect(summary.receipts.filter((r) => r.kind === 'ingest')).toHaveLength(4);
     expect(dumpStore(file)).toEqual(dumpStore(path.join(dir, 'in-process.sqlite')));
 

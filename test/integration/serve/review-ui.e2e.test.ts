@@ -22,8 +22,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 /**
  * The clip: the hamilton speaker (seconds 0-2: far shot, speaker on the right, a pianist on the
  * left), then another person (2 s of a SadTalker clip, padded to 640x360), then the hamilton
- * speaker again (seconds 6-8: close-up). 10 fps, ~6 s. Analysed with re-entry off, so the
- * speaker's two appearances are two tracks.
+ * speaker again (seconds 6-8: close-up). 10 fps, ~6 s. Analysed with re-entry and joining off
+ * (docs/pipeline.md, "Joining split tracks"), so the speaker's two appearances are two tracks.
  */
 function buildTwiceClip(ffmpeg: string, out: string): void {
   execFileSync(ffmpeg, [
@@ -99,7 +99,7 @@ describe('review UI end to end: fasr serve on a store made from a real clip, in 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-serve-e2e-'));
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const config = parseProcessConfig({ tracker: { reentryWindowMs: 0 } });
+    const config = parseProcessConfig({ tracker: { reentryWindowMs: 0 }, join: { enabled: false } });
     const deps = await createProcessDeps(config, 'wasm');
     const clip = path.join(dir, 'speaker-twice.mp4');
     dbFile = path.join(dir, 'fasr.sqlite');

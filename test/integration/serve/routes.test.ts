@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createServeApp, noActions, parseServeConfig, type ServeApp, type TaskView } from '../../../src/serve';
 import { openStore, type Store, type TrackListItem } from '../../../src/store';
 import { buildStore, httpRequest, listen, makeTempDir, recordingActions, type HttpResponse, type RecordedCall } from './serve-fixtures';
+import { makePng } from '../store/store-fixtures';
 
 /** The port each app listens on (real HTTP on loopback). */
 const ports = new WeakMap<FastifyInstance, number>();
@@ -153,6 +154,39 @@ describe('review server: pages, API, pagination, actions', () => {
     expect(page.body).toContain('&quot;embedder&quot;: &quot;emb-a&quot;');
     expect(page.body).toContain('<svg id="quality-chart"');
     expect(page.body).toContain(`href="/tracks/${t.id}/similar"`);
+  });
+
+  it('track page and API: a kept-native output is shown as the native crop, not synthesized, with its reason and native side', async () => {
+    const t = store.listTracks({ sourceId: ids.north }).items[0]!;
+    const kept = store.insertSrOutput({
+      trackId: t.id,
+      method: 'kept-native',
+      keptNative: { reason: 'native-crop-at-least-128px', nativeSidePx: 161 },
+      modelId: 'test-model',
+      modelSha256: 'a'.repeat(64),
+      sampler: 'heun',
+      steps: 0,
+      networkEvaluations: 0,
+      seed: 0,
+      engine: 'onnx',
+      backend: 'none',
+      png: makePng(161, 161, 4),
+      widthPx: 161,
+      heightPx: 161,
+      timingsMs: { encodeMs: 1 },
+    });
+    const page = await get(served.app, `/tracks/${t.id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`<figure class="face sr kept-native" data-sr-output-id="${kept.id}" data-method="kept-native">`);
+    expect(page.body).toContain(`native crop #${kept.id}: kept, not synthesized`);
+    expect(page.body).toContain('native-crop-at-least-128px · native 161 px · 161×161');
+    expect(page.body).not.toContain(`enhanced #${kept.id}`);
+    expect(page.body).not.toContain('not enhanced yet');
+    const api = await getJson<{ srOutputs: { id: number; method: string; keptNative: unknown; url: string }[] }>(served.app, `/api/tracks/${t.id}`);
+    expect(api.json.srOutputs).toEqual([expect.objectContaining({ id: kept.id, method: 'kept-native', keptNative: { reason: 'native-crop-at-least-128px', nativeSidePx: 161 }, url: `/img/sr/${kept.id}` })]);
+    const img = await inject(served.app, `/img/sr/${kept.id}`);
+    expect(img.status).toBe(200);
+    expect(img.raw.readUInt32BE(16)).toBe(161);
   });
 
   it("images come only from the store by numeric id: crops (rgb8 encoded as PNG), SR outputs, a track's LR_0", async () => {

@@ -58,7 +58,7 @@ describe('runs, SR outputs and jobs', () => {
     const row = store.getSrOutput(1);
     const { png: gotPng, ...rest } = row;
     expect(rest).toEqual({
-      id: 1, trackId, runId: run.id, modelId: 'fasr-ncsnpp-128', modelSha256: 'c'.repeat(64), sampler: 'pc-reverse-diffusion', steps: 1000,
+      id: 1, trackId, runId: run.id, method: 'synthesized', keptNative: null, modelId: 'fasr-ncsnpp-128', modelSha256: 'c'.repeat(64), sampler: 'pc-reverse-diffusion', steps: 1000,
       networkEvaluations: 2000, seed: 4_294_967_295, conditioning: 'fm', engine: 'tfjs', backend: 'wasm', widthPx: 128, heightPx: 128,
       timingsMs: { scoreMs: 80000, totalMs: 81234.5 }, createdAtMs: 10_000,
     });

@@ -15,12 +15,12 @@ describe('openStore and migrations', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('creates schema v1 with WAL, foreign keys and a busy timeout', () => {
+  it('creates the newest schema with WAL, foreign keys and a busy timeout', () => {
     const file = path.join(tmp.dir, 'a.db');
     const store = openStore(file, { busyTimeoutMs: 1234 });
     const info = store.info();
     expect(info.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     expect(info.journalMode).toBe('wal');
     expect(info.foreignKeys).toBe(true);
     expect(info.busyTimeoutMs).toBe(1234);
@@ -30,7 +30,7 @@ describe('openStore and migrations', () => {
     // WAL is a property of the file: a plain connection sees it too.
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     raw.close();
   });
 
@@ -41,7 +41,7 @@ describe('openStore and migrations', () => {
     s1.close();
     // A second open must not re-run CREATE TABLE (it would throw "table already exists").
     const s2 = openStore(file);
-    expect(s2.info().schemaVersion).toBe(1);
+    expect(s2.info().schemaVersion).toBe(SCHEMA_VERSION);
     expect(s2.info().tables).toEqual(ALL_TABLES);
     expect(s2.findSourceByPath('/v/a.mp4')?.sizeBytes).toBe(1);
     s2.close();
@@ -87,8 +87,39 @@ describe('openStore and migrations', () => {
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => openStore(file)).toThrow(
-      new StoreError('database schema version 2 is newer than the newest this code knows (1); upgrade fasr'),
+      new StoreError(`database schema version ${SCHEMA_VERSION + 1} is newer than the newest this code knows (${SCHEMA_VERSION}); upgrade fasr`),
     );
+  });
+
+  it('migrates a v1 file: its tracks stay, with no parts; a joined track can then be written', () => {
+    const file = path.join(tmp.dir, 'v1.db');
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    applyMigrations(raw, MIGRATIONS.slice(0, 1));
+    raw.prepare("INSERT INTO sources (path, size_bytes, mtime_ms, status, created_at_ms, updated_at_ms) VALUES ('/v/a.mp4', 1, 1, 'pending', 0, 0)").run();
+    raw.prepare(
+      "INSERT INTO tracks (source_id, track_key, first_frame_index, last_frame_index, first_pts_ms, last_pts_ms, detection_count, crop_count, embedding_count, best_quality, status, created_at_ms) VALUES (1, 3, 0, 4, 0, 160, 5, 0, 0, 0.5, 'ok', 0)",
+    ).run();
+    raw.prepare(
+      `INSERT INTO detections (track_id, frame_index, pts_ms, bbox_x_px, bbox_y_px, bbox_w_px, bbox_h_px, score, landmarks_json, yaw_deg, pitch_deg, roll_deg, quality, sharpness, frontalness)
+       VALUES (1, 0, 0, 1, 1, 10, 10, 0.9, '{}', 0, 0, 0, 0.5, 1, 0.9)`,
+    ).run();
+    raw.prepare('UPDATE tracks SET lr0_detection_id = 1').run();
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    raw.close();
+    const store = openStore(file);
+    expect(store.info().schemaVersion).toBe(SCHEMA_VERSION);
+    const [t] = store.listTracks({}).items;
+    expect(t).toMatchObject({ trackKey: 3, detectionCount: 5, parts: null });
+    store.close();
+    const after = new Database(file, { readonly: true });
+    expect((after.prepare('PRAGMA table_info(tracks)').all() as { name: string }[]).map((c) => c.name)).toContain('parts_json');
+    // The column refuses a single part or text that is not JSON.
+    after.close();
+    const rw = new Database(file);
+    expect(() => rw.prepare("UPDATE tracks SET parts_json = '[{}]'").run()).toThrow(/CHECK constraint failed/);
+    expect(() => rw.prepare("UPDATE tracks SET parts_json = 'x'").run()).toThrow(/CHECK constraint failed/);
+    rw.close();
   });
 
   it('rolls a failing migration back entirely', () => {
@@ -118,7 +149,7 @@ describe('openStore and migrations', () => {
     );
     const empty = path.join(tmp.dir, 'empty.db');
     new Database(empty).close();
-    expect(() => openStore(empty, { readonly: true })).toThrow(/^openStore: expected schema version 1 in read-only .*, received version 0$/);
+    expect(() => openStore(empty, { readonly: true })).toThrow(new RegExp(`^openStore: expected schema version ${SCHEMA_VERSION} in read-only .*, received version 0$`));
   });
 
   it('rejects bad arguments with clear messages', () => {

@@ -142,6 +142,26 @@ describe('replaceSourceResults and getTrack', () => {
     expect(store.getSource(src.id).status).toBe('done');
   });
 
+  it("keeps a joined track's parts (tracks.parts_json) and refuses parts that do not match its detections", () => {
+    const src = store.upsertSource({ path: '/a.mp4', sizeBytes: 1, mtimeMs: 1 });
+    // makeTrack(4, 5, 10): frames 10..14 at 40 ms a frame; as a track joined from keys 4 (frames 10–11) and 7 (12–14).
+    const t = makeTrack(4, 5, 10);
+    const parts = [
+      { trackKey: 4, firstFrameIndex: 10, lastFrameIndex: 11, firstPtsMs: 400, lastPtsMs: 440, detectionCount: 2 },
+      { trackKey: 7, firstFrameIndex: 12, lastFrameIndex: 14, firstPtsMs: 480, lastPtsMs: 560, detectionCount: 3 },
+    ];
+    const { trackIds } = store.replaceSourceResults(src.id, { tracks: [{ ...t, parts }, makeTrack(9, 1, 50)] });
+    expect(store.getTrack(trackIds[0] as number).track.parts).toEqual(parts);
+    expect(store.getTrack(trackIds[1] as number).track.parts).toBeNull();
+    const before = tableCounts(file);
+    const bad = (p: unknown): TrackResultInput => ({ ...t, parts: p as never });
+    expect(() => store.replaceSourceResults(src.id, { tracks: [bad(parts.slice(0, 1))] })).toThrow(/tracks\[0\]\.parts: expected at least two parts/);
+    expect(() => store.replaceSourceResults(src.id, { tracks: [bad([{ ...parts[0], trackKey: 5 }, parts[1]])] })).toThrow(/tracks\[0\]\.parts\[0\]\.trackKey: expected the track's own key \(4\)/);
+    expect(() => store.replaceSourceResults(src.id, { tracks: [bad([parts[0], { ...parts[1], detectionCount: 2, lastFrameIndex: 13, lastPtsMs: 520 }])] })).toThrow(/tracks\[0\]\.parts: expected parts whose detectionCounts add up to the track's 5 detections/);
+    expect(() => store.replaceSourceResults(src.id, { tracks: [bad([parts[0], { ...parts[1], firstPtsMs: 470 }])] })).toThrow(/tracks\[0\]\.parts\[1\]: expected the frame and time range of the track's detections 2\.\.4/);
+    expect(tableCounts(file)).toEqual(before);
+  });
+
   it('rejects bad results before writing anything, naming the field', () => {
     const src = store.upsertSource({ path: '/a.mp4', sizeBytes: 1, mtimeMs: 1 });
     store.replaceSourceResults(src.id, { tracks: [makeTrack(1, 2)] });

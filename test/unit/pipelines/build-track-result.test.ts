@@ -3,22 +3,10 @@ import type { Detection, FaceCrop } from '../../../src/contracts';
 import { fuseMean, fuseMean3Sigma, fuseQualityWeighted } from '../../../src/fuse';
 import { decodeImageRgb, degradeLikeAuthors, floatToUint8, uint8ToFloat } from '../../../src/image';
 import type { FinishedTrack } from '../../../src/track';
+import { pipelineDetection } from './pipeline-detection-fixture';
 
 function det(frameIndex: number, quality: number): PipelineDetection {
-  return {
-    detectionKey: 100 + frameIndex,
-    frameIndex,
-    ptsMs: frameIndex * 200,
-    bboxXYWH: [10, 20, 30, 40],
-    score: 0.9,
-    landmarks: { leftEye: [1, 2], rightEye: [3, 2], nose: [2, 3], mouthLeft: [1, 4], mouthRight: [3, 4] },
-    yawDeg: 1,
-    pitchDeg: 2,
-    rollDeg: 3,
-    quality,
-    sharpness: 100 * quality,
-    frontalness: 0.9,
-  };
+  return pipelineDetection(100 + frameIndex, frameIndex, quality);
 }
 
 /** A deterministic 128x128 test pattern (value depends on the seed). */

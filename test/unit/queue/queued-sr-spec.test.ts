@@ -18,6 +18,14 @@ describe('queuedSrSpec', () => {
     expect(queuedSrSpec(MODEL, loaded(parseSrFormulation({ kind: 'vesde-score' })), {}).samplerLabel).toBe(samplerLabel(parseSamplerConfig(DEFAULT_SR_SAMPLER)));
   });
 
+  it('carries the keep-native threshold the coordinator applies: default 128, null/0 off, bad values named', () => {
+    expect(queuedSrSpec(MODEL, loaded(), {}).keepNativeMinSidePx).toBe(128);
+    expect(queuedSrSpec(MODEL, loaded(), { keepNativeMinSidePx: null }).keepNativeMinSidePx).toBeNull();
+    expect(queuedSrSpec(MODEL, loaded(), { keepNativeMinSidePx: 0 }).keepNativeMinSidePx).toBeNull();
+    expect(queuedSrSpec(MODEL, loaded(), { keepNativeMinSidePx: 200 }).keepNativeMinSidePx).toBe(200);
+    expect(() => queuedSrSpec(MODEL, loaded(), { keepNativeMinSidePx: 1.5 }, '--sr')).toThrow('--sr.keepNativeMinSidePx: expected an integer in [1, 4096], received 1.5');
+  });
+
   it('keeps a chosen sampler whatever the formulation', () => {
     expect(queuedSrSpec(MODEL, loaded(RESIDUAL), { sampler: 'heun', steps: 3 })).toMatchObject({ samplerLabel: samplerLabel(parseSamplerConfig({ sampler: 'heun', steps: 3 })), fixedSteps: 3 });
   });

@@ -5,7 +5,7 @@ import type { TrackListItem } from '../../../src/store';
 function track(id: number, firstPtsMs: number, lastPtsMs: number): TrackListItem {
   return {
     id, sourceId: 1, runId: null, trackKey: id, firstFrameIndex: 0, lastFrameIndex: 1, firstPtsMs, lastPtsMs, lr0DetectionId: 1,
-    detectionCount: 2, cropCount: 0, embeddingCount: 0, bestQuality: 0.5, status: 'ok', rejectReason: null, createdAtMs: 0,
+    detectionCount: 2, cropCount: 0, embeddingCount: 0, bestQuality: 0.5, status: 'ok', rejectReason: null, parts: null, createdAtMs: 0,
     sourcePath: '/v.mp4', camera: null, startAtMs: null, endAtMs: null,
   };
 }

@@ -15,6 +15,7 @@ import { RecipeBatchPrefetcher } from '../../../../src/sr/train/recipe-batch-wor
 import { loadSrModel, NCSNPP_PRESETS } from '../../../../src/sr';
 import { listCheckpointSteps, readLatestTrainingCheckpoint, trainScoreModel } from '../../../../src/sr/train';
 import { fuseTrainingFeatures, makeRecipeBatch, parseResidualRecipeConfig, recipeSplit, residualRecipeLossTerms } from '../../../../src/sr/train/residual-recipe';
+import { zoomCenterHWC } from '../../../../src/sr/train/zoom-center';
 
 const CELEBA = path.resolve(__dirname, '../../../../../shared/data/faces/celeba-train-ids');
 let tmp: string;
@@ -130,6 +131,33 @@ describe('identity training data', () => {
       expect(t.skip[i]).toBeCloseTo((t.target[i] ?? 0) + (a.sigma[b] ?? 0) * (a.noise[i] ?? 0), 5);
     }
   });
+
+  it('zoom (framing augmentation): off by default and then draws nothing; on, the HR face is the centre zoom of the cached face and every other draw is unchanged', async () => {
+    const split = recipeSplit([data], 'train');
+    const off = await makeRecipeBatch([data], split, parseResidualRecipeConfig({}), 7, 3, 4);
+    const explicitOff = await makeRecipeBatch([data], split, parseResidualRecipeConfig({ zoom: [1, 1] }), 7, 3, 4);
+    expect(Buffer.from(explicitOff.y.buffer).equals(Buffer.from(off.y.buffer))).toBe(true);
+    const fixed = await makeRecipeBatch([data], split, parseResidualRecipeConfig({ zoom: [1.35, 1.35] }), 7, 3, 4);
+    expect(fixed.rows).toEqual(off.rows); // same faces, flips, LR sizes, F_M members
+    expect(Buffer.from(fixed.noise.buffer).equals(Buffer.from(off.noise.buffer))).toBe(true);
+    expect(Buffer.from(fixed.feat.buffer).equals(Buffer.from(off.feat.buffer))).toBe(true);
+    const px = 128 * 128 * 3;
+    for (let b = 0; b < 4; b++) {
+      const expected = zoomCenterHWC(off.hr.subarray(b * px, (b + 1) * px), 128, 3, 1.35);
+      expect(Buffer.from(fixed.hr.subarray(b * px, (b + 1) * px).slice().buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    }
+    // A range draws a zoom per face: the faces differ from both ends' zooms in general, deterministically.
+    const ranged = await makeRecipeBatch([data], split, parseResidualRecipeConfig({ zoom: [1, 1.4] }), 7, 3, 4);
+    const again = await makeRecipeBatch([data], split, parseResidualRecipeConfig({ zoom: [1, 1.4] }), 7, 3, 4);
+    expect(Buffer.from(again.hr.buffer).equals(Buffer.from(ranged.hr.buffer))).toBe(true);
+    expect(Buffer.from(ranged.hr.buffer).equals(Buffer.from(off.hr.buffer))).toBe(false);
+    // Validation batches are never zoomed.
+    const vOff = await makeRecipeBatch([data], recipeSplit([data], 'validation'), parseResidualRecipeConfig({}), 7, 0, 2, { validation: true });
+    const vOn = await makeRecipeBatch([data], recipeSplit([data], 'validation'), parseResidualRecipeConfig({ zoom: [1.2, 1.4] }), 7, 0, 2, { validation: true });
+    expect(Buffer.from(vOn.hr.buffer).equals(Buffer.from(vOff.hr.buffer))).toBe(true);
+    expect(() => parseResidualRecipeConfig({ zoom: [1.4, 1.2] })).toThrow('invalid residual recipe config: zoom [1.4, 1.2] is not a range');
+    expect(() => parseResidualRecipeConfig({ zoom: [0.5, 1.2] })).toThrow(/zoom/);
+  });
 });
 
 describe('training the residual-EDM recipe', () => {
@@ -158,6 +186,12 @@ describe('training the residual-EDM recipe', () => {
     expect(Number.isFinite(validations[0])).toBe(true);
     await trainScoreModel(base(split, 2));
     expect(listCheckpointSteps(split)[0]).toBe(2);
+    // As a checkpoint written before the recipe had `zoom` (the committed run's): it resumes as zoom's default, [1, 1].
+    const ckptJson = path.join(split, 'checkpoints', 'step-000000002.json');
+    const saved = JSON.parse(fs.readFileSync(ckptJson, 'utf8')) as { config: { recipe: Record<string, unknown> } };
+    expect(saved.config.recipe.zoom).toEqual([1, 1]);
+    delete saved.config.recipe.zoom;
+    fs.writeFileSync(ckptJson, JSON.stringify(saved));
     await trainScoreModel({ ...base(split, 3), resume: true });
     const x = readLatestTrainingCheckpoint(straight);
     const y = readLatestTrainingCheckpoint(split);
