@@ -10,13 +10,17 @@
  * --config '<json>' (a partial process config over the defaults, e.g. '{"embed":{"topK":0}}'),
  * --stages (ms per analysed frame of each stage, crops embedded and not embedded),
  * --warmup (process the first clip once, untimed, before measuring: the models' first calls set up
- * their kernels, a cost a night pays once).
+ * their kernels, a cost a night pays once), --clips <name,...> (only the short clips whose name
+ * starts with one of these: hamilton, openpose, single-face).
+ * Each row also gives the process's CPU seconds for the clip (user + system, all threads) and the
+ * 1-minute load average when the clip ended: the machine may be shared, and CPU time moves less
+ * with the other jobs than wall time.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSource, type ComputeStats, type SourceOutcome } from '../pipelines';
+import { closeProcessDeps, createProcessDeps, detectorProvenance, parseProcessConfig, processSource, type ComputeStats, type SourceOutcome } from '../pipelines';
 import { openStore } from '../src/store';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
@@ -54,25 +58,45 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 200);
-  const widths = [32, 8, 7, 6, 7, 8, 9, 11, 12];
+  const clipsArg = args.includes('--clips') ? (args[args.indexOf('--clips') + 1] ?? '').split(',').filter((c) => c !== '') : null;
+  const clips = clipsArg === null ? CLIPS : CLIPS.filter((c) => clipsArg.some((a) => c.name.startsWith(a)));
+  if (clipsArg !== null && clips.length !== clipsArg.length) {
+    throw new Error(`--clips: expected names among ${CLIPS.map((c) => c.name.split(' ')[0]).join(', ')}, received ${JSON.stringify(clipsArg.join(','))}`);
+  }
+  const widths = [32, 8, 7, 6, 7, 8, 9, 11, 12, 7, 6];
+  let cpuStart = process.cpuUsage();
   const report = (name: string, o: SourceOutcome): void => {
+    const cpu = process.cpuUsage(cpuStart);
     console.log(
       row(
-        [name, (o.videoMs / 1000).toFixed(1), String(o.frames), String(o.faces), String(o.tracks), (o.elapsedMs / 1000).toFixed(1), ((o.frames * 1000) / o.elapsedMs).toFixed(2), (o.videoMs / o.elapsedMs).toFixed(2), mb(peakRss)],
+        [
+          name,
+          (o.videoMs / 1000).toFixed(1),
+          String(o.frames),
+          String(o.faces),
+          String(o.tracks),
+          (o.elapsedMs / 1000).toFixed(1),
+          ((o.frames * 1000) / o.elapsedMs).toFixed(2),
+          (o.videoMs / o.elapsedMs).toFixed(2),
+          mb(peakRss),
+          ((cpu.user + cpu.system) / 1e6).toFixed(1),
+          os.loadavg()[0]?.toFixed(1) ?? '-',
+        ],
         widths,
       ),
     );
   };
   try {
-    console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}`);
     console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; motion gate ${config.motionGate.enabled ? 'on' : 'off'}; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
     if (args.includes('--warmup')) {
       // The models' first calls allocate and set up kernels; a night pays that once, not per clip.
       const w = await processSource(store, CLIPS[0]?.file ?? '', config, deps);
       console.log(`warm-up: ${CLIPS[0]?.name} processed once, untimed (${(w.elapsedMs / 1000).toFixed(1)} s)`);
     }
-    console.log(row(['clip', 'video s', 'frames', 'faces', 'tracks', 'wall s', 'frames/s', 'x realtime', 'peak RSS MB'], widths));
-    for (const clip of CLIPS) {
+    console.log(row(['clip', 'video s', 'frames', 'faces', 'tracks', 'wall s', 'frames/s', 'x realtime', 'peak RSS MB', 'CPU s', 'load'], widths));
+    for (const clip of clips) {
+      cpuStart = process.cpuUsage();
       const o = await processSource(store, clip.file, config, deps, { onStats: (s) => stages.push({ name: clip.name, s, frames: 0 }) });
       const last = stages[stages.length - 1];
       if (last !== undefined) last.frames = o.frames;
@@ -104,6 +128,7 @@ async function main(): Promise<void> {
     let next = 0;
     peakRss = process.memoryUsage().rss;
     const rssStart = peakRss;
+    cpuStart = process.cpuUsage();
     const o = await processSource(store, long.file, config, deps, {
       onProgress: (p) => {
         const mark = marks[next];
@@ -116,7 +141,7 @@ async function main(): Promise<void> {
       },
     });
     if (o.status !== 'done') throw new Error(`${long.name}: ${o.reason ?? 'failed'}`);
-    console.log(row(['', '', '', '', '', '', '', '', ''], widths));
+    console.log(row(['', '', '', '', '', '', '', '', '', '', ''], widths));
     report(long.name, o);
     console.log(`  RSS over ${long.name} (start of the clip: ${mb(rssStart)} MB)`);
     const w2 = [10, 8, 8, 12, 18];
@@ -128,7 +153,7 @@ async function main(): Promise<void> {
 
 /** Wall ms per analysed frame of each stage (ComputeStats.stageMs), and the crops embedded / not embedded. */
 function printStages(stages: readonly { name: string; s: ComputeStats; frames: number }[]): void {
-  const keys = ['decodeWait', 'gate', 'detect', 'alignQuality', 'embed', 'track', 'cropsAndBuild'] as const;
+  const keys = ['decodeWait', 'gate', 'detect', 'smallFaces', 'alignQuality', 'embed', 'track', 'cropsAndBuild'] as const;
   const w = [32, 9, 9, ...keys.map(() => 12)];
   console.log('ms per analysed frame, by stage; crops embedded / skipped (embed.topK)');
   console.log(row(['clip', 'embedded', 'skipped', ...keys], w));

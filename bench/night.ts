@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeProcessDeps, createProcessDeps, parseProcessConfig, processSource, type ComputeStats } from '../pipelines';
+import { closeProcessDeps, createProcessDeps, detectorProvenance, parseProcessConfig, processSource, type ComputeStats } from '../pipelines';
 import { openStore, type TrackDetail } from '../src/store';
 import { buildNightFootage, type NightEvent } from './night-footage';
 
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   }, 200);
   try {
     console.log(`night: ${path.relative(process.cwd(), night.file)} (${(night.durationMs / 60000).toFixed(1)} min, ${night.width}x${night.height} at ${night.fps} fps, ${night.events.length} events; built or found in ${buildS.toFixed(1)} s)`);
-    console.log(`backend ${deps.backend.name}; detector ${deps.detector.id}; embedder ${deps.embedder.id}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}`);
     console.log(`analysis ${config.decode.fps} fps, width ${config.decode.analysisMaxWidth} px; motion gate ${gateOn2 ? `on (${JSON.stringify(config.motionGate)})` : 'OFF'}`);
     console.log(`decode: ${JSON.stringify(config.decode)}`);
     console.log(`${os.cpus().length} CPU cores; load average at start ${load()} (a shared machine: other jobs run beside this one)`);
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     console.log(row(['video s', 'frames', 'detected', 'faces', 'tracks', 'wall s', 'x realtime'], w));
     console.log(row([(o.videoMs / 1000).toFixed(0), String(o.frames), String(s.framesDetected), String(o.faces), String(o.tracks), (o.elapsedMs / 1000).toFixed(1), (o.videoMs / o.elapsedMs).toFixed(2)], w));
     console.log(`gate reasons: ${Object.entries(s.gateReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`small-face pass (detected frames): ${Object.entries(s.smallFaceReasons).map(([k, v]) => `${k} ${v}`).join(', ')}; faces added ${s.smallFacesAdded}`);
     console.log(`crops embedded ${s.cropsEmbedded}, not embedded ${s.cropsNotEmbedded} (embed.topK ${config.embed.topK}; ${Object.entries(s.embedReasons).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 
     console.log('');

@@ -1,8 +1,11 @@
 import { FasrError, InputError, type Detection, type FaceCrop, type FaceLandmarks5, type Frame, type ScoredDetection } from '../src/contracts';
 import type { DecodedFrame } from '../src/ingest';
-import { alignFace, ffhqCrop, scoreDetection } from '../src/track';
+import { addUncoveredDetections, alignFace, ffhqCrop, scoreDetection } from '../src/track';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
+
+/** The small-face pass on one frame: not run, run on the analysis copy ('probe'), run on the full-resolution frame ('full'). */
+export type SmallFaceRun = 'none' | 'probe' | 'full';
 
 /** A scored detection with the key that links it to its crops within one source. */
 export interface PipelineDetection extends ScoredDetection {
@@ -31,8 +34,10 @@ export interface FrameAnalysis {
   readonly droppedNoPose: number;
   /** Detections dropped because their landmarks cannot orient a face (eyes and mouth coincide: alignFace's 'degenerate landmarks'). */
   readonly droppedDegenerate: number;
-  /** Wall time of the frame's stages, ms: the detector; alignment and quality of every detection; the embedding batch. */
-  readonly timingMs: { readonly detect: number; readonly alignQuality: number; readonly embed: number };
+  /** Faces the small-face pass added (0 when it did not run). */
+  readonly smallFacesAdded: number;
+  /** Wall time of the frame's stages, ms: the detector; the small-face pass (0 when it did not run); alignment and quality of every detection; the embedding batch. */
+  readonly timingMs: { readonly detect: number; readonly smallFaces: number; readonly alignQuality: number; readonly embed: number };
 }
 
 function scalePoint(p: readonly [number, number], sx: number, sy: number): [number, number] {
@@ -59,8 +64,15 @@ export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: 
  * full-resolution frame (FFHQ crop at the model size), scored, and the selected ones embedded in
  * one call (the embedder batches them). Nothing of the frame is kept: the crops are copies.
  *
+ * With `smallFaces` 'probe' or 'full' the small-face pass (`deps.smallFaceDetector`, docs/pipeline.md
+ * "Small faces by default") also runs: 'probe' on the analysis copy (cheap: it only has to find
+ * whether small faces are there), 'full' on the full-resolution frame (sharper boxes and landmarks
+ * for the faces it tracks); its faces of at most `smallFaces.maxFacePx` (full-resolution px) that
+ * overlap none of the main detector's are added after them.
+ *
  * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
  * @param select which scored detections to embed (one flag each); default: all.
+ * @param smallFaces whether and on which image the small-face pass runs (pipelines/small-face-pass.ts decides).
  */
 export async function analyseFrame(
   frame: DecodedFrame,
@@ -68,23 +80,35 @@ export async function analyseFrame(
   deps: ProcessDeps,
   nextKey: number,
   select: (detections: readonly PipelineDetection[]) => readonly boolean[] = (ds) => ds.map(() => true),
+  smallFaces: SmallFaceRun = 'none',
 ): Promise<FrameAnalysis> {
   const ana = frame.analysis;
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
   const t0 = performance.now();
-  const found = await deps.detector.detect(analysisFrame);
+  const main = (await deps.detector.detect(analysisFrame)).map((d) => (ana === null ? d : detectionToFullResolution(d, ana.scaleX, ana.scaleY)));
+  const tMain = performance.now();
+  let found = main;
+  if (smallFaces !== 'none') {
+    const pass = deps.smallFaceDetector;
+    if (pass == null) throw new FasrError('E_PIPELINE', `frame ${frame.index}: the small-face pass is asked for but deps hold no small-face detector (createProcessDeps with smallFaces.enabled)`);
+    const maxPx = config.smallFaces.maxFacePx;
+    const onCopy = smallFaces === 'probe' && ana !== null;
+    const passFound = onCopy ? (await pass.detect(analysisFrame)).map((d) => detectionToFullResolution(d, ana.scaleX, ana.scaleY)) : await pass.detect(frame);
+    const small = passFound.filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= maxPx);
+    found = addUncoveredDetections(main, small, config.smallFaces.detector.iouThreshold);
+  }
+  const smallFacesAdded = found.length - main.length;
   const t1 = performance.now();
   const detections: PipelineDetection[] = [];
   const alignedCrops: FaceCrop[] = [];
   let droppedNoPose = 0;
   let droppedDegenerate = 0;
   const { modelSizePx, quadScale } = config.align;
-  for (const raw of found) {
-    if (!Number.isFinite(raw.yawDeg) || !Number.isFinite(raw.pitchDeg) || !Number.isFinite(raw.rollDeg)) {
+  for (const d of found) {
+    if (!Number.isFinite(d.yawDeg) || !Number.isFinite(d.pitchDeg) || !Number.isFinite(d.rollDeg)) {
       droppedNoPose += 1;
       continue;
     }
-    const d = ana === null ? raw : detectionToFullResolution(raw, ana.scaleX, ana.scaleY);
     let aligned: FaceCrop;
     try {
       aligned = alignFace(frame, d.landmarks, { sizePx: modelSizePx, quadScale }).crop;
@@ -109,8 +133,8 @@ export async function analyseFrame(
   if (next !== vectors.length || embeddings.some((e, i) => chosen[i] === true && e === null)) {
     throw new FasrError('E_PIPELINE', `frame ${frame.index}: the embedder returned ${vectors.length} embeddings for ${toEmbed.length} crops`);
   }
-  const timingMs = { detect: t1 - t0, alignQuality: t2 - t1, embed: performance.now() - t2 };
-  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate, timingMs };
+  const timingMs = { detect: tMain - t0, smallFaces: t1 - tMain, alignQuality: t2 - t1, embed: performance.now() - t2 };
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate, smallFacesAdded, timingMs };
 }
 
 /**

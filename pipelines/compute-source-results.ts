@@ -11,6 +11,7 @@ import { EMBED_REASONS, EmbedAdmission, type EmbedReason } from './embed-admissi
 import { joinSplitTracks } from './join-tracks';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
+import { SmallFacePass, type SmallFaceCounts } from './small-face-pass';
 
 /** Figures of a computation so far (after every analysed frame) or at its end. */
 export interface ComputeFigures {
@@ -54,17 +55,23 @@ export interface ComputeStats {
   readonly cropsNotEmbedded: number;
   /** Detections by why they were embedded or not (pipelines/embed-admission.ts `EmbedReason`). */
   readonly embedReasons: Readonly<Record<EmbedReason, number>>;
+  /** Detected frames by whether the small-face pass ran on them and why (pipelines/small-face-pass.ts; it ran on 'probe' and 'found'). */
+  readonly smallFaceReasons: Readonly<SmallFaceCounts>;
+  /** Faces the small-face pass added to the main detector's (before the no-pose and degenerate-landmark drops). */
+  readonly smallFacesAdded: number;
   /** Split tracks joined into an earlier one of the same person (`join`, pipelines/join-tracks.ts); 0 until the end. */
   readonly tracksJoined: number;
   /**
    * Wall time per stage, ms: waiting for the decoder (ffmpeg runs beside the pipeline, so this is
    * only the time the pipeline had nothing to do), the gate's thumbnail and difference, the detector,
-   * alignment and quality, the embedder, the tracker, crops kept and finished tracks built (PNG, F_M).
+   * the small-face pass, alignment and quality, the embedder, the tracker, crops kept and finished
+   * tracks built (PNG, F_M).
    */
   readonly stageMs: {
     readonly decodeWait: number;
     readonly gate: number;
     readonly detect: number;
+    readonly smallFaces: number;
     readonly alignQuality: number;
     readonly embed: number;
     readonly track: number;
@@ -115,8 +122,10 @@ export async function computeSourceResults(
   const figures = (): ComputeFigures => ({ ...fig });
 
   const gate = new DetectionGate(config.motionGate);
+  const smallFacePass = new SmallFacePass(config.smallFaces);
   let framesDetected = 0;
-  const stageMs = { decodeWait: 0, gate: 0, detect: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
+  let smallFacesAdded = 0;
+  const stageMs = { decodeWait: 0, gate: 0, detect: 0, smallFaces: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
   let cropsEmbedded = 0;
   let tracksJoined = 0;
   const embedReasons = Object.fromEntries(EMBED_REASONS.map((r) => [r, 0])) as Record<EmbedReason, number>;
@@ -127,6 +136,8 @@ export async function computeSourceResults(
     cropsEmbedded,
     cropsNotEmbedded: fig.faces - cropsEmbedded,
     embedReasons: { ...embedReasons },
+    smallFaceReasons: smallFacePass.reasonCounts(),
+    smallFacesAdded,
     tracksJoined,
     stageMs: { ...stageMs },
   });
@@ -181,12 +192,19 @@ export async function computeSourceResults(
     // The motion gate: a frame it keeps from the detector is tracked as a frame with no face.
     const decision = gate.decide(frame);
     stageMs.gate += performance.now() - tGate;
+    // The small-face pass runs only on detected frames (its own decision: pipelines/small-face-pass.ts).
+    const small = decision.detect ? smallFacePass.decide(frame, decision.reason) : null;
+    // A probe only has to find whether small faces are there (the analysis copy); faces it tracks get the full frame.
+    const run = small === null || !small.run ? 'none' : small.reason === 'found' ? 'full' : 'probe';
     const a = decision.detect
-      ? await analyseFrame(frame, config, deps, nextKey, select(frame.ptsMs, frame.index))
-      : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, timingMs: null };
+      ? await analyseFrame(frame, config, deps, nextKey, select(frame.ptsMs, frame.index), run)
+      : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, smallFacesAdded: 0, timingMs: null };
+    if (run !== 'none') smallFacePass.record(frame.ptsMs, a.smallFacesAdded);
+    smallFacesAdded += a.smallFacesAdded;
     if (a.timingMs !== null) {
       framesDetected += 1;
       stageMs.detect += a.timingMs.detect;
+      stageMs.smallFaces += a.timingMs.smallFaces;
       stageMs.alignQuality += a.timingMs.alignQuality;
       stageMs.embed += a.timingMs.embed;
       for (const e of a.embeddings) if (e !== null) cropsEmbedded += 1;

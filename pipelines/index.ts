@@ -5,7 +5,9 @@
  */
 export { parseProcessConfig, parseProcessDetectorConfig, DEFAULT_PROCESS_CONFIG, DETECTOR_NAMES, DETECTOR_PRESETS, FUSION_METHODS, PIPELINE_TRACKER_OVERRIDES } from './process-config';
 export type { DetectorName, DetectorPresetName, ProcessDetectorConfig, ProcessConfig, ProcessDecodeConfig, ProcessAlignConfig, ProcessRetentionConfig, ProcessFusionConfig, ProcessMotionGateConfig, ProcessEmbedConfig, FusionMethod } from './process-config';
-export { createProcessDeps, closeProcessDeps, createNamedDetector } from './process-deps';
+export { createProcessDeps, closeProcessDeps, createNamedDetector, detectorProvenance } from './process-deps';
+export { SmallFacePass, SMALL_FACE_REASONS } from './small-face-pass';
+export type { SmallFaceCounts, SmallFaceReason } from './small-face-pass';
 export type { ProcessDeps, CreatedProcessDeps } from './process-deps';
 export { processSource } from './process-source';
 export type { SourceOutcome, SourceProgress, ProcessSourceOptions } from './process-source';
@@ -20,7 +22,7 @@ export { processSources } from './process-sources';
 export type { ProcessSummary, ProcessSourcesOptions } from './process-sources';
 export { CROP_KINDS, buildTrackResult, fuseTrack, fusionMemberIndices, modelLr0 } from './build-track-result';
 export { analyseFrame, cutNativeCrop, detectionToFullResolution } from './analyse-frame';
-export type { PipelineDetection, DetectionCrops, FrameAnalysis } from './analyse-frame';
+export type { PipelineDetection, DetectionCrops, FrameAnalysis, SmallFaceRun } from './analyse-frame';
 export { CropKeeper } from './crop-keeper';
 export { EMBED_REASONS, EmbedAdmission } from './embed-admission';
 export type { EmbedReason } from './embed-admission';

@@ -132,6 +132,45 @@ export interface ProcessMotionGateConfig {
   readonly fullDetectionIntervalMs: number;
 }
 
+/**
+ * The small-face pass (docs/pipeline.md, "Small faces by default"): a second detector, face-api's
+ * SSD MobileNet v1 at a low score threshold, run beside the main detector for faces of 15–40 px in
+ * 720p/1080p views that Human's blazeface (on the 640-px analysis copy) does not find. Its faces no
+ * bigger than `maxFacePx` and overlapping none of the main detector's are added to the frame's
+ * detections. While its last run found such a face it runs on every detected frame, on the
+ * full-resolution frame; otherwise it probes the analysis copy once every `probeIntervalMs` where
+ * the view changed (`idleProbeIntervalMs` where it did not). Only
+ * sources whose frames are at least `minFrameSidePx` on their shorter side run it.
+ */
+export interface ProcessSmallFacesConfig {
+  /**
+   * Run the pass. Default: true when the config names no detector (neither `detectorPreset` nor
+   * `detector.name`), false when it names one (`--detector human` / `cctv` keep exactly that
+   * detector: the presets are for tuning). An explicit value always wins.
+   */
+  readonly enabled: boolean;
+  /** Sources whose frame's shorter side is below this, px (integer >= 0), never run the pass. Default 720 (720p and up; a 640x360 view is analysed at full resolution already). */
+  readonly minFrameSidePx: number;
+  /** The pass's faces whose box's shorter side is above this, full-resolution px (> 0), are left to the main detector. Default 96. */
+  readonly maxFacePx: number;
+  /**
+   * While the last pass found no small face, the pass probes at most once per this much video
+   * time on frames where something may have come into view (the motion gate saw a change, a track
+   * is alive, or the gate is off), ms, integer >= 0 (0: every such frame). Default 2000: a small
+   * face that comes into view is found within 2 s, and from then on in every detected frame.
+   */
+  readonly probeIntervalMs: number;
+  /**
+   * On frames the motion gate let through only for its interval (nothing in the view changed
+   * since the last detected frame), the pass probes at most once per this much video time, ms,
+   * integer >= 0. Default 20000: a small face that stands still is found within 20 s; on a static
+   * night the probes cost 1 SSD pass per 20 s instead of per 2 s.
+   */
+  readonly idleProbeIntervalMs: number;
+  /** The SSD's settings (src/track `FaceApiFaceDetectorConfig`, `model` fixed to 'ssd'). Default `{ minConfidence: 0.15 }` (the cctv preset's). */
+  readonly detector: Readonly<FaceApiFaceDetectorConfig>;
+}
+
 /** The FUSION methods of src/fuse/fusion, by the name stored with F_M. */
 export const FUSION_METHODS = Object.freeze(['mean-3sigma', 'mean', 'quality-weighted'] as const);
 export type FusionMethod = (typeof FUSION_METHODS)[number];
@@ -200,6 +239,8 @@ export interface ProcessConfig {
   readonly embed: Readonly<ProcessEmbedConfig>;
   /** Motion gating of the detector ({@link ProcessMotionGateConfig}). Default: on. */
   readonly motionGate: Readonly<ProcessMotionGateConfig>;
+  /** The small-face pass beside the main detector ({@link ProcessSmallFacesConfig}). Default: on when no detector is named. */
+  readonly smallFaces: Readonly<ProcessSmallFacesConfig>;
   /** Joining of one person's tracks split by a short gap or a cut ({@link ProcessJoinConfig}). Default: on, F_M cosine >= 0.8, gap <= 5 s. */
   readonly join: Readonly<ProcessJoinConfig>;
 }
@@ -262,6 +303,17 @@ const schema = z
       })
       .strict()
       .default({}),
+    smallFaces: z
+      .object({
+        enabled: z.boolean().optional(),
+        minFrameSidePx: z.number().int().min(0).default(720),
+        maxFacePx: z.number().finite().gt(0).default(96),
+        probeIntervalMs: z.number().int().min(0).default(2000),
+        idleProbeIntervalMs: z.number().int().min(0).default(20000),
+        detector: z.unknown().optional(),
+      })
+      .strict()
+      .default({}),
     join: z
       .object({
         enabled: z.boolean().default(true),
@@ -272,6 +324,9 @@ const schema = z
       .default({}),
   })
   .strict();
+
+/** The small-face pass's SSD settings when the config gives none (the cctv preset's threshold). */
+export const SMALL_FACES_DETECTOR_DEFAULTS = Object.freeze({ minConfidence: 0.15 });
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -327,7 +382,16 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
     return parseTrackerConfig({ ...PIPELINE_TRACKER_OVERRIDES, ...trackerInput });
   });
   const quality = sub('quality', () => parseQualityConfig(d.quality ?? {}));
-  if (problems.length > 0 || detector === null || tracker === null || quality === null) {
+  const smallFacesDetector = sub('smallFaces.detector', () => {
+    const own = d.smallFaces.detector ?? {};
+    if (typeof own !== 'object' || own === null || Array.isArray(own)) throw new ConfigError(`expected an object, received ${JSON.stringify(own)}`);
+    if ('model' in own) throw new ConfigError(`model: the small-face pass runs 'ssd', remove the key`);
+    return parseFaceApiFaceDetectorConfig({ ...SMALL_FACES_DETECTOR_DEFAULTS, ...own, model: 'ssd' });
+  });
+  // The pass is the default's; a config that names its detector gets exactly that detector.
+  const namesDetector = d.detectorPreset !== undefined || (typeof d.detector === 'object' && d.detector !== null && 'name' in d.detector);
+  const smallFaces = { ...d.smallFaces, enabled: d.smallFaces.enabled ?? !namesDetector, detector: smallFacesDetector };
+  if (problems.length > 0 || detector === null || tracker === null || quality === null || smallFacesDetector === null) {
     throw new ConfigError(`invalid process config: ${problems.join('; ')}`, { sections: problems });
   }
   return deepFreeze({
@@ -341,6 +405,7 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
     fusion: { ...d.fusion },
     embed: { ...d.embed },
     motionGate: { ...d.motionGate },
+    smallFaces: { ...smallFaces, detector: { ...smallFacesDetector } },
     join: { ...d.join },
   });
 }

@@ -14,6 +14,8 @@ export async function createNamedDetector(config: ProcessDetectorConfig): Promis
 /** What `processSource` runs with: created once per run, passed in, closed by the caller. */
 export interface ProcessDeps {
   readonly detector: FaceDetector;
+  /** The small-face pass's SSD (config `smallFaces`); absent or null when the pass is off. */
+  readonly smallFaceDetector?: FaceDetector | null;
   readonly embedder: FaceEmbedder;
   readonly binaries: FfmpegBinaries;
 }
@@ -24,8 +26,8 @@ export interface CreatedProcessDeps extends ProcessDeps {
 }
 
 /**
- * Initialises the compute backend, resolves ffmpeg/ffprobe and creates the detector and the
- * embedder named in `config`. Close them with {@link closeProcessDeps}.
+ * Initialises the compute backend, resolves ffmpeg/ffprobe and creates the detector, the
+ * small-face pass's SSD (when `config.smallFaces.enabled`) and the embedder named in `config`. Close them with {@link closeProcessDeps}.
  * @param backend 'auto' | 'tensorflow' | 'wasm' | 'cpu' (src/runtime/backend).
  * @throws InputError/BackendError for the backend, InputError when ffmpeg is missing,
  *   CheckpointError when a model cannot be read.
@@ -34,19 +36,29 @@ export async function createProcessDeps(config: Readonly<ProcessConfig>, backend
   const backendInfo = await initBackend(backend);
   const binaries = await resolveFfmpegBinaries();
   const detector = await createNamedDetector(config.detector);
+  let smallFaceDetector: FaceDetector | null = null;
   let embedder: FaceEmbedder;
   try {
+    if (config.smallFaces.enabled) smallFaceDetector = await createFaceApiFaceDetector(config.smallFaces.detector);
     embedder = await createFaceEmbedder(config.embedder);
   } catch (err) {
-    await detector.close();
+    await Promise.allSettled([detector.close(), smallFaceDetector?.close()]);
     throw err;
   }
-  return { detector, embedder, binaries, backend: backendInfo };
+  return { detector, smallFaceDetector, embedder, binaries, backend: backendInfo };
 }
 
-/** Closes the detector and the embedder (both, even if one fails; the first error is rethrown). */
+/**
+ * The detection setup's provenance, as runs record it: the main detector's id, and with the
+ * small-face pass `+small-faces:` and its SSD's id.
+ */
+export function detectorProvenance(deps: ProcessDeps): string {
+  return deps.smallFaceDetector == null ? deps.detector.id : `${deps.detector.id}+small-faces:${deps.smallFaceDetector.id}`;
+}
+
+/** Closes the detectors and the embedder (all, even if one fails; the first error is rethrown). */
 export async function closeProcessDeps(deps: ProcessDeps): Promise<void> {
-  const results = await Promise.allSettled([deps.detector.close(), deps.embedder.close()]);
+  const results = await Promise.allSettled([deps.detector.close(), deps.smallFaceDetector?.close(), deps.embedder.close()]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
 }

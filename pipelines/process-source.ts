@@ -90,6 +90,9 @@ function validateArgs(store: Store, filePath: string, config: Readonly<ProcessCo
   ) {
     throw new InputError('processSource: deps must hold a detector, an embedder and the ffmpeg binaries (createProcessDeps)', { option: 'deps' });
   }
+  if (config.smallFaces.enabled && typeof deps.smallFaceDetector?.detect !== 'function') {
+    throw new InputError('processSource: config.smallFaces.enabled is true but deps hold no small-face detector (create the deps from this config: createProcessDeps)', { option: 'deps' });
+  }
   if (typeof opts !== 'object' || opts === null) throw new InputError('processSource: options must be an object', { option: 'options' });
   for (const key of Object.keys(opts)) {
     if (!OPTION_KEYS.includes(key)) throw new InputError(`processSource: unknown option "${key}"; valid options: ${OPTION_KEYS.join(', ')}`, { option: key });

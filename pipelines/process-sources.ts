@@ -1,7 +1,7 @@
 import { InputError } from '../src/contracts';
 import type { JsonValue, Store } from '../src/store';
 import type { ProcessConfig } from './process-config';
-import type { ProcessDeps } from './process-deps';
+import { detectorProvenance, type ProcessDeps } from './process-deps';
 import { processSource, type SourceOutcome, type SourceProgress } from './process-source';
 import { failedSourcesProblem, sumOutcomes, withRun, type OutcomeTotals } from './with-run';
 
@@ -42,7 +42,7 @@ export async function processSources(
   const start = {
     command: opts.command ?? 'process',
     config: JSON.parse(JSON.stringify(config)) as JsonValue,
-    versions: { ...(opts.versions ?? {}), detector: deps.detector.id, embedder: deps.embedder.id },
+    versions: { ...(opts.versions ?? {}), detector: detectorProvenance(deps), embedder: deps.embedder.id },
   };
   return withRun(store, start, async (runId) => {
     const outcomes: SourceOutcome[] = [];

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   closeProcessDeps,
   createProcessDeps,
+  detectorProvenance,
   type BatchPipeline,
   type ExportPipeline,
   type PipelineExportSpec,
@@ -103,9 +104,9 @@ async function runBatchPipeline(spec: BatchPipeline, hooks: RunPipelineHooks, lo
     try {
       // The SR model is loaded before any video is processed: a missing model fails at once.
       model = await loadPipelineModel(spec);
-      log(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}${model !== null ? `; SR model: ${model.id} (${model.weightsPath})` : ''}; store: ${spec.db}`);
+      log(`backend: ${deps.backend.name}; detector: ${detectorProvenance(deps)}; embedder: ${deps.embedder.id}${model !== null ? `; SR model: ${model.id} (${model.weightsPath})` : ''}; store: ${spec.db}`);
       batch = await runBatch(store, spec.inputs, options, pipelineSourceProcessor(spec.process, deps, hooks.onProgress), {
-        versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, ...componentVersions(deps.detector.id, deps.embedder.id) },
+        versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, ...componentVersions(detectorProvenance(deps), deps.embedder.id) },
         config: JSON.parse(JSON.stringify(spec.process)) as JsonValue,
         ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),
         onSourceStart: (i, n, p) => log(`[${i + 1}/${n}] ${p}`),
@@ -159,12 +160,12 @@ async function runWatchPipeline(spec: WatchPipeline, hooks: RunPipelineHooks, lo
   try {
     const deps = await createProcessDeps(spec.process, spec.backend);
     try {
-      log(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}; store: ${spec.db}`);
+      log(`backend: ${deps.backend.name}; detector: ${detectorProvenance(deps)}; embedder: ${deps.embedder.id}; store: ${spec.db}`);
       const w = spec.watch;
       const watch = await runWatch(store, spec.folders, pipelineSourceProcessor(spec.process, deps, hooks.onProgress), {
         force: spec.force,
         command: hooks.command ?? `fasr run ${spec.file}`,
-        versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, ...componentVersions(deps.detector.id, deps.embedder.id) },
+        versions: { fasr: installedPackageVersion('fasr') ?? '0.0.0', node: process.version, ...componentVersions(detectorProvenance(deps), deps.embedder.id) },
         config: JSON.parse(JSON.stringify(spec.process)) as JsonValue,
         watch: watchFolderOptions(w),
         ...(hooks.signal !== undefined ? { signal: hooks.signal } : {}),

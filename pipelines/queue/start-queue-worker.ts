@@ -98,7 +98,7 @@ export async function startQueueWorker(settings: Readonly<QueueSettings>, opts: 
   const depsByConfig = new Map<string, Promise<ProcessDeps>>();
   const modelsBySpec = new Map<string, Promise<SrModel>>();
   const getDeps = (config: Readonly<ProcessConfig>): Promise<ProcessDeps> => {
-    const key = canonicalJson({ detector: config.detector, embedder: config.embedder });
+    const key = canonicalJson({ detector: config.detector, smallFaces: config.smallFaces, embedder: config.embedder });
     let d = depsByConfig.get(key);
     if (d === undefined) {
       d = createProcessDeps(config, backend);

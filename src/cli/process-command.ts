@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DETECTOR_NAMES, DETECTOR_PRESETS, closeProcessDeps, createProcessDeps, parseProcessConfig, processSources, type ProcessSummary, type SourceProgress } from '../../pipelines';
+import { DETECTOR_NAMES, DETECTOR_PRESETS, closeProcessDeps, createProcessDeps, detectorProvenance, parseProcessConfig, processSources, type ProcessSummary, type SourceProgress } from '../../pipelines';
 import { FasrError, InputError } from '../contracts';
 import { EMBEDDER_NAMES } from '../fuse';
 import { installedPackageVersion } from '../runtime';
@@ -124,7 +124,7 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
     .option('--fps <n>', 'analysis frames per second of video, in (0, 240] (default 5)')
     .option('--backend <name>', `compute backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--embedder <name>', `face embedder: ${EMBEDDER_NAMES.join(' | ')} (default faceres)`)
-    .option('--detector <name>', `face detector: ${[...DETECTOR_NAMES, ...Object.keys(DETECTOR_PRESETS)].join(' | ')} (default human; cctv = SSD tuned for 15–40 px faces, docs/pipeline.md)`)
+    .option('--detector <name>', `face detector: ${[...DETECTOR_NAMES, ...Object.keys(DETECTOR_PRESETS)].join(' | ')} (default: human, plus the SSD small-face pass on 720p+ sources; a named detector runs alone; cctv = SSD tuned for 15–40 px faces; docs/pipeline.md)`)
     .option('--no-motion-gate', 'run the detector on every analysed frame (default: frames with no change and no live track skip it; docs/pipeline.md, "Motion gate")')
     .option('--config <file.json>', 'pipeline config (JSON, see docs/pipeline.md); --fps, --embedder, --detector and --no-motion-gate override it')
     .option('--sr', 'then enhance every stored track with the SR model (as fasr sr --track; see docs/sr-usage.md)')
@@ -143,7 +143,7 @@ export function registerProcessCommand(program: Command, io: CliIo, options: Pro
       const dbPath = path.resolve(opts.db);
       if (opts.queue !== undefined) return processViaQueue(videos, config, { ...opts, keepNativeMinSidePx }, dbPath, io, formatProcessSummary);
       const deps = await createProcessDeps(config, opts.backend);
-      io.out(`backend: ${deps.backend.name}; detector: ${deps.detector.id}; embedder: ${deps.embedder.id}\n`);
+      io.out(`backend: ${deps.backend.name}; detector: ${detectorProvenance(deps)}; embedder: ${deps.embedder.id}\n`);
       const store = openStore(dbPath);
       let summary: ProcessSummary;
       let lastLineMs = 0;

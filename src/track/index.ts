@@ -4,7 +4,7 @@
  */
 export type { FaceDetector, HumanFaceDetectorConfig } from './detector';
 export { HumanFaceDetector, createHumanFaceDetector, validateFrame, DEFAULT_HUMAN_FACE_DETECTOR_CONFIG, parseHumanFaceDetectorConfig } from './detector';
-export { analysisTiles, landmarksFromMesh, MESH_INDEX } from './detector';
+export { addUncoveredDetections, analysisTiles, landmarksFromMesh, MESH_INDEX } from './detector';
 export type { AnalysisTile, MeshPoint } from './detector';
 export {
   FaceApiFaceDetector,

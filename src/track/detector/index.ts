@@ -5,7 +5,7 @@ export { DEFAULT_HUMAN_FACE_DETECTOR_CONFIG, parseHumanFaceDetectorConfig } from
 export type { HumanFaceDetectorConfig } from './human-face-detector-config';
 export { analysisTiles } from './analysis-tiles';
 export type { AnalysisTile } from './analysis-tiles';
-export { boxIoMin, boxIou, mergeDetections } from './merge-detections';
+export { addUncoveredDetections, boxIoMin, boxIou, mergeDetections } from './merge-detections';
 export { MESH_INDEX, landmarksFromMesh } from './landmarks-from-mesh';
 export type { MeshPoint } from './landmarks-from-mesh';
 export { FaceApiFaceDetector, createFaceApiFaceDetector, faceApiPackageDir } from './face-api-face-detector';

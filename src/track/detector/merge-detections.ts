@@ -39,3 +39,18 @@ export function mergeDetections<T extends Detection>(detections: readonly T[], i
   }
   return kept;
 }
+
+/**
+ * The detections of a second pass that add faces to a first pass's: those of `extra` whose box
+ * overlaps no box of `primary` (IoU ≤ `iouThreshold` and IoMin ≤ `containThreshold`, as
+ * {@link mergeDetections}), appended after `primary` in their own order. The first pass keeps
+ * every detection it made: where both passes found a face, its box, landmarks and angles win.
+ */
+export function addUncoveredDetections<T extends Detection>(primary: readonly T[], extra: readonly T[], iouThreshold: number, containThreshold = 0.7): T[] {
+  const out = [...primary];
+  for (const d of extra) {
+    const covered = primary.some((p) => boxIou(p.bboxXYWH, d.bboxXYWH) > iouThreshold || boxIoMin(p.bboxXYWH, d.bboxXYWH) > containThreshold);
+    if (!covered) out.push(d);
+  }
+  return out;
+}

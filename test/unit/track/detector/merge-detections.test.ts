@@ -1,5 +1,5 @@
 import type { Detection } from '../../../../src/contracts';
-import { boxIoMin, boxIou, mergeDetections } from '../../../../src/track/detector';
+import { addUncoveredDetections, boxIoMin, boxIou, mergeDetections } from '../../../../src/track/detector';
 
 function det(box: [number, number, number, number], score: number): Detection {
   const p: [number, number] = [box[0] + box[2] / 2, box[1] + box[3] / 2];
@@ -33,5 +33,18 @@ describe('mergeDetections', () => {
   it('returns at most maxFaces by score', () => {
     const ds = [det([0, 0, 10, 10], 0.5), det([50, 0, 10, 10], 0.9), det([100, 0, 10, 10], 0.7)];
     expect(mergeDetections(ds, 0.3, 2).map((d) => d.score)).toEqual([0.9, 0.7]);
+  });
+});
+
+describe('addUncoveredDetections', () => {
+  it('keeps every primary detection and adds only the extra ones that overlap none of them', () => {
+    const big = det([100, 100, 80, 80], 0.9);
+    const same = det([104, 104, 76, 76], 0.95); // the same face, IoU > 0.3
+    const inside = det([120, 120, 20, 20], 0.5); // inside the primary box (IoMin 1)
+    const apart = det([400, 100, 20, 20], 0.2);
+    const apart2 = det([500, 300, 16, 16], 0.3);
+    expect(addUncoveredDetections([big], [same, inside, apart, apart2], 0.3)).toEqual([big, apart, apart2]);
+    expect(addUncoveredDetections([], [apart, apart2], 0.3)).toEqual([apart, apart2]);
+    expect(addUncoveredDetections([big], [], 0.3)).toEqual([big]);
   });
 });
