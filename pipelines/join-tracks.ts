@@ -17,8 +17,10 @@ export function partsOf(t: TrackResultInput): readonly TrackPart[] {
   return t.parts ?? [{ trackKey: t.trackKey, ...span(t), detectionCount: t.detections.length }];
 }
 
-function fmOf(t: TrackResultInput, embedderId: string): FusedIdentity | undefined {
-  return t.fused?.find((f) => f.embedderId === embedderId);
+/** F_M of the embedder, when the track has one and a face large enough for it to identify (`join.minFacePx`). */
+function fmOf(t: TrackResultInput, embedderId: string, minFacePx: number): FusedIdentity | undefined {
+  const largest = Math.max(...t.detections.map((d) => Math.max(d.detection.bboxXYWH[2], d.detection.bboxXYWH[3])));
+  return largest >= minFacePx ? t.fused?.find((f) => f.embedderId === embedderId) : undefined;
 }
 
 /**
@@ -89,7 +91,8 @@ export interface JoinDecision {
  * Joins a source's tracks that are one person split by a short gap or a cut. Greedy in start
  * order: each track joins the chain (an already joined group) that ended before it started, at
  * most `maxGapMs` earlier, whose F_M is most similar to its own, if that cosine is >= `minCosine`;
- * a chain's F_M is re-fused after every join. Tracks without an F_M of `embedderId` are left alone.
+ * a chain's F_M is re-fused after every join. Tracks without an F_M of `embedderId`, or whose
+ * largest face is below `join.minFacePx`, are left alone.
  * The result keeps the order of each chain's first track in `tracks`.
  */
 export function joinSplitTracks(
@@ -103,11 +106,11 @@ export function joinSplitTracks(
   /** Chains by the position of their first track in `tracks`. */
   const chains = new Map<number, TrackResultInput>();
   for (const { t, i, s } of order) {
-    const fm = fmOf(t, embedderId);
+    const fm = fmOf(t, embedderId, config.join.minFacePx);
     let best: { pos: number; cosine: number; gapMs: number } | null = null;
     if (fm !== undefined) {
       for (const [pos, c] of chains) {
-        const cfm = fmOf(c, embedderId);
+        const cfm = fmOf(c, embedderId, config.join.minFacePx);
         if (cfm === undefined) continue;
         const gapMs = s.firstPtsMs - span(c).lastPtsMs;
         if (gapMs <= 0 || gapMs > config.join.maxGapMs) continue;

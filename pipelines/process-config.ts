@@ -216,6 +216,13 @@ export interface ProcessJoinConfig {
   readonly minCosine: number;
   /** Longest gap, ms of stream time, from the end of one track to the start of the next. Default 5000. */
   readonly maxGapMs: number;
+  /**
+   * Both tracks must have a face at least this large (largest bbox side, px of the full-resolution
+   * frame): below about 32 px faceres barely tells people apart (verification AUC 0.76 at 24 px,
+   * 0.86 at 32 px: scripts/fm-identity-by-size.ts, docs/training.md), so an F_M match means
+   * little. Default 32; 0 joins faces of any size.
+   */
+  readonly minFacePx: number;
 }
 
 /** Every setting of `processSource`, parsed once at the edge by {@link parseProcessConfig}. */
@@ -319,6 +326,7 @@ const schema = z
         enabled: z.boolean().default(true),
         minCosine: z.number().finite().min(-1).max(1).default(0.7),
         maxGapMs: z.number().finite().gt(0).max(3_600_000).default(5000),
+        minFacePx: z.number().finite().min(0).max(4096).default(32),
       })
       .strict()
       .default({}),

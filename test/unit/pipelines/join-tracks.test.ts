@@ -135,6 +135,9 @@ describe('joinSplitTracks', () => {
     expect(joinSplitTracks([a, b], EMB, parseProcessConfig({ join: { enabled: false } }))).toHaveLength(2);
     expect(joinSplitTracks([a, b], EMB, parseProcessConfig({ join: { minCosine: cos + 1e-6 } }))).toHaveLength(2);
     expect(joinSplitTracks([a, b], EMB, parseProcessConfig({ join: { maxGapMs: 1000 } }))).toHaveLength(2);
+    // The fixture's faces are 30x40 px: joined from minFacePx 40 down, not above (faceres does not identify smaller faces).
+    expect(joinSplitTracks([a, b], EMB, parseProcessConfig({ join: { minFacePx: 40 } }))).toHaveLength(1);
+    expect(joinSplitTracks([a, b], EMB, parseProcessConfig({ join: { minFacePx: 41 } }))).toHaveLength(2);
     // Tracks without an F_M of the embedder are left alone.
     expect(joinSplitTracks([a, b], 'other-embedder', config)).toHaveLength(2);
   });
@@ -142,6 +145,7 @@ describe('joinSplitTracks', () => {
   it('refuses bad settings, naming the key', () => {
     expect(() => parseProcessConfig({ join: { minCosine: 2 } })).toThrow(/join\.minCosine/);
     expect(() => parseProcessConfig({ join: { maxGapMs: 0 } })).toThrow(/join\.maxGapMs/);
+    expect(() => parseProcessConfig({ join: { minFacePx: -1 } })).toThrow(/join\.minFacePx/);
     expect(() => parseProcessConfig({ join: { enable: true } })).toThrow(/join: unknown key\(s\) "enable"/);
   });
 });
