@@ -76,8 +76,9 @@ export function parseProcessDetectorConfig(input: unknown): ProcessDetectorConfi
     throw new ConfigError(`name: expected one of ${DETECTOR_NAMES.map((n) => `'${n}'`).join(', ')}, received ${JSON.stringify(name)}`);
   }
   if (name === 'human') return { name, ...parseHumanFaceDetectorConfig(rest) };
-  if ('model' in rest) throw new ConfigError(`model: set by the detector name ('${name}'), remove the key`);
   const model = name === 'face-api-ssd' ? 'ssd' : 'tiny';
+  // A parsed config carries the model its name implies (so a parsed config parses again, e.g. on a queue worker); any other is refused.
+  if ('model' in rest && rest.model !== model) throw new ConfigError(`model: set by the detector name ('${name}' runs '${model}'), remove the key; received ${JSON.stringify(rest.model)}`);
   return { name: name as 'face-api-ssd' | 'face-api-tiny', ...parseFaceApiFaceDetectorConfig({ ...rest, model }) };
 }
 
@@ -393,7 +394,7 @@ export function parseProcessConfig(input: unknown = {}): Readonly<ProcessConfig>
   const smallFacesDetector = sub('smallFaces.detector', () => {
     const own = d.smallFaces.detector ?? {};
     if (typeof own !== 'object' || own === null || Array.isArray(own)) throw new ConfigError(`expected an object, received ${JSON.stringify(own)}`);
-    if ('model' in own) throw new ConfigError(`model: the small-face pass runs 'ssd', remove the key`);
+    if ('model' in own && (own as Record<string, unknown>).model !== 'ssd') throw new ConfigError(`model: the small-face pass runs 'ssd', remove the key; received ${JSON.stringify((own as Record<string, unknown>).model)}`);
     return parseFaceApiFaceDetectorConfig({ ...SMALL_FACES_DETECTOR_DEFAULTS, ...own, model: 'ssd' });
   });
   // The pass is the default's; a config that names its detector gets exactly that detector.

@@ -75,11 +75,18 @@ describe('parseProcessConfig', () => {
       expect(parseProcessConfig({ detectorPreset: 'cctv', detector: { tileSizePx: 640 } }).detector).toMatchObject({ name: 'face-api-ssd', minConfidence: 0.15, tileSizePx: 640 });
     });
 
+    it('a parsed config parses again to itself (what a queue worker receives): the default, the cctv preset, a tuned Human', () => {
+      for (const input of [{}, { detectorPreset: 'cctv' }, { detector: { name: 'face-api-tiny' } }, { detector: { tileSizePx: 256 }, smallFaces: { enabled: false }, join: { minCosine: 0.75 } }]) {
+        const parsed = parseProcessConfig(input);
+        expect(parseProcessConfig(JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
+      }
+    });
+
     it('rejects an unknown name, a model key, settings of the other detector and an unknown preset', () => {
       expect(() => parseProcessConfig({ detector: { name: 'yolo' } })).toThrow(
         `invalid process config: detector: name: expected one of 'human', 'face-api-ssd', 'face-api-tiny', received "yolo"`,
       );
-      expect(() => parseProcessConfig({ detector: { name: 'face-api-ssd', model: 'tiny' } })).toThrow("detector: model: set by the detector name ('face-api-ssd'), remove the key");
+      expect(() => parseProcessConfig({ detector: { name: 'face-api-ssd', model: 'tiny' } })).toThrow(`detector: model: set by the detector name ('face-api-ssd' runs 'ssd'), remove the key; received "tiny"`);
       expect(() => parseProcessConfig({ detector: { name: 'face-api-ssd', upscale: 2 } })).toThrow(/detector: invalid FaceApiFaceDetector config: unknown key\(s\) "upscale"/);
       expect(() => parseProcessConfig({ detector: { tinyInputSizePx: 608 } })).toThrow(/detector: invalid HumanFaceDetector config: unknown key\(s\) "tinyInputSizePx"/);
       expect(() => parseProcessConfig({ detectorPreset: 'night' })).toThrow(/detectorPreset: Invalid enum value. Expected 'cctv', received 'night'/);

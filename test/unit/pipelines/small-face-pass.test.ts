@@ -63,7 +63,7 @@ describe('the smallFaces section of the process config', () => {
     expect(() => parseProcessConfig({ smallFaces: { maxFacePx: 0 } })).toThrow(/smallFaces\.maxFacePx: Number must be greater than 0/);
     expect(() => parseProcessConfig({ smallFaces: { probeIntervalMs: 1.5 } })).toThrow(/smallFaces\.probeIntervalMs: Expected integer/);
     expect(() => parseProcessConfig({ smallFaces: { idleProbeIntervalMs: -1 } })).toThrow(/smallFaces\.idleProbeIntervalMs: Number must be greater than or equal to 0/);
-    expect(() => parseProcessConfig({ smallFaces: { detector: { model: 'tiny' } } })).toThrow("smallFaces.detector: model: the small-face pass runs 'ssd', remove the key");
+    expect(() => parseProcessConfig({ smallFaces: { detector: { model: 'tiny' } } })).toThrow(`smallFaces.detector: model: the small-face pass runs 'ssd', remove the key; received "tiny"`);
     expect(() => parseProcessConfig({ smallFaces: { detector: { minConfidence: 2 } } })).toThrow(/smallFaces\.detector: invalid FaceApiFaceDetector config: minConfidence/);
     expect(() => parseProcessConfig({ smallFaces: { detector: 'ssd' } })).toThrow('smallFaces.detector: expected an object, received "ssd"');
   });
