@@ -1,5 +1,6 @@
 import type { CropRow, TrackDetail, TrackListItem } from '../src/store';
 import { checkNumber } from '../src/validate';
+import { CROP_KINDS } from './build-track-result';
 
 /**
  * The keep-native rule of the SR step (issue 16): a face whose LR_0 native crop (the FFHQ-aligned
@@ -14,7 +15,7 @@ export const DEFAULT_KEEP_NATIVE_MIN_SIDE_PX = 128;
 export const MAX_KEEP_NATIVE_MIN_SIDE_PX = 4096;
 
 /** The crop kind the rule measures: the pipeline's full-resolution aligned crop (build-track-result CROP_KINDS.native). */
-export const NATIVE_CROP_KIND = 'aligned-full';
+export const NATIVE_CROP_KIND = CROP_KINDS.native;
 
 /** Why a track was kept native, as sr_outputs.kept_native_reason records it, e.g. 'native-crop-at-least-128px'. */
 export function keepNativeReason(minSidePx: number): string {

@@ -2,7 +2,7 @@ import { InputError, LR0_MODEL_CROP_KIND, type FaceCrop, type SrRequest } from '
 import { decodeImageRgb, uint8ToFloat } from '../src/image';
 import type { CropRow, FusedIdentityRow, TrackDetail } from '../src/store';
 import { modelLrFromCrop, nativeModelLr, type SrConditioning, type SrModel } from '../src/sr';
-import { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, decideKeepNative } from './keep-native';
+import { DEFAULT_KEEP_NATIVE_MIN_SIDE_PX, NATIVE_CROP_KIND, decideKeepNative } from './keep-native';
 
 /**
  * Where a stored track's SR request came from: what the output PNG records in its text chunks
@@ -107,7 +107,7 @@ async function lr0Input(detail: TrackDetail, model: SrRequestModel, lrScale: num
   const crops = detail.crops.filter((c) => c.detectionId === lr0Id);
   if (model.formulation.kind === 'residual-edm') {
     // A model trained on LR faces at their native size takes the aligned crop at the face's own resolution.
-    const native = crops.find((c) => c.kind === 'aligned-full' && c.widthPx === c.heightPx);
+    const native = crops.find((c) => c.kind === NATIVE_CROP_KIND && c.widthPx === c.heightPx);
     if (native !== undefined) return { lr: nativeModelLr(await cropImage(native), size), source: `${native.kind}, ${native.widthPx} px native`, crop: native };
   }
   const stored = crops.find((c) => c.kind === LR0_MODEL_CROP_KIND && c.widthPx === size && c.heightPx === size);
@@ -116,7 +116,7 @@ async function lr0Input(detail: TrackDetail, model: SrRequestModel, lrScale: num
     return { lr: uint8ToFloat(img.rgb), source: `${stored.kind}, as stored`, crop: stored };
   }
   const aligned = crops
-    .filter((c) => (/^aligned\d+$/.test(c.kind) || c.kind === 'aligned-full') && c.widthPx === c.heightPx)
+    .filter((c) => (/^aligned\d+$/.test(c.kind) || c.kind === NATIVE_CROP_KIND) && c.widthPx === c.heightPx)
     .sort((a, b) => Number(b.widthPx === size) - Number(a.widthPx === size) || b.widthPx - a.widthPx)[0];
   if (aligned === undefined) {
     throw new InputError(
