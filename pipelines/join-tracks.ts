@@ -103,31 +103,30 @@ export function joinSplitTracks(
 ): TrackResultInput[] {
   if (!config.join.enabled || tracks.length < 2) return [...tracks];
   const order = tracks.map((t, i) => ({ t, i, s: span(t) })).sort((x, y) => x.s.firstPtsMs - y.s.firstPtsMs || x.i - y.i);
-  /** Chains by the position of their first track in `tracks`. */
-  const chains = new Map<number, TrackResultInput>();
+  /** Chains by the position of their first track in `tracks`, with their F_M (undefined: never joined) and end, worked out once. */
+  const chains = new Map<number, { readonly track: TrackResultInput; readonly fm: FusedIdentity | undefined; readonly lastPtsMs: number }>();
+  const chainOf = (track: TrackResultInput) => ({ track, fm: fmOf(track, embedderId, config.join.minFacePx), lastPtsMs: span(track).lastPtsMs });
   for (const { t, i, s } of order) {
-    const fm = fmOf(t, embedderId, config.join.minFacePx);
+    const own = chainOf(t);
     let best: { pos: number; cosine: number; gapMs: number } | null = null;
-    if (fm !== undefined) {
+    if (own.fm !== undefined) {
       for (const [pos, c] of chains) {
-        const cfm = fmOf(c, embedderId, config.join.minFacePx);
-        if (cfm === undefined) continue;
-        const gapMs = s.firstPtsMs - span(c).lastPtsMs;
-        if (gapMs <= 0 || gapMs > config.join.maxGapMs) continue;
-        const cosine = cosineSimilarity(cfm.featureVector, fm.featureVector);
+        const gapMs = s.firstPtsMs - c.lastPtsMs;
+        if (c.fm === undefined || gapMs <= 0 || gapMs > config.join.maxGapMs) continue;
+        const cosine = cosineSimilarity(c.fm.featureVector, own.fm.featureVector);
         if (best === null || cosine > best.cosine) best = { pos, cosine, gapMs };
       }
     }
     const chain = best === null ? undefined : chains.get(best.pos);
     if (best !== null && chain !== undefined) {
       const joined = best.cosine >= config.join.minCosine;
-      onDecision?.({ earlierKey: chain.trackKey, laterKey: t.trackKey, gapMs: best.gapMs, cosine: best.cosine, joined });
+      onDecision?.({ earlierKey: chain.track.trackKey, laterKey: t.trackKey, gapMs: best.gapMs, cosine: best.cosine, joined });
       if (joined) {
-        chains.set(best.pos, joinTrackPair(chain, t, embedderId, config));
+        chains.set(best.pos, chainOf(joinTrackPair(chain.track, t, embedderId, config)));
         continue;
       }
     }
-    chains.set(i, t);
+    chains.set(i, own);
   }
-  return [...chains.entries()].sort((x, y) => x[0] - y[0]).map(([, c]) => c);
+  return [...chains.entries()].sort((x, y) => x[0] - y[0]).map(([, c]) => c.track);
 }
