@@ -39,7 +39,7 @@ function serveBatches(): void {
     chain = chain.then(async () => {
       try {
         const batch = await makeRecipeBatch(datas, split, wd.recipe, wd.seed, msg.step, wd.batchSize);
-        port.postMessage({ step: msg.step, batch } satisfies BatchReply, [batch.hr.buffer, batch.y.buffer, batch.feat.buffer, batch.sigma.buffer, batch.noise.buffer] as ArrayBuffer[]);
+        port.postMessage({ step: msg.step, batch } satisfies BatchReply, [batch.hr.buffer, batch.y.buffer, batch.feat.buffer, batch.sigma.buffer, batch.noise.buffer, batch.signal.buffer] as ArrayBuffer[]);
       } catch (err) {
         port.postMessage({ step: msg.step, error: (err as Error).message } satisfies BatchReply);
       }

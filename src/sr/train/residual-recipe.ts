@@ -54,6 +54,16 @@ export interface ResidualRecipeConfig {
    * Validation batches are never zoomed.
    */
   readonly zoom: readonly [number, number];
+  /**
+   * What the denoiser sees at σ_max. 'residual-plus-noise' (the default, and what runs before
+   * 2026-12-07 late trained on): r + σ_max n, as at every other σ. 'noise': σ_max n alone, which is
+   * exactly the sampler's start (x_0 = σ_max z carries nothing of r), so the σ_max rows train the
+   * one-step end as the regression E[r | LR_0, F_M] it is used as. Why it matters: σ_max = 1 is only
+   * ≈ 14 σ_d, and over 128×128 pixels the low frequencies of r survive that noise; a model trained
+   * on r + σ_max n learns to read them (step 10,883: 24.6 dB on r + n against 22.2 dB on n alone,
+   * authors ×8, 16 validation faces), and at inference reads the noise instead.
+   */
+  readonly sigmaMaxInput: 'residual-plus-noise' | 'noise';
 }
 
 /**
@@ -62,7 +72,7 @@ export interface ResidualRecipeConfig {
  * new learning-rate schedule; the others (objective, σ_d, the σ range, LR sizes, flips) define
  * what the network learns and must stay.
  */
-export const RECIPE_SCHEDULE_KEYS = Object.freeze(['pMean', 'pStd', 'pSigmaMax', 'pNullFeatures', 'maxFeatureMembers', 'sourceWeights', 'zoom'] as const);
+export const RECIPE_SCHEDULE_KEYS = Object.freeze(['pMean', 'pStd', 'pSigmaMax', 'pNullFeatures', 'maxFeatureMembers', 'sourceWeights', 'zoom', 'sigmaMaxInput'] as const);
 
 const schema = z
   .object({
@@ -79,6 +89,7 @@ const schema = z
     sourceWeights: z.array(z.number().min(0).finite()).min(1).default([1]),
     randomFlip: z.boolean().default(true),
     zoom: z.tuple([z.number().min(1).max(4), z.number().min(1).max(4)]).default([1, 1]),
+    sigmaMaxInput: z.enum(['residual-plus-noise', 'noise']).default('residual-plus-noise'),
   })
   .strict();
 
@@ -114,6 +125,8 @@ export interface RecipeBatch {
   readonly sigma: Float32Array;
   /** Standard normal noise, [B,s,s,3]. */
   readonly noise: Float32Array;
+  /** Per face, the factor of r in the denoiser's input s = signal·r + σ n: 1, or 0 for a σ_max row under `sigmaMaxInput` 'noise'. [B]. */
+  readonly signal: Float32Array;
   /** Where each face came from (for logs and tests). */
   readonly rows: readonly { readonly source: number; readonly row: number; readonly lrSide: number; readonly members: number; readonly flip: boolean }[];
 }
@@ -209,6 +222,7 @@ export async function makeRecipeBatch(datas: readonly IdentityData[], split: Rec
   const feat = new Float32Array(batchSize * dim);
   const sigma = new Float32Array(batchSize);
   const noise = new Float32Array(batchSize * px);
+  const signal = new Float32Array(batchSize);
   const weights = datas.map((d, i) => ((split.rows[i]?.length ?? 0) > 0 ? (config.sourceWeights[i] ?? config.sourceWeights[0] ?? 1) : 0));
   const total = weights.reduce((a, b) => a + b, 0);
   if (total <= 0) throw new ConfigError(`residual recipe: no face in the ${opts.validation === true ? 'validation' : 'training'} split of any data cache`);
@@ -247,16 +261,19 @@ export async function makeRecipeBatch(datas: readonly IdentityData[], split: Rec
     // σ and the noise.
     const nz = drawer(rnd, 'noise', step, b);
     const lnSigma = config.pMean + config.pStd * nz.normal();
-    sigma[b] = nz.u() < config.pSigmaMax ? config.sigmaMax : Math.min(config.sigmaMax, Math.max(config.sigmaMin, Math.exp(lnSigma)));
+    const sigmaB = nz.u() < config.pSigmaMax ? config.sigmaMax : Math.min(config.sigmaMax, Math.max(config.sigmaMin, Math.exp(lnSigma)));
+    sigma[b] = sigmaB;
+    signal[b] = config.sigmaMaxInput === 'noise' && sigmaB === config.sigmaMax ? 0 : 1;
     for (let i = 0; i < px; i++) noise[b * px + i] = nz.normal();
     rows.push({ source: src, row, lrSide: d.lrSide, members, flip });
   }
-  return { batchSize, size: s, featDim: dim, hr, y, feat, sigma, noise, rows };
+  return { batchSize, size: s, featDim: dim, hr, y, feat, sigma, noise, signal, rows };
 }
 
 /**
  * The recipe's loss in the generic form of the training engines, per face b:
- * w_b Σ_pixels (a_b s_b + c_b F_b − target_b)², with s = r + σ n (the noisy residual, r = HR − y),
+ * w_b Σ_pixels (a_b s_b + c_b F_b − target_b)², with s = signal·r + σ n (the noisy residual, r = HR − y;
+ * signal 0 only for a pure-noise σ_max row, `sigmaMaxInput`),
  * the network's x input c_in s, a = c_skip, c = c_out, target = r and w = 1/(c_out² · B · pixels):
  * EDM's λ(σ) = 1/c_out² weighting, i.e. a unit-weight regression of F on its own target, averaged.
  */
@@ -270,13 +287,14 @@ export function residualRecipeLossTerms(batch: RecipeBatch, sigmaData: number): 
   const w = new Float32Array(batch.batchSize);
   for (let b = 0; b < batch.batchSize; b++) {
     const sg = batch.sigma[b] ?? 1;
+    const k = batch.signal[b] ?? 1;
     const p = edmPreconditioning(sg, sigmaData);
     a[b] = p.cSkip;
     c[b] = p.cOut;
     w[b] = 1 / (p.cOut * p.cOut * batch.batchSize * px);
     for (let i = b * px; i < (b + 1) * px; i++) {
       const r = (batch.hr[i] ?? 0) - (batch.y[i] ?? 0);
-      const sv = r + sg * (batch.noise[i] ?? 0);
+      const sv = k * r + sg * (batch.noise[i] ?? 0);
       target[i] = r;
       skip[i] = sv;
       xIn[i] = p.cIn * sv;
@@ -287,7 +305,7 @@ export function residualRecipeLossTerms(batch: RecipeBatch, sigmaData: number): 
 
 /**
  * The recipe's loss on tfjs (the reference the ONNX training graph is checked against):
- * mean over faces of (1/c_out²) · mean over pixels of (D(r + σn; σ) − r)².
+ * mean over faces of (1/c_out²) · mean over pixels of (D(signal·r + σn; σ) − r)².
  */
 export function residualRecipeLoss(network: ScoreNetwork, batch: RecipeBatch, sigmaData: number): tf.Scalar {
   return tf.tidy(() => {
@@ -296,7 +314,8 @@ export function residualRecipeLoss(network: ScoreNetwork, batch: RecipeBatch, si
     const y = tf.tensor4d(batch.y, shape);
     const sig = tf.tensor1d(batch.sigma);
     const r = tf.sub(hr, y) as tf.Tensor4D;
-    const noisy = tf.add(r, tf.mul(tf.tensor4d(batch.noise, shape), tf.reshape(sig, [batch.batchSize, 1, 1, 1]))) as tf.Tensor4D;
+    const kept = tf.mul(r, tf.reshape(tf.tensor1d(batch.signal), [batch.batchSize, 1, 1, 1]));
+    const noisy = tf.add(kept, tf.mul(tf.tensor4d(batch.noise, shape), tf.reshape(sig, [batch.batchSize, 1, 1, 1]))) as tf.Tensor4D;
     const d = residualEdmDenoise(network, sigmaData, noisy, y, sig, tf.tensor2d(batch.feat, [batch.batchSize, batch.featDim]));
     const perFace = tf.mean(tf.square(tf.sub(d, r)), [1, 2, 3]);
     const cOut2 = tf.div(tf.mul(tf.square(sig), sigmaData * sigmaData), tf.add(tf.square(sig), sigmaData * sigmaData));

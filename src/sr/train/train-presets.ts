@@ -53,8 +53,9 @@ export const TRAIN_PRESETS: Readonly<Record<'bundled' | 'residual' | 'residual-n
   residual: Object.freeze({
     // Half the faces at σ_max: the default sampler is one step from σ_max (docs/residual-samplers.json),
     // i.e. the regression end; the run trained with 0.1 to step 2,1xx and continued with 0.5
-    // (resumeWithNewRecipe; the log's 'recipe-changed' entry says when).
-    train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(16), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1], pSigmaMax: 0.5 } }),
+    // (resumeWithNewRecipe; the log's 'recipe-changed' entry says when). The σ_max rows see pure
+    // noise, as the sampler's start does (sigmaMaxInput 'noise'; the run switched at step 12,9xx).
+    train: Object.freeze({ ...RECIPE_TRAIN, model: residualModel(16), steps: 200000, recipe: { objective: 'residual-edm', sourceWeights: [1, 1, 1], pSigmaMax: 0.5, sigmaMaxInput: 'noise' } }),
     prepare: Object.freeze({}),
   }),
   /** The same recipe at nf 32 (2.2 M parameters), for a machine with the compute to train it. */

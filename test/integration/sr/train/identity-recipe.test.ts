@@ -116,7 +116,7 @@ describe('identity training data', () => {
     const pf = new RecipeBatchPrefetcher({ dataDirs: [dataDir], recipe, seed: 7, batchSize: 4 }, 2);
     try {
       const w = await pf.next(3);
-      for (const key of ['hr', 'y', 'feat', 'sigma', 'noise'] as const) expect(Buffer.from(w[key].buffer).equals(Buffer.from(a[key].buffer))).toBe(true);
+      for (const key of ['hr', 'y', 'feat', 'sigma', 'noise', 'signal'] as const) expect(Buffer.from(w[key].buffer).equals(Buffer.from(a[key].buffer))).toBe(true);
       expect(w.rows).toEqual(a.rows);
       const w4 = await pf.next(4);
       expect(Buffer.from(w4.noise.buffer).equals(Buffer.from(other.noise.buffer))).toBe(true);
@@ -130,6 +130,32 @@ describe('identity training data', () => {
       expect(t.target[i]).toBeCloseTo((a.hr[i] ?? 0) - (a.y[i] ?? 0), 6);
       expect(t.skip[i]).toBeCloseTo((t.target[i] ?? 0) + (a.sigma[b] ?? 0) * (a.noise[i] ?? 0), 5);
     }
+  });
+
+  it("sigmaMaxInput 'noise': the σ_max rows' input is the noise alone (the sampler's start), every other row and draw unchanged", async () => {
+    const split = recipeSplit([data], 'train');
+    const base = parseResidualRecipeConfig({ pSigmaMax: 0.5 });
+    expect(base.sigmaMaxInput).toBe('residual-plus-noise'); // what runs before it trained on
+    const old = await makeRecipeBatch([data], split, base, 7, 3, 8);
+    const cfg = parseResidualRecipeConfig({ pSigmaMax: 0.5, sigmaMaxInput: 'noise' });
+    const now = await makeRecipeBatch([data], split, cfg, 7, 3, 8);
+    for (const key of ['hr', 'y', 'feat', 'sigma', 'noise'] as const) expect(Buffer.from(now[key].buffer).equals(Buffer.from(old[key].buffer))).toBe(true);
+    const atMax = [...now.sigma].map((sg) => sg === cfg.sigmaMax);
+    expect(atMax.filter(Boolean).length).toBeGreaterThan(0);
+    expect(atMax.filter((x) => !x).length).toBeGreaterThan(0);
+    expect([...old.signal]).toEqual(atMax.map(() => 1));
+    expect([...now.signal]).toEqual(atMax.map((m) => (m ? 0 : 1)));
+    const tOld = residualRecipeLossTerms(old, cfg.sigmaData);
+    const tNow = residualRecipeLossTerms(now, cfg.sigmaData);
+    const px = 128 * 128 * 3;
+    for (let b = 0; b < 8; b++) {
+      for (const i of [b * px, b * px + 4321]) {
+        expect(tNow.target[i]).toBe(tOld.target[i]); // the target is r either way
+        if (atMax[b] === true) expect(tNow.skip[i]).toBe(Math.fround(cfg.sigmaMax * (now.noise[i] ?? 0)));
+        else expect(tNow.skip[i]).toBe(tOld.skip[i]);
+      }
+    }
+    expect(() => parseResidualRecipeConfig({ sigmaMaxInput: 'clean' })).toThrow(/sigmaMaxInput/);
   });
 
   it('zoom (framing augmentation): off by default and then draws nothing; on, the HR face is the centre zoom of the cached face and every other draw is unchanged', async () => {

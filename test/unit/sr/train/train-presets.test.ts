@@ -17,7 +17,7 @@ describe('training presets', () => {
   it('residual is the residual-EDM recipe on whole faces with a raw-output network; recipe-dsm is its paper-objective twin', () => {
     const r = parseTrainConfig({ ...resolveTrainPreset('residual').train, dataDir: 'd', outDir: 'o' });
     expect([r.model.nf, r.model.scaleBySigma, r.model.sigmaMin, r.model.sigmaMax, r.patchSize, r.batchSize]).toEqual([16, false, 0.002, 1, null, 8]);
-    expect(r.recipe).toMatchObject({ objective: 'residual-edm', sigmaData: 0.07, pNullFeatures: 0.15, lrSide: [12, 64] });
+    expect(r.recipe).toMatchObject({ objective: 'residual-edm', sigmaData: 0.07, pNullFeatures: 0.15, lrSide: [12, 64], sigmaMaxInput: 'noise' });
     const d = parseTrainConfig({ ...resolveTrainPreset('recipe-dsm').train, dataDir: 'd', outDir: 'o' });
     expect([d.model.nf, d.model.scaleBySigma, d.model.sigmaMax, d.recipe?.objective]).toEqual([16, true, 348, 'dsm']);
     expect(parseTrainConfig({ ...resolveTrainPreset('residual-nf32').train, dataDir: 'd', outDir: 'o' }).model.nf).toBe(32);
