@@ -256,9 +256,10 @@ export interface ProcessConfig {
 /**
  * Tracker overrides of the pipeline. The tracker's own defaults were set for ArcFace-style
  * embeddings; faceres cosines run higher for different people (docs/pipeline.md, "Tracker
- * thresholds for faceres"), so its gates are raised here.
+ * thresholds for faceres"), so its gates are raised here; and re-entry needs faces of at least
+ * 32 px (the size from which faceres tells people apart, as `join.minFacePx`).
  */
-export const PIPELINE_TRACKER_OVERRIDES = Object.freeze({ minAppearanceCosine: 0.3, reentryMinCosine: 0.7 });
+export const PIPELINE_TRACKER_OVERRIDES = Object.freeze({ minAppearanceCosine: 0.3, reentryMinCosine: 0.7, reentryMinFacePx: 32 });
 
 const decodeSchema = z
   .object({

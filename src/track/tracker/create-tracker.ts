@@ -46,6 +46,8 @@ interface LiveTrack<D extends Detection> {
   lastPtsMs: number;
   lastFrameIndex: number;
   reentries: number;
+  /** Largest side of any of its detections' boxes (re-entry's face-size floor). */
+  largestFacePx: number;
 }
 
 function cosineToMean(e: Float32Array, sum: Float64Array): number {
@@ -60,6 +62,11 @@ function cosineToMean(e: Float32Array, sum: Float64Array): number {
     ns += b * b;
   }
   return ne > 0 && ns > 0 ? dot / Math.sqrt(ne * ns) : 0;
+}
+
+/** The larger side of a detection's box. */
+function faceSide(d: Detection): number {
+  return Math.max(d.bboxXYWH[2], d.bboxXYWH[3]);
 }
 
 function addEmbedding<D extends Detection>(t: LiveTrack<D>, e: Float32Array): void {
@@ -86,7 +93,7 @@ function finished<D extends Detection>(t: LiveTrack<D>): FinishedTrack<D> {
  * Creates a SORT-style tracker: constant-velocity Kalman prediction of each track's box,
  * Hungarian assignment on cost (1 − IoU) + appearanceWeight·(1 − cos) with IoU and appearance
  * gates, confirmation after minHits consecutive hits, death after maxMissedFrames / maxGapMs, and
- * appearance re-entry within reentryWindowMs (docs/tracking.md).
+ * appearance re-entry within reentryWindowMs between faces of at least reentryMinFacePx (docs/tracking.md).
  * @param config a config from parseTrackerConfig (defaults: DEFAULT_TRACKER_CONFIG).
  */
 export function createTracker<D extends Detection = Detection>(config: Readonly<TrackerConfig> = DEFAULT_TRACKER_CONFIG): FaceTracker<D> {
@@ -165,6 +172,7 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
         const d = detections[j] as D;
         t.kalman.update(d.bboxXYWH);
         t.detections.push(d);
+        t.largestFacePx = Math.max(t.largestFacePx, faceSide(d));
         const e = embOf(j);
         t.embeddings.push(e);
         if (e !== null) addEmbedding(t, e);
@@ -203,6 +211,7 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
         lastPtsMs: ptsMs,
         lastFrameIndex: frameIndex,
         reentries: 0,
+        largestFacePx: faceSide(d),
       };
       const e = embOf(j);
       if (e !== null) addEmbedding(t, e);
@@ -215,9 +224,9 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
       const firstPts = t.detections[0]?.ptsMs ?? ptsMs;
       let best: LiveTrack<D> | null = null;
       let bestCos = cfg.reentryMinCosine;
-      if (cfg.reentryWindowMs > 0 && t.embSum !== null) {
+      if (cfg.reentryWindowMs > 0 && t.embSum !== null && t.largestFacePx >= cfg.reentryMinFacePx) {
         for (const l of lost) {
-          if (l.embSum === null || firstPts - l.lastPtsMs > cfg.reentryWindowMs || l.lastPtsMs >= firstPts) continue;
+          if (l.embSum === null || firstPts - l.lastPtsMs > cfg.reentryWindowMs || l.lastPtsMs >= firstPts || l.largestFacePx < cfg.reentryMinFacePx) continue;
           const cos = cosineToMean(Float32Array.from(t.embSum), l.embSum);
           if (cos >= bestCos) {
             bestCos = cos;
@@ -237,6 +246,7 @@ export function createTracker<D extends Detection = Detection>(config: Readonly<
         best.lastPtsMs = t.lastPtsMs;
         best.lastFrameIndex = t.lastFrameIndex;
         best.reentries++;
+        best.largestFacePx = Math.max(best.largestFacePx, t.largestFacePx);
         active[active.indexOf(t)] = best;
         events.push({ kind: 'reentered', trackKey: best.trackKey, frameIndex, ptsMs, detections: segment });
       } else {

@@ -23,6 +23,13 @@ export interface TrackerConfig {
   readonly reentryWindowMs: number;
   /** Re-entry needs cos(new track mean, dead track mean) ≥ this. [−1, 1]. Default 0.5. */
   readonly reentryMinCosine: number;
+  /**
+   * Re-entry needs both tracks to hold a face at least this large (largest side of a detection's
+   * box, in the detections' pixels): below the size where the embedder tells people apart, two
+   * strangers' means pass any cosine gate. ≥ 0; 0 = no floor. Default 0 (the pipeline sets 32,
+   * faceres' floor: PIPELINE_TRACKER_OVERRIDES).
+   */
+  readonly reentryMinFacePx: number;
   /** Kalman acceleration noise std, box sizes per s². > 0. Default 4. */
   readonly accelStd: number;
   /** Kalman measurement noise std, box sizes. > 0. Default 0.05. */
@@ -41,6 +48,7 @@ export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
   minAppearanceCosine: 0.3,
   reentryWindowMs: 5000,
   reentryMinCosine: 0.5,
+  reentryMinFacePx: 0,
   accelStd: 4,
   measurementStd: 0.05,
   initVelocityStd: 2,
@@ -56,6 +64,7 @@ const schema = z
     minAppearanceCosine: z.number().min(-1).max(1),
     reentryWindowMs: z.number().finite().min(0),
     reentryMinCosine: z.number().min(-1).max(1),
+    reentryMinFacePx: z.number().finite().min(0),
     accelStd: z.number().finite().positive(),
     measurementStd: z.number().finite().positive(),
     initVelocityStd: z.number().finite().positive(),

@@ -101,6 +101,22 @@ describe('createTracker', () => {
     expect(run(frames, { reentryWindowMs: 0 }).tracks.map((t) => t.trackKey)).toEqual([1, 2]);
   });
 
+  it('re-entry needs both tracks to hold a face of reentryMinFacePx: smaller faces stay separate tracks', () => {
+    // The same appearance both times; the face is 60 px before the gap and `after` px after it.
+    const frames = (after: number): Frame[] =>
+      Array.from({ length: 60 }, (_, i) => {
+        if (i >= 15 && i < 40) return { dets: [], embs: [] };
+        return { dets: [i < 15 ? det(i, 100 + 3 * i, 200) : det(i, 600 - 3 * i, 200, after)], embs: [emb(2, i)] };
+      });
+    expect(run(frames(60), { reentryMinFacePx: 60 }).tracks.map((t) => t.reentries)).toEqual([1]); // at the floor: joined
+    expect(run(frames(59), { reentryMinFacePx: 60 }).tracks.map((t) => t.trackKey)).toEqual([1, 2]); // the new track is below it
+    expect(run(frames(59)).tracks.map((t) => t.reentries)).toEqual([1]); // no floor by default
+    // the lost track's face counts too: 30 px before the gap, 80 after
+    const smallFirst = frames(80).map((f, i) => (i < 15 ? { dets: [det(i, 100 + 3 * i, 200, 30)], embs: f.embs } : f));
+    expect(run(smallFirst, { reentryMinFacePx: 32 }).tracks.map((t) => t.trackKey)).toEqual([1, 2]);
+    expect(() => parseTrackerConfig({ reentryMinFacePx: -1 })).toThrow(ConfigError);
+  });
+
   it('false positives shorter than minHits produce no track', () => {
     const frames: Frame[] = Array.from({ length: 20 }, (_, i) => ({
       // a 2-frame blip at frame 5 and a 1-frame blip at 12, next to a real face
