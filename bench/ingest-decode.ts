@@ -8,13 +8,14 @@
  * behaviour before). "x realtime" = video seconds / wall seconds. Extra files (e.g. the synthetic
  * night of bench:night, out/bench-night/…) can be appended as arguments.
  * Table 2: what the yuv420p frames cost later, in JS: converting a 256x256 region (a face crop's
- * source) and the whole frame (only the small-face pass on the full frame reads it), median ms.
+ * source) and the whole frame (only the small-face pass on the full frame reads it), median ms;
+ * and how far the JS conversion of one frame is from ffmpeg's rgb24 output of the same frame.
  * Table 2: the 139 s clip at its full 10 fps (1394 frames of 1 MB), RSS sampled along the way:
  * with bounded buffering it stays flat whatever the length.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openFrameDecoder, probeSource, resolveFfmpegBinaries, Yuv420Frame, type DecodeOptions, type FfmpegBinaries } from '../src/ingest';
+import { openFrameDecoder, probeSource, resolveFfmpegBinaries, Yuv420Frame, type DecodedFrame, type DecodeOptions, type FfmpegBinaries } from '../src/ingest';
 import { yuv420ToRgb } from '../src/image';
 
 const VIDEOS = path.resolve(__dirname, '../../shared/data/videos');
@@ -25,6 +26,9 @@ const CLIPS = [
   'openpose/video.avi',
   'intel-sample-videos/one-by-one-person-detection.mp4',
 ];
+
+/** The frame kept from each decode for table 2. */
+const SAMPLE_INDEX = 5;
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 const loadAvg = (): string =>
@@ -37,17 +41,17 @@ async function timeDecode(
   file: string,
   opts: DecodeOptions,
   bins: FfmpegBinaries,
-): Promise<{ frames: number; ms: number; peak: number; rssPeak: number; full: string; sample: Yuv420Frame | null }> {
+): Promise<{ frames: number; ms: number; peak: number; rssPeak: number; full: string; sample: DecodedFrame | null }> {
   const t0 = performance.now();
   const decoder = openFrameDecoder(file, opts, bins);
   let frames = 0;
   let rssPeak = 0;
   let full = '-';
-  let sample: Yuv420Frame | null = null;
+  let sample: DecodedFrame | null = null;
   for await (const f of decoder) {
     frames += 1;
     full = f.yuv === null ? 'rgb24' : `yuv420p ${f.yuv.matrix}`;
-    if (sample === null && f instanceof Yuv420Frame && f.index >= 5) sample = f;
+    if (f.index === SAMPLE_INDEX) sample = f;
     if (f.index % 10 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }
   return { frames, ms: performance.now() - t0, peak: decoder.stats.peakBufferedFrames, rssPeak, full, sample };
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
   console.log('\nclip                                | size      | video s | mode                | full          | frames | wall ms | x realtime | peak buffered | peak RSS MB');
   console.log('------------------------------------|-----------|---------|---------------------|---------------|--------|---------|------------|---------------|------------');
   const files = [...CLIPS.map((c) => path.join(VIDEOS, c)), ...process.argv.slice(2).map((f) => path.resolve(f))];
-  const samples: { name: string; frame: Yuv420Frame }[] = [];
+  const samples: { name: string; frame: Yuv420Frame; ffmpegRgb: Uint8Array | null }[] = [];
   for (const file of files) {
     const probe = await probeSource(file, bins);
     const videoSec = (probe.durationMs ?? 0) / 1000;
@@ -81,7 +85,10 @@ async function main(): Promise<void> {
       ['5 fps + 640w, rgb24', { sourceId: 1, analysisMaxWidth: 640, fullFrameFormat: 'rgb24' }],
     ] as const) {
       const r = await timeDecode(file, opts, bins);
-      if (r.sample !== null) samples.push({ name: path.basename(file), frame: r.sample });
+      if (r.sample instanceof Yuv420Frame) samples.push({ name: path.basename(file), frame: r.sample, ffmpegRgb: null });
+      const last = samples[samples.length - 1];
+      // The rgb24 decode of the same file right after: ffmpeg's own conversion of the same frame.
+      if ('fullFrameFormat' in opts && last !== undefined && last.ffmpegRgb === null && r.sample !== null && r.sample.yuv === null && last.name === path.basename(file)) last.ffmpegRgb = r.sample.rgb;
       console.log(
         `${path.basename(file).padEnd(36)}| ${`${probe.width}x${probe.height}`.padEnd(10)}| ${videoSec.toFixed(1).padStart(7)} | ${mode.padEnd(19)} | ${r.full.padEnd(13)} | ${String(r.frames).padStart(6)} | ${r.ms.toFixed(0).padStart(7)} | ${(videoSec / (r.ms / 1000)).toFixed(1).padStart(10)} | ${String(r.peak).padStart(13)} | ${mb(r.rssPeak).padStart(11)}`,
       );
@@ -89,14 +96,30 @@ async function main(): Promise<void> {
   }
   console.log(`load average after table 1 ${loadAvg()}`);
 
-  console.log('\nyuv420p frames converted in JS (median of 20): a 256x256 region (a face crop reads about this much), the whole frame');
-  console.log('clip                                | size      | 256x256 ms | whole frame ms');
-  console.log('------------------------------------|-----------|------------|---------------');
-  for (const { name, frame } of samples) {
+  console.log(
+    `\nyuv420p frames converted in JS (median of 20): a 256x256 region (a face crop reads about this much), the whole frame; frame ${SAMPLE_INDEX} against ffmpeg's rgb24 of the same frame`,
+  );
+  console.log('clip                                | size      | matrix | 256x256 ms | whole frame ms | max |JS - ffmpeg| | bytes differing');
+  console.log('------------------------------------|-----------|--------|------------|----------------|-----------------|----------------');
+  for (const { name, frame, ffmpegRgb } of samples) {
     const y = frame.yuv;
     const region = medianMs(() => yuv420ToRgb(y, Math.floor(y.width / 3), Math.floor(y.height / 3), Math.min(256, y.width), Math.min(256, y.height)), 20);
     const whole = medianMs(() => yuv420ToRgb(y, 0, 0, y.width, y.height), 20);
-    console.log(`${name.padEnd(36)}| ${`${y.width}x${y.height}`.padEnd(10)}| ${region.toFixed(2).padStart(10)} | ${whole.toFixed(1).padStart(14)}`);
+    const js = yuv420ToRgb(y, 0, 0, y.width, y.height);
+    let maxDiff = 0;
+    let differing = 0;
+    if (ffmpegRgb !== null) {
+      for (let i = 0; i < js.length; i++) {
+        const d = Math.abs((js[i] ?? 0) - (ffmpegRgb[i] ?? 0));
+        if (d > 0) differing += 1;
+        maxDiff = Math.max(maxDiff, d);
+      }
+    }
+    const exact = ffmpegRgb === null ? '-' : String(maxDiff);
+    const diffCount = ffmpegRgb === null ? '-' : `${differing} of ${js.length}`;
+    console.log(
+      `${name.padEnd(36)}| ${`${y.width}x${y.height}`.padEnd(10)}| ${y.matrix.padEnd(6)} | ${region.toFixed(2).padStart(10)} | ${whole.toFixed(1).padStart(14)} | ${exact.padStart(15)} | ${diffCount}`,
+    );
   }
 
   const long = path.join(VIDEOS, CLIPS[4] ?? '');
