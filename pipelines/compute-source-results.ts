@@ -262,6 +262,7 @@ export async function computeSourceResults(
       maxBufferedFrames: d.maxBufferedFrames,
       onDamage: d.onDamage,
       stallTimeoutMs: d.stallTimeoutMs,
+      fullFrameFormat: d.fullFrameFormat,
     },
     deps.binaries,
     { demand$ },

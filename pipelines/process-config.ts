@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../src/contracts';
 import { EMBEDDER_NAMES, type EmbedderName } from '../src/fuse';
-import { DAMAGE_POLICIES, type DamagePolicy } from '../src/ingest';
+import { DAMAGE_POLICIES, FULL_FRAME_FORMATS, type DamagePolicy, type FullFrameFormat } from '../src/ingest';
 import {
   parseFaceApiFaceDetectorConfig,
   parseHumanFaceDetectorConfig,
@@ -43,6 +43,16 @@ export interface ProcessDecodeConfig {
    * fails with reason 'stalled'; the run goes on (src/ingest `DecodeOptions.stallTimeoutMs`). Default 60000.
    */
   readonly stallTimeoutMs: number;
+  /**
+   * How ffmpeg hands over the full-resolution frame (src/ingest `DecodeOptions.fullFrameFormat`):
+   * 'yuv420p' (default) or 'rgb24'. With 'yuv420p' ffmpeg writes the frame as it decoded it (1.5
+   * bytes/px, no conversion of the whole frame) and only the regions a face crop reads are
+   * converted to RGB, bit-exactly as ffmpeg's rgb24 conversion (docs/pipeline.md, "Full-resolution
+   * frames as yuv420p"): the same crops, detections and tracks, less decode time on a gated night.
+   * Applies only to yuv420p sources (limited range, BT.601/709) with an analysis copy; others decode
+   * as rgb24 anyway. 'rgb24': ffmpeg converts every frame (the behaviour before).
+   */
+  readonly fullFrameFormat: FullFrameFormat;
 }
 
 /** The face detectors `processSource` can run, by name (docs/pipeline.md, "Detectors"). */
@@ -270,6 +280,7 @@ const decodeSchema = z
     maxBufferedFrames: z.number().int().min(1).max(64).default(2),
     onDamage: z.enum(DAMAGE_POLICIES as [DamagePolicy, ...DamagePolicy[]]).default('stop'),
     stallTimeoutMs: z.number().int().min(100).max(3_600_000).default(60000),
+    fullFrameFormat: z.enum(FULL_FRAME_FORMATS as [FullFrameFormat, ...FullFrameFormat[]]).default('yuv420p'),
   })
   .strict();
 

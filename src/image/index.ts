@@ -1,5 +1,8 @@
 /** Image utilities: TF-exact antialiased resize, the authors' LR degradation, IO through sharp, conversions. */
-export type { RgbImage, FloatImageHWC } from './rgb-image';
+export type { RgbImage, RgbRegionReader, FloatImageHWC } from './rgb-image';
+export { YUV_MATRICES, yuv420FrameBytes, yuv420Planes } from './yuv420-image';
+export type { Yuv420Image, YuvMatrix } from './yuv420-image';
+export { yuv420ToRgb } from './yuv420-to-rgb';
 export { resizeAntialiased, RESIZE_KERNELS } from './resize-antialiased';
 export type { ResizeKernel, ResizeOptions } from './resize-antialiased';
 export { degradeLikeAuthors } from './degrade-like-authors';

@@ -17,3 +17,18 @@ export interface FloatImageHWC {
   /** height*width*channels values. */
   readonly data: Float32Array;
 }
+
+/**
+ * An RGB image whose pixels are made on demand, a rectangle at a time (a decoded YUV frame that
+ * converts only the regions a face crop reads). `readRgbRegion` returns exactly the bytes the
+ * same rectangle of the equivalent {@link RgbImage} holds.
+ */
+export interface RgbRegionReader {
+  readonly width: number;
+  readonly height: number;
+  /**
+   * The rectangle [x, x+w) x [y, y+h), integer and inside the image, as w*h*3 bytes of row-major RGB
+   * (a new array the caller owns).
+   */
+  readRgbRegion(x: number, y: number, w: number, h: number): Uint8Array;
+}

@@ -1,15 +1,20 @@
 import * as path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
-import type { ResolvedDecodeOptions } from './decode-options';
+import { yuv420FrameBytes, type YuvMatrix } from '../image';
+import type { FullFrameFormat, ResolvedDecodeOptions } from './decode-options';
 import type { SourceProbe } from './probe-source';
 
 /** The ffmpeg command line of one decode and the frame sizes it produces. */
 export interface DecodePlan {
   /** Arguments after the ffmpeg binary. */
   readonly args: readonly string[];
-  /** Full-resolution (displayed, rotation applied) frame size, px. Written to stdout as rgb24. */
+  /** Full-resolution (displayed, rotation applied) frame size, px. Written to stdout as rgb24, or yuv420p when `fullYuvMatrix` is set. */
   readonly width: number;
   readonly height: number;
+  /** Set when the full-resolution frame is written as yuv420p: the matrix ffmpeg's rgb24 conversion would use; null: rgb24. */
+  readonly fullYuvMatrix: YuvMatrix | null;
+  /** Bytes of one full-resolution frame on stdout. */
+  readonly fullFrameBytes: number;
   /**
    * Size of the scaled analysis copy written to fd 3 as rgb24; null when no copy is written (no
    * analysis requested, or the frame is not wider than analysisMaxWidth).
@@ -42,6 +47,25 @@ export function analysisSize(width: number, height: number, maxWidth: number | n
 }
 
 /**
+ * The matrix to convert the full-resolution frame with when it is written as yuv420p, or null to
+ * write it as rgb24 (see `DecodeOptions.fullFrameFormat`). yuv420p only where the JS conversion
+ * reproduces ffmpeg's: libswscale converts a yuv420p frame of even height with its unscaled
+ * yuv2rgb path (not yuvj420p, not full range), with the matrix the scale filter picks from the
+ * frame's colorspace tag (BT.601 when untagged; other matrices are left to ffmpeg); widths that are
+ * multiples of 8 keep to the converters' whole blocks. With no analysis copy the detector reads
+ * the whole frame anyway: rgb24.
+ */
+export function fullYuvMatrixFor(probe: SourceProbe, analysis: { width: number; height: number } | null, format: FullFrameFormat): YuvMatrix | null {
+  if (format !== 'yuv420p' || analysis === null) return null;
+  if (probe.pixFormat !== 'yuv420p' || (probe.colorRange !== null && probe.colorRange !== 'tv')) return null;
+  if (probe.height % 2 !== 0 || probe.width % 8 !== 0) return null;
+  const cs = probe.colorSpace;
+  if (cs === 'bt709') return 'bt709';
+  if (cs === null || cs === 'bt470bg' || cs === 'smpte170m') return 'bt601';
+  return null;
+}
+
+/**
  * Builds the ffmpeg command (with fluent-ffmpeg's builder; the process itself is spawned by the
  * decoder, which needs its own pipes) that decodes `filePath` to raw rgb24 frames:
  * - `-copyts`: pts stay in the stream's timeline; `showinfo` prints each kept frame's pts on
@@ -59,7 +83,10 @@ export function buildDecodePlan(filePath: string, probe: SourceProbe, opts: Reso
   const { width, height } = probe;
   const analysis = analysisSize(width, height, opts.analysisMaxWidth);
   const head = `[0:${probe.videoStreamIndex}]select='${frameSelectExpr(opts.fps, startSec)}',showinfo`;
-  const fullScale = `scale=${width}:${height},format=rgb24`;
+  const fullYuvMatrix = fullYuvMatrixFor(probe, analysis, opts.fullFrameFormat);
+  const fullPixFmt = fullYuvMatrix === null ? 'rgb24' : 'yuv420p';
+  // For a yuv420p source at its own size this scale is a pass-through (no swscale at all).
+  const fullScale = `scale=${width}:${height},format=${fullPixFmt}`;
   const graph =
     analysis === null
       ? `${head},${fullScale}[full]`
@@ -70,7 +97,8 @@ export function buildDecodePlan(filePath: string, probe: SourceProbe, opts: Reso
     .inputOptions(inputOptions)
     .complexFilter(graph)
     .output('pipe:1')
-    .outputOptions(['-map', '[full]', '-vsync', 'passthrough', ...raw]);
+    .outputOptions(['-map', '[full]', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', fullPixFmt]);
   if (analysis !== null) cmd.output('pipe:3').outputOptions(['-map', '[ana]', ...raw]);
-  return Object.freeze({ args: Object.freeze(cmd._getArguments()), width, height, analysis });
+  const fullFrameBytes = fullYuvMatrix === null ? width * height * 3 : yuv420FrameBytes(width, height);
+  return Object.freeze({ args: Object.freeze(cmd._getArguments()), width, height, fullYuvMatrix, fullFrameBytes, analysis });
 }

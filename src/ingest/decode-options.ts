@@ -5,6 +5,10 @@ import { checkChoice, checkOptionKeys, invalidValue } from '../validate';
 export type DamagePolicy = 'stop' | 'continue';
 export const DAMAGE_POLICIES: readonly DamagePolicy[] = ['stop', 'continue'];
 
+/** How ffmpeg hands over the full-resolution frame (see `DecodeOptions.fullFrameFormat`). */
+export type FullFrameFormat = 'yuv420p' | 'rgb24';
+export const FULL_FRAME_FORMATS: readonly FullFrameFormat[] = ['yuv420p', 'rgb24'];
+
 /** Options of `decodeFrames` / `openFrameDecoder`. */
 export interface DecodeOptions {
   /** Store id of the source; copied into every Frame. Integer >= 0. Required. */
@@ -58,6 +62,20 @@ export interface DecodeOptions {
    * minute of the night, not the night.
    */
   readonly stallTimeoutMs?: number;
+  /**
+   * How the full-resolution frame leaves ffmpeg when there is an analysis copy (`analysisMaxWidth`
+   * set and the frame wider). 'yuv420p' (default): as the decoder made it, 1.5 bytes/px and no
+   * conversion of the whole frame in ffmpeg; `DecodedFrame.yuv` holds it, `readRgbRegion` converts
+   * just the rectangle a face crop reads, and `rgb` converts the whole frame on first read, all
+   * exactly as ffmpeg's rgb24 conversion would (src/image `yuv420ToRgb`). Most frames of a gated
+   * night are never cropped, so most frames are never converted (docs/pipeline.md, "Full-resolution
+   * frames as yuv420p"). Used only where that conversion is ffmpeg's unscaled yuv2rgb path with a
+   * known matrix: a yuv420p source, limited range, BT.709 or BT.601 (or untagged), even height,
+   * width a multiple of 8; other sources, and frames with no analysis copy (the frame itself is
+   * what the detector sees), decode as 'rgb24' whatever this says. 'rgb24': ffmpeg converts every
+   * frame (the behaviour before; 3 bytes/px).
+   */
+  readonly fullFrameFormat?: FullFrameFormat;
 }
 
 /** {@link DecodeOptions} with defaults applied. */
@@ -72,6 +90,7 @@ export interface ResolvedDecodeOptions {
   readonly maxBufferedFrames: number;
   readonly onDamage: DamagePolicy;
   readonly stallTimeoutMs: number;
+  readonly fullFrameFormat: FullFrameFormat;
 }
 
 /** Defaults of the optional {@link DecodeOptions} fields. */
@@ -83,9 +102,10 @@ export const DEFAULT_DECODE_OPTIONS = Object.freeze({
   maxBufferedFrames: 2,
   onDamage: 'stop',
   stallTimeoutMs: 60000,
+  fullFrameFormat: 'yuv420p',
 } as const);
 
-const KEYS: readonly string[] = ['sourceId', 'fps', 'startMs', 'durationMs', 'analysisMaxWidth', 'maxBufferedFrames', 'onDamage', 'stallTimeoutMs'];
+const KEYS: readonly string[] = ['sourceId', 'fps', 'startMs', 'durationMs', 'analysisMaxWidth', 'maxBufferedFrames', 'onDamage', 'stallTimeoutMs', 'fullFrameFormat'];
 
 const WHERE = 'DecodeOptions';
 
@@ -126,5 +146,7 @@ export function resolveDecodeOptions(opts: DecodeOptions): ResolvedDecodeOptions
   if (typeof stallTimeoutMs !== 'number' || !Number.isInteger(stallTimeoutMs) || stallTimeoutMs < 100 || stallTimeoutMs > 3_600_000) {
     fail('stallTimeoutMs', 'an integer in [100, 3600000] (ms)', stallTimeoutMs);
   }
-  return Object.freeze({ sourceId, fps, startMs, durationMs, analysisMaxWidth, maxBufferedFrames, onDamage, stallTimeoutMs });
+  const fullFrameFormat = opts.fullFrameFormat ?? DEFAULT_DECODE_OPTIONS.fullFrameFormat;
+  checkChoice(WHERE, 'fullFrameFormat', fullFrameFormat, FULL_FRAME_FORMATS, InputError);
+  return Object.freeze({ sourceId, fps, startMs, durationMs, analysisMaxWidth, maxBufferedFrames, onDamage, stallTimeoutMs, fullFrameFormat });
 }

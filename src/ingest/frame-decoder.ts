@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { FfmpegError, InputError, type Frame } from '../contracts';
+import { yuv420Planes } from '../image';
+import type { AnalysisImage, DecodedFrame } from './decoded-frame';
 import { buildDecodePlan, type DecodePlan } from './decode-args';
 import { resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './decode-options';
 import { assertFfmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries';
@@ -8,23 +10,9 @@ import { damageKindOf, isDamageLine, parseFfmpegLogLine } from './ffmpeg-log-lin
 import { killProcessGroup, SPAWN_IN_OWN_GROUP } from './kill-process-group';
 import { probeSource, type SourceProbe } from './probe-source';
 import { StderrTail } from './stderr-tail';
+import { Yuv420Frame } from './yuv420-frame';
 
-/** A downscaled copy of a frame for face detection (see `DecodeOptions.analysisMaxWidth`). */
-export interface AnalysisImage {
-  readonly width: number;
-  readonly height: number;
-  /** width*height*3 bytes, row-major RGB. Shares the full frame's buffer when no downscale was needed. */
-  readonly rgb: Uint8Array;
-  /** Full-resolution px per analysis px along x and y: multiply analysis coordinates by these to crop the full frame. */
-  readonly scaleX: number;
-  readonly scaleY: number;
-}
-
-/** A full-resolution Frame plus its optional analysis copy. */
-export interface DecodedFrame extends Frame {
-  /** null unless `analysisMaxWidth` was set. */
-  readonly analysis: AnalysisImage | null;
-}
+export type { AnalysisImage, DecodedFrame } from './decoded-frame';
 
 /** Live counters of a decoder, for tests, benchmarks and progress display. */
 export interface DecoderStats {
@@ -371,8 +359,7 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
       return;
     }
     const max = this.opts.maxBufferedFrames;
-    const fullBytes = plan.width * plan.height * 3;
-    this.readFrames(child.stdout, fullBytes, this.fullQueue, max);
+    this.readFrames(child.stdout, plan.fullFrameBytes, this.fullQueue, max);
     if (plan.analysis !== null) {
       const ana = child.stdio[3];
       if (ana !== null && ana !== undefined && 'read' in ana) {
@@ -430,21 +417,25 @@ export class FrameDecoder implements AsyncIterableIterator<DecodedFrame> {
         this.beginStop('range-end');
         return;
       }
-      const rgb = new Uint8Array(rgbBuf.buffer, rgbBuf.byteOffset, rgbBuf.byteLength);
-      let analysis: AnalysisImage | null = null;
-      if (this.opts.analysisMaxWidth !== null) {
-        analysis =
-          analysisSize !== null && anaBuf !== undefined
-            ? {
-                width: analysisSize.width,
-                height: analysisSize.height,
-                rgb: new Uint8Array(anaBuf.buffer, anaBuf.byteOffset, anaBuf.byteLength),
-                scaleX: plan.width / analysisSize.width,
-                scaleY: plan.height / analysisSize.height,
-              }
-            : { width: plan.width, height: plan.height, rgb, scaleX: 1, scaleY: 1 };
+      const full = new Uint8Array(rgbBuf.buffer, rgbBuf.byteOffset, rgbBuf.byteLength);
+      const copy: AnalysisImage | null =
+        analysisSize !== null && anaBuf !== undefined
+          ? {
+              width: analysisSize.width,
+              height: analysisSize.height,
+              rgb: new Uint8Array(anaBuf.buffer, anaBuf.byteOffset, anaBuf.byteLength),
+              scaleX: plan.width / analysisSize.width,
+              scaleY: plan.height / analysisSize.height,
+            }
+          : null;
+      if (plan.fullYuvMatrix !== null) {
+        // yuv420p is chosen only with an analysis copy (decode-args fullYuvMatrixFor).
+        this.ready.push(new Yuv420Frame(this.opts.sourceId, index, ptsMs, yuv420Planes(full, plan.width, plan.height, plan.fullYuvMatrix), copy));
+      } else {
+        const analysis: AnalysisImage | null =
+          this.opts.analysisMaxWidth === null ? null : (copy ?? { width: plan.width, height: plan.height, rgb: full, scaleX: 1, scaleY: 1 });
+        this.ready.push({ sourceId: this.opts.sourceId, index, ptsMs, width: plan.width, height: plan.height, rgb: full, analysis, yuv: null });
       }
-      this.ready.push({ sourceId: this.opts.sourceId, index, ptsMs, width: plan.width, height: plan.height, rgb, analysis });
       this.assembled += 1;
     }
     if (policyStop && this.damage !== null && this.stopReason === null && this.assembled >= this.damage.framesBeforeDamage) {

@@ -5,7 +5,16 @@
  */
 export { resolveFfmpegBinaries, type BinaryOrigin, type FfmpegBinaries, type ResolveBinariesOptions, type ResolvedBinary } from './ffmpeg-binaries';
 export { probeSource, type ProbeOptions, type Rational, type SourceProbe } from './probe-source';
-export { DAMAGE_POLICIES, DEFAULT_DECODE_OPTIONS, resolveDecodeOptions, type DamagePolicy, type DecodeOptions, type ResolvedDecodeOptions } from './decode-options';
+export {
+  DAMAGE_POLICIES,
+  DEFAULT_DECODE_OPTIONS,
+  FULL_FRAME_FORMATS,
+  resolveDecodeOptions,
+  type DamagePolicy,
+  type DecodeOptions,
+  type FullFrameFormat,
+  type ResolvedDecodeOptions,
+} from './decode-options';
 export {
   FrameDecoder,
   openFrameDecoder,
@@ -16,6 +25,7 @@ export {
   type DecoderStats,
 } from './frame-decoder';
 export { decodeFrames, type FrameFlowControl } from './decode-frames';
+export { Yuv420Frame } from './yuv420-frame';
 
 // Source discovery (files, directories, globs), content hashing, recorder layouts, safe output names.
 export { DEFAULT_VIDEO_EXTENSIONS, extensionOf } from './discover/video-extensions';

@@ -47,6 +47,12 @@ export interface SourceProbe {
   /** Number of video frames from the container index; null when the container does not say. */
   readonly frameCount: number | null;
   readonly hasAudio: boolean;
+  /** Decoded pixel format as ffprobe names it ("yuv420p", "yuvj420p", …); null when it does not say. */
+  readonly pixFormat: string | null;
+  /** YCbCr matrix tag ("bt709", "smpte170m", "bt470bg", …); null when untagged ("unknown"). */
+  readonly colorSpace: string | null;
+  /** Sample range tag: "tv" (limited) or "pc" (full); null when untagged ("unknown"). */
+  readonly colorRange: string | null;
 }
 
 /** Options of {@link probeSource}. */
@@ -56,6 +62,12 @@ export interface ProbeOptions {
 }
 
 type Json = Record<string, unknown>;
+
+/** A string field of ffprobe's JSON; null when absent or "unknown". */
+function tagOf(o: Json, key: string): string | null {
+  const v = o[key];
+  return typeof v === 'string' && v !== '' && v !== 'unknown' ? v : null;
+}
 
 function isRecord(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -269,5 +281,8 @@ export async function probeSource(filePath: string, binaries: FfmpegBinaries, op
     height: swap ? codedWidth : codedHeight,
     frameCount: nbFrames !== null && nbFrames > 0 ? nbFrames : null,
     hasAudio: streams.some((s) => s['codec_type'] === 'audio'),
+    pixFormat: tagOf(video, 'pix_fmt'),
+    colorSpace: tagOf(video, 'color_space'),
+    colorRange: tagOf(video, 'color_range'),
   });
 }

@@ -1,6 +1,6 @@
 import { InputError, type FaceCrop, type FaceLandmarks5 } from '../../contracts';
 import { checkOptionKeys } from '../../validate';
-import type { RgbImage } from '../../image';
+import type { RgbImage, RgbRegionReader } from '../../image';
 import { ffhqCrop } from './ffhq-transform';
 import { invertSimilarity, type SimilarityTransform } from './similarity-transform';
 import { warpSimilarity } from './warp-similarity';
@@ -39,7 +39,7 @@ const OPTION_KEYS = ['sizePx', 'antialias', 'quadScale'];
  * @param landmarks five points in the image's pixel coordinates (contracts.ts FaceLandmarks5).
  * @throws InputError on bad options, a bad image or degenerate landmarks.
  */
-export function alignFace(image: RgbImage, landmarks: FaceLandmarks5, options: AlignOptions = {}): AlignedFace {
+export function alignFace(image: RgbImage | RgbRegionReader, landmarks: FaceLandmarks5, options: AlignOptions = {}): AlignedFace {
   checkOptionKeys('alignFace', options, OPTION_KEYS, { error: InputError });
   const requested = options.sizePx ?? 128;
   const quadScale = options.quadScale ?? 1;

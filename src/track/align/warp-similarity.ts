@@ -1,5 +1,5 @@
 import { InputError } from '../../contracts';
-import { resizeAntialiased, type RgbImage } from '../../image';
+import { resizeAntialiased, type RgbImage, type RgbRegionReader } from '../../image';
 import { applySimilarity, type SimilarityTransform } from './similarity-transform';
 
 /** Options of {@link warpSimilarity}. */
@@ -22,27 +22,49 @@ interface FloatPlane {
   readonly toPlane: (p: readonly [number, number]) => [number, number];
 }
 
+function isRegionReader(image: RgbImage | RgbRegionReader): image is RgbRegionReader {
+  return typeof (image as Partial<RgbRegionReader>).readRgbRegion === 'function';
+}
+
 /**
  * Samples `sizePx` x `sizePx` output pixels at cropToFrame(i, j) from an 8-bit RGB image, bilinear,
  * with edge replication outside the image (FFHQ reflects and blurs instead; replication is
  * simpler and keeps frame borders neutral). Returns 8-bit RGB, rounded once.
+ *
+ * An {@link RgbRegionReader} (a yuv420p video frame) is read only under the crop (its bounding box
+ * plus the filter margin): the output is the same as from the whole RGB image, since every sample
+ * and its bilinear neighbours lie in that box, and a sample it clamps lies outside the image too.
  * @throws InputError on a bad image or size.
  */
 export function warpSimilarity(
-  image: RgbImage,
+  image: RgbImage | RgbRegionReader,
   cropToFrame: SimilarityTransform,
   sizePx: number,
   options: WarpOptions = {},
 ): Uint8Array {
-  const { width, height, rgb } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || rgb.length !== width * height * 3) {
-    throw new InputError(`warpSimilarity: image must be width*height*3 bytes of RGB, got ${width}x${height} with ${rgb.length} bytes`);
+  const { width, height } = image;
+  const reader = isRegionReader(image);
+  const bytes = reader ? null : image.rgb.length;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || (bytes !== null && bytes !== width * height * 3)) {
+    throw new InputError(`warpSimilarity: image must be width*height*3 bytes of RGB, got ${width}x${height} with ${String(bytes)} bytes`);
   }
   if (!Number.isInteger(sizePx) || sizePx <= 0) {
     throw new InputError(`warpSimilarity: sizePx must be a positive integer, got ${String(sizePx)}`, { option: 'sizePx' });
   }
   const zoom = Math.hypot(cropToFrame.a, cropToFrame.b);
-  const plane = options.antialias === false || zoom <= 1 ? fullPlane(image) : shrunkPlane(image, cropToFrame, sizePx, zoom);
+  const shrink = options.antialias !== false && zoom > 1;
+  let plane: FloatPlane;
+  if (reader) {
+    const region = regionUnder(image, cropToFrame, sizePx, zoom);
+    // Crop entirely outside the frame: the whole image, unfiltered, as for an RgbImage.
+    if (region === null) plane = bytePlane({ rx0: 0, ry0: 0, rw: width, rh: height, data: image.readRgbRegion(0, 0, width, height) });
+    else plane = shrink ? shrunkPlane(region, zoom) : bytePlane(region);
+  } else if (shrink) {
+    const region = regionUnder(image, cropToFrame, sizePx, zoom);
+    plane = region === null ? fullPlane(image) : shrunkPlane(region, zoom);
+  } else {
+    plane = fullPlane(image);
+  }
   const out = new Uint8Array(sizePx * sizePx * 3);
   const { data, width: pw, height: ph } = plane;
   for (let j = 0; j < sizePx; j++) {
@@ -75,32 +97,59 @@ function fullPlane(image: RgbImage): FloatPlane {
   return { data: image.rgb, width: image.width, height: image.height, toPlane: (p) => [p[0], p[1]] };
 }
 
-/** The source region under the crop (plus a margin), resized by 1/zoom with the antialiased triangle filter. */
-function shrunkPlane(image: RgbImage, cropToFrame: SimilarityTransform, sizePx: number, zoom: number): FloatPlane {
+/** An integer rectangle of the source image and its RGB bytes (a float copy for the prefilter). */
+interface SourceRegion {
+  readonly rx0: number;
+  readonly ry0: number;
+  readonly rw: number;
+  readonly rh: number;
+  readonly data: ArrayLike<number>;
+}
+
+/**
+ * The source rectangle under the crop's corners plus a margin of 2·max(zoom, 1) + 2 px (the
+ * prefilter's support and the bilinear neighbour), clipped to the image, with its pixels; null when
+ * the crop lies entirely outside the frame (the caller samples the whole image, replicating its edge).
+ */
+function regionUnder(image: RgbImage | RgbRegionReader, cropToFrame: SimilarityTransform, sizePx: number, zoom: number): SourceRegion | null {
   const corners = [
     [-0.5, -0.5],
     [sizePx - 0.5, -0.5],
     [-0.5, sizePx - 0.5],
     [sizePx - 0.5, sizePx - 0.5],
   ].map((p) => applySimilarity(cropToFrame, p as [number, number]));
-  const margin = 2 * zoom + 2;
+  const margin = 2 * Math.max(zoom, 1) + 2;
   const xs = corners.map((p) => p[0]);
   const ys = corners.map((p) => p[1]);
   const rx0 = Math.max(0, Math.floor(Math.min(...xs) - margin));
   const ry0 = Math.max(0, Math.floor(Math.min(...ys) - margin));
   const rx1 = Math.min(image.width, Math.ceil(Math.max(...xs) + margin));
   const ry1 = Math.min(image.height, Math.ceil(Math.max(...ys) + margin));
-  if (rx1 - rx0 < 2 || ry1 - ry0 < 2) return fullPlane(image); // crop entirely outside the frame: replicate the edge
+  if (rx1 - rx0 < 2 || ry1 - ry0 < 2) return null;
   const rw = rx1 - rx0;
   const rh = ry1 - ry0;
-  const region = new Float32Array(rw * rh * 3);
+  if (isRegionReader(image)) return { rx0, ry0, rw, rh, data: image.readRgbRegion(rx0, ry0, rw, rh) };
+  const data = new Float32Array(rw * rh * 3);
   for (let r = 0; r < rh; r++) {
     const src = ((ry0 + r) * image.width + rx0) * 3;
-    for (let k = 0; k < rw * 3; k++) region[r * rw * 3 + k] = image.rgb[src + k] ?? 0;
+    for (let k = 0; k < rw * 3; k++) data[r * rw * 3 + k] = image.rgb[src + k] ?? 0;
   }
+  return { rx0, ry0, rw, rh, data };
+}
+
+/** A region sampled as it is (no prefilter): source coordinates shifted to the region's origin. */
+function bytePlane(region: SourceRegion): FloatPlane {
+  const { rx0, ry0 } = region;
+  return { data: region.data, width: region.rw, height: region.rh, toPlane: (p) => [p[0] - rx0, p[1] - ry0] };
+}
+
+/** The region resized by 1/zoom with the antialiased triangle filter. */
+function shrunkPlane(region: SourceRegion, zoom: number): FloatPlane {
+  const { rx0, ry0, rw, rh } = region;
+  const floats = region.data instanceof Float32Array ? region.data : Float32Array.from(region.data);
   const sw = Math.max(1, Math.round(rw / zoom));
   const sh = Math.max(1, Math.round(rh / zoom));
-  const data = resizeAntialiased(region, rh, rw, 3, sh, sw, 'triangle');
+  const data = resizeAntialiased(floats, rh, rw, 3, sh, sw, 'triangle');
   const sx = rw / sw;
   const sy = rh / sh;
   // Half-pixel centres of the resize: region pixel p = (q + 0.5)·s − 0.5.

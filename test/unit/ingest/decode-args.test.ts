@@ -1,4 +1,4 @@
-import { analysisSize, buildDecodePlan, frameSelectExpr } from '../../../src/ingest/decode-args';
+import { analysisSize, buildDecodePlan, frameSelectExpr, fullYuvMatrixFor } from '../../../src/ingest/decode-args';
 import { resolveDecodeOptions } from '../../../src/ingest';
 import type { SourceProbe } from '../../../src/ingest';
 
@@ -21,6 +21,9 @@ const probe: SourceProbe = {
   height: 1920,
   frameCount: 300,
   hasAudio: true,
+  pixFormat: 'yuv420p',
+  colorSpace: 'bt709',
+  colorRange: 'tv',
 };
 
 describe('frameSelectExpr', () => {
@@ -63,7 +66,50 @@ describe('buildDecodePlan', () => {
     expect(a.slice(a.indexOf('-seek_timestamp'), a.indexOf('-seek_timestamp') + 5)).toEqual(['-seek_timestamp', '1', '-ss', '2.5', '-noaccurate_seek']);
     expect(a.indexOf('-ss')).toBeLessThan(a.indexOf('-i'));
     expect(plan.analysis).toEqual({ width: 540, height: 960 });
-    expect(a[a.indexOf('-filter_complex') + 1]).toContain('split=2[f0][a0];[f0]scale=1080:1920,format=rgb24[full];[a0]scale=540:960:flags=area,format=rgb24[ana]');
+    expect(a[a.indexOf('-filter_complex') + 1]).toContain('split=2[f0][a0];[f0]scale=1080:1920,format=yuv420p[full];[a0]scale=540:960:flags=area,format=rgb24[ana]');
     expect(a.slice(-7)).toEqual(['-map', '[ana]', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:3']);
+  });
+
+  it('writes the full-resolution frame as yuv420p (1.5 bytes/px) beside an analysis copy by default, as rgb24 when told', () => {
+    const yuv = buildDecodePlan('/v.mp4', probe, resolveDecodeOptions({ sourceId: 1, analysisMaxWidth: 540 }));
+    expect(yuv.fullYuvMatrix).toBe('bt709');
+    expect(yuv.fullFrameBytes).toBe(1080 * 1920 * 1.5);
+    expect(yuv.args[yuv.args.indexOf('-filter_complex') + 1]).toContain('[f0]scale=1080:1920,format=yuv420p[full];[a0]scale=540:960:flags=area,format=rgb24[ana]');
+    expect(yuv.args.slice(yuv.args.indexOf('[full]', yuv.args.indexOf('-map')) - 1, yuv.args.indexOf('pipe:1'))).toEqual(['-map', '[full]', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+    const rgb = buildDecodePlan('/v.mp4', probe, resolveDecodeOptions({ sourceId: 1, analysisMaxWidth: 540, fullFrameFormat: 'rgb24' }));
+    expect(rgb.fullYuvMatrix).toBeNull();
+    expect(rgb.fullFrameBytes).toBe(1080 * 1920 * 3);
+    expect(rgb.args[rgb.args.indexOf('-filter_complex') + 1]).toContain('[f0]scale=1080:1920,format=rgb24[full]');
+    // No analysis copy: the detector reads the full frame, so it stays rgb24.
+    expect(buildDecodePlan('/v.mp4', probe, resolveDecodeOptions({ sourceId: 1 })).fullYuvMatrix).toBeNull();
+  });
+});
+
+describe('fullYuvMatrixFor', () => {
+  const copy = { width: 640, height: 360 };
+  const p = (over: Partial<SourceProbe>): SourceProbe => ({ ...probe, width: 1280, height: 720, ...over });
+  it("picks the matrix ffmpeg's scale filter would: BT.709 when tagged so, BT.601 for bt470bg, smpte170m and untagged", () => {
+    expect(fullYuvMatrixFor(p({ colorSpace: 'bt709' }), copy, 'yuv420p')).toBe('bt709');
+    expect(fullYuvMatrixFor(p({ colorSpace: 'smpte170m' }), copy, 'yuv420p')).toBe('bt601');
+    expect(fullYuvMatrixFor(p({ colorSpace: 'bt470bg' }), copy, 'yuv420p')).toBe('bt601');
+    expect(fullYuvMatrixFor(p({ colorSpace: null, colorRange: null }), copy, 'yuv420p')).toBe('bt601');
+  });
+  it('leaves to ffmpeg (rgb24) what the JS conversion does not reproduce', () => {
+    expect(fullYuvMatrixFor(p({ pixFormat: 'yuvj420p' }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({ pixFormat: 'yuv422p' }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({ pixFormat: null }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({ colorRange: 'pc' }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({ colorSpace: 'bt2020nc' }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({ height: 721 }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({ width: 1284 }), copy, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({}), null, 'yuv420p')).toBeNull();
+    expect(fullYuvMatrixFor(p({}), copy, 'rgb24')).toBeNull();
+  });
+});
+
+describe('resolveDecodeOptions fullFrameFormat', () => {
+  it("defaults to 'yuv420p' and rejects anything but the two formats, listing them", () => {
+    expect(resolveDecodeOptions({ sourceId: 1 }).fullFrameFormat).toBe('yuv420p');
+    expect(() => resolveDecodeOptions({ sourceId: 1, fullFrameFormat: 'rgb' as never })).toThrow(/fullFrameFormat.*yuv420p.*rgb24.*rgb/);
   });
 });

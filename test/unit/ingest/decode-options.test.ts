@@ -4,7 +4,7 @@ import { DEFAULT_DECODE_OPTIONS, resolveDecodeOptions, type DecodeOptions } from
 describe('resolveDecodeOptions', () => {
   it('applies frozen defaults', () => {
     const r = resolveDecodeOptions({ sourceId: 7 });
-    expect(r).toEqual({ sourceId: 7, fps: 5, startMs: 0, durationMs: null, analysisMaxWidth: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000 });
+    expect(r).toEqual({ sourceId: 7, fps: 5, startMs: 0, durationMs: null, analysisMaxWidth: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000, fullFrameFormat: 'yuv420p' });
     expect(Object.isFrozen(r)).toBe(true);
     expect(Object.isFrozen(DEFAULT_DECODE_OPTIONS)).toBe(true);
     expect(resolveDecodeOptions({ sourceId: 0, fps: 'source', startMs: 1500, durationMs: 2000, analysisMaxWidth: 320, maxBufferedFrames: 4, onDamage: 'continue' })).toMatchObject({

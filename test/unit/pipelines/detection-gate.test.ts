@@ -12,7 +12,7 @@ function frame(index: number, ptsMs: number, squareX?: number): DecodedFrame {
   if (squareX !== undefined) {
     for (let y = 30; y < 50; y++) for (let x = squareX; x < squareX + 20; x++) rgb.set([240, 240, 240], (y * W + x) * 3);
   }
-  return { sourceId: 1, index, ptsMs, width: W, height: H, rgb, analysis: null };
+  return { sourceId: 1, index, ptsMs, width: W, height: H, rgb, analysis: null, yuv: null };
 }
 
 const gateConfig = parseProcessConfig({ motionGate: { thumbnailWidthPx: 16, fullDetectionIntervalMs: 1000 } }).motionGate;

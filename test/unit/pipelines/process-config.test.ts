@@ -5,7 +5,7 @@ import { DEFAULT_FACE_API_FACE_DETECTOR_CONFIG, DEFAULT_HUMAN_FACE_DETECTOR_CONF
 describe('parseProcessConfig', () => {
   it('fills documented defaults and freezes every level', () => {
     const c = DEFAULT_PROCESS_CONFIG;
-    expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000 });
+    expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000, fullFrameFormat: 'yuv420p' });
     expect(c.align).toEqual({ modelSizePx: 128, quadScale: 1, lrScale: 8, exportMaxPx: 512 });
     expect(c.retention).toEqual({ cropsPerTrack: 8 });
     expect(c.embed).toEqual({ topK: 8 });
@@ -52,6 +52,8 @@ describe('parseProcessConfig', () => {
     expect(parseProcessConfig({ embed: { topK: 0 } }).embed.topK).toBe(0);
     expect(() => parseProcessConfig({ tracker: 5 })).toThrow('invalid process config: tracker: expected an object, received 5');
     expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(ConfigError);
+    expect(() => parseProcessConfig({ decode: { fullFrameFormat: 'rgb' } })).toThrow(/decode\.fullFrameFormat: Invalid enum value. Expected 'yuv420p' \| 'rgb24', received 'rgb'/);
+    expect(parseProcessConfig({ decode: { fullFrameFormat: 'rgb24' } }).decode.fullFrameFormat).toBe('rgb24');
   });
 
   describe('detector choice', () => {
@@ -76,7 +78,7 @@ describe('parseProcessConfig', () => {
     });
 
     it('a parsed config parses again to itself (what a queue worker receives): the default, the cctv preset, a tuned Human', () => {
-      for (const input of [{}, { detectorPreset: 'cctv' }, { detector: { name: 'face-api-tiny' } }, { detector: { tileSizePx: 256 }, smallFaces: { enabled: false }, join: { minCosine: 0.75 } }]) {
+      for (const input of [{}, { detectorPreset: 'cctv' }, { detector: { name: 'face-api-tiny' } }, { detector: { tileSizePx: 256 }, smallFaces: { enabled: false }, join: { minCosine: 0.75 } }, { decode: { fullFrameFormat: 'rgb24' } }]) {
         const parsed = parseProcessConfig(input);
         expect(parseProcessConfig(JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
       }
