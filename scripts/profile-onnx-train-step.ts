@@ -12,7 +12,8 @@
  * the ratio, so both see the same machine load. A variant is `key=value` pairs joined by `,`:
  * (the empty variant is the defaults of exportNcsnppTrainOnnx; `--variant` picks one for the profile)
  * `dw=im2col-concat|shifted-gemms|batched-im2col|batched-shifts` (the conv weight-gradient form), `silu=ops|closed-form`
- * (SiLU's backward), `gn=ops|layer-norm` (GroupNorm's normalisation), `opt=all|extended|basic`
+ * (SiLU's backward), `gn=ops|layer-norm` (GroupNorm's normalisation), `nchwc=0|8|16` (3×3 convs in
+ * onnxruntime's blocked layout with this block size, see nchwcConvBlock), `opt=all|extended|basic`
  * (graph optimisation level), `mempattern=0|1`, `arena=0|1`. Example:
  *   --ab "dw=im2col-concat|dw=shifted-gemms"
  */
@@ -58,6 +59,7 @@ function parseVariant(text: string, threads: number, spinning: boolean): Variant
   let opt: 'all' | 'extended' | 'basic' = 'all';
   let memPattern = true;
   let arena = true;
+  let nchwc: number | undefined;
   for (const pair of text.split(',').filter((p) => p !== '')) {
     const [key, value = ''] = pair.split('=');
     if (key === 'dw') {
@@ -76,11 +78,15 @@ function parseVariant(text: string, threads: number, spinning: boolean): Variant
       if (value !== '0' && value !== '1') throw new Error(`--ab: ${key} must be 0 or 1, received "${value}"`);
       if (key === 'mempattern') memPattern = value === '1';
       else arena = value === '1';
-    } else throw new Error(`--ab: unknown key "${key}" (expected dw, silu, gn, opt, mempattern, arena)`);
+    } else if (key === 'nchwc') {
+      const block = Number(value);
+      if (value !== '0' && value !== '8' && value !== '16') throw new Error(`--ab: nchwc must be 0 (plain Conv), 8 or 16 (the machine's NCHWc block size), received "${value}"`);
+      nchwc = block === 0 ? undefined : block;
+    } else throw new Error(`--ab: unknown key "${key}" (expected dw, silu, gn, nchwc, opt, mempattern, arena)`);
   }
   return {
     label: text === '' ? 'defaults' : text,
-    graph: { ...(dw === undefined ? {} : { convWeightGradient: dw }), ...(silu === undefined ? {} : { siluGradient: silu }), ...(gn === undefined ? {} : { groupNorm: gn }) },
+    graph: { ...(dw === undefined ? {} : { convWeightGradient: dw }), ...(silu === undefined ? {} : { siluGradient: silu }), ...(gn === undefined ? {} : { groupNorm: gn }), ...(nchwc === undefined ? {} : { nchwcConvBlock: nchwc }) },
     options: {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
