@@ -104,7 +104,10 @@ export interface NcsnppTrainGraphOptions extends EmitGradientsOptions {
    * flipped filter) as onnxruntime's blocked-layout kernel: `com.microsoft.nchwc` ReorderInput →
    * Conv (its filter reordered OIHW → OIHWBiBo inside the graph, the weights being graph inputs)
    * → ReorderOutput (`nchwcConvGraph`). Must equal the machine's MLAS NCHWc block size (8 on
-   * AVX2, 16 on AVX512F) or onnxruntime rejects the graph at run time. Default: off (plain Conv).
+   * AVX2, 16 on AVX512F; detectNchwcBlockSize): with another, the convolutions compute wrong
+   * values (the filter layout differs, and onnxruntime's shape checks pass when the channel
+   * counts are multiples of both). 0 or left out: plain Conv
+   * nodes (createOnnxTrainStep fills in the detected block size when left out: measured faster).
    */
   readonly nchwcConvBlock?: number;
 }
@@ -351,7 +354,7 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
     { name: perSampleOut, dtype: 'float32', shape: [B] },
     ...trainable.map((name, i) => ({ name: grads[i] as string, dtype: 'float32' as const, shape: [...(paramShape.get(name) ?? [])] })),
   ];
-  const block = options.nchwcConvBlock;
+  const block = options.nchwcConvBlock === 0 ? undefined : options.nchwcConvBlock;
   const built = t.g.build('ncsnpp_train', inputs, outputs);
   const bytes = encodeOnnxModel({
     irVersion: NCSNPP_ONNX_IR_VERSION,

@@ -8,7 +8,11 @@ import { NCHWC_DOMAIN } from './export-ncsnpp-train-onnx';
  * AVX512F), as the `nchwcConvBlock` of a training graph needs it: runs a one-node graph whose
  * `com.microsoft.nchwc` ReorderInput pads 4 channels up to one block, and reads the padded count.
  *
- * @throws BackendError when onnxruntime-node does not load or has no NCHWc kernels.
+ * Returns 0 where onnxruntime has no NCHWc kernels (a build or CPU without them: MLAS reports a
+ * block size of 1, or the session cannot be created for want of the kernel), which the training
+ * graph takes as "plain Conv nodes" (the same values).
+ *
+ * @throws BackendError when onnxruntime-node does not load.
  */
 export async function detectNchwcBlockSize(): Promise<number> {
   const g = new OnnxGraphBuilder();
@@ -24,9 +28,17 @@ export async function detectNchwcBlockSize(): Promise<number> {
     metadata: {},
     graph: g.build('nchwc_block', [{ name: 'x', dtype: 'float32', shape: [1, 4, 1, 1] }], [{ name: y, dtype: 'float32', shape: [1, 'blocked', 1, 1] }]),
   });
-  const session = await OrtWorkerSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+  let session: OrtWorkerSession;
   try {
-    return session.runSync([{ name: 'x', data: new Float32Array(4), dims: [1, 4, 1, 1] }], y).dims[1] ?? NaN;
+    session = await OrtWorkerSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+  } catch (err) {
+    // No kernel registered for the contrib domain: this onnxruntime has no NCHWc support.
+    if (/ReorderInput|nchwc/i.test((err as Error).message)) return 0;
+    throw err;
+  }
+  try {
+    const block = session.runSync([{ name: 'x', data: new Float32Array(4), dims: [1, 4, 1, 1] }], y).dims[1] ?? 0;
+    return block >= 8 && block % 4 === 0 ? block : 0;
   } finally {
     await session.release();
   }

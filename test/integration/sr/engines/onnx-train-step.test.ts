@@ -180,6 +180,7 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
     { convWeightGradient: 'batched-im2col', groupNorm: 'layer-norm' },
     { convWeightGradient: 'shifted-gemms' },
     { convWeightGradient: 'batched-shifts' },
+    { nchwcConvBlock: 0 },
   ] as const)('the other graph forms (%j) give the same gradients, nf 16, 64 px, batch 2', async (graph) => {
     await expectParity(NcsnppModel.random(attnConfig(16, 64), 5), 2, 20, graph);
   }, 120_000);
