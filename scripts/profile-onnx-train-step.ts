@@ -10,9 +10,11 @@
  * A/B mode, `--ab "A|B"`: builds one session per variant and times them alternately (A B A B ..,
  * `--runs` rounds after two warm-ups each, no profiler), printing each variant's median s/step and
  * the ratio, so both see the same machine load. A variant is `key=value` pairs joined by `,`:
- * (the empty variant is the defaults of exportNcsnppTrainOnnx; `--variant` picks one for the profile)
+ * (the empty variant is the trainer's defaults, createOnnxTrainStep's: exportNcsnppTrainOnnx's with
+ * the detected NCHWc block size; `--variant` picks one for the profile)
  * `dw=im2col-concat|shifted-gemms|batched-im2col|batched-shifts` (the conv weight-gradient form), `silu=ops|closed-form`
- * (SiLU's backward), `gn=ops|layer-norm` (GroupNorm's normalisation), `opt=all|extended|basic`
+ * (SiLU's backward), `gn=ops|layer-norm` (GroupNorm's normalisation), `nchwc=0|8|16` (3×3 convs in
+ * onnxruntime's blocked layout with this block size, see nchwcConvBlock), `opt=all|extended|basic`
  * (graph optimisation level), `mempattern=0|1`, `arena=0|1`. Example:
  *   --ab "dw=im2col-concat|dw=shifted-gemms"
  */
@@ -20,7 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { CONV_WEIGHT_GRADIENTS, exportNcsnppTrainOnnx } from '../src/sr/engines';
+import { CONV_WEIGHT_GRADIENTS, detectNchwcBlockSize, exportNcsnppTrainOnnx } from '../src/sr/engines';
 import type { ConvWeightGradient, NcsnppTrainGraphOptions } from '../src/sr/engines';
 import { parseNcsnppConfig } from '../src/sr/model-config';
 import { TRAIN_PRESETS } from '../src/sr/train';
@@ -51,13 +53,14 @@ interface Variant {
 }
 
 /** Parses one A/B variant (`key=value,..`, see the header); unknown keys and values are refused. */
-function parseVariant(text: string, threads: number, spinning: boolean): Variant {
+function parseVariant(text: string, threads: number, spinning: boolean, nchwcDefault: number): Variant {
   let dw: ConvWeightGradient | undefined;
   let silu: 'ops' | 'closed-form' | undefined;
   let gn: 'ops' | 'layer-norm' | undefined;
   let opt: 'all' | 'extended' | 'basic' = 'all';
   let memPattern = true;
   let arena = true;
+  let nchwc = nchwcDefault;
   for (const pair of text.split(',').filter((p) => p !== '')) {
     const [key, value = ''] = pair.split('=');
     if (key === 'dw') {
@@ -76,11 +79,15 @@ function parseVariant(text: string, threads: number, spinning: boolean): Variant
       if (value !== '0' && value !== '1') throw new Error(`--ab: ${key} must be 0 or 1, received "${value}"`);
       if (key === 'mempattern') memPattern = value === '1';
       else arena = value === '1';
-    } else throw new Error(`--ab: unknown key "${key}" (expected dw, silu, gn, opt, mempattern, arena)`);
+    } else if (key === 'nchwc') {
+      const block = Number(value);
+      if (value !== '0' && value !== '8' && value !== '16') throw new Error(`--ab: nchwc must be 0 (plain Conv), 8 or 16 (the machine's NCHWc block size), received "${value}"`);
+      nchwc = block;
+    } else throw new Error(`--ab: unknown key "${key}" (expected dw, silu, gn, nchwc, opt, mempattern, arena)`);
   }
   return {
     label: text === '' ? 'defaults' : text,
-    graph: { ...(dw === undefined ? {} : { convWeightGradient: dw }), ...(silu === undefined ? {} : { siluGradient: silu }), ...(gn === undefined ? {} : { groupNorm: gn }) },
+    graph: { ...(dw === undefined ? {} : { convWeightGradient: dw }), ...(silu === undefined ? {} : { siluGradient: silu }), ...(gn === undefined ? {} : { groupNorm: gn }), nchwcConvBlock: nchwc },
     options: {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
@@ -122,9 +129,11 @@ async function main(): Promise<void> {
   };
   const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
+  // The trainer's default (createOnnxTrainStep): this machine's NCHWc block size.
+  const nchwcDefault = await detectNchwcBlockSize();
   const ab = arg('ab', '');
   if (ab !== '') {
-    const variants = ab.split('|').map((v) => parseVariant(v, threads, spinning));
+    const variants = ab.split('|').map((v) => parseVariant(v, threads, spinning, nchwcDefault));
     const sessions = [];
     for (const v of variants) {
       const graph = exportNcsnppTrainOnnx(config, batch, v.graph);
@@ -162,7 +171,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const variant = parseVariant(arg('variant', ''), threads, spinning);
+  const variant = parseVariant(arg('variant', ''), threads, spinning, nchwcDefault);
   const graph = exportNcsnppTrainOnnx(config, batch, variant.graph);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasr-ort-profile-'));
   const session = await ort.InferenceSession.create(graph.bytes, { ...variant.options, enableProfiling: true, profileFilePrefix: path.join(dir, 'profile') });

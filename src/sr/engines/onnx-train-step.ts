@@ -3,6 +3,7 @@ import type { NcsnppConfig } from '../model-config';
 import { parseNcsnppConfig } from '../model-config';
 import { exportNcsnppTrainOnnx } from './onnx/export-ncsnpp-train-onnx';
 import type { NcsnppTrainGraphOptions, NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';
+import { detectNchwcBlockSize } from './onnx/nchwc-block-size';
 import { OrtWorkerSession } from './onnx/ort-worker-session';
 import type { OrtFeed } from './onnx/ort-worker-session';
 
@@ -77,7 +78,11 @@ export interface OnnxTrainStepOptions {
   readonly intraOpNumThreads?: number;
   /** Let onnxruntime's threads spin between kernels; default false (see docs/onnx-training.md). */
   readonly spinning?: boolean;
-  /** Graph forms (same values, other kernels); default the fastest measured (docs/onnx-training.md). */
+  /**
+   * Graph forms (same values, other kernels); default the fastest measured (docs/onnx-training.md).
+   * `nchwcConvBlock` left out means this machine's NCHWc block size (detectNchwcBlockSize: the
+   * blocked-layout convolutions, measured faster); 0 keeps plain Conv nodes.
+   */
   readonly graph?: NcsnppTrainGraphOptions;
 }
 
@@ -117,8 +122,9 @@ export async function createOnnxTrainStep(config: NcsnppConfig, options: OnnxTra
     throw new InputError(`createOnnxTrainStep: imageSize must be a positive multiple of ${unit} (2^(chMult.length-1)), received ${String(side)}`, { option: 'imageSize' });
   }
   const net = parseNcsnppConfig({ ...config, imageSize: side, attnResolutions: config.attnResolutions.map((r) => (r * side) / config.imageSize) });
-  const graph = exportNcsnppTrainOnnx(net, batchSize, options.graph ?? {});
   loadOnnxRuntime(); // a clear error here when the package or its binding does not load
+  const graphOptions = options.graph ?? {};
+  const graph = exportNcsnppTrainOnnx(net, batchSize, { ...graphOptions, nchwcConvBlock: graphOptions.nchwcConvBlock ?? (await detectNchwcBlockSize()) });
   // The session lives in a worker thread (OrtWorkerSession): it keeps onnxruntime's tensors in
   // one realm (jest runs tests in a vm context whose typed arrays onnxruntime would reject).
   let session: OrtWorkerSession | null;

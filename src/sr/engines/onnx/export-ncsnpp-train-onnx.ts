@@ -4,7 +4,7 @@ import { emitGradients } from './onnx-autodiff';
 import type { EmitGradientsOptions } from './onnx-autodiff';
 import { ncsnppOnnxForward } from './ncsnpp-onnx-forward';
 import { encodeOnnxModel } from './onnx-proto';
-import type { OnnxValueInfo } from './onnx-proto';
+import type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx-proto';
 import { OnnxTape } from './onnx-tape';
 import { NCSNPP_ONNX_IR_VERSION, NCSNPP_ONNX_OPSET } from './export-ncsnpp-onnx';
 
@@ -98,6 +98,89 @@ export interface NcsnppTrainGraphOptions extends EmitGradientsOptions {
    * variance as E[x²] − E[x]² in one pass (cancellation where |mean| ≫ std; from its source, untested).
    */
   readonly groupNorm?: 'ops' | 'layer-norm';
+  /**
+   * Runs the 3×3 stride-1 convolutions whose input and output channel counts are multiples of
+   * this block size (the forward convs and the backward pass's dx convs, a forward conv of the
+   * flipped filter) as onnxruntime's blocked-layout kernel: `com.microsoft.nchwc` ReorderInput →
+   * Conv (its filter reordered OIHW → OIHWBiBo inside the graph, the weights being graph inputs)
+   * → ReorderOutput (`nchwcConvGraph`). Must equal the machine's MLAS NCHWc block size (8 on
+   * AVX2, 16 on AVX512F; detectNchwcBlockSize): with another, the convolutions compute wrong
+   * values (the filter layout differs, and onnxruntime's shape checks pass when the channel
+   * counts are multiples of both). 0 or left out: plain Conv
+   * nodes (createOnnxTrainStep fills in the detected block size when left out: measured faster).
+   */
+  readonly nchwcConvBlock?: number;
+}
+
+/** The onnxruntime contrib domain of the blocked-layout (NCHWc) CPU kernels. */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
+
+/**
+ * Rewrites every plain 3×3 convolution of `graph` (default domain, stride 1, no dilation, one
+ * group, filter [O, I, 3, 3] with O and I multiples of `block`, `shapeOf` giving the filter's
+ * static shape) as ReorderInput → nchwc Conv → ReorderOutput, the filter reordered in the graph
+ * from OIHW to MLAS's OIHWBiBo, D[ob][ib][u][v][bi][bo] = W[ob·B + bo][ib·B + bi][u][v]
+ * (MlasReorderFilterOIHWBiBo): Reshape [O/B, B, I/B, B, 3, 3], Transpose (0, 2, 4, 5, 3, 1),
+ * Reshape back to [O, I, 3, 3]. The nchwc Conv reads its filter at every run (no pre-packing),
+ * so a filter computed in the graph is valid. Same values as the plain convolutions up to float32
+ * summation order (scripts/nchwc-conv-probe.ts).
+ */
+export function nchwcConvGraph(graph: OnnxGraph, block: number, shapeOf: (value: string) => readonly number[]): OnnxGraph {
+  if (!Number.isInteger(block) || block < 4 || block % 4 !== 0) throw new Error(`nchwcConvGraph: block must be a positive multiple of 4, received ${block}`);
+  const extra: OnnxTensor[] = [];
+  const i64 = new Map<string, string>();
+  const int64s = (values: readonly number[]): string => {
+    const key = values.join(',');
+    let name = i64.get(key);
+    if (name === undefined) {
+      name = `const/nchwc/i64[${key}]`;
+      extra.push({ name, dtype: 'int64', dims: [values.length], data: BigInt64Array.from(values.map((v) => BigInt(v))) });
+      i64.set(key, name);
+    }
+    return name;
+  };
+  const ints = (n: OnnxNode, key: string): readonly number[] | undefined => {
+    const a = n.attributes[key];
+    return a?.kind === 'ints' ? a.value : undefined;
+  };
+  const nodes: OnnxNode[] = [];
+  for (const n of graph.nodes) {
+    const [x = '', w = '', bias] = n.inputs;
+    const ws = n.opType === 'Conv' && (n.domain ?? '') === '' ? shapeOf(w) : [];
+    const group = n.attributes.group;
+    const rewrite =
+      ws.length === 4 &&
+      ws[2] === 3 &&
+      ws[3] === 3 &&
+      (ws[0] ?? 0) % block === 0 &&
+      (ws[1] ?? 0) % block === 0 &&
+      (group === undefined || (group.kind === 'int' && group.value === 1)) &&
+      (ints(n, 'strides') ?? [1, 1]).every((v) => v === 1) &&
+      (ints(n, 'dilations') ?? [1, 1]).every((v) => v === 1);
+    if (!rewrite) {
+      nodes.push(n);
+      continue;
+    }
+    const [co = 0, ci = 0] = ws;
+    const p = `${n.name}/nchwc`;
+    const node = (opType: string, inputs: readonly string[], attributes: OnnxNode['attributes'], domain?: string): string => {
+      const name = `${p}/${opType}_${nodes.length}`;
+      nodes.push({ opType, ...(domain === undefined ? {} : { domain }), name, inputs, outputs: [name], attributes });
+      return name;
+    };
+    const r = node('Reshape', [w, int64s([co / block, block, ci / block, block, 3, 3])], {});
+    const tr = node('Transpose', [r], { perm: { kind: 'ints', value: [0, 2, 4, 5, 3, 1] } });
+    const wb = node('Reshape', [tr, int64s([co, ci, 3, 3])], {});
+    const xb = node('ReorderInput', [x], {}, NCHWC_DOMAIN);
+    const convAttrs: Record<string, OnnxNode['attributes'][string]> = {};
+    for (const key of ['kernel_shape', 'pads', 'auto_pad'] as const) {
+      const a = n.attributes[key];
+      if (a !== undefined) convAttrs[key] = a;
+    }
+    const yb = node('Conv', bias === undefined || bias === '' ? [xb, wb] : [xb, wb, bias], convAttrs, NCHWC_DOMAIN);
+    nodes.push({ opType: 'ReorderOutput', domain: NCHWC_DOMAIN, name: `${p}/ReorderOutput`, inputs: [yb], outputs: n.outputs, attributes: { channels: { kind: 'int', value: co } } });
+  }
+  return { ...graph, nodes, initializers: [...graph.initializers, ...extra] };
 }
 
 /** Multiply-adds of the Conv/ConvTranspose/Gemm/MatMul nodes recorded so far on `t`. */
@@ -271,14 +354,17 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
     { name: perSampleOut, dtype: 'float32', shape: [B] },
     ...trainable.map((name, i) => ({ name: grads[i] as string, dtype: 'float32' as const, shape: [...(paramShape.get(name) ?? [])] })),
   ];
+  const block = options.nchwcConvBlock === 0 ? undefined : options.nchwcConvBlock;
+  const built = t.g.build('ncsnpp_train', inputs, outputs);
   const bytes = encodeOnnxModel({
     irVersion: NCSNPP_ONNX_IR_VERSION,
     opsetVersion: NCSNPP_ONNX_OPSET,
+    ...(block === undefined ? {} : { domainOpsets: { [NCHWC_DOMAIN]: 1 } }),
     producerName: 'fasr',
     producerVersion: '1',
     docString: 'FASR NCSN++ training step: forward, generic regression loss and reverse-mode gradients (docs/onnx-training.md)',
     metadata: { 'fasr.format': 'fasr-ncsnpp-train/1', 'fasr.ncsnpp.config': JSON.stringify(config), 'fasr.train.outputs': JSON.stringify({ loss, perSample: perSampleOut }) },
-    graph: t.g.build('ncsnpp_train', inputs, outputs),
+    graph: block === undefined ? built : nchwcConvGraph(built, block, (v) => t.shape(v)),
   });
   return { bytes, params, gradOutputs, lossOutput: loss, perSampleOutput: perSampleOut, forwardMacs };
 }

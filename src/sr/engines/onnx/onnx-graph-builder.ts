@@ -48,6 +48,15 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** Adds a node of operator `opType` in `domain` (e.g. `com.microsoft.nchwc`) with one output and returns its name. */
+  opInDomain(domain: string, opType: string, inputs: readonly string[], attributes: Readonly<Record<string, AttrInput>> = {}): string {
+    const name = this.fresh(opType);
+    const attrs: Record<string, OnnxAttributeValue> = {};
+    for (const [k, v] of Object.entries(attributes)) attrs[k] = toAttribute(v);
+    this.nodes.push({ opType, domain, name, inputs, outputs: [name], attributes: attrs });
+    return name;
+  }
+
   /** Adds a node with `count` outputs and returns their names (the first is the node's name). */
   opMulti(opType: string, inputs: readonly string[], attributes: Readonly<Record<string, AttrInput>>, count: number): string[] {
     const name = this.fresh(opType);

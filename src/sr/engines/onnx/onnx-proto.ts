@@ -30,6 +30,8 @@ export type OnnxAttributeValue =
 
 export interface OnnxNode {
   readonly opType: string;
+  /** Operator domain (NodeProto.domain); absent for the default ONNX domain. */
+  readonly domain?: string;
   readonly name: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
@@ -56,6 +58,8 @@ export interface OnnxModel {
   readonly irVersion: number;
   /** Default-domain opset version. */
   readonly opsetVersion: number;
+  /** Further opset imports by domain (e.g. `com.microsoft.nchwc`: 1), written in key order. */
+  readonly domainOpsets?: Readonly<Record<string, number>>;
   readonly producerName: string;
   readonly producerVersion: string;
   readonly docString: string;
@@ -115,6 +119,7 @@ function encodeNode(n: OnnxNode): ProtoMessage {
   for (const o of n.outputs) m.string(2, o);
   m.string(3, n.name);
   m.string(4, n.opType);
+  if (n.domain !== undefined && n.domain !== '') m.string(7, n.domain);
   for (const key of Object.keys(n.attributes).sort()) {
     const a = n.attributes[key];
     if (a !== undefined) m.message(5, encodeAttribute(key, a));
@@ -154,6 +159,8 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
   m.string(6, model.docString);
   m.message(7, encodeGraph(model.graph));
   m.message(8, new ProtoMessage().string(1, '').varint(2, model.opsetVersion));
+  const domains = model.domainOpsets ?? {};
+  for (const domain of Object.keys(domains).sort()) m.message(8, new ProtoMessage().string(1, domain).varint(2, domains[domain] ?? 1));
   for (const key of Object.keys(model.metadata).sort()) {
     m.message(14, new ProtoMessage().string(1, key).string(2, model.metadata[key] ?? ''));
   }

@@ -16,7 +16,7 @@ import { InputError } from '../../../../src/contracts';
 import { initBackend } from '../../../../src/runtime/backend';
 import { registerWasmTrainingKernels } from '../../../../src/runtime/wasm-kernels';
 import { loadTorchStateDict } from '../../../../src/sr/checkpoint';
-import { createOnnxTrainStep } from '../../../../src/sr/engines';
+import { createOnnxTrainStep, detectNchwcBlockSize, exportNcsnppTrainOnnx, NCHWC_DOMAIN } from '../../../../src/sr/engines';
 import type { NcsnppTrainGraphOptions, OnnxTrainStep } from '../../../../src/sr/engines';
 import { denoisingScoreMatchingLoss } from '../../../../src/sr/losses';
 import type { NcsnppConfig } from '../../../../src/sr/model-config';
@@ -180,9 +180,24 @@ describe('onnx training step: gradients equal tfjs autodiff for every parameter'
     { convWeightGradient: 'batched-im2col', groupNorm: 'layer-norm' },
     { convWeightGradient: 'shifted-gemms' },
     { convWeightGradient: 'batched-shifts' },
+    { nchwcConvBlock: 0 },
   ] as const)('the other graph forms (%j) give the same gradients, nf 16, 64 px, batch 2', async (graph) => {
     await expectParity(NcsnppModel.random(attnConfig(16, 64), 5), 2, 20, graph);
   }, 120_000);
+
+  it.each([
+    [16, 64, 2],
+    [32, 64, 2],
+  ])("the NCHWc form (3×3 convs in onnxruntime's blocked layout, this machine's block size) gives the same gradients, nf %d, %d px, batch %d", async (nf, px, batch) => {
+    const block = await detectNchwcBlockSize();
+    expect([8, 16]).toContain(block);
+    const model = NcsnppModel.random(attnConfig(nf, px), 5);
+    // The option acts: the graph holds blocked convolutions (every 3×3 conv but the 6-channel input and 3-channel output ones).
+    const bytes = Buffer.from(exportNcsnppTrainOnnx(model.config, batch, { nchwcConvBlock: block }).bytes);
+    expect(bytes.includes(NCHWC_DOMAIN)).toBe(true);
+    expect(Buffer.from(exportNcsnppTrainOnnx(model.config, batch).bytes).includes(NCHWC_DOMAIN)).toBe(false);
+    await expectParity(model, batch, 20, { nchwcConvBlock: block });
+  }, 180_000);
 
   it('a wrong weight breaks the comparison (the check can fail)', async () => {
     const model = NcsnppModel.random(attnConfig(16, 64), 5);

@@ -95,6 +95,24 @@ describe('ONNX ModelProto encoding', () => {
     expect(dims[1]?.get(1)).toEqual([2n]);
   });
 
+  it('writes a node domain (NodeProto field 7) and the extra opset imports in key order', () => {
+    const g = new OnnxGraphBuilder();
+    g.opInDomain('com.microsoft.nchwc', 'ReorderInput', ['x']);
+    g.op('Relu', [g.renameLastOutput('xb')]);
+    const m = decode(encodeOnnxModel({ ...sampleModel(), domainOpsets: { 'com.microsoft.nchwc': 1, 'a.domain': 3 }, graph: g.build('g', [], []) }));
+    const opsets = (m.get(8) ?? []).map(sub).map((o) => [text(o.get(1)?.[0]), o.get(2)?.[0]]);
+    expect(opsets).toEqual([
+      ['', 17n],
+      ['a.domain', 3n],
+      ['com.microsoft.nchwc', 1n],
+    ]);
+    const nodes = (sub(m.get(7)?.[0]).get(1) ?? []).map(sub);
+    expect(nodes.map((n) => [text(n.get(4)?.[0]), n.has(7) ? text(n.get(7)?.[0]) : undefined])).toEqual([
+      ['ReorderInput', 'com.microsoft.nchwc'],
+      ['Relu', undefined],
+    ]);
+  });
+
   it('is deterministic and shares repeated constants', () => {
     expect(Buffer.from(encodeOnnxModel(sampleModel())).equals(Buffer.from(encodeOnnxModel(sampleModel())))).toBe(true);
     const g = new OnnxGraphBuilder();
