@@ -12,9 +12,22 @@ import { NCHWC_DOMAIN } from './export-ncsnpp-train-onnx';
  * block size of 1, or the session cannot be created for want of the kernel), which the training
  * graph takes as "plain Conv nodes" (the same values).
  *
+ * Probed once per process (a fact of the CPU and the onnxruntime build): later calls share the
+ * first call's answer instead of starting another worker session.
+ *
  * @throws BackendError when onnxruntime-node does not load.
  */
-export async function detectNchwcBlockSize(): Promise<number> {
+export function detectNchwcBlockSize(): Promise<number> {
+  detected ??= probeNchwcBlockSize().catch((err: unknown) => {
+    detected = null; // a failed probe (e.g. onnxruntime did not load) is not remembered
+    throw err;
+  });
+  return detected;
+}
+
+let detected: Promise<number> | null = null;
+
+async function probeNchwcBlockSize(): Promise<number> {
   const g = new OnnxGraphBuilder();
   g.opInDomain(NCHWC_DOMAIN, 'ReorderInput', ['x']);
   const y = g.renameLastOutput('y');
