@@ -167,15 +167,16 @@ export interface PrepareIdentityProgress {
   readonly skipped: number;
 }
 
-/**
- * Builds an identity data cache from a folder of face photos: detection + the pipeline's FFHQ
- * alignment (as prepareTrainingData), identity labels, and `copies` descriptors per face of
- * CCTV-like degraded copies (`degradeLikeCctv` with alignment jitter, LR side drawn from
- * `copyLrSide`, brought back to hrSizePx as the pipeline's aligned crops are) — the low-quality
- * crops F_M is fused from in training. Seeded; cached by an inputs hash like prepareTrainingData.
- * @throws ConfigError for a bad config; InputError for unreadable inputs or no face at all.
- */
-export async function prepareIdentityData(input: unknown, onProgress?: (p: PrepareIdentityProgress) => void): Promise<{ manifest: IdentityDataManifest; reused: boolean }> {
+/** Everything a preparation shares between its parts: the config, the face list, the inputs hash. */
+interface Preparation {
+  readonly c: PrepareIdentityDataConfig;
+  readonly faces: readonly { file: string; identity: string }[];
+  readonly inputsHash: string;
+  readonly partCount: number;
+  readonly partFile: (part: number, what: string) => string;
+}
+
+function openPreparation(input: unknown): Preparation {
   const c = parseConfig(input);
   const faces = listFaces(c);
   const hash = createHash('sha256');
@@ -185,96 +186,184 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
     const b = fs.readFileSync(path.join(c.sourceDir, f.file));
     hash.update(f.file).update('\0').update(f.identity).update('\0').update(String(b.length)).update('\0').update(b);
   }
-  const inputsHash = hash.digest('hex');
-  if (fs.existsSync(path.join(c.outDir, IDENTITY_DATA_FILES.manifest))) {
-    const existing = readIdentityDataManifest(c.outDir);
-    if (existing.inputsHash === inputsHash) return { manifest: existing, reused: true };
-  }
-  fs.mkdirSync(c.outDir, { recursive: true });
+  const partsDir = path.join(c.outDir, 'parts');
+  return {
+    c,
+    faces,
+    inputsHash: hash.digest('hex'),
+    partCount: Math.ceil(faces.length / c.partSize),
+    partFile: (p, what) => path.join(partsDir, `${String(p).padStart(5, '0')}-${what}`),
+  };
+}
+
+interface PartRows {
+  readonly kept: { file: string; identity: string }[];
+  readonly skipped: SkippedFace[];
+  readonly hrRows: Uint8Array[];
+  readonly copyRows: Float32Array[];
+}
+
+/** A written part of this preparation (same inputs hash), or null. */
+function readPart(prep: Preparation, part: number): PartRows | null {
+  const { c, partFile } = prep;
+  const metaFile = partFile(part, 'meta.json');
+  if (!fs.existsSync(metaFile)) return null;
+  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { inputsHash: string; kept: { file: string; identity: string }[]; skipped: SkippedFace[] };
+  if (meta.inputsHash !== prep.inputsHash) return null;
+  const s = c.hrSizePx;
+  const hr = parseNpy(fs.readFileSync(partFile(part, 'hr.npy'))).data as Uint8Array;
+  const cp = parseNpy(fs.readFileSync(partFile(part, 'copies.npy'))).data as Float32Array;
+  const dim = meta.kept.length === 0 ? 0 : cp.length / (meta.kept.length * c.copies);
+  const rows: PartRows = { kept: meta.kept, skipped: meta.skipped, hrRows: [], copyRows: [] };
+  meta.kept.forEach((_f, k) => {
+    rows.hrRows.push(hr.slice(k * s * s * 3, (k + 1) * s * s * 3));
+    for (let j = 0; j < c.copies; j++) rows.copyRows.push(cp.slice((k * c.copies + j) * dim, (k * c.copies + j + 1) * dim));
+  });
+  return rows;
+}
+
+interface PartWorker {
+  /** Computes part `part` (detection, alignment, degraded copies, descriptors) and writes it. */
+  readonly compute: (part: number, onFace?: (i: number, skippedSoFar: number) => void) => Promise<PartRows>;
+  readonly ids: { embedderId: string; detectorId: string };
+  readonly close: () => Promise<void>;
+}
+
+async function openPartWorker(prep: Preparation): Promise<PartWorker> {
+  const { c, faces, partFile } = prep;
+  fs.mkdirSync(path.dirname(partFile(0, 'x')), { recursive: true });
   const detector = await createHumanFaceDetector(c.detectorConfig);
   const embedder = await createFaceEmbedder(c.embedder, c.embedderConfig);
   const rnd = new TrainRandom(c.seed);
   const s = c.hrSizePx;
   const ranges = { ...CCTV_DEGRADATION_RANGES, lrSide: c.copyLrSide, jitterShift: 0.025 * s, jitterScale: 0.04 };
+  // The draws of face i depend on i alone and descriptors are embedded in batches that start at
+  // each part's first face, so a part's content does not depend on which process wrote it or when.
+  const compute = async (part: number, onFace?: (i: number, skippedSoFar: number) => void): Promise<PartRows> => {
+    const rows: PartRows = { kept: [], skipped: [], hrRows: [], copyRows: [] };
+    let pending: { width: number; height: number; rgb: Uint8Array }[] = [];
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      rows.copyRows.push(...(await embedder.embed(pending)));
+      pending = [];
+    };
+    const start = part * c.partSize;
+    const end = Math.min(faces.length, start + c.partSize);
+    for (let i = start; i < end; i++) {
+      const face = faces[i] as { file: string; identity: string };
+      const image = await readImageRgb(path.join(c.sourceDir, face.file));
+      const aligned = await alignTrainingFace(detector, image, i, { sizePx: s, quadScale: c.quadScale, padFraction: c.detectPadFraction });
+      if (!('rgb' in aligned)) {
+        rows.skipped.push({ file: face.file, reason: aligned.skipped });
+      } else {
+        rows.kept.push(face);
+        rows.hrRows.push(aligned.rgb);
+        const hrFloat = uint8ToFloat(aligned.rgb);
+        for (let k = 0; k < c.copies; k++) {
+          let sub = 0;
+          const u = (): number => rnd.uniform('validation', i, k * 4096 + sub++);
+          const normal = (): number => boxMullerNormal(u);
+          const d = drawCctvDegradation(u, ranges);
+          const lr = await degradeLikeCctv(hrFloat, s, d, normal);
+          const up = upsampleLrFace(lr, d.lrSide, s);
+          const rgb = new Uint8Array(up.length);
+          for (let j = 0; j < up.length; j++) rgb[j] = Math.min(255, Math.max(0, Math.round((up[j] ?? 0) * 255)));
+          pending.push({ width: s, height: s, rgb });
+        }
+        if (pending.length >= c.embedBatch) await flush();
+      }
+      onFace?.(i, rows.skipped.length);
+    }
+    await flush();
+    const partHr = new Uint8Array(rows.kept.length * s * s * 3);
+    rows.hrRows.forEach((r, k) => partHr.set(r, k * s * s * 3));
+    const dim = rows.copyRows[0]?.length ?? 0;
+    const cp = new Float32Array(rows.copyRows.length * dim);
+    rows.copyRows.forEach((r, k) => cp.set(r, k * dim));
+    writeAtomic(partFile(part, 'hr.npy'), formatNpy({ dtype: 'uint8', shape: [rows.kept.length, s, s, 3], data: partHr }));
+    writeAtomic(partFile(part, 'copies.npy'), formatNpy({ dtype: 'float32', shape: [rows.kept.length, c.copies, dim], data: cp }));
+    writeAtomic(partFile(part, 'meta.json'), JSON.stringify({ inputsHash: prep.inputsHash, kept: rows.kept, skipped: rows.skipped }));
+    return rows;
+  };
+  return {
+    compute,
+    ids: { embedderId: embedder.id, detectorId: detector.id },
+    close: async () => {
+      await detector.close();
+      await embedder.close();
+    },
+  };
+}
+
+/**
+ * A second process for a preparation that another process runs (scripts/prepare-identity-data.ts
+ * --from-end): computes the missing parts from the last one backwards and stops at the first part
+ * already written — where the forward run has been — so two processes share the work of one cache
+ * on two cores. It never assembles the cache (the forward run does, from all the parts), so the two
+ * never race on the cache files. Returns how many parts it wrote.
+ * @throws ConfigError for a bad config; InputError for unreadable inputs.
+ */
+export async function fillIdentityDataPartsFromEnd(input: unknown, onProgress?: (p: PrepareIdentityProgress) => void): Promise<{ written: number }> {
+  const prep = openPreparation(input);
+  if (fs.existsSync(path.join(prep.c.outDir, IDENTITY_DATA_FILES.manifest)) && readIdentityDataManifest(prep.c.outDir).inputsHash === prep.inputsHash) return { written: 0 };
+  const worker = await openPartWorker(prep);
+  let written = 0;
+  try {
+    for (let part = prep.partCount - 1; part >= 0; part--) {
+      if (fs.existsSync(prep.partFile(part, 'meta.json'))) break;
+      await worker.compute(part, (i, sk) => onProgress?.({ done: i + 1, total: prep.faces.length, skipped: sk }));
+      written++;
+    }
+  } finally {
+    await worker.close();
+  }
+  return { written };
+}
+
+/**
+ * Builds an identity data cache from a folder of face photos: detection + the pipeline's FFHQ
+ * alignment (as prepareTrainingData), identity labels, and `copies` descriptors per face of
+ * CCTV-like degraded copies (`degradeLikeCctv` with alignment jitter, LR side drawn from
+ * `copyLrSide`, brought back to hrSizePx as the pipeline's aligned crops are) — the low-quality
+ * crops F_M is fused from in training. Seeded; cached by an inputs hash like prepareTrainingData.
+ * Faces are processed in parts of `partSize`, each written to outDir/parts/ when done, so a stopped
+ * preparation (a session's end, kill -9) continues where it was, and a second process
+ * ({@link fillIdentityDataPartsFromEnd}) may fill parts from the end meanwhile; the result equals
+ * an uninterrupted run's.
+ * @throws ConfigError for a bad config; InputError for unreadable inputs or no face at all.
+ */
+export async function prepareIdentityData(input: unknown, onProgress?: (p: PrepareIdentityProgress) => void): Promise<{ manifest: IdentityDataManifest; reused: boolean }> {
+  const prep = openPreparation(input);
+  const { c, faces, inputsHash } = prep;
+  if (fs.existsSync(path.join(c.outDir, IDENTITY_DATA_FILES.manifest))) {
+    const existing = readIdentityDataManifest(c.outDir);
+    if (existing.inputsHash === inputsHash) return { manifest: existing, reused: true };
+  }
+  fs.mkdirSync(c.outDir, { recursive: true });
+  const worker = await openPartWorker(prep);
+  const rnd = new TrainRandom(c.seed);
+  const s = c.hrSizePx;
   const kept: { file: string; identity: string }[] = [];
   const skipped: SkippedFace[] = [];
   const hrRows: Uint8Array[] = [];
   const copyRows: Float32Array[] = [];
-  let pending: { width: number; height: number; rgb: Uint8Array }[] = [];
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    copyRows.push(...(await embedder.embed(pending)));
-    pending = [];
-  };
-  // Faces are processed in parts of `partSize`, each written to outDir/parts/ when done, so a
-  // stopped preparation (a session's end, kill -9) continues where it was: the draws of face i
-  // depend on i alone, so the result equals an uninterrupted run's.
-  const partsDir = path.join(c.outDir, 'parts');
-  fs.mkdirSync(partsDir, { recursive: true });
-  const partFile = (p: number, what: string): string => path.join(partsDir, `${String(p).padStart(5, '0')}-${what}`);
   try {
-    for (let start = 0, part = 0; start < faces.length; start += c.partSize, part++) {
-      const end = Math.min(faces.length, start + c.partSize);
-      const metaFile = partFile(part, 'meta.json');
-      if (fs.existsSync(metaFile)) {
-        const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { inputsHash: string; kept: { file: string; identity: string }[]; skipped: SkippedFace[] };
-        if (meta.inputsHash === inputsHash) {
-          const hr = parseNpy(fs.readFileSync(partFile(part, 'hr.npy'))).data as Uint8Array;
-          const cp = parseNpy(fs.readFileSync(partFile(part, 'copies.npy'))).data as Float32Array;
-          const dim = meta.kept.length === 0 ? 0 : cp.length / (meta.kept.length * c.copies);
-          meta.kept.forEach((f, k) => {
-            kept.push(f);
-            hrRows.push(hr.slice(k * s * s * 3, (k + 1) * s * s * 3));
-            for (let j = 0; j < c.copies; j++) copyRows.push(cp.slice((k * c.copies + j) * dim, (k * c.copies + j + 1) * dim));
-          });
-          skipped.push(...meta.skipped);
-          onProgress?.({ done: end, total: faces.length, skipped: skipped.length });
-          continue;
-        }
-      }
-      const keptBefore = kept.length;
-      const skippedBefore = skipped.length;
-      for (let i = start; i < end; i++) {
-        const face = faces[i] as { file: string; identity: string };
-        const image = await readImageRgb(path.join(c.sourceDir, face.file));
-        const aligned = await alignTrainingFace(detector, image, i, { sizePx: s, quadScale: c.quadScale, padFraction: c.detectPadFraction });
-        if (!('rgb' in aligned)) {
-          skipped.push({ file: face.file, reason: aligned.skipped });
-        } else {
-          kept.push(face);
-          hrRows.push(aligned.rgb);
-          const hrFloat = uint8ToFloat(aligned.rgb);
-          for (let k = 0; k < c.copies; k++) {
-            let sub = 0;
-            const u = (): number => rnd.uniform('validation', i, k * 4096 + sub++);
-            const normal = (): number => boxMullerNormal(u);
-            const d = drawCctvDegradation(u, ranges);
-            const lr = await degradeLikeCctv(hrFloat, s, d, normal);
-            const up = upsampleLrFace(lr, d.lrSide, s);
-            const rgb = new Uint8Array(up.length);
-            for (let j = 0; j < up.length; j++) rgb[j] = Math.min(255, Math.max(0, Math.round((up[j] ?? 0) * 255)));
-            pending.push({ width: s, height: s, rgb });
-          }
-          if (pending.length >= c.embedBatch) await flush();
-        }
-        onProgress?.({ done: i + 1, total: faces.length, skipped: skipped.length });
-      }
-      await flush();
-      const partKept = kept.slice(keptBefore);
-      const partHr = new Uint8Array(partKept.length * s * s * 3);
-      hrRows.slice(keptBefore).forEach((r, k) => partHr.set(r, k * s * s * 3));
-      const partCopies = copyRows.slice(keptBefore * c.copies);
-      const dim = partCopies[0]?.length ?? 0;
-      const cp = new Float32Array(partCopies.length * dim);
-      partCopies.forEach((r, k) => cp.set(r, k * dim));
-      writeAtomic(partFile(part, 'hr.npy'), formatNpy({ dtype: 'uint8', shape: [partKept.length, s, s, 3], data: partHr }));
-      writeAtomic(partFile(part, 'copies.npy'), formatNpy({ dtype: 'float32', shape: [partKept.length, c.copies, dim], data: cp }));
-      writeAtomic(metaFile, JSON.stringify({ inputsHash, kept: partKept, skipped: skipped.slice(skippedBefore) }));
+    for (let part = 0; part < prep.partCount; part++) {
+      const end = Math.min(faces.length, (part + 1) * c.partSize);
+      let rows = readPart(prep, part);
+      if (rows !== null) onProgress?.({ done: end, total: faces.length, skipped: skipped.length + rows.skipped.length });
+      else rows = await worker.compute(part, (i, sk) => onProgress?.({ done: i + 1, total: faces.length, skipped: skipped.length + sk }));
+      kept.push(...rows.kept);
+      skipped.push(...rows.skipped);
+      hrRows.push(...rows.hrRows);
+      copyRows.push(...rows.copyRows);
     }
   } finally {
-    await detector.close();
-    await embedder.close();
+    await worker.close();
   }
+  const partsDir = path.dirname(prep.partFile(0, 'x'));
+  const detector = { id: worker.ids.detectorId };
+  const embedder = { id: worker.ids.embedderId };
   const n = kept.length;
   if (n === 0) throw new InputError(`identity data: no face was detected in any of the ${faces.length} images of ${c.sourceDir}`, { path: c.sourceDir, reason: 'no faces' });
   const dim = copyRows[0]?.length ?? 0;
