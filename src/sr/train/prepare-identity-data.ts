@@ -222,6 +222,41 @@ function readPart(prep: Preparation, part: number): PartRows | null {
   return rows;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims part `part` for this process: parts/NNNNN-claim, created exclusively, holds the pid.
+ * False while another live process holds it; the claim of a process that is gone (killed, a
+ * session's end) is taken over. Two processes on one cache thus never compute the same part.
+ */
+function claimPart(prep: Preparation, part: number): boolean {
+  const file = prep.partFile(part, 'claim');
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(file, 'utf8'));
+    } catch {
+      continue; // removed meanwhile: try again
+    }
+    if (pid === process.pid) return true;
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return false;
+    fs.rmSync(file, { force: true });
+  }
+}
+
 interface PartWorker {
   /** Computes part `part` (detection, alignment, degraded copies, descriptors) and writes it. */
   readonly compute: (part: number, onFace?: (i: number, skippedSoFar: number) => void) => Promise<PartRows>;
@@ -298,8 +333,9 @@ async function openPartWorker(prep: Preparation): Promise<PartWorker> {
 /**
  * A second process for a preparation that another process runs (scripts/prepare-identity-data.ts
  * --from-end): computes the missing parts from the last one backwards and stops at the first part
- * already written — where the forward run has been — so two processes share the work of one cache
- * on two cores. It never assembles the cache (the forward run does, from all the parts), so the two
+ * already written or claimed — where the forward run has been — so two processes share the work of
+ * one cache on two cores, never computing a part twice (the forward run waits for a part the
+ * other has claimed). It never assembles the cache (the forward run does, from all the parts), so the two
  * never race on the cache files. Returns how many parts it wrote.
  * @throws ConfigError for a bad config; InputError for unreadable inputs.
  */
@@ -310,7 +346,7 @@ export async function fillIdentityDataPartsFromEnd(input: unknown, onProgress?: 
   let written = 0;
   try {
     for (let part = prep.partCount - 1; part >= 0; part--) {
-      if (fs.existsSync(prep.partFile(part, 'meta.json'))) break;
+      if (fs.existsSync(prep.partFile(part, 'meta.json')) || !claimPart(prep, part)) break; // the forward run has been here
       await worker.compute(part, (i, sk) => onProgress?.({ done: i + 1, total: prep.faces.length, skipped: sk }));
       written++;
     }
@@ -350,9 +386,19 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
   try {
     for (let part = 0; part < prep.partCount; part++) {
       const end = Math.min(faces.length, (part + 1) * c.partSize);
-      let rows = readPart(prep, part);
-      if (rows !== null) onProgress?.({ done: end, total: faces.length, skipped: skipped.length + rows.skipped.length });
-      else rows = await worker.compute(part, (i, sk) => onProgress?.({ done: i + 1, total: faces.length, skipped: skipped.length + sk }));
+      let rows: PartRows | null = null;
+      for (;;) {
+        rows = readPart(prep, part);
+        if (rows !== null) {
+          onProgress?.({ done: end, total: faces.length, skipped: skipped.length + rows.skipped.length });
+          break;
+        }
+        if (claimPart(prep, part)) {
+          rows = await worker.compute(part, (i, sk) => onProgress?.({ done: i + 1, total: faces.length, skipped: skipped.length + sk }));
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // a from-end process is computing it
+      }
       kept.push(...rows.kept);
       skipped.push(...rows.skipped);
       hrRows.push(...rows.hrRows);

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/runtime/backend';
-import { loadIdentityData, prepareIdentityData } from '../../../../src/sr/train/prepare-identity-data';
+import { fillIdentityDataPartsFromEnd, loadIdentityData, prepareIdentityData } from '../../../../src/sr/train/prepare-identity-data';
 import type { IdentityData } from '../../../../src/sr/train/prepare-identity-data';
 import { RecipeBatchPrefetcher } from '../../../../src/sr/train/recipe-batch-worker';
 import { loadSrModel, NCSNPP_PRESETS } from '../../../../src/sr';
@@ -45,7 +45,8 @@ beforeAll(async () => {
       if (p.done === 4) throw new Error('stopped after the first part');
     }),
   ).rejects.toThrow(/stopped/);
-  expect(fs.readdirSync(path.join(dataDir, 'parts')).sort()).toEqual(['00000-copies.npy', '00000-hr.npy', '00000-meta.json']);
+  // Part 0 written; part 1 still claimed by this (live) process, which a second process would respect.
+  expect(fs.readdirSync(path.join(dataDir, 'parts')).sort()).toEqual(['00000-claim', '00000-copies.npy', '00000-hr.npy', '00000-meta.json', '00001-claim']);
   const seen: number[] = [];
   const first = await prepareIdentityData(cfg, (p) => seen.push(p.done));
   expect(first.reused).toBe(false);
@@ -57,6 +58,24 @@ beforeAll(async () => {
   expect(fs.readFileSync(path.join(tmp, 'other', 'whole', 'cctv-features.npy')).equals(fs.readFileSync(path.join(dataDir, 'cctv-features.npy')))).toBe(true);
   expect(fs.readFileSync(path.join(tmp, 'other', 'whole', 'hr.npy')).equals(fs.readFileSync(path.join(dataDir, 'hr.npy')))).toBe(true);
   expect((await prepareIdentityData(cfg)).reused).toBe(true);
+  // Two processes on one cache: a forward run stopped after part 0 stands for the one still
+  // running; the from-end filler writes parts 4, 3, 2, 1 and stops at part 0; the forward run then
+  // computes nothing (one progress event per part, read back) and assembles the same cache.
+  const shared = { ...cfg, outDir: path.join(tmp, 'other', 'two') };
+  await expect(
+    prepareIdentityData(shared, (p) => {
+      if (p.done === 4) throw new Error('stopped after the first part');
+    }),
+  ).rejects.toThrow(/stopped/);
+  expect(await fillIdentityDataPartsFromEnd(shared)).toEqual({ written: Math.ceil(photos / 3) - 1 });
+  expect(await fillIdentityDataPartsFromEnd(shared)).toEqual({ written: 0 });
+  const readBack: number[] = [];
+  const two = await prepareIdentityData(shared, (p) => readBack.push(p.done));
+  expect(readBack).toEqual(Array.from({ length: Math.ceil(photos / 3) }, (_, k) => Math.min(photos, 3 * (k + 1))));
+  expect(fs.readFileSync(path.join(shared.outDir, 'cctv-features.npy')).equals(fs.readFileSync(path.join(dataDir, 'cctv-features.npy')))).toBe(true);
+  expect(fs.readFileSync(path.join(shared.outDir, 'hr.npy')).equals(fs.readFileSync(path.join(dataDir, 'hr.npy')))).toBe(true);
+  expect(two.manifest.inputsHash).toBe(first.manifest.inputsHash);
+  expect(await fillIdentityDataPartsFromEnd(shared)).toEqual({ written: 0 }); // a finished cache: nothing to fill
   data = loadIdentityData(dataDir);
 }, 300_000);
 
