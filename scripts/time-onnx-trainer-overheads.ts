@@ -12,7 +12,7 @@
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../src/runtime/backend';
-import { createOnnxTrainStep, exportNcsnppTrainOnnx } from '../src/sr/engines';
+import { createOnnxTrainStep, detectNchwcBlockSize, exportNcsnppTrainOnnx } from '../src/sr/engines';
 import type { OnnxTrainInputs } from '../src/sr/engines';
 import { parseNcsnppConfig } from '../src/sr/model-config';
 import { NcsnppModel } from '../src/sr/models';
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   const host = new HostOptimizerState(vars, new AdamOptimizer({ beta1: 0.9, beta2: 0.999, eps: 1e-8 }), new ExponentialMovingAverage(vars, 0.999));
   const fourier = model.toStateDict().get('all_modules.0.W')?.data as Float32Array;
   const step = await createOnnxTrainStep(config, { batchSize: batch });
-  const graph = exportNcsnppTrainOnnx(config, batch);
+  // The trainer's graph: createOnnxTrainStep builds it with this machine's NCHWc block size.
+  const graph = exportNcsnppTrainOnnx(config, batch, { nchwcConvBlock: await detectNchwcBlockSize() });
   const bare = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } });
   let seed = 3;
   const random = (n: number, offset: number): Float32Array =>

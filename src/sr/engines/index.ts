@@ -28,8 +28,8 @@ export { exportNcsnppOnnx, NCSNPP_ONNX_GRAPH_FORMS, NCSNPP_ONNX_IO, NCSNPP_ONNX_
 export type { NcsnppOnnxGraphForm } from './onnx/export-ncsnpp-onnx';
 export { createOnnxTrainStep, loadOnnxRuntime } from './onnx-train-step';
 export type { OnnxTrainInputs, OnnxTrainResult, OnnxTrainStep, OnnxTrainStepOptions } from './onnx-train-step';
-export { exportNcsnppTrainOnnx, nchwcConvGraph, ncsnppTrainParams, NCHWC_DOMAIN, NCSNPP_TRAIN_IO } from './onnx/export-ncsnpp-train-onnx';
+export { buildNcsnppTrainModel, exportNcsnppTrainOnnx, nchwcConvGraph, ncsnppTrainParams, NCHWC_DOMAIN, NCSNPP_TRAIN_IO } from './onnx/export-ncsnpp-train-onnx';
 export { detectNchwcBlockSize } from './onnx/nchwc-block-size';
-export type { NcsnppTrainGraph, NcsnppTrainGraphOptions, NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';
+export type { NcsnppTrainGraph, NcsnppTrainGraphOptions, NcsnppTrainModel, NcsnppTrainParam } from './onnx/export-ncsnpp-train-onnx';
 export { CONV_WEIGHT_GRADIENTS } from './onnx/onnx-autodiff';
 export type { ConvWeightGradient, EmitGradientsOptions } from './onnx/onnx-autodiff';

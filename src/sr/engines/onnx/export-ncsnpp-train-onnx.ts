@@ -4,7 +4,7 @@ import { emitGradients } from './onnx-autodiff';
 import type { EmitGradientsOptions } from './onnx-autodiff';
 import { ncsnppOnnxForward } from './ncsnpp-onnx-forward';
 import { encodeOnnxModel } from './onnx-proto';
-import type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx-proto';
+import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnx-proto';
 import { OnnxTape } from './onnx-tape';
 import { NCSNPP_ONNX_IR_VERSION, NCSNPP_ONNX_OPSET } from './export-ncsnpp-onnx';
 
@@ -77,6 +77,11 @@ export interface NcsnppTrainGraph {
   readonly perSampleOutput: string;
   /** Multiply-adds of the network's forward pass for the whole batch (Conv, ConvTranspose, Gemm, MatMul). */
   readonly forwardMacs: number;
+}
+
+/** The training graph before serialisation ({@link buildNcsnppTrainModel}): the model and its names. */
+export interface NcsnppTrainModel extends Omit<NcsnppTrainGraph, 'bytes'> {
+  readonly model: OnnxModel;
 }
 
 /**
@@ -237,6 +242,15 @@ interface Fm {
  * @throws Error if an op on the differentiated path has no gradient rule (a bug, not bad input).
  */
 export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, options: NcsnppTrainGraphOptions = {}): NcsnppTrainGraph {
+  const { model, ...rest } = buildNcsnppTrainModel(config, batchSize, options);
+  return { bytes: encodeOnnxModel(model), ...rest };
+}
+
+/**
+ * The graph of {@link exportNcsnppTrainOnnx} before serialisation (measurement scripts rewrite
+ * it, e.g. scripts/profile-onnx-train-step.ts).
+ */
+export function buildNcsnppTrainModel(config: NcsnppConfig, batchSize: number, options: NcsnppTrainGraphOptions = {}): NcsnppTrainModel {
   const spec = buildNcsnppSpec(config);
   const params = ncsnppTrainParams(config);
   const t = new OnnxTape();
@@ -356,7 +370,7 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
   ];
   const block = options.nchwcConvBlock === 0 ? undefined : options.nchwcConvBlock;
   const built = t.g.build('ncsnpp_train', inputs, outputs);
-  const bytes = encodeOnnxModel({
+  const model: OnnxModel = {
     irVersion: NCSNPP_ONNX_IR_VERSION,
     opsetVersion: NCSNPP_ONNX_OPSET,
     ...(block === undefined ? {} : { domainOpsets: { [NCHWC_DOMAIN]: 1 } }),
@@ -365,6 +379,6 @@ export function exportNcsnppTrainOnnx(config: NcsnppConfig, batchSize: number, o
     docString: 'FASR NCSN++ training step: forward, generic regression loss and reverse-mode gradients (docs/onnx-training.md)',
     metadata: { 'fasr.format': 'fasr-ncsnpp-train/1', 'fasr.ncsnpp.config': JSON.stringify(config), 'fasr.train.outputs': JSON.stringify({ loss, perSample: perSampleOut }) },
     graph: block === undefined ? built : nchwcConvGraph(built, block, (v) => t.shape(v)),
-  });
-  return { bytes, params, gradOutputs, lossOutput: loss, perSampleOutput: perSampleOut, forwardMacs };
+  };
+  return { model, params, gradOutputs, lossOutput: loss, perSampleOutput: perSampleOut, forwardMacs };
 }
