@@ -212,6 +212,14 @@ export interface ProcessEmbedConfig {
    * (= `retention.cropsPerTrack`'s default: F_M's members are the detections whose crops are stored).
    */
   readonly topK: number;
+  /**
+   * Run the embedder in its own worker thread (docs/pipeline.md, "Embeddings in a worker thread"):
+   * while it embeds frame N's crops on one core, the pipeline detects frame N+1 on the other. The
+   * tracks, embeddings and F_M are the same as with false (same model, same backend, same order
+   * of decisions); the thread costs a second copy of the embedder's model in memory. Acts where the
+   * deps are made (`createProcessDeps`). Default true; false embeds in the pipeline's thread.
+   */
+  readonly worker: boolean;
 }
 
 /**
@@ -312,7 +320,7 @@ const schema = z
       .object({ method: z.enum(FUSION_METHODS).default('mean-3sigma'), sigmaThreshold: z.number().finite().gt(0).default(3) })
       .strict()
       .default({}),
-    embed: z.object({ topK: z.number().int().min(0).max(1000).default(8) }).strict().default({}),
+    embed: z.object({ topK: z.number().int().min(0).max(1000).default(8), worker: z.boolean().default(true) }).strict().default({}),
     motionGate: z
       .object({
         enabled: z.boolean().default(true),

@@ -8,7 +8,7 @@ describe('parseProcessConfig', () => {
     expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000, fullFrameFormat: 'yuv420p' });
     expect(c.align).toEqual({ modelSizePx: 128, quadScale: 1, lrScale: 8, exportMaxPx: 512 });
     expect(c.retention).toEqual({ cropsPerTrack: 8 });
-    expect(c.embed).toEqual({ topK: 8 });
+    expect(c.embed).toEqual({ topK: 8, worker: true });
     expect(c.fusion).toEqual({ method: 'mean-3sigma', sigmaThreshold: 3 });
     expect(c.embedder).toBe('faceres');
     expect(c.tracker).toEqual({ ...DEFAULT_TRACKER_CONFIG, ...PIPELINE_TRACKER_OVERRIDES });
@@ -50,6 +50,8 @@ describe('parseProcessConfig', () => {
     expect(() => parseProcessConfig({ embed: { topK: 2.5 } })).toThrow('invalid process config: embed.topK: Expected integer, received float');
     expect(() => parseProcessConfig({ embed: { topk: 2 } })).toThrow('invalid process config: embed: unknown key(s) "topk"');
     expect(parseProcessConfig({ embed: { topK: 0 } }).embed.topK).toBe(0);
+    expect(parseProcessConfig({ embed: { worker: false } }).embed).toEqual({ topK: 8, worker: false });
+    expect(() => parseProcessConfig({ embed: { worker: 'yes' } })).toThrow('invalid process config: embed.worker: Expected boolean, received string');
     expect(() => parseProcessConfig({ tracker: 5 })).toThrow('invalid process config: tracker: expected an object, received 5');
     expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(ConfigError);
     expect(() => parseProcessConfig({ decode: { fullFrameFormat: 'rgb' } })).toThrow(/decode\.fullFrameFormat: Invalid enum value. Expected 'yuv420p' \| 'rgb24', received 'rgb'/);
