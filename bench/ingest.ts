@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     );
   };
   try {
-    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}${config.embed.worker ? ' (own thread: embed.worker)' : ' (pipeline thread)'}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}${config.embed.worker ? ' (own thread: embed.worker)' : ' (pipeline thread)'}${config.smallFaces.enabled ? (config.smallFaces.worker ? '; small-face SSD in its own thread' : '; small-face SSD in the pipeline thread') : ''}`);
     console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; motion gate ${config.motionGate.enabled ? 'on' : 'off'}; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
     if (args.includes('--warmup')) {
       // The models' first calls allocate and set up kernels; a night pays that once, not per clip.

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   }, 200);
   try {
     console.log(`night: ${path.relative(process.cwd(), night.file)} (${(night.durationMs / 60000).toFixed(1)} min, ${night.width}x${night.height} at ${night.fps} fps, ${night.events.length} events; built or found in ${buildS.toFixed(1)} s)`);
-    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}${config.embed.worker ? ' (own thread: embed.worker)' : ' (pipeline thread)'}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}${config.embed.worker ? ' (own thread: embed.worker)' : ' (pipeline thread)'}${config.smallFaces.enabled ? (config.smallFaces.worker ? '; small-face SSD in its own thread' : '; small-face SSD in the pipeline thread') : ''}`);
     console.log(`analysis ${config.decode.fps} fps, width ${config.decode.analysisMaxWidth} px; motion gate ${gateOn2 ? `on (${JSON.stringify(config.motionGate)})` : 'OFF'}`);
     console.log(`decode: ${JSON.stringify(config.decode)}`);
     console.log(`${os.cpus().length} CPU cores; load average at start ${load()} (a shared machine: other jobs run beside this one)`);

@@ -1,6 +1,6 @@
 import { FasrError, InputError, type Detection, type FaceCrop, type FaceLandmarks5, type Frame, type ScoredDetection } from '../src/contracts';
 import type { DecodedFrame } from '../src/ingest';
-import { addUncoveredDetections, alignFace, ffhqCrop, scoreDetection } from '../src/track';
+import { addUncoveredDetections, alignFace, ffhqCrop, scoreDetection, WorkerFaceDetector } from '../src/track';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 
@@ -68,7 +68,7 @@ export interface FrameDetections {
   readonly droppedNoPose: number;
   readonly droppedDegenerate: number;
   readonly smallFacesAdded: number;
-  /** Wall time, ms: the detector; the small-face pass (0 when it did not run); alignment and quality. */
+  /** Wall time, ms: the detector; the small-face pass (0 when it did not run; with `smallFaces.worker` only the wait for it after the main detector); alignment and quality. */
   readonly timingMs: { readonly detect: number; readonly smallFaces: number; readonly alignQuality: number };
 }
 
@@ -80,17 +80,25 @@ export interface FrameDetections {
 export async function detectFrame(frame: DecodedFrame, config: Readonly<ProcessConfig>, deps: ProcessDeps, nextKey: number, smallFaces: SmallFaceRun = 'none'): Promise<FrameDetections> {
   const ana = frame.analysis;
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
+  const pass = deps.smallFaceDetector;
+  if (smallFaces !== 'none' && pass == null) {
+    throw new FasrError('E_PIPELINE', `frame ${frame.index}: the small-face pass is asked for but deps hold no small-face detector (createProcessDeps with smallFaces.enabled)`);
+  }
+  const onCopy = smallFaces === 'probe' && ana !== null;
+  const runPass = async (): Promise<Detection[]> => {
+    if (pass == null) return [];
+    return onCopy ? (await pass.detect(analysisFrame)).map((d) => detectionToFullResolution(d, ana.scaleX, ana.scaleY)) : pass.detect(frame);
+  };
   const t0 = performance.now();
+  // A pass in its own thread (smallFaces.worker) starts first and detects beside the main detector.
+  const beside = smallFaces !== 'none' && pass instanceof WorkerFaceDetector ? runPass() : null;
+  beside?.catch(() => undefined); // observed below; a main-detector error must not leave it unhandled
   const main = (await deps.detector.detect(analysisFrame)).map((d) => (ana === null ? d : detectionToFullResolution(d, ana.scaleX, ana.scaleY)));
   const tMain = performance.now();
   let found = main;
   if (smallFaces !== 'none') {
-    const pass = deps.smallFaceDetector;
-    if (pass == null) throw new FasrError('E_PIPELINE', `frame ${frame.index}: the small-face pass is asked for but deps hold no small-face detector (createProcessDeps with smallFaces.enabled)`);
-    const maxPx = config.smallFaces.maxFacePx;
-    const onCopy = smallFaces === 'probe' && ana !== null;
-    const passFound = onCopy ? (await pass.detect(analysisFrame)).map((d) => detectionToFullResolution(d, ana.scaleX, ana.scaleY)) : await pass.detect(frame);
-    const small = passFound.filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= maxPx);
+    const passFound = await (beside ?? runPass());
+    const small = passFound.filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= config.smallFaces.maxFacePx);
     found = addUncoveredDetections(main, small, config.smallFaces.detector.iouThreshold);
   }
   const smallFacesAdded = found.length - main.length;

@@ -180,6 +180,15 @@ export interface ProcessSmallFacesConfig {
   readonly idleProbeIntervalMs: number;
   /** The SSD's settings (src/track `FaceApiFaceDetectorConfig`, `model` fixed to 'ssd'). Default `{ minConfidence: 0.15 }` (the cctv preset's). */
   readonly detector: Readonly<FaceApiFaceDetectorConfig>;
+  /**
+   * Run the SSD in its own worker thread (docs/pipeline.md, "The small-face pass in a worker
+   * thread"): on a frame the pass runs on, it detects on one core while the main detector detects
+   * on the other. The detections are the same as with false (same models, same backend); the
+   * thread costs its own copy of tfjs and the SSD in memory (≈ 130 MB). Acts where the deps are
+   * made (`createProcessDeps`). Default false (the SSD in the pipeline's thread, after the main
+   * detector): on the shared 2-core machine it measured no faster (bench:threads, docs/pipeline.md).
+   */
+  readonly worker: boolean;
 }
 
 /** The FUSION methods of src/fuse/fusion, by the name stored with F_M. */
@@ -339,6 +348,7 @@ const schema = z
         probeIntervalMs: z.number().int().min(0).default(2000),
         idleProbeIntervalMs: z.number().int().min(0).default(20000),
         detector: z.unknown().optional(),
+        worker: z.boolean().default(false),
       })
       .strict()
       .default({}),

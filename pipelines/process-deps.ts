@@ -2,7 +2,7 @@ import type { FaceEmbedder } from '../src/fuse';
 import { createFaceEmbedder, createWorkerFaceEmbedder } from '../src/fuse';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../src/ingest';
 import { initBackend, type BackendInfo } from '../src/runtime';
-import { createFaceApiFaceDetector, createHumanFaceDetector, type FaceDetector } from '../src/track';
+import { createFaceApiFaceDetector, createHumanFaceDetector, createWorkerFaceDetector, type FaceDetector } from '../src/track';
 import type { ProcessConfig, ProcessDetectorConfig } from './process-config';
 
 /** Creates the detector a process config names (its settings already parsed). */
@@ -40,7 +40,12 @@ export async function createProcessDeps(config: Readonly<ProcessConfig>, backend
   let smallFaceDetector: FaceDetector | null = null;
   let embedder: FaceEmbedder;
   try {
-    if (config.smallFaces.enabled) smallFaceDetector = await createFaceApiFaceDetector(config.smallFaces.detector);
+    if (config.smallFaces.enabled) {
+      // smallFaces.worker (off by default): the same SSD in its own thread, on this thread's backend (same detections).
+      smallFaceDetector = config.smallFaces.worker
+        ? await createWorkerFaceDetector('face-api', config.smallFaces.detector, backendInfo.name)
+        : await createFaceApiFaceDetector(config.smallFaces.detector);
+    }
     // embed.worker: the same embedder in its own thread, on this thread's backend (same vectors).
     embedder = config.embed.worker ? await createWorkerFaceEmbedder(config.embedder, {}, backendInfo.name) : await createFaceEmbedder(config.embedder);
   } catch (err) {
