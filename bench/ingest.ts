@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     );
   };
   try {
-    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}${config.embed.worker ? ' (own thread: embed.worker)' : ' (pipeline thread)'}${config.smallFaces.enabled ? (config.smallFaces.worker ? '; small-face SSD in its own thread' : '; small-face SSD in the pipeline thread') : ''}`);
     console.log(`analysis ${config.decode.fps} fps, analysis width ${config.decode.analysisMaxWidth} px; motion gate ${config.motionGate.enabled ? 'on' : 'off'}; ${os.cpus().length} CPU cores; load average ${os.loadavg()[0]?.toFixed(1)}`);
     if (args.includes('--warmup')) {
       // The models' first calls allocate and set up kernels; a night pays that once, not per clip.
@@ -160,6 +160,10 @@ function printStages(stages: readonly { name: string; s: ComputeStats; frames: n
   for (const { name, s, frames } of stages) {
     const per = (ms: number): string => (frames > 0 ? (ms / frames).toFixed(1) : '-');
     console.log(row([name, String(s.cropsEmbedded), String(s.cropsNotEmbedded), ...keys.map((k) => per(s.stageMs[k]))], w));
+  }
+  for (const { name, s, frames } of stages) {
+    if (s.embedThreadMs === null) continue;
+    console.log(`${name}: embedder thread ${(s.embedThreadMs / Math.max(1, frames)).toFixed(1)} ms per analysed frame beside the pipeline; ${s.framesOverlapped} frames detected while the frame before was embedded`);
   }
 }
 

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   }, 200);
   try {
     console.log(`night: ${path.relative(process.cwd(), night.file)} (${(night.durationMs / 60000).toFixed(1)} min, ${night.width}x${night.height} at ${night.fps} fps, ${night.events.length} events; built or found in ${buildS.toFixed(1)} s)`);
-    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}`);
+    console.log(`backend ${deps.backend.name}; detector ${detectorProvenance(deps)}; embedder ${deps.embedder.id}${config.embed.worker ? ' (own thread: embed.worker)' : ' (pipeline thread)'}${config.smallFaces.enabled ? (config.smallFaces.worker ? '; small-face SSD in its own thread' : '; small-face SSD in the pipeline thread') : ''}`);
     console.log(`analysis ${config.decode.fps} fps, width ${config.decode.analysisMaxWidth} px; motion gate ${gateOn2 ? `on (${JSON.stringify(config.motionGate)})` : 'OFF'}`);
     console.log(`decode: ${JSON.stringify(config.decode)}`);
     console.log(`${os.cpus().length} CPU cores; load average at start ${load()} (a shared machine: other jobs run beside this one)`);
@@ -122,6 +122,9 @@ async function main(): Promise<void> {
     console.log(row(['stage', 'total ms', '% wall', 'ms / frame'], w2));
     for (const [name, ms] of stages) console.log(row([name, ms.toFixed(0), ((100 * ms) / o.elapsedMs).toFixed(1), (ms / Math.max(1, o.frames)).toFixed(2)], w2));
     console.log(row(['detector, per detected frame', '', '', (s.stageMs.detect / Math.max(1, s.framesDetected)).toFixed(1)], w2));
+    if (s.embedThreadMs !== null) {
+      console.log(`embedder thread (beside the stages above): ${s.embedThreadMs.toFixed(0)} ms, ${(s.embedThreadMs / Math.max(1, o.frames)).toFixed(2)} ms / frame; ${s.framesOverlapped} frames detected while the frame before was embedded`);
+    }
 
     console.log('');
     console.log(`RSS (start ${mb(rssStart)} MB)`);

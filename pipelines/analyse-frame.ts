@@ -1,6 +1,6 @@
 import { FasrError, InputError, type Detection, type FaceCrop, type FaceLandmarks5, type Frame, type ScoredDetection } from '../src/contracts';
 import type { DecodedFrame } from '../src/ingest';
-import { addUncoveredDetections, alignFace, ffhqCrop, scoreDetection } from '../src/track';
+import { addUncoveredDetections, alignFace, ffhqCrop, scoreDetection, WorkerFaceDetector } from '../src/track';
 import type { ProcessConfig } from './process-config';
 import type { ProcessDeps } from './process-deps';
 
@@ -58,43 +58,47 @@ export function detectionToFullResolution(d: Detection, scaleX: number, scaleY: 
   return { ...d, bboxXYWH: [x * scaleX, y * scaleY, w * scaleX, h * scaleY], landmarks: lm };
 }
 
+/** What {@link detectFrame} gives: a frame's detections, scored and aligned, before any embedding. */
+export interface FrameDetections {
+  readonly frameIndex: number;
+  readonly ptsMs: number;
+  readonly detections: readonly PipelineDetection[];
+  /** The aligned model-size crop of each detection, same order. */
+  readonly aligned: readonly FaceCrop[];
+  readonly droppedNoPose: number;
+  readonly droppedDegenerate: number;
+  readonly smallFacesAdded: number;
+  /** Wall time, ms: the detector; the small-face pass (0 when it did not run; with `smallFaces.worker` only the wait for it after the main detector); alignment and quality. */
+  readonly timingMs: { readonly detect: number; readonly smallFaces: number; readonly alignQuality: number };
+}
+
 /**
- * One frame through detect → align → quality → embed: faces are detected on the analysis copy
- * (`frame.analysis`, or the frame itself), mapped to full resolution, aligned from the
- * full-resolution frame (FFHQ crop at the model size), scored, and the selected ones embedded in
- * one call (the embedder batches them). Nothing of the frame is kept: the crops are copies.
- *
- * With `smallFaces` 'probe' or 'full' the small-face pass (`deps.smallFaceDetector`, docs/pipeline.md
- * "Small faces by default") also runs: 'probe' on the analysis copy (cheap: it only has to find
- * whether small faces are there), 'full' on the full-resolution frame (sharper boxes and landmarks
- * for the faces it tracks); its faces of at most `smallFaces.maxFacePx` (full-resolution px) that
- * overlap none of the main detector's are added after them.
- *
- * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
- * @param select which scored detections to embed (one flag each); default: all.
- * @param smallFaces whether and on which image the small-face pass runs (pipelines/small-face-pass.ts decides).
+ * The first half of {@link analyseFrame}: detect → map to full resolution → align → quality, no
+ * embedding. The pipeline runs it on the next frame while the embedder (in its own thread) embeds
+ * the previous one.
  */
-export async function analyseFrame(
-  frame: DecodedFrame,
-  config: Readonly<ProcessConfig>,
-  deps: ProcessDeps,
-  nextKey: number,
-  select: (detections: readonly PipelineDetection[]) => readonly boolean[] = (ds) => ds.map(() => true),
-  smallFaces: SmallFaceRun = 'none',
-): Promise<FrameAnalysis> {
+export async function detectFrame(frame: DecodedFrame, config: Readonly<ProcessConfig>, deps: ProcessDeps, nextKey: number, smallFaces: SmallFaceRun = 'none'): Promise<FrameDetections> {
   const ana = frame.analysis;
   const analysisFrame: Frame = ana === null ? frame : { sourceId: frame.sourceId, index: frame.index, ptsMs: frame.ptsMs, width: ana.width, height: ana.height, rgb: ana.rgb };
+  const pass = deps.smallFaceDetector;
+  if (smallFaces !== 'none' && pass == null) {
+    throw new FasrError('E_PIPELINE', `frame ${frame.index}: the small-face pass is asked for but deps hold no small-face detector (createProcessDeps with smallFaces.enabled)`);
+  }
+  const onCopy = smallFaces === 'probe' && ana !== null;
+  const runPass = async (): Promise<Detection[]> => {
+    if (pass == null) return [];
+    return onCopy ? (await pass.detect(analysisFrame)).map((d) => detectionToFullResolution(d, ana.scaleX, ana.scaleY)) : pass.detect(frame);
+  };
   const t0 = performance.now();
+  // A pass in its own thread (smallFaces.worker) starts first and detects beside the main detector.
+  const beside = smallFaces !== 'none' && pass instanceof WorkerFaceDetector ? runPass() : null;
+  beside?.catch(() => undefined); // observed below; a main-detector error must not leave it unhandled
   const main = (await deps.detector.detect(analysisFrame)).map((d) => (ana === null ? d : detectionToFullResolution(d, ana.scaleX, ana.scaleY)));
   const tMain = performance.now();
   let found = main;
   if (smallFaces !== 'none') {
-    const pass = deps.smallFaceDetector;
-    if (pass == null) throw new FasrError('E_PIPELINE', `frame ${frame.index}: the small-face pass is asked for but deps hold no small-face detector (createProcessDeps with smallFaces.enabled)`);
-    const maxPx = config.smallFaces.maxFacePx;
-    const onCopy = smallFaces === 'probe' && ana !== null;
-    const passFound = onCopy ? (await pass.detect(analysisFrame)).map((d) => detectionToFullResolution(d, ana.scaleX, ana.scaleY)) : await pass.detect(frame);
-    const small = passFound.filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= maxPx);
+    const passFound = await (beside ?? runPass());
+    const small = passFound.filter((d) => Math.min(d.bboxXYWH[2], d.bboxXYWH[3]) <= config.smallFaces.maxFacePx);
     found = addUncoveredDetections(main, small, config.smallFaces.detector.iouThreshold);
   }
   const smallFacesAdded = found.length - main.length;
@@ -124,17 +128,58 @@ export async function analyseFrame(
     detections.push({ ...scored, detectionKey: nextKey + detections.length });
     alignedCrops.push(aligned);
   }
-  const t2 = performance.now();
-  const chosen = detections.length > 0 ? select(detections) : [];
-  const toEmbed = alignedCrops.filter((_, i) => chosen[i] === true);
-  const vectors = toEmbed.length > 0 ? await deps.embedder.embed(toEmbed) : [];
+  const timingMs = { detect: tMain - t0, smallFaces: t1 - tMain, alignQuality: performance.now() - t1 };
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, aligned: alignedCrops, droppedNoPose, droppedDegenerate, smallFacesAdded, timingMs };
+}
+
+/**
+ * The second half of {@link analyseFrame}: embeds the aligned crops flagged in `chosen` in one
+ * embedder call. Per detection, its unit-norm embedding, or null where not chosen.
+ * @throws FasrError when the embedder returns a different number of vectors.
+ */
+export async function embedChosen(frame: FrameDetections, chosen: readonly boolean[], embedder: ProcessDeps['embedder']): Promise<(Float32Array | null)[]> {
+  const toEmbed = frame.aligned.filter((_, i) => chosen[i] === true);
+  const vectors = toEmbed.length > 0 ? await embedder.embed(toEmbed) : [];
   let next = 0;
-  const embeddings = detections.map((_, i) => (chosen[i] === true ? (vectors[next++] ?? null) : null));
+  const embeddings = frame.detections.map((_, i) => (chosen[i] === true ? (vectors[next++] ?? null) : null));
   if (next !== vectors.length || embeddings.some((e, i) => chosen[i] === true && e === null)) {
-    throw new FasrError('E_PIPELINE', `frame ${frame.index}: the embedder returned ${vectors.length} embeddings for ${toEmbed.length} crops`);
+    throw new FasrError('E_PIPELINE', `frame ${frame.frameIndex}: the embedder returned ${vectors.length} embeddings for ${toEmbed.length} crops`);
   }
-  const timingMs = { detect: tMain - t0, smallFaces: t1 - tMain, alignQuality: t2 - t1, embed: performance.now() - t2 };
-  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned: alignedCrops, droppedNoPose, droppedDegenerate, smallFacesAdded, timingMs };
+  return embeddings;
+}
+
+/**
+ * One frame through detect → align → quality → embed ({@link detectFrame}, then
+ * {@link embedChosen}): faces are detected on the analysis copy (`frame.analysis`, or the frame
+ * itself), mapped to full resolution, aligned from the full-resolution frame (FFHQ crop at the
+ * model size), scored, and the selected ones embedded in one call (the embedder batches them).
+ * Nothing of the frame is kept: the crops are copies.
+ *
+ * With `smallFaces` 'probe' or 'full' the small-face pass (`deps.smallFaceDetector`, docs/pipeline.md
+ * "Small faces by default") also runs: 'probe' on the analysis copy (cheap: it only has to find
+ * whether small faces are there), 'full' on the full-resolution frame (sharper boxes and landmarks
+ * for the faces it tracks); its faces of at most `smallFaces.maxFacePx` (full-resolution px) that
+ * overlap none of the main detector's are added after them.
+ *
+ * @param nextKey the first detection key to use; keys are nextKey, nextKey+1, …
+ * @param select which scored detections to embed (one flag each); default: all.
+ * @param smallFaces whether and on which image the small-face pass runs (pipelines/small-face-pass.ts decides).
+ */
+export async function analyseFrame(
+  frame: DecodedFrame,
+  config: Readonly<ProcessConfig>,
+  deps: ProcessDeps,
+  nextKey: number,
+  select: (detections: readonly PipelineDetection[]) => readonly boolean[] = (ds) => ds.map(() => true),
+  smallFaces: SmallFaceRun = 'none',
+): Promise<FrameAnalysis> {
+  const found = await detectFrame(frame, config, deps, nextKey, smallFaces);
+  const t2 = performance.now();
+  const chosen = found.detections.length > 0 ? select(found.detections) : [];
+  const embeddings = await embedChosen(found, chosen, deps.embedder);
+  const timingMs = { ...found.timingMs, embed: performance.now() - t2 };
+  const { detections, aligned, droppedNoPose, droppedDegenerate, smallFacesAdded } = found;
+  return { frameIndex: frame.index, ptsMs: frame.ptsMs, detections, embeddings, aligned, droppedNoPose, droppedDegenerate, smallFacesAdded, timingMs };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { EMPTY, Subject, catchError, concatMap, type Observable } from 'rxjs';
 import { FasrError, InputError } from '../src/contracts';
+import { WorkerFaceEmbedder } from '../src/fuse';
 import { decodeFrames, type DecodedFrame } from '../src/ingest';
 import type { TrackResultInput } from '../src/store';
 import { createTracker, type FinishedTrack, type TrackEvent } from '../src/track';
-import { analyseFrame, cutNativeCrop, type DetectionCrops, type FrameAnalysis, type PipelineDetection } from './analyse-frame';
+import { cutNativeCrop, detectFrame, embedChosen, type DetectionCrops, type FrameDetections, type PipelineDetection } from './analyse-frame';
 import { buildTrackResult } from './build-track-result';
 import { CropKeeper, type KeptCrops } from './crop-keeper';
 import { DetectionGate, type GateCounts } from './detection-gate';
@@ -62,9 +63,18 @@ export interface ComputeStats {
   /** Split tracks joined into an earlier one of the same person (`join`, pipelines/join-tracks.ts); 0 until the end. */
   readonly tracksJoined: number;
   /**
-   * Wall time per stage, ms: waiting for the decoder (ffmpeg runs beside the pipeline, so this is
+   * Milliseconds the embedder's own thread spent embedding this source's crops (`embed.worker`:
+   * work done beside the pipeline's thread, not in `stageMs`); null when the embedder runs in the
+   * pipeline's thread.
+   */
+  readonly embedThreadMs: number | null;
+  /** Frames detected while the frame before was being embedded in the embedder's thread (0 when it runs in the pipeline's thread). */
+  readonly framesOverlapped: number;
+  /**
+   * Wall time per stage, ms, of the pipeline's thread (they add up to its wall time): waiting for the decoder (ffmpeg runs beside the pipeline, so this is
    * only the time the pipeline had nothing to do), the gate's thumbnail and difference, the detector,
-   * the small-face pass, alignment and quality, the embedder, the tracker, crops kept and finished
+   * the small-face pass, alignment and quality, the embedder (with `embed.worker`: handing the crops
+   * over and waiting for the vectors the detection of the next frame did not cover), the tracker, crops kept and finished
    * tracks built (PNG, F_M).
    */
   readonly stageMs: {
@@ -87,10 +97,16 @@ export interface ComputeSourceOptions {
   readonly onStats?: (stats: ComputeStats) => void;
 }
 
-/** An analysed frame on its way through the tracker: its detections, the decoded frame (for crops) and the gate's decision. */
-interface AnalysedFrame extends Omit<FrameAnalysis, 'timingMs'> {
+/** A detected frame on its way to the tracker: its detections, the decoded frame (for crops) and the gate's decision. */
+interface DetectedFrame extends FrameDetections {
   readonly decoded: DecodedFrame;
   readonly decision: ReturnType<DetectionGate['decide']>;
+}
+
+/** A detected frame whose embeddings are being computed (one entry per detection, null where not embedded). */
+interface InFlight {
+  readonly frame: DetectedFrame;
+  readonly embeddings: Promise<(Float32Array | null)[]>;
 }
 
 function messageOf(err: unknown): string {
@@ -124,6 +140,7 @@ export async function computeSourceResults(
   const gate = new DetectionGate(config.motionGate);
   const smallFacePass = new SmallFacePass(config.smallFaces);
   let framesDetected = 0;
+  let framesOverlapped = 0;
   let smallFacesAdded = 0;
   const stageMs = { decodeWait: 0, gate: 0, detect: 0, smallFaces: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
   let cropsEmbedded = 0;
@@ -140,6 +157,8 @@ export async function computeSourceResults(
     smallFacesAdded,
     tracksJoined,
     stageMs: { ...stageMs },
+    framesOverlapped,
+    embedThreadMs: deps.embedder instanceof WorkerFaceEmbedder ? deps.embedder.computeMs - threadMsAtStart : null,
   });
   const tracker = createTracker<PipelineDetection>(config.tracker);
   // embed.topK 0: every detection is embedded (no admission).
@@ -172,21 +191,19 @@ export async function computeSourceResults(
     }
   };
 
-  // One frame at a time: the next frame is requested (demand$) only when this one is tracked and
-  // its finished tracks are built, so memory holds ~maxBufferedFrames frames plus the kept crops.
+  // Two frames at most in the pipeline: frame N is embedded (in the embedder's thread when
+  // `embed.worker`) while frame N+1 is detected; the next frame is requested (demand$) only then,
+  // so memory holds ~maxBufferedFrames + 2 frames plus the kept crops, whatever the length.
   const demand$ = new Subject<number>();
   let idleSince = performance.now();
-  let trackedSince = 0;
   /** Which detections to embed: all (topK 0), else what can matter to the tracker or enter a track's K best. */
-  const select =
-    (ptsMs: number, frameIndex: number) =>
-    (ds: readonly PipelineDetection[]): readonly boolean[] => {
-      const reasons: EmbedReason[] = admission === null ? ds.map(() => 'all') : admission.decide(tracker.forecast(frameIndex, ptsMs, ds), ds.map((d) => d.quality));
-      for (const r of reasons) embedReasons[r] += 1;
-      return reasons.map((r) => r !== 'skip');
-    };
-  /** Gate → detect, align, quality, embed: the frame's detections, as the tracker takes them. */
-  const analyse = async (frame: DecodedFrame): Promise<AnalysedFrame> => {
+  const select = (ptsMs: number, frameIndex: number, ds: readonly PipelineDetection[]): readonly boolean[] => {
+    const reasons: EmbedReason[] = admission === null ? ds.map(() => 'all') : admission.decide(tracker.forecast(frameIndex, ptsMs, ds), ds.map((d) => d.quality));
+    for (const r of reasons) embedReasons[r] += 1;
+    return reasons.map((r) => r !== 'skip');
+  };
+  /** Gate → detect, align, quality: the frame's detections, before any embedding. */
+  const detect = async (frame: DecodedFrame): Promise<DetectedFrame> => {
     const tGate = performance.now();
     stageMs.decodeWait += tGate - idleSince;
     // The motion gate: a frame it keeps from the detector is tracked as a frame with no face.
@@ -196,55 +213,94 @@ export async function computeSourceResults(
     const small = decision.detect ? smallFacePass.decide(frame, decision.reason) : null;
     // A probe only has to find whether small faces are there (the analysis copy); faces it tracks get the full frame.
     const run = small === null || !small.run ? 'none' : small.reason === 'found' ? 'full' : 'probe';
-    const a = decision.detect
-      ? await analyseFrame(frame, config, deps, nextKey, select(frame.ptsMs, frame.index), run)
-      : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], embeddings: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, smallFacesAdded: 0, timingMs: null };
+    const a: FrameDetections = decision.detect
+      ? await detectFrame(frame, config, deps, nextKey, run)
+      : { frameIndex: frame.index, ptsMs: frame.ptsMs, detections: [], aligned: [], droppedNoPose: 0, droppedDegenerate: 0, smallFacesAdded: 0, timingMs: { detect: 0, smallFaces: 0, alignQuality: 0 } };
     if (run !== 'none') smallFacePass.record(frame.ptsMs, a.smallFacesAdded);
     smallFacesAdded += a.smallFacesAdded;
-    if (a.timingMs !== null) {
+    if (decision.detect) {
       framesDetected += 1;
       stageMs.detect += a.timingMs.detect;
       stageMs.smallFaces += a.timingMs.smallFaces;
       stageMs.alignQuality += a.timingMs.alignQuality;
-      stageMs.embed += a.timingMs.embed;
-      for (const e of a.embeddings) if (e !== null) cropsEmbedded += 1;
     }
     nextKey += a.detections.length;
+    gate.recordDetections(frame, decision, a.detections.length);
+    return { ...a, decoded: frame, decision };
+  };
+  /** Chooses the frame's detections to embed (the tracker's state after the frame before) and starts their embedding. */
+  const startEmbedding = (a: DetectedFrame): InFlight => {
+    const t0 = performance.now();
+    const chosen = a.detections.length > 0 ? select(a.ptsMs, a.frameIndex, a.detections) : [];
+    const embeddings = embedChosen(a, chosen, deps.embedder);
+    // Observed when the frame is tracked; until then a rejection must not count as unhandled.
+    embeddings.catch(() => undefined);
+    stageMs.embed += performance.now() - t0;
+    return { frame: a, embeddings };
+  };
+  /** Waits for the frame's embeddings, then the tracker: keep the crops its tracks may need, build the finished tracks. */
+  const trackAndKeep = async (f: InFlight): Promise<void> => {
+    const tWait = performance.now();
+    const embeddings = await f.embeddings;
+    const trackedSince = performance.now();
+    stageMs.embed += trackedSince - tWait;
+    const a = f.frame;
+    for (const e of embeddings) if (e !== null) cropsEmbedded += 1;
     fig.frames += 1;
     fig.faces += a.detections.length;
     fig.droppedNoPose += a.droppedNoPose;
     fig.droppedDegenerate += a.droppedDegenerate;
     fig.firstPtsMs ??= a.ptsMs;
     fig.lastPtsMs = a.ptsMs;
-    trackedSince = performance.now();
-    return { ...a, decoded: frame, decision };
+    const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, embeddings);
+    const tCrops = performance.now();
+    stageMs.track += tCrops - trackedSince;
+    gate.recordEvents(events);
+    // Crops are held for this frame's detections unless their confirmed track would drop them at
+    // once (not among its K best); only those get the costly native crop, cut while the frame is here.
+    const trackOf = new Map<number, number>();
+    for (const e of events) if (e.kind === 'updated') trackOf.set(e.detection.detectionKey, e.trackKey);
+    const entries: KeptCrops<DetectionCrops>[] = [];
+    a.detections.forEach((det, i) => {
+      const aligned = a.aligned[i];
+      if (aligned === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no aligned crop`);
+      const trackKey = trackOf.get(det.detectionKey);
+      if (trackKey !== undefined && !keeper.wouldKeep(trackKey, det.quality)) return;
+      entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(a.decoded, det, config) } });
+    });
+    keeper.addFrame(a.frameIndex, entries);
+    stageMs.cropsAndBuild += performance.now() - tCrops;
+    await onEvents(
+      events,
+      embeddings.map((e) => e !== null),
+    );
+    opts.onFrame?.(figures());
   };
-  /** The tracker, then: keep the crops its tracks may need, build the finished tracks, ask for the next frame. */
-  const trackAndKeep = async (a: AnalysedFrame): Promise<void> => {
+  // The overlap needs the embedder in its own thread; in this thread it would only reorder the same work.
+  const offThread = deps.embedder instanceof WorkerFaceEmbedder;
+  const threadMsAtStart = deps.embedder instanceof WorkerFaceEmbedder ? deps.embedder.computeMs : 0;
+  /** The frame whose embeddings are on their way (tracked when the next frame is detected, or at the end). */
+  let inFlight: InFlight | null = null;
+  /**
+   * One decoded frame: detected while the frame before is embedded (when the gate's decision for
+   * this frame cannot depend on the frame before's tracker events: `nextDecisionKnown`; otherwise
+   * that frame is tracked first), then the frame before is tracked, and this frame's embedding starts.
+   */
+  const onFrame = async (frame: DecodedFrame): Promise<void> => {
     try {
-      const events = tracker.update(a.frameIndex, a.ptsMs, a.detections, a.embeddings);
-      const tCrops = performance.now();
-      stageMs.track += tCrops - trackedSince;
-      gate.recordFrame(a.decoded, a.decision, a.detections.length, events);
-      // Crops are held for this frame's detections unless their confirmed track would drop them at
-      // once (not among its K best); only those get the costly native crop, cut while the frame is here.
-      const trackOf = new Map<number, number>();
-      for (const e of events) if (e.kind === 'updated') trackOf.set(e.detection.detectionKey, e.trackKey);
-      const entries: KeptCrops<DetectionCrops>[] = [];
-      a.detections.forEach((det, i) => {
-        const aligned = a.aligned[i];
-        if (aligned === undefined) throw new FasrError('E_PIPELINE', `frame ${a.frameIndex}: detection ${i} has no aligned crop`);
-        const trackKey = trackOf.get(det.detectionKey);
-        if (trackKey !== undefined && !keeper.wouldKeep(trackKey, det.quality)) return;
-        entries.push({ detectionKey: det.detectionKey, frameIndex: a.frameIndex, quality: det.quality, crops: { aligned, native: cutNativeCrop(a.decoded, det, config) } });
-      });
-      keeper.addFrame(a.frameIndex, entries);
-      stageMs.cropsAndBuild += performance.now() - tCrops;
-      await onEvents(
-        events,
-        a.embeddings.map((e) => e !== null),
-      );
-      opts.onFrame?.(figures());
+      if (inFlight !== null && (!offThread || !gate.nextDecisionKnown())) {
+        const before = inFlight;
+        inFlight = null;
+        await trackAndKeep(before);
+      }
+      if (inFlight !== null && inFlight.frame.decision.detect && inFlight.frame.aligned.length > 0) framesOverlapped += 1;
+      const detected = await detect(frame);
+      if (inFlight !== null) {
+        const before = inFlight;
+        inFlight = null;
+        await trackAndKeep(before);
+      }
+      inFlight = startEmbedding(detected);
     } finally {
       idleSince = performance.now();
       demand$.next(1);
@@ -276,8 +332,14 @@ export async function computeSourceResults(
 
   try {
     await new Promise<void>((resolve, reject) => {
-      frames$.pipe(concatMap(async (frame) => trackAndKeep(await analyse(frame)))).subscribe({ error: reject, complete: resolve });
+      frames$.pipe(concatMap(onFrame)).subscribe({ error: reject, complete: resolve });
     });
+    // The last frame's embeddings.
+    if (inFlight !== null) {
+      const last: InFlight = inFlight;
+      inFlight = null;
+      await trackAndKeep(last);
+    }
     // The end of the stream: every remaining track finished.
     await onEvents(
       tracker.finish().map((track) => ({ kind: 'finished', track })),

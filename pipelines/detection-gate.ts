@@ -35,17 +35,37 @@ export class DetectionGate {
     return reason;
   }
 
-  /** After the frame: its detection count (0 when not detected) and the tracker's events. */
+  /** After the frame: its detection count (0 when not detected) and the tracker's events ({@link recordDetections}, then {@link recordEvents}). */
   recordFrame<D extends Detection>(frame: DecodedFrame, decision: { readonly detect: boolean; readonly thumbnail: GreyThumbnail | null }, detections: number, events: readonly TrackEvent<D>[]): void {
+    this.recordDetections(frame, decision, detections);
+    this.recordEvents(events);
+  }
+
+  /**
+   * The first half of {@link recordFrame}, once the frame is detected (before it is tracked).
+   * After a frame with detections the next frame's decision is 'track' whatever that frame's
+   * events hold, so the pipeline may decide the next frame before it records them
+   * (`computeSourceResults` detects frame N+1 while frame N is embedded).
+   */
+  recordDetections(frame: DecodedFrame, decision: { readonly detect: boolean; readonly thumbnail: GreyThumbnail | null }, detections: number): void {
     if (decision.detect) {
       this.lastDetectedPtsMs = frame.ptsMs;
       this.lastDetections = detections;
       if (decision.thumbnail !== null) this.reference = decision.thumbnail;
     }
+  }
+
+  /** The second half of {@link recordFrame}: the tracker's events for the frame (which tracks are alive). */
+  recordEvents<D extends Detection>(events: readonly TrackEvent<D>[]): void {
     for (const e of events) {
       if (e.kind === 'confirmed' || e.kind === 'reentered') this.alive.add(e.trackKey);
       else if (e.kind === 'finished') this.alive.delete(e.track.trackKey);
     }
+  }
+
+  /** Whether the next frame's decision is the same whether or not the last frame's events are recorded: it had detections, or the gate is off. */
+  nextDecisionKnown(): boolean {
+    return !this.config.enabled || (this.reference !== null && this.lastDetectedPtsMs !== null && this.lastDetections > 0);
   }
 
   /** Frames by reason so far (a copy). */

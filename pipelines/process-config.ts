@@ -180,6 +180,15 @@ export interface ProcessSmallFacesConfig {
   readonly idleProbeIntervalMs: number;
   /** The SSD's settings (src/track `FaceApiFaceDetectorConfig`, `model` fixed to 'ssd'). Default `{ minConfidence: 0.15 }` (the cctv preset's). */
   readonly detector: Readonly<FaceApiFaceDetectorConfig>;
+  /**
+   * Run the SSD in its own worker thread (docs/pipeline.md, "The small-face pass in a worker
+   * thread"): on a frame the pass runs on, it detects on one core while the main detector detects
+   * on the other. The detections are the same as with false (same models, same backend); the
+   * thread costs its own copy of tfjs and the SSD in memory (≈ 130 MB). Acts where the deps are
+   * made (`createProcessDeps`). Default false (the SSD in the pipeline's thread, after the main
+   * detector): on the shared 2-core machine it measured no faster (bench:threads, docs/pipeline.md).
+   */
+  readonly worker: boolean;
 }
 
 /** The FUSION methods of src/fuse/fusion, by the name stored with F_M. */
@@ -212,6 +221,14 @@ export interface ProcessEmbedConfig {
    * (= `retention.cropsPerTrack`'s default: F_M's members are the detections whose crops are stored).
    */
   readonly topK: number;
+  /**
+   * Run the embedder in its own worker thread (docs/pipeline.md, "Embeddings in a worker thread"):
+   * while it embeds frame N's crops on one core, the pipeline detects frame N+1 on the other. The
+   * tracks, embeddings and F_M are the same as with false (same model, same backend, same order
+   * of decisions); the thread costs a second copy of the embedder's model in memory. Acts where the
+   * deps are made (`createProcessDeps`). Default true; false embeds in the pipeline's thread.
+   */
+  readonly worker: boolean;
 }
 
 /**
@@ -312,7 +329,7 @@ const schema = z
       .object({ method: z.enum(FUSION_METHODS).default('mean-3sigma'), sigmaThreshold: z.number().finite().gt(0).default(3) })
       .strict()
       .default({}),
-    embed: z.object({ topK: z.number().int().min(0).max(1000).default(8) }).strict().default({}),
+    embed: z.object({ topK: z.number().int().min(0).max(1000).default(8), worker: z.boolean().default(true) }).strict().default({}),
     motionGate: z
       .object({
         enabled: z.boolean().default(true),
@@ -331,6 +348,7 @@ const schema = z
         probeIntervalMs: z.number().int().min(0).default(2000),
         idleProbeIntervalMs: z.number().int().min(0).default(20000),
         detector: z.unknown().optional(),
+        worker: z.boolean().default(false),
       })
       .strict()
       .default({}),

@@ -1,8 +1,8 @@
 import type { FaceEmbedder } from '../src/fuse';
-import { createFaceEmbedder } from '../src/fuse';
+import { createFaceEmbedder, createWorkerFaceEmbedder } from '../src/fuse';
 import { resolveFfmpegBinaries, type FfmpegBinaries } from '../src/ingest';
 import { initBackend, type BackendInfo } from '../src/runtime';
-import { createFaceApiFaceDetector, createHumanFaceDetector, type FaceDetector } from '../src/track';
+import { createFaceApiFaceDetector, createHumanFaceDetector, createWorkerFaceDetector, type FaceDetector } from '../src/track';
 import type { ProcessConfig, ProcessDetectorConfig } from './process-config';
 
 /** Creates the detector a process config names (its settings already parsed). */
@@ -27,7 +27,8 @@ export interface CreatedProcessDeps extends ProcessDeps {
 
 /**
  * Initialises the compute backend, resolves ffmpeg/ffprobe and creates the detector, the
- * small-face pass's SSD (when `config.smallFaces.enabled`) and the embedder named in `config`. Close them with {@link closeProcessDeps}.
+ * small-face pass's SSD (when `config.smallFaces.enabled`) and the embedder named in `config` (in
+ * its own worker thread when `config.embed.worker`). Close them with {@link closeProcessDeps}.
  * @param backend 'auto' | 'tensorflow' | 'wasm' | 'cpu' (src/runtime/backend).
  * @throws InputError/BackendError for the backend, InputError when ffmpeg is missing,
  *   CheckpointError when a model cannot be read.
@@ -39,8 +40,14 @@ export async function createProcessDeps(config: Readonly<ProcessConfig>, backend
   let smallFaceDetector: FaceDetector | null = null;
   let embedder: FaceEmbedder;
   try {
-    if (config.smallFaces.enabled) smallFaceDetector = await createFaceApiFaceDetector(config.smallFaces.detector);
-    embedder = await createFaceEmbedder(config.embedder);
+    if (config.smallFaces.enabled) {
+      // smallFaces.worker (off by default): the same SSD in its own thread, on this thread's backend (same detections).
+      smallFaceDetector = config.smallFaces.worker
+        ? await createWorkerFaceDetector('face-api', config.smallFaces.detector, backendInfo.name)
+        : await createFaceApiFaceDetector(config.smallFaces.detector);
+    }
+    // embed.worker: the same embedder in its own thread, on this thread's backend (same vectors).
+    embedder = config.embed.worker ? await createWorkerFaceEmbedder(config.embedder, {}, backendInfo.name) : await createFaceEmbedder(config.embedder);
   } catch (err) {
     await Promise.allSettled([detector.close(), smallFaceDetector?.close()]);
     throw err;

@@ -5,6 +5,8 @@
 export type { FaceDetector, HumanFaceDetectorConfig } from './detector';
 export { HumanFaceDetector, createHumanFaceDetector, validateFrame, DEFAULT_HUMAN_FACE_DETECTOR_CONFIG, parseHumanFaceDetectorConfig } from './detector';
 export { addUncoveredDetections, analysisTiles, landmarksFromMesh, MESH_INDEX } from './detector';
+export { WORKER_DETECTOR_NAMES, WorkerFaceDetector, createWorkerFaceDetector } from './detector';
+export type { WorkerDetectorName } from './detector';
 export type { AnalysisTile, MeshPoint } from './detector';
 export {
   FaceApiFaceDetector,

@@ -9,3 +9,4 @@ export type { DlibResnetEmbedderConfig } from './dlib-resnet-embedder';
 export { LbpEmbedder, createLbpEmbedder } from './lbp-embedder';
 export type { LbpEmbedderConfig } from './lbp-embedder';
 export { cropsToTensor, validateCrop } from './crops-to-tensor';
+export { WorkerFaceEmbedder, createWorkerFaceEmbedder } from './worker-face-embedder';

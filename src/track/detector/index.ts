@@ -18,3 +18,5 @@ export {
 export type { FaceApiBoxModel, FaceApiFaceDetectorConfig, FaceApiLandmarkModel } from './face-api-face-detector-config';
 export { POSE68, poseFromLandmarks68 } from './pose-from-landmarks68';
 export type { Point2, Pose68 } from './pose-from-landmarks68';
+export { WORKER_DETECTOR_NAMES, WorkerFaceDetector, createWorkerFaceDetector } from './worker-face-detector';
+export type { WorkerDetectorName } from './worker-face-detector';

@@ -8,7 +8,7 @@ describe('parseProcessConfig', () => {
     expect(c.decode).toEqual({ fps: 5, analysisMaxWidth: 640, startMs: 0, durationMs: null, maxBufferedFrames: 2, onDamage: 'stop', stallTimeoutMs: 60000, fullFrameFormat: 'yuv420p' });
     expect(c.align).toEqual({ modelSizePx: 128, quadScale: 1, lrScale: 8, exportMaxPx: 512 });
     expect(c.retention).toEqual({ cropsPerTrack: 8 });
-    expect(c.embed).toEqual({ topK: 8 });
+    expect(c.embed).toEqual({ topK: 8, worker: true });
     expect(c.fusion).toEqual({ method: 'mean-3sigma', sigmaThreshold: 3 });
     expect(c.embedder).toBe('faceres');
     expect(c.tracker).toEqual({ ...DEFAULT_TRACKER_CONFIG, ...PIPELINE_TRACKER_OVERRIDES });
@@ -50,6 +50,11 @@ describe('parseProcessConfig', () => {
     expect(() => parseProcessConfig({ embed: { topK: 2.5 } })).toThrow('invalid process config: embed.topK: Expected integer, received float');
     expect(() => parseProcessConfig({ embed: { topk: 2 } })).toThrow('invalid process config: embed: unknown key(s) "topk"');
     expect(parseProcessConfig({ embed: { topK: 0 } }).embed.topK).toBe(0);
+    expect(parseProcessConfig({ embed: { worker: false } }).embed).toEqual({ topK: 8, worker: false });
+    expect(() => parseProcessConfig({ embed: { worker: 'yes' } })).toThrow('invalid process config: embed.worker: Expected boolean, received string');
+    expect(parseProcessConfig({}).smallFaces.worker).toBe(false);
+    expect(parseProcessConfig({ smallFaces: { worker: true } }).smallFaces.worker).toBe(true);
+    expect(() => parseProcessConfig({ smallFaces: { worker: 1 } })).toThrow('invalid process config: smallFaces.worker: Expected boolean, received number');
     expect(() => parseProcessConfig({ tracker: 5 })).toThrow('invalid process config: tracker: expected an object, received 5');
     expect(() => parseProcessConfig({ decode: { fps: 0 } })).toThrow(ConfigError);
     expect(() => parseProcessConfig({ decode: { fullFrameFormat: 'rgb' } })).toThrow(/decode\.fullFrameFormat: Invalid enum value. Expected 'yuv420p' \| 'rgb24', received 'rgb'/);
@@ -78,7 +83,7 @@ describe('parseProcessConfig', () => {
     });
 
     it('a parsed config parses again to itself (what a queue worker receives): the default, the cctv preset, a tuned Human', () => {
-      for (const input of [{}, { detectorPreset: 'cctv' }, { detector: { name: 'face-api-tiny' } }, { detector: { tileSizePx: 256 }, smallFaces: { enabled: false }, join: { minCosine: 0.75 } }, { decode: { fullFrameFormat: 'rgb24' } }]) {
+      for (const input of [{}, { detectorPreset: 'cctv' }, { detector: { name: 'face-api-tiny' } }, { detector: { tileSizePx: 256 }, smallFaces: { enabled: false }, join: { minCosine: 0.75 } }, { decode: { fullFrameFormat: 'rgb24' } }, { embed: { worker: false }, smallFaces: { worker: false } }]) {
         const parsed = parseProcessConfig(input);
         expect(parseProcessConfig(JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
       }
