@@ -1,15 +1,6 @@
 import * as os from 'node:os';
+import { processAlive } from '../../src/runtime';
 import type { Store } from '../../src/store';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Marks as failed ("interrupted") the runs left `running` by a batch or watch process of this
@@ -26,7 +17,7 @@ export function closeInterruptedRuns(store: Store): number[] {
     const runner = typeof cfg === 'object' && cfg !== null && !Array.isArray(cfg) ? (cfg as { readonly runner?: unknown }).runner : undefined;
     if (typeof runner !== 'object' || runner === null) continue;
     const { pid, host: runHost } = runner as { pid?: unknown; host?: unknown };
-    if (runHost !== host || typeof pid !== 'number' || pid === process.pid || alive(pid)) continue;
+    if (runHost !== host || typeof pid !== 'number' || pid === process.pid || processAlive(pid)) continue;
     store.finishRun(run.id, { status: 'failed', error: `interrupted: process ${pid} on ${host} ended without finishing the run` });
     closed.push(run.id);
   }

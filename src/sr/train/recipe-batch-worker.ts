@@ -1,5 +1,6 @@
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { BackendError } from '../../contracts';
+import { startModuleThread } from '../../runtime';
 import { loadIdentityData } from './prepare-identity-data';
 import type { IdentityData } from './prepare-identity-data';
 import { makeRecipeBatch, recipeSplit } from './residual-recipe';
@@ -49,13 +50,6 @@ function serveBatches(): void {
 
 if (!isMainThread && (workerData as { recipeBatchWorker?: boolean } | null)?.recipeBatchWorker === true) serveBatches();
 
-// Under ts-node or jest this file is TypeScript: the worker registers ts-node before requiring it.
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-if (workerData.file.endsWith('.ts')) require(workerData.tsNode).register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
-require(workerData.file);
-`;
-
 /**
  * Makes the recipe's batches in a worker thread, `depth` steps ahead of the trainer, so that
  * decoding, degradation (JPEG through sharp) and F_M fusion never hold up a training step. The
@@ -69,12 +63,7 @@ export class RecipeBatchPrefetcher {
 
   constructor(data: RecipeWorkerData, depth = 3) {
     this.#depth = depth;
-    const file = __filename;
-    this.#worker = new Worker(BOOT, {
-      eval: true,
-      workerData: { ...data, recipeBatchWorker: true, file, tsNode: file.endsWith('.ts') ? require.resolve('ts-node') : '' },
-      execArgv: [],
-    });
+    this.#worker = startModuleThread(__filename, { ...data, recipeBatchWorker: true });
     this.#worker.on('message', (reply: BatchReply) => {
       if (reply.step < 0) {
         this.#fail(`the batch worker could not load the training data: ${reply.error ?? 'unknown error'}`);
