@@ -141,6 +141,9 @@ export async function computeSourceResults(
   const smallFacePass = new SmallFacePass(config.smallFaces);
   let framesDetected = 0;
   let framesOverlapped = 0;
+  /** The embedder when it runs in its own thread (`embed.worker`), else null. */
+  const threadEmbedder = deps.embedder instanceof WorkerFaceEmbedder ? deps.embedder : null;
+  const threadMsAtStart = threadEmbedder?.computeMs ?? 0;
   let smallFacesAdded = 0;
   const stageMs = { decodeWait: 0, gate: 0, detect: 0, smallFaces: 0, alignQuality: 0, embed: 0, track: 0, cropsAndBuild: 0 };
   let cropsEmbedded = 0;
@@ -158,7 +161,7 @@ export async function computeSourceResults(
     tracksJoined,
     stageMs: { ...stageMs },
     framesOverlapped,
-    embedThreadMs: deps.embedder instanceof WorkerFaceEmbedder ? deps.embedder.computeMs - threadMsAtStart : null,
+    embedThreadMs: threadEmbedder === null ? null : threadEmbedder.computeMs - threadMsAtStart,
   });
   const tracker = createTracker<PipelineDetection>(config.tracker);
   // embed.topK 0: every detection is embedded (no admission).
@@ -276,11 +279,14 @@ export async function computeSourceResults(
     );
     opts.onFrame?.(figures());
   };
-  // The overlap needs the embedder in its own thread; in this thread it would only reorder the same work.
-  const offThread = deps.embedder instanceof WorkerFaceEmbedder;
-  const threadMsAtStart = deps.embedder instanceof WorkerFaceEmbedder ? deps.embedder.computeMs : 0;
   /** The frame whose embeddings are on their way (tracked when the next frame is detected, or at the end). */
   let inFlight: InFlight | null = null;
+  const trackInFlight = async (): Promise<void> => {
+    if (inFlight === null) return;
+    const before = inFlight;
+    inFlight = null;
+    await trackAndKeep(before);
+  };
   /**
    * One decoded frame: detected while the frame before is embedded (when the gate's decision for
    * this frame cannot depend on the frame before's tracker events: `nextDecisionKnown`; otherwise
@@ -288,18 +294,11 @@ export async function computeSourceResults(
    */
   const onFrame = async (frame: DecodedFrame): Promise<void> => {
     try {
-      if (inFlight !== null && (!offThread || !gate.nextDecisionKnown())) {
-        const before = inFlight;
-        inFlight = null;
-        await trackAndKeep(before);
-      }
+      // The overlap needs the embedder in its own thread; in this thread it would only reorder the same work.
+      if (threadEmbedder === null || !gate.nextDecisionKnown()) await trackInFlight();
       if (inFlight !== null && inFlight.frame.decision.detect && inFlight.frame.aligned.length > 0) framesOverlapped += 1;
       const detected = await detect(frame);
-      if (inFlight !== null) {
-        const before = inFlight;
-        inFlight = null;
-        await trackAndKeep(before);
-      }
+      await trackInFlight();
       inFlight = startEmbedding(detected);
     } finally {
       idleSince = performance.now();
@@ -334,12 +333,7 @@ export async function computeSourceResults(
     await new Promise<void>((resolve, reject) => {
       frames$.pipe(concatMap(onFrame)).subscribe({ error: reject, complete: resolve });
     });
-    // The last frame's embeddings.
-    if (inFlight !== null) {
-      const last: InFlight = inFlight;
-      inFlight = null;
-      await trackAndKeep(last);
-    }
+    await trackInFlight(); // the last frame's embeddings
     // The end of the stream: every remaining track finished.
     await onEvents(
       tracker.finish().map((track) => ({ kind: 'finished', track })),

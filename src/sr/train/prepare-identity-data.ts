@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError, InputError } from '../../contracts';
 import { createFaceEmbedder } from '../../fuse';
 import { CCTV_DEGRADATION_RANGES, degradeLikeCctv, drawCctvDegradation, readImageRgb, uint8ToFloat, upsampleLrFace } from '../../image';
+import { processAlive } from '../../runtime';
 import { createHumanFaceDetector } from '../../track';
 import { formatNpy, parseNpy } from '../checkpoint';
 import { formatConfigIssues } from '../model-config';
@@ -173,6 +174,7 @@ interface Preparation {
   readonly faces: readonly { file: string; identity: string }[];
   readonly inputsHash: string;
   readonly partCount: number;
+  readonly partsDir: string;
   readonly partFile: (part: number, what: string) => string;
 }
 
@@ -192,6 +194,7 @@ function openPreparation(input: unknown): Preparation {
     faces,
     inputsHash: hash.digest('hex'),
     partCount: Math.ceil(faces.length / c.partSize),
+    partsDir,
     partFile: (p, what) => path.join(partsDir, `${String(p).padStart(5, '0')}-${what}`),
   };
 }
@@ -220,15 +223,6 @@ function readPart(prep: Preparation, part: number): PartRows | null {
     for (let j = 0; j < c.copies; j++) rows.copyRows.push(cp.slice((k * c.copies + j) * dim, (k * c.copies + j + 1) * dim));
   });
   return rows;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -266,7 +260,7 @@ interface PartWorker {
 
 async function openPartWorker(prep: Preparation): Promise<PartWorker> {
   const { c, faces, partFile } = prep;
-  fs.mkdirSync(path.dirname(partFile(0, 'x')), { recursive: true });
+  fs.mkdirSync(prep.partsDir, { recursive: true });
   const detector = await createHumanFaceDetector(c.detectorConfig);
   const embedder = await createFaceEmbedder(c.embedder, c.embedderConfig);
   const rnd = new TrainRandom(c.seed);
@@ -407,9 +401,6 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
   } finally {
     await worker.close();
   }
-  const partsDir = path.dirname(prep.partFile(0, 'x'));
-  const detector = { id: worker.ids.detectorId };
-  const embedder = { id: worker.ids.embedderId };
   const n = kept.length;
   if (n === 0) throw new InputError(`identity data: no face was detected in any of the ${faces.length} images of ${c.sourceDir}`, { path: c.sourceDir, reason: 'no faces' });
   const dim = copyRows[0]?.length ?? 0;
@@ -436,8 +427,8 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
     inputsHash,
     hrSizePx: s,
     quadScale: c.quadScale,
-    embedder: { name: c.embedder, id: embedder.id, dim },
-    detectorId: detector.id,
+    embedder: { name: c.embedder, id: worker.ids.embedderId, dim },
+    detectorId: worker.ids.detectorId,
     copies: c.copies,
     files: kept.map((f) => f.file),
     identities: names,
@@ -446,6 +437,6 @@ export async function prepareIdentityData(input: unknown, onProgress?: (p: Prepa
     createdAt: new Date().toISOString(),
   };
   writeAtomic(path.join(c.outDir, IDENTITY_DATA_FILES.manifest), `${JSON.stringify(manifest, null, 1)}\n`);
-  fs.rmSync(partsDir, { recursive: true, force: true });
+  fs.rmSync(prep.partsDir, { recursive: true, force: true });
   return { manifest, reused: false };
 }
